@@ -7,6 +7,7 @@
 #include <boost/beast/http/status.hpp>
 #include <boost/beast/http/verb.hpp>
 #include <boost/json/value.hpp>
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -33,6 +34,7 @@ struct Request {
   std::string body;
   Params path_params;          // filled by the Router from `{name}` segments
   std::string remote_address;  // peer IP, "" in-process
+  uint16_t local_port = 0;     // port of the listener that accepted it, 0 in-process
   bool secure = false;         // arrived over TLS (directly)
 
   // Builds a request from a method and a raw target such as "/api/x/?a=1&b=2".
