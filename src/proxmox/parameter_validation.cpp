@@ -1,0 +1,882 @@
+#include "proxmox/parameter_validation.hpp"
+
+#include <arpa/inet.h>
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <cctype>
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <memory>
+#include <mutex>
+#include <regex>
+#include <shared_mutex>
+#include <unordered_map>
+#include <vector>
+
+namespace pbx::proxmox {
+
+namespace json = boost::json;
+
+namespace {
+
+// pveproxy bounds the request; a value larger than this is never legitimate.
+constexpr size_t kMaxValueBytes = 64 * 1024;
+// libstdc++'s regex executor recurses per input character; longer inputs could exhaust the stack.
+constexpr size_t kMaxRegexInput = 4096;
+
+// ---------------------------------------------------------------------------------------------
+// Schema access helpers
+
+const json::object* as_object(const json::value* value) {
+  return value ? value->if_object() : nullptr;
+}
+
+std::string_view string_member(const json::object& object, std::string_view key) {
+  const auto* value = object.if_contains(key);
+  return value && value->is_string() ? std::string_view(value->get_string()) : std::string_view();
+}
+
+bool truthy(const json::value* value) {
+  if (!value) return false;
+  if (value->is_bool()) return value->get_bool();
+  if (value->is_int64()) return value->get_int64() != 0;
+  if (value->is_uint64()) return value->get_uint64() != 0;
+  if (value->is_double()) return value->get_double() != 0;
+  if (value->is_string()) return !value->get_string().empty() && value->get_string() != "0";
+  return false;
+}
+
+bool is_optional(const json::object& schema) {
+  if (truthy(schema.if_contains("optional"))) return true;
+  // "oneOf" properties carry `optional` on their alternatives only.
+  if (const auto* one_of = schema.if_contains("oneOf"); one_of && one_of->is_array()) {
+    for (const auto& alternative : one_of->get_array()) {
+      if (const auto* object = alternative.if_object(); object && is_optional(*object)) return true;
+    }
+  }
+  return false;
+}
+
+std::string_view schema_type(const json::object& schema) {
+  const auto type = string_member(schema, "type");
+  if (!type.empty()) return type;
+  if (schema.contains("properties")) return "object";
+  if (schema.contains("items")) return "array";
+  return "any";
+}
+
+std::optional<double> number_of(const json::value& value) {
+  if (value.is_int64()) return static_cast<double>(value.get_int64());
+  if (value.is_uint64()) return static_cast<double>(value.get_uint64());
+  if (value.is_double()) return value.get_double();
+  return std::nullopt;
+}
+
+std::string number_text(double number) {
+  if (std::nearbyint(number) == number && std::fabs(number) < 1e15)
+    return std::to_string(static_cast<long long>(number));
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%g", number);
+  return buffer;
+}
+
+// How a value reads in an error message: strings bare, everything else as JSON.
+std::string display(const json::value& value) {
+  if (value.is_string()) return std::string(value.get_string());
+  return json::serialize(value);
+}
+
+size_t utf8_length(std::string_view text) {
+  size_t count = 0;
+  for (const char c : text) {
+    if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) ++count;
+  }
+  return count;
+}
+
+bool valid_utf8(std::string_view text) {
+  size_t i = 0;
+  while (i < text.size()) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    size_t extra = 0;
+    uint32_t code = 0;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    } else if ((c & 0xE0) == 0xC0) {
+      extra = 1;
+      code = c & 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+      extra = 2;
+      code = c & 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+      extra = 3;
+      code = c & 0x07;
+    } else {
+      return false;
+    }
+    if (i + extra >= text.size()) return false;
+    for (size_t k = 1; k <= extra; ++k) {
+      const auto next = static_cast<unsigned char>(text[i + k]);
+      if ((next & 0xC0) != 0x80) return false;
+      code = (code << 6) | (next & 0x3F);
+    }
+    const bool overlong = (extra == 1 && code < 0x80) || (extra == 2 && code < 0x800) ||
+                          (extra == 3 && code < 0x10000);
+    if (overlong || code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF)) return false;
+    i += extra + 1;
+  }
+  return true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Patterns: Proxmox writes Perl regexes (PBS wraps them in /.../). Translated once to ECMAScript
+// and cached process-wide, keyed by the schema's text, so a request never compiles a regex.
+
+std::string translate_pattern(std::string_view perl, bool& icase) {
+  std::string_view body = perl;
+  if (body.size() >= 2 && body.front() == '/' && body.back() == '/')
+    body = body.substr(1, body.size() - 2);
+  std::string out;
+  out.reserve(body.size() + 8);
+  for (size_t i = 0; i < body.size();) {
+    const std::string_view rest = body.substr(i);
+    if (rest.starts_with("\\")) {
+      out.append(rest.substr(0, 2));
+      i += std::min<size_t>(2, rest.size());
+    } else if (rest.starts_with("(?^i:")) {
+      icase = true;
+      out += "(?:";
+      i += 5;
+    } else if (rest.starts_with("(?^:")) {
+      out += "(?:";
+      i += 4;
+    } else if (rest.starts_with("(?i)")) {
+      icase = true;
+      i += 4;
+    } else if (rest.starts_with("(?m)")) {
+      i += 4;
+    } else if (rest.starts_with("(?>")) {
+      out += "(?:";
+      i += 3;
+    } else if (rest.starts_with("(?P<")) {
+      const size_t close = rest.find('>');
+      out += "(";
+      i += close == std::string_view::npos ? rest.size() : close + 1;
+    } else if (rest.starts_with("[[:^")) {
+      // Perl's negated POSIX class "[[:^cntrl:]]" is "[^[:cntrl:]]".
+      const size_t close = rest.find(":]]");
+      if (close == std::string_view::npos) return {};
+      out += "[^[:";
+      out.append(rest.substr(4, close - 4));
+      out += ":]]";
+      i += close + 3;
+    } else if (rest.starts_with("{,")) {
+      out += "{0,";
+      i += 2;
+    } else {
+      out.push_back(rest.front());
+      ++i;
+    }
+  }
+  return "(?:" + out + ")";
+}
+
+class PatternCache {
+ public:
+  // Null when the pattern uses Perl syntax std::regex cannot express: then it is not checked.
+  const std::regex* get(std::string_view pattern) {
+    {
+      std::shared_lock lock(mutex_);
+      const auto it = cache_.find(std::string(pattern));
+      if (it != cache_.end()) return it->second.get();
+    }
+    std::unique_ptr<std::regex> compiled;
+    bool icase = false;
+    const std::string translated = translate_pattern(pattern, icase);
+    if (!translated.empty()) {
+      try {
+        auto flags = std::regex::ECMAScript | std::regex::optimize;
+        if (icase) flags |= std::regex::icase;
+        compiled = std::make_unique<std::regex>(translated, flags);
+      } catch (const std::regex_error&) {
+        compiled.reset();
+      }
+    }
+    std::unique_lock lock(mutex_);
+    auto& slot = cache_[std::string(pattern)];
+    if (!slot) slot = std::move(compiled);
+    return slot.get();
+  }
+
+ private:
+  std::shared_mutex mutex_;
+  std::unordered_map<std::string, std::unique_ptr<std::regex>> cache_;
+};
+
+PatternCache& patterns() {
+  static PatternCache cache;
+  return cache;
+}
+
+bool matches(std::string_view pattern, std::string_view text) {
+  const std::regex* regex = patterns().get(pattern);
+  if (!regex) return true;
+  if (text.size() > kMaxRegexInput) return false;
+  return std::regex_match(text.begin(), text.end(), *regex);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Named formats (PVE::JSONSchema::register_format), with pveproxy's messages.
+
+bool is_ipv4(std::string_view text) {
+  in_addr address{};
+  return text.size() < 16 && inet_pton(AF_INET, std::string(text).c_str(), &address) == 1;
+}
+
+bool is_ipv6(std::string_view text) {
+  in6_addr address{};
+  return text.size() < 46 && inet_pton(AF_INET6, std::string(text).c_str(), &address) == 1;
+}
+
+bool is_cidr(std::string_view text, bool require_mask) {
+  const size_t slash = text.find('/');
+  if (slash == std::string_view::npos) return !require_mask && (is_ipv4(text) || is_ipv6(text));
+  const auto address = text.substr(0, slash);
+  const auto mask_text = text.substr(slash + 1);
+  int mask = -1;
+  const auto [end, error] =
+      std::from_chars(mask_text.data(), mask_text.data() + mask_text.size(), mask);
+  if (error != std::errc() || end != mask_text.data() + mask_text.size() || mask < 0) return false;
+  if (is_ipv4(address)) return mask <= 32;
+  return is_ipv6(address) && mask <= 128;
+}
+
+struct Format {
+  const char* pattern;  // ECMAScript regex, or null when `check` decides
+  bool (*check)(std::string_view);
+  const char* message;  // "%s" is replaced by the value
+};
+
+const std::unordered_map<std::string_view, Format>& formats() {
+  static const std::unordered_map<std::string_view, Format> table{
+      {"pve-vmid", {"[1-9][0-9]{2,8}", nullptr, "value does not look like a valid VM ID"}},
+      {"pve-node",
+       {"(?:(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9\\-]*[a-zA-Z0-9])\\.)*(?:[A-Za-z0-9]|[A-Za-z0-9]"
+        "[A-Za-z0-9\\-]*[A-Za-z0-9])",
+        nullptr, "value does not look like a valid node name"}},
+      {"pve-storage-id",
+       {"(?i)[a-z][a-z0-9\\-_.]*[a-z0-9]", nullptr, "storage ID '%s' contains illegal characters"}},
+      {"pve-configid", {"(?i)[a-z][a-z0-9_-]+", nullptr, "invalid configuration ID '%s'"}},
+      {"pve-poolid", {"[A-Za-z0-9_\\-]+", nullptr, "invalid pool ID '%s'"}},
+      {"pve-realm",
+       {"[A-Za-z][A-Za-z0-9\\.\\-_]+", nullptr, "value does not look like a valid realm"}},
+      {"pve-userid", {"[^\\s:/]+@[A-Za-z][A-Za-z0-9\\.\\-_]+", nullptr, "invalid user name '%s'"}},
+      {"pve-groupid", {"[A-Za-z0-9\\.\\-_]+", nullptr, "invalid group name '%s'"}},
+      {"pve-roleid", {"[A-Za-z0-9\\.\\-_]+", nullptr, "invalid role name '%s'"}},
+      {"pve-iface",
+       {"[a-zA-Z][a-zA-Z0-9_.\\-]{0,19}[a-zA-Z0-9]|[a-zA-Z]", nullptr,
+        "invalid network interface name '%s'"}},
+      {"pve-bridge-id", {"[-_.\\w\\d]+", nullptr, "invalid bridge ID '%s'"}},
+      {"pve-tag", {"(?i)[a-z0-9_][a-z0-9_\\-\\+\\.]*", nullptr, "invalid tag '%s'"}},
+      {"pve-volume-id",
+       {"(?i)[a-z][a-z0-9\\-_.]*[a-z0-9]:.+", nullptr, "unable to parse volume ID '%s'"}},
+      {"pve-sdn-zone-id", {"[a-z][a-z0-9]*[a-z0-9]?", nullptr, "invalid zone ID '%s'"}},
+      {"pve-sdn-vnet-id", {"[a-z][a-z0-9]*[a-z0-9]?", nullptr, "invalid vnet ID '%s'"}},
+      {"mac-addr",
+       {"(?i)[a-f0-9][02468ace](?::[a-f0-9]{2}){5}", nullptr,
+        "value does not look like a valid unicast MAC address"}},
+      {"email",
+       {"[\\w\\+\\-\\~]+(?:\\.[\\w\\+\\-\\~]+)*@[a-zA-Z0-9\\-]+(?:\\.[a-zA-Z0-9\\-]+)*", nullptr,
+        "value does not look like a valid email address"}},
+      {"dns-name",
+       {"(?:(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9\\-]*[a-zA-Z0-9])\\.)*(?:[A-Za-z0-9]|[A-Za-z0-9]"
+        "[A-Za-z0-9\\-]*[A-Za-z0-9])",
+        nullptr, "value does not look like a valid DNS name"}},
+      {"ipv4", {nullptr, is_ipv4, "value does not look like a valid IPv4 address"}},
+      {"ipv6", {nullptr, is_ipv6, "value does not look like a valid IPv6 address"}},
+      {"ip",
+       {nullptr, [](std::string_view text) { return is_ipv4(text) || is_ipv6(text); },
+        "value does not look like a valid IP address"}},
+      {"address",
+       {nullptr, [](std::string_view text) { return is_ipv4(text) || is_ipv6(text); },
+        "value does not look like a valid address"}},
+      {"CIDR",
+       {nullptr, [](std::string_view text) { return is_cidr(text, true); },
+        "value does not look like a valid CIDR network"}},
+      {"IPorCIDR",
+       {nullptr, [](std::string_view text) { return is_cidr(text, false); },
+        "value does not look like a valid IP address or CIDR network"}},
+  };
+  return table;
+}
+
+std::string with_value(const char* message, std::string_view value) {
+  std::string text(message);
+  if (const size_t at = text.find("%s"); at != std::string::npos) text.replace(at, 2, value);
+  return text;
+}
+
+std::optional<std::string> check_named_format(std::string_view format, std::string_view value);
+
+// PVE::Tools::split_list: "-list" formats accept items separated by commas, semicolons, spaces.
+std::vector<std::string_view> split_list(std::string_view text) {
+  std::vector<std::string_view> items;
+  size_t start = 0;
+  auto separator = [](char c) {
+    return c == ',' || c == ';' || c == '\0' || std::isspace(static_cast<unsigned char>(c));
+  };
+  for (size_t i = 0; i <= text.size(); ++i) {
+    if (i == text.size() || separator(text[i])) {
+      if (i > start) items.push_back(text.substr(start, i - start));
+      start = i + 1;
+    }
+  }
+  return items;
+}
+
+std::optional<std::string> check_named_format(std::string_view format, std::string_view value) {
+  const auto& table = formats();
+  if (const auto it = table.find(format); it != table.end()) {
+    const Format& rule = it->second;
+    const bool ok = rule.check ? rule.check(value) : matches(rule.pattern, value);
+    if (!ok) return with_value(rule.message, value);
+    return std::nullopt;
+  }
+  if (format.ends_with("-list")) {
+    const auto base = format.substr(0, format.size() - 5);
+    if (base == "pve-tag" || table.contains(base)) {
+      for (const auto item : split_list(value)) {
+        if (auto error = check_named_format(base, item)) return error;
+      }
+    }
+  }
+  return std::nullopt;  // formats the mock does not know are accepted, as a lenient server would
+}
+
+// ---------------------------------------------------------------------------------------------
+// Conversion of request text into the schema's type, and checks of typed values.
+
+std::optional<std::string> check_value(const json::object& schema, const json::value& value);
+
+bool parse_integer(std::string_view text, int64_t& out) {
+  if (!text.empty() && text.front() == '+') text.remove_prefix(1);
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), out);
+  return !text.empty() && error == std::errc() && end == text.data() + text.size();
+}
+
+bool parse_number(std::string_view text, double& out) {
+  if (!text.empty() && text.front() == '+') text.remove_prefix(1);
+  if (text.empty() || std::isspace(static_cast<unsigned char>(text.front()))) return false;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), out);
+  return error == std::errc() && end == text.data() + text.size() && std::isfinite(out);
+}
+
+std::optional<bool> parse_boolean(std::string_view text) {
+  std::string lower(text);
+  for (auto& c : lower)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (lower == "1" || lower == "true" || lower == "yes" || lower == "on") return true;
+  if (lower == "0" || lower == "false" || lower == "no" || lower == "off") return false;
+  return std::nullopt;
+}
+
+std::string type_error(std::string_view type, const json::value& value) {
+  return "type check ('" + std::string(type) + "') failed - got '" + display(value) + "'";
+}
+
+// Converts a request value (string from a query/form, or any JSON value from a JSON body) to
+// the schema's type. Returns the error message on failure.
+std::variant<json::value, std::string> convert(const json::object& schema, const json::value& raw) {
+  const auto type = schema_type(schema);
+  if (type == "integer") {
+    if (raw.is_int64() || raw.is_uint64()) return raw;
+    if (raw.is_double() && std::nearbyint(raw.get_double()) == raw.get_double() &&
+        std::fabs(raw.get_double()) < 9e15)
+      return json::value(static_cast<int64_t>(raw.get_double()));
+    int64_t number = 0;
+    if (raw.is_string() && parse_integer(raw.get_string(), number)) return json::value(number);
+    return type_error(type, raw);
+  }
+  if (type == "number") {
+    if (auto number = number_of(raw)) return json::value(*number);
+    double number = 0;
+    if (raw.is_string() && parse_number(raw.get_string(), number)) return json::value(number);
+    return type_error(type, raw);
+  }
+  if (type == "boolean") {
+    if (raw.is_bool()) return raw;
+    if ((raw.is_int64() || raw.is_uint64()) && (raw == 0 || raw == 1)) return json::value(raw != 0);
+    if (raw.is_string()) {
+      if (auto flag = parse_boolean(raw.get_string())) return json::value(*flag);
+    }
+    return type_error(type, raw);
+  }
+  if (type == "string") {
+    if (raw.is_string()) return raw;
+    if (raw.is_int64() || raw.is_uint64() || raw.is_double()) return json::value(display(raw));
+    if (raw.is_bool()) return json::value(raw.get_bool() ? "1" : "0");
+    return type_error(type, raw);
+  }
+  if (type == "array") {
+    const auto* items = as_object(schema.if_contains("items"));
+    json::array converted;
+    auto add = [&](const json::value& item) -> std::optional<std::string> {
+      if (!items) {
+        converted.push_back(item);
+        return std::nullopt;
+      }
+      auto result = convert(*items, item);
+      if (auto* error = std::get_if<std::string>(&result)) return *error;
+      converted.push_back(std::move(std::get<json::value>(result)));
+      return std::nullopt;
+    };
+    if (raw.is_array()) {
+      for (const auto& item : raw.get_array()) {
+        if (auto error = add(item)) return *error;
+      }
+    } else if (raw.is_object()) {
+      return type_error(type, raw);
+    } else if (auto error = add(raw)) {
+      return *error;
+    }
+    return json::value(std::move(converted));
+  }
+  return raw;
+}
+
+// "key=value,key2=value2" property strings (format given as an object of sub-schemas).
+std::optional<std::string> check_property_string(const json::object& format,
+                                                 std::string_view text) {
+  std::vector<std::string> parts;
+  std::string current;
+  bool quoted = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '"') {
+      quoted = !quoted;
+    } else if (c == '\\' && quoted && i + 1 < text.size()) {
+      current.push_back(text[++i]);
+    } else if (c == ',' && !quoted) {
+      parts.push_back(std::move(current));
+      current.clear();
+    } else {
+      current.push_back(c);
+    }
+  }
+  if (quoted) return "invalid format - unterminated quoted string";
+  if (!current.empty() || !parts.empty()) parts.push_back(std::move(current));
+
+  std::string default_key;
+  for (const auto& [key, sub] : format) {
+    if (const auto* object = sub.if_object(); object && truthy(object->if_contains("default_key")))
+      default_key = std::string(key);
+  }
+  std::map<std::string, std::string> given;
+  for (const auto& part : parts) {
+    if (part.empty()) continue;
+    const size_t equals = part.find('=');
+    std::string key;
+    std::string value;
+    if (equals == std::string::npos) {
+      if (default_key.empty() || given.contains(default_key))
+        return "invalid format - value without key, but schema does not define a default key";
+      key = default_key;
+      value = part;
+    } else {
+      key = part.substr(0, equals);
+      value = part.substr(equals + 1);
+    }
+    const auto* sub = as_object(format.if_contains(key));
+    if (!sub) return "invalid format - invalid key in comma-separated list property: " + key;
+    if (given.contains(key))
+      return "invalid format - duplicate key in comma-separated list property: " + key;
+    // "e1000=<mac>" names the model by its key and validates the value as the aliased key.
+    if (const auto alias = string_member(*sub, "alias"); !alias.empty()) {
+      if (const auto key_alias = string_member(*sub, "keyAlias"); !key_alias.empty())
+        given[std::string(key_alias)] = key;
+      key = std::string(alias);
+      sub = as_object(format.if_contains(alias));
+      if (!sub) continue;
+    }
+    auto converted = convert(*sub, json::value(value));
+    if (auto* error = std::get_if<std::string>(&converted))
+      return "invalid format - " + key + ": " + *error;
+    if (auto error = check_value(*sub, std::get<json::value>(converted)))
+      return "invalid format - " + key + ": " + *error;
+    given[key] = value;
+  }
+  for (const auto& [key, sub] : format) {
+    const auto* object = sub.if_object();
+    if (!object || object->contains("alias") || given.contains(std::string(key))) continue;
+    if (!is_optional(*object) && !object->contains("default"))
+      return "invalid format - " + std::string(key) +
+             ": property is missing and it is not optional";
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> check_string(const json::object& schema, std::string_view text) {
+  if (text.size() > kMaxValueBytes)
+    return "value may only be " + std::to_string(kMaxValueBytes) + " characters long";
+  const auto* min = schema.if_contains("minLength");
+  if (const auto bound = min ? number_of(*min) : std::nullopt;
+      bound && static_cast<double>(utf8_length(text)) < *bound)
+    return "value must be at least " + number_text(*bound) + " characters long";
+  const auto* max = schema.if_contains("maxLength");
+  if (const auto bound = max ? number_of(*max) : std::nullopt;
+      bound && static_cast<double>(utf8_length(text)) > *bound)
+    return "value may only be " + number_text(*bound) + " characters long";
+  if (const auto pattern = string_member(schema, "pattern"); !pattern.empty()) {
+    if (!matches(pattern, text)) return "value does not match the regex pattern";
+  }
+  if (const auto* format = schema.if_contains("format")) {
+    if (format->is_string()) {
+      if (auto error = check_named_format(format->get_string(), text)) return error;
+    } else if (format->is_object()) {
+      if (auto error = check_property_string(format->get_object(), text)) return error;
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> check_enum(const json::object& schema, const json::value& value) {
+  const auto* choices = schema.if_contains("enum");
+  if (!choices || !choices->is_array()) return std::nullopt;
+  const std::string text = display(value);
+  std::string listing;
+  for (const auto& choice : choices->get_array()) {
+    if (display(choice) == text) return std::nullopt;
+    if (!listing.empty()) listing += ", ";
+    listing += display(choice);
+  }
+  return "value '" + text + "' does not have a value in the enumeration '" + listing + "'";
+}
+
+std::optional<std::string> check_range(const json::object& schema, double number) {
+  if (const auto* min = schema.if_contains("minimum")) {
+    if (const auto bound = number_of(*min); bound && number < *bound)
+      return "value must have a minimum value of " + number_text(*bound);
+  }
+  if (const auto* max = schema.if_contains("maximum")) {
+    if (const auto bound = number_of(*max); bound && number > *bound)
+      return "value must have a maximum value of " + number_text(*bound);
+  }
+  return std::nullopt;
+}
+
+std::string join_location(std::string_view location, std::string_view member) {
+  if (location.empty()) return std::string(member);
+  return std::string(location) + "." + std::string(member);
+}
+
+std::optional<std::string> prefixed(std::string_view location, std::optional<std::string> error) {
+  if (!error || location.empty()) return error;
+  return std::string(location) + ": " + *error;
+}
+
+std::optional<std::string> check_at(const json::object& schema, const json::value& value,
+                                    const std::string& location);
+
+std::optional<std::string> check_one_of(const json::array& alternatives, const json::value& value,
+                                        const std::string& location) {
+  std::optional<std::string> first_error;
+  for (const auto& alternative : alternatives) {
+    const auto* object = alternative.if_object();
+    if (!object) continue;
+    auto error = check_at(*object, value, location);
+    if (!error) return std::nullopt;
+    if (!first_error) first_error = std::move(error);
+  }
+  return first_error;
+}
+
+// Full recursive check of a typed value; the single place where the rules live.
+std::optional<std::string> check_at(const json::object& schema, const json::value& value,
+                                    const std::string& location) {
+  if (const auto* one_of = schema.if_contains("oneOf"); one_of && one_of->is_array())
+    return check_one_of(one_of->get_array(), value, location);
+  const auto type = schema_type(schema);
+  if (type == "null") {
+    return value.is_null() ? std::nullopt : prefixed(location, type_error(type, value));
+  }
+  if (type == "integer") {
+    const auto number = number_of(value);
+    if (!number || std::nearbyint(*number) != *number)
+      return prefixed(location, type_error(type, value));
+    if (auto error = check_range(schema, *number)) return prefixed(location, error);
+    if (const auto* format = schema.if_contains("format"); format && format->is_string()) {
+      if (auto error = check_named_format(format->get_string(), display(value)))
+        return prefixed(location, error);
+    }
+    return prefixed(location, check_enum(schema, value));
+  }
+  if (type == "number") {
+    const auto number = number_of(value);
+    if (!number) return prefixed(location, type_error(type, value));
+    return prefixed(location, check_range(schema, *number));
+  }
+  if (type == "boolean") {
+    // The API itself answers booleans as 0/1 integers.
+    const bool ok =
+        value.is_bool() || ((value.is_int64() || value.is_uint64()) && (value == 0 || value == 1));
+    return ok ? std::nullopt : prefixed(location, type_error(type, value));
+  }
+  if (type == "string") {
+    if (!value.is_string()) return prefixed(location, type_error(type, value));
+    if (auto error = check_enum(schema, value)) return prefixed(location, error);
+    return prefixed(location, check_string(schema, value.get_string()));
+  }
+  if (type == "array") {
+    if (!value.is_array()) return prefixed(location, type_error(type, value));
+    const auto* items = as_object(schema.if_contains("items"));
+    if (!items) return std::nullopt;
+    const auto& array = value.get_array();
+    for (size_t i = 0; i < array.size(); ++i) {
+      if (auto error = check_at(*items, array[i], location + "[" + std::to_string(i) + "]"))
+        return error;
+    }
+    return std::nullopt;
+  }
+  if (type == "object") {
+    if (!value.is_object()) return prefixed(location, type_error(type, value));
+    const auto& object = value.get_object();
+    const auto* properties = as_object(schema.if_contains("properties"));
+    if (properties) {
+      for (const auto& [name, sub] : *properties) {
+        const auto* sub_schema = sub.if_object();
+        if (!sub_schema) continue;
+        const auto* member = object.if_contains(name);
+        const std::string where = join_location(location, name);
+        if (!member || (member->is_null() && is_optional(*sub_schema))) {
+          if (!member && !is_optional(*sub_schema))
+            return where + ": property is missing and it is not optional";
+          continue;
+        }
+        if (auto error = check_at(*sub_schema, *member, where)) return error;
+      }
+    }
+    const auto* additional = schema.if_contains("additionalProperties");
+    for (const auto& [name, member] : object) {
+      if (properties && properties->contains(name)) continue;
+      if (additional && additional->is_object()) {
+        if (auto error = check_at(additional->get_object(), member, join_location(location, name)))
+          return error;
+      } else if (additional && !truthy(additional) && properties) {
+        return join_location(location, name) +
+               ": property is not defined in schema and the schema does not allow additional "
+               "properties";
+      }
+    }
+    return std::nullopt;
+  }
+  return std::nullopt;  // "any"
+}
+
+std::optional<std::string> check_value(const json::object& schema, const json::value& value) {
+  return check_at(schema, value, {});
+}
+
+// ---------------------------------------------------------------------------------------------
+// Request parameters
+
+// "net[n]" in the schema stands for net0..net<max-1>; the limits are PVE's (MAX_NETS, ...).
+int indexed_limit(std::string_view prefix) {
+  static const std::unordered_map<std::string_view, int> limits{
+      {"net", 32},       {"scsi", 31},     {"ide", 4},      {"sata", 6},  {"virtio", 16},
+      {"unused", 256},   {"serial", 4},    {"parallel", 3}, {"usb", 14},  {"hostpci", 16},
+      {"numa", 8},       {"ipconfig", 32}, {"mp", 256},     {"dev", 256}, {"link", 8},
+      {"acmedomain", 6}, {"virtiofs", 10}};
+  const auto it = limits.find(prefix);
+  return it == limits.end() ? 256 : it->second;
+}
+
+const json::object* property_schema(const json::object& properties, std::string_view name) {
+  if (const auto* schema = as_object(properties.if_contains(name))) return schema;
+  size_t digits = name.size();
+  while (digits > 0 && std::isdigit(static_cast<unsigned char>(name[digits - 1])))
+    --digits;
+  if (digits == 0 || digits == name.size() || name.size() - digits > 3) return nullptr;
+  if (name.size() - digits > 1 && name[digits] == '0') return nullptr;
+  const auto prefix = name.substr(0, digits);
+  const auto* schema = as_object(properties.if_contains(std::string(prefix) + "[n]"));
+  if (!schema) return nullptr;
+  int index = 0;
+  std::from_chars(name.data() + digits, name.data() + name.size(), index);
+  return index < indexed_limit(prefix) ? schema : nullptr;
+}
+
+std::string_view content_type(const http::Request& request) {
+  std::string_view type = request.header(http::Field::content_type);
+  if (const size_t semicolon = type.find(';'); semicolon != std::string_view::npos)
+    type = type.substr(0, semicolon);
+  while (!type.empty() && std::isspace(static_cast<unsigned char>(type.back())))
+    type.remove_suffix(1);
+  return type;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+using RawParams = std::map<std::string, std::vector<json::value>>;
+
+void add_text_params(const http::Params& params, RawParams& raw, ValidationErrors& result) {
+  for (const auto& [name, value] : params) {
+    if (!valid_utf8(name)) {
+      result.errors["body"] = "parameter name is not valid UTF-8";
+      continue;
+    }
+    if (!valid_utf8(value)) {
+      result.errors[name] = "value is not valid UTF-8";
+      continue;
+    }
+    raw[name].emplace_back(value);
+  }
+}
+
+void collect_body(const http::Request& request, RawParams& raw, ValidationErrors& result) {
+  if (request.body.empty()) return;
+  const auto type = content_type(request);
+  const bool json_body =
+      iequals(type, "application/json") ||
+      (type.empty() && request.body.find_first_not_of(" \t\r\n") != std::string::npos &&
+       request.body[request.body.find_first_not_of(" \t\r\n")] == '{');
+  if (json_body) {
+    boost::system::error_code error;
+    const auto document = json::parse(request.body, error);
+    if (error) {
+      result.errors["body"] = "malformed JSON body: " + error.message();
+      return;
+    }
+    if (document.is_null()) return;
+    if (!document.is_object()) {
+      result.errors["body"] = "JSON body must be an object";
+      return;
+    }
+    for (const auto& [name, value] : document.get_object()) {
+      auto& slot = raw[std::string(name)];
+      if (value.is_null()) continue;  // JSON null means "not given", as pveproxy treats undef
+      slot.push_back(value);
+    }
+    return;
+  }
+  if (type.empty() || iequals(type, "application/x-www-form-urlencoded")) {
+    add_text_params(http::parse_form(request.body), raw, result);
+    return;
+  }
+  result.errors["body"] = "unsupported content type '" + std::string(type) + "'";
+}
+
+// Repeated names: array parameters collect every value, "-list" strings are joined, anything
+// else is joined by NUL like pveproxy's CGI layer (and usually fails its type or format).
+json::value merge_repeated(const json::object& schema, std::vector<json::value>& values) {
+  if (values.size() == 1) return std::move(values.front());
+  if (schema_type(schema) == "array") {
+    json::array all;
+    for (auto& value : values) {
+      if (value.is_array()) {
+        for (auto& item : value.get_array())
+          all.push_back(std::move(item));
+      } else {
+        all.push_back(std::move(value));
+      }
+    }
+    return all;
+  }
+  const auto format = string_member(schema, "format");
+  const char separator = format.ends_with("-list") ? ',' : '\0';
+  std::string joined;
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (i) joined.push_back(separator);
+    joined += display(values[i]);
+  }
+  return json::value(std::move(joined));
+}
+
+}  // namespace
+
+boost::json::object error_body(const ValidationErrors& errors) {
+  json::object messages;
+  for (const auto& [name, message] : errors.errors)
+    messages[name] = message;
+  return json::object{{"data", nullptr}, {"errors", std::move(messages)}};
+}
+
+std::optional<std::string> validate_value(const boost::json::value& schema,
+                                          const boost::json::value& value,
+                                          std::string_view location) {
+  const auto* object = schema.if_object();
+  if (!object) return std::nullopt;
+  return check_at(*object, value, std::string(location));
+}
+
+std::variant<ValidatedParams, ValidationErrors> validate_request(const Operation& operation,
+                                                                 const http::Request& request) {
+  ValidationErrors result;
+  RawParams raw;
+  add_text_params(request.query, raw, result);
+  collect_body(request, raw, result);
+  // Path captures win over same-named query/body values, as in pveproxy.
+  for (const auto& [name, value] : request.path_params) {
+    if (!valid_utf8(value)) {
+      result.errors[name] = "value is not valid UTF-8";
+      continue;
+    }
+    raw[name] = {json::value(value)};
+  }
+
+  static const json::object no_properties;
+  const auto* properties = as_object(operation.parameters->if_contains("properties"));
+  if (!properties) properties = &no_properties;
+  const auto* additional = operation.parameters->if_contains("additionalProperties");
+  const bool allow_additional = truthy(additional) || (additional && additional->is_object());
+
+  ValidatedParams validated;
+  for (auto& [name, values] : raw) {
+    if (values.empty() || result.errors.contains(name)) continue;
+    const json::object* schema = property_schema(*properties, name);
+    if (!schema) {
+      const bool is_path_param =
+          std::find(operation.path_parameters.begin(), operation.path_parameters.end(), name) !=
+          operation.path_parameters.end();
+      if (allow_additional || is_path_param) {
+        validated.values[name] = values.size() == 1
+                                     ? std::move(values.front())
+                                     : json::value(json::array(values.begin(), values.end()));
+      } else {
+        result.errors[name] =
+            "property is not defined in schema and the schema does not allow additional "
+            "properties";
+      }
+      continue;
+    }
+    json::value merged = merge_repeated(*schema, values);
+    auto converted = convert(*schema, merged);
+    if (auto* error = std::get_if<std::string>(&converted)) {
+      result.errors[name] = std::move(*error);
+      continue;
+    }
+    auto& value = std::get<json::value>(converted);
+    if (auto error = check_value(*schema, value)) {
+      result.errors[name] = std::move(*error);
+      continue;
+    }
+    validated.values[name] = std::move(value);
+  }
+  for (const auto& [name, schema] : *properties) {
+    const auto* object = schema.if_object();
+    if (!object || is_optional(*object) || name.ends_with("[n]")) continue;
+    if (!validated.values.contains(name) && !result.errors.contains(std::string(name)))
+      result.errors[std::string(name)] = "property is missing and it is not optional";
+  }
+  if (!result.errors.empty()) return result;
+  return validated;
+}
+
+}  // namespace pbx::proxmox

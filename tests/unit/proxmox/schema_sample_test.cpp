@@ -1,0 +1,112 @@
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+#include <filesystem>
+
+#include "proxmox/api_schema.hpp"
+#include "proxmox/parameter_validation.hpp"
+#include "proxmox/sample_data.hpp"
+
+namespace pbx::proxmox {
+namespace {
+
+namespace json = boost::json;
+using http::Verb;
+
+ApiSchema load(const char* file) {
+  return ApiSchema::load(std::filesystem::path(PBX_SHARED_DIR) / "schemas" / "proxmox" / file);
+}
+
+const ApiSchema& pve() {
+  static const ApiSchema schema = load("pve-latest.json");
+  return schema;
+}
+
+// Concrete values for every `{x}` of a template, so samples can echo them.
+http::Params fill_path(const Operation& op) {
+  http::Params params;
+  for (const auto& name : op.path_parameters) {
+    if (name == "vmid")
+      params.emplace_back(name, "100");
+    else if (name == "node")
+      params.emplace_back(name, "pve1");
+    else
+      params.emplace_back(name, "x" + name);
+  }
+  return params;
+}
+
+TEST(SampleDataTest, SameSeedSameBytesOtherSeedOtherBytes) {
+  const auto* op = pve().operation(Verb::get, "/nodes/{node}/qemu");
+  ASSERT_NE(op, nullptr);
+  const http::Params params{{"node", "pve1"}};
+  const auto first = json::serialize(sample_returns(*op, params, 7));
+  EXPECT_EQ(first, json::serialize(sample_returns(*op, params, 7)));
+  EXPECT_NE(first, json::serialize(sample_returns(*op, params, 8)));
+}
+
+TEST(SampleDataTest, RealisticValuesByNameAndFormat) {
+  const auto* op = pve().operation(Verb::get, "/nodes/{node}/qemu");
+  ASSERT_NE(op, nullptr);
+  const auto list = sample_returns(*op, {{"node", "pve2"}}, 1);
+  ASSERT_TRUE(list.is_array());
+  ASSERT_GE(list.get_array().size(), 1u);
+  ASSERT_LE(list.get_array().size(), 3u);
+  for (const auto& vm : list.get_array()) {
+    const auto vmid = vm.at("vmid").to_number<int64_t>();
+    EXPECT_GE(vmid, 100);
+    EXPECT_LT(vmid, 1000);
+    EXPECT_TRUE(vm.at("status") == "running" || vm.at("status") == "stopped");
+  }
+
+  const auto* start = pve().operation(Verb::post, "/nodes/{node}/qemu/{vmid}/status/start");
+  ASSERT_NE(start, nullptr);
+  const auto upid = sample_returns(*start, {{"node", "pve2"}, {"vmid", "123"}}, 1);
+  ASSERT_TRUE(upid.is_string());
+  EXPECT_TRUE(upid.get_string().starts_with("UPID:pve2:")) << upid;
+  EXPECT_TRUE(upid.get_string().ends_with(":qmstart:123:root@pam:")) << upid;
+
+  const auto mac = sample_value(json::parse(R"({"type":"string","format":"mac-addr"})"), "mac", 3);
+  EXPECT_TRUE(mac.get_string().starts_with("BC:24:11:")) << mac;
+  const auto ip = sample_value(json::parse(R"({"type":"string","format":"ipv4"})"), "x", 3);
+  EXPECT_EQ(validate_value(json::parse(R"({"type":"string","format":"ipv4"})"), ip), std::nullopt);
+  const auto bounded =
+      sample_value(json::parse(R"({"type":"integer","minimum":5000,"maximum":5001})"), "port", 1);
+  EXPECT_TRUE(bounded == 5000 || bounded == 5001) << bounded;
+}
+
+struct SampleFile {
+  const char* file;
+  size_t max_invalid;
+};
+
+class SampleValidityTest : public testing::TestWithParam<SampleFile> {};
+
+// Every operation's sample passes the validator of its own returns schema; patterns the
+// generator cannot satisfy are tolerated up to a small, known number.
+TEST_P(SampleValidityTest, EverySampleMatchesItsReturnsSchema) {
+  const auto schema = load(GetParam().file);
+  size_t invalid = 0;
+  for (const auto& op : schema.operations()) {
+    const auto params = fill_path(op);
+    for (uint64_t seed : {1, 2, 3}) {
+      const auto sample = sample_returns(op, params, seed);
+      if (auto error = validate_value(*op.returns, sample, "data")) {
+        ++invalid;
+        ADD_FAILURE() << boost::beast::http::to_string(op.method) << " " << op.path << " seed "
+                      << seed << ": " << *error;
+      }
+    }
+  }
+  EXPECT_LE(invalid, GetParam().max_invalid);
+}
+
+INSTANTIATE_TEST_SUITE_P(AllSchemas, SampleValidityTest,
+                         testing::Values(SampleFile{"pve-latest.json", 0},
+                                         SampleFile{"pbs-latest.json", 0}),
+                         [](const auto& test_info) {
+                           return std::string(test_info.param.file).substr(0, 3);
+                         });
+
+}  // namespace
+}  // namespace pbx::proxmox
