@@ -1,0 +1,203 @@
+#include "e2e/matrix.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <boost/json/parse.hpp>
+#include <cctype>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+namespace pbx::e2e {
+namespace {
+
+constexpr std::array<TransportBundle, 7> kBundles{{
+    {1, Exposure::nginx_tls, Exposure::plain_http, false,
+     "NetBox https via nginx, proxbox-api plain http, IPv4"},
+    {2, Exposure::native_tls, Exposure::plain_http, false,
+     "NetBox https native TLS, proxbox-api plain http, IPv4"},
+    {3, Exposure::plain_http, Exposure::nginx_tls, false,
+     "NetBox plain http, proxbox-api https via nginx, IPv4"},
+    {4, Exposure::plain_http, Exposure::native_tls, false,
+     "NetBox plain http, proxbox-api https native TLS, IPv4"},
+    {5, Exposure::native_tls, Exposure::native_tls, false,
+     "NetBox https native TLS, proxbox-api https native TLS, IPv4"},
+    {6, Exposure::plain_http, Exposure::plain_http, false,
+     "NetBox plain http, proxbox-api plain http, IPv4"},
+    {7, Exposure::native_tls, Exposure::plain_http, true,
+     "NetBox https native TLS on [::1], proxbox-api plain http on [::1], IPv6"},
+}};
+
+std::string trimmed_lower(std::string_view text) {
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front())))
+    text.remove_prefix(1);
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())))
+    text.remove_suffix(1);
+  std::string result(text);
+  std::transform(result.begin(), result.end(), result.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return result;
+}
+
+}  // namespace
+
+std::string_view to_string(Exposure exposure) {
+  switch (exposure) {
+    case Exposure::plain_http:
+      return "plain http";
+    case Exposure::nginx_tls:
+      return "https via nginx";
+    case Exposure::native_tls:
+      return "https native TLS";
+  }
+  return "?";
+}
+
+std::span<const TransportBundle> transport_bundles() {
+  return kBundles;
+}
+
+const TransportBundle& transport_bundle(int id) {
+  for (const auto& bundle : kBundles) {
+    if (bundle.id == id) return bundle;
+  }
+  throw std::invalid_argument(fmt::format("unknown transport bundle {}; valid: 1-7", id));
+}
+
+std::string_view to_string(Mode mode) {
+  return mode == Mode::dev ? "dev" : "release";
+}
+
+Mode parse_mode(std::string_view text) {
+  const auto name = trimmed_lower(text);
+  if (name == "dev") return Mode::dev;
+  if (name == "release") return Mode::release;
+  throw std::invalid_argument(fmt::format("unknown mode '{}'; valid: dev, release", text));
+}
+
+Event parse_event(std::string_view text) {
+  const auto name = trimmed_lower(text);
+  if (name == "push" || name == "pull_request" || name == "workflow_dispatch") return Event::push;
+  if (name == "release") return Event::release;
+  throw std::invalid_argument(fmt::format(
+      "unknown event '{}'; valid: push, pull_request, workflow_dispatch, release", text));
+}
+
+std::vector<Mode> modes_for(Event event, const std::vector<Mode>& requested) {
+  if (!requested.empty()) return requested;
+  if (event == Event::release) return {Mode::dev, Mode::release};
+  return {Mode::dev};
+}
+
+std::vector<NetBoxVersion> load_netbox_versions(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  if (!in)
+    throw std::runtime_error(fmt::format("cannot read NetBox versions file {}", file.string()));
+  std::stringstream content;
+  content << in.rdbuf();
+  std::vector<NetBoxVersion> versions;
+  try {
+    const auto document = boost::json::parse(content.str());
+    for (const auto& entry : document.at("versions").as_array()) {
+      const auto& object = entry.as_object();
+      NetBoxVersion version;
+      version.version = std::string(object.at("version").as_string());
+      if (const auto* full = object.if_contains("full_version"); full && full->is_string())
+        version.full_version = std::string(full->as_string());
+      versions.push_back(std::move(version));
+    }
+  } catch (const std::exception& error) {
+    throw std::runtime_error(
+        fmt::format("malformed NetBox versions file {}: {}", file.string(), error.what()));
+  }
+  if (versions.empty())
+    throw std::runtime_error(
+        fmt::format("NetBox versions file {} lists no versions", file.string()));
+  return versions;
+}
+
+std::filesystem::path default_netbox_versions_file(const std::filesystem::path& program_dir) {
+  if (const char* configured = std::getenv("PBX_NETBOX_VERSIONS_FILE"); configured && *configured)
+    return configured;
+  if (!program_dir.empty()) {
+    auto installed = program_dir.parent_path() / "share" / "proxbox" / "netbox-versions.json";
+    if (std::filesystem::exists(installed)) return installed;
+  }
+  return std::filesystem::path(PBX_SOURCE_DIR) / "data" / "netbox-versions.json";
+}
+
+std::string Cell::id() const {
+  return fmt::format("t{}-{}-nb{}-{}", transport, to_string(mode), netbox_version, proxmox_service);
+}
+
+boost::json::object Cell::to_json() const {
+  return {{"transport", transport},
+          {"mode", to_string(mode)},
+          {"netbox_version", netbox_version},
+          {"proxmox_service", proxmox_service}};
+}
+
+std::vector<Cell> build_matrix(const std::vector<Mode>& modes,
+                               const std::vector<NetBoxVersion>& versions) {
+  std::vector<Cell> cells;
+  for (const auto& bundle : kBundles) {
+    for (const auto mode : modes) {
+      for (const auto& version : versions) {
+        for (const auto service : kProxmoxServices) {
+          cells.push_back({bundle.id, mode, version.version, std::string(service)});
+        }
+      }
+    }
+  }
+  return cells;
+}
+
+boost::json::object to_ci_matrix(const std::vector<Cell>& cells) {
+  boost::json::array include;
+  for (const auto& cell : cells)
+    include.push_back(cell.to_json());
+  return {{"include", std::move(include)}};
+}
+
+CellFilter CellFilter::parse(std::string_view text) {
+  static const std::map<std::string, std::string> kAliases{
+      {"transport", "transport"},     {"mode", "mode"},
+      {"netbox", "netbox_version"},   {"netbox_version", "netbox_version"},
+      {"service", "proxmox_service"}, {"proxmox_service", "proxmox_service"},
+  };
+  CellFilter filter;
+  while (!text.empty()) {
+    const auto comma = text.find(',');
+    const auto term = text.substr(0, comma);
+    text = comma == std::string_view::npos ? std::string_view{} : text.substr(comma + 1);
+    if (trimmed_lower(term).empty()) continue;
+    const auto equals = term.find('=');
+    if (equals == std::string_view::npos)
+      throw std::invalid_argument(fmt::format("filter term '{}' is not key=value", term));
+    const auto key = trimmed_lower(term.substr(0, equals));
+    const auto alias = kAliases.find(key);
+    if (alias == kAliases.end())
+      throw std::invalid_argument(
+          fmt::format("unknown filter key '{}'; valid: transport, mode, netbox, service", key));
+    filter.allowed_[alias->second].push_back(trimmed_lower(term.substr(equals + 1)));
+  }
+  return filter;
+}
+
+bool CellFilter::matches(const Cell& cell) const {
+  const std::map<std::string, std::string> values{
+      {"transport", std::to_string(cell.transport)},
+      {"mode", std::string(to_string(cell.mode))},
+      {"netbox_version", cell.netbox_version},
+      {"proxmox_service", cell.proxmox_service},
+  };
+  for (const auto& [key, allowed] : allowed_) {
+    if (std::find(allowed.begin(), allowed.end(), values.at(key)) == allowed.end()) return false;
+  }
+  return true;
+}
+
+}  // namespace pbx::e2e

@@ -1,0 +1,86 @@
+#pragma once
+// The E2E matrix: transport bundles × modes × NetBox versions × Proxmox services, as the CI
+// `strategy.matrix` consumes it. Pure data and JSON; nothing here starts a process.
+
+#include <boost/json/object.hpp>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace pbx::e2e {
+
+// How one server is reached by its clients.
+enum class Exposure { plain_http, nginx_tls, native_tls };
+std::string_view to_string(Exposure exposure);
+
+struct TransportBundle {
+  int id = 0;
+  Exposure netbox = Exposure::plain_http;
+  Exposure proxbox = Exposure::plain_http;
+  bool ipv6 = false;  // every server binds [::1] instead of 127.0.0.1
+  std::string_view description;
+
+  std::string_view loopback_host() const { return ipv6 ? "::1" : "127.0.0.1"; }
+};
+
+// The seven bundles of the spec, in its order (ids 1..7).
+std::span<const TransportBundle> transport_bundles();
+// Throws std::invalid_argument naming the valid ids.
+const TransportBundle& transport_bundle(int id);
+
+enum class Mode { dev, release };
+std::string_view to_string(Mode mode);
+Mode parse_mode(std::string_view text);  // throws std::invalid_argument
+
+enum class Event { push, release };
+Event parse_event(std::string_view text);  // "push", "pull_request" → push; "release"
+
+// dev on push/PR, [dev, release] on release; an explicit list overrides both.
+std::vector<Mode> modes_for(Event event, const std::vector<Mode>& requested = {});
+
+inline constexpr std::string_view kProxmoxServices[] = {"pve", "pbs", "pdm"};
+
+struct NetBoxVersion {
+  std::string version;       // "4.6"
+  std::string full_version;  // "4.6.0"
+};
+// The certified versions, oldest first (data/netbox-versions.json). Throws std::runtime_error
+// naming the file when it is missing or malformed.
+std::vector<NetBoxVersion> load_netbox_versions(const std::filesystem::path& file);
+// $PBX_NETBOX_VERSIONS_FILE, else the installed share/proxbox copy beside `program_dir`'s
+// prefix, else the source tree's data/netbox-versions.json.
+std::filesystem::path default_netbox_versions_file(const std::filesystem::path& program_dir = {});
+
+struct Cell {
+  int transport = 6;
+  Mode mode = Mode::dev;
+  std::string netbox_version;
+  std::string proxmox_service = "pve";
+
+  // "t6-dev-nb4.6-pve": stable, file-name safe.
+  std::string id() const;
+  boost::json::object to_json() const;
+  bool operator==(const Cell&) const = default;
+};
+
+std::vector<Cell> build_matrix(const std::vector<Mode>& modes,
+                               const std::vector<NetBoxVersion>& versions);
+// {"include":[{"transport":1,"mode":"dev","netbox_version":"4.6","proxmox_service":"pve"},...]}
+boost::json::object to_ci_matrix(const std::vector<Cell>& cells);
+
+// "transport=1,service=pbs,netbox=4.6,mode=dev"; repeated keys OR together
+// ("transport=1,transport=4"), different keys AND. Throws std::invalid_argument on unknown keys.
+class CellFilter {
+ public:
+  static CellFilter parse(std::string_view text);
+  bool matches(const Cell& cell) const;
+
+ private:
+  std::map<std::string, std::vector<std::string>> allowed_;
+};
+
+}  // namespace pbx::e2e
