@@ -1,0 +1,137 @@
+#pragma once
+// The NetBox models the emulator serves, declared once as data. Generic code (store, codec,
+// emulator) reads these declarations to validate, persist, filter and render every model, so a
+// new model or field is a declaration here, never a new handler.
+
+#include <boost/json/value.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace pbx::netbox {
+
+enum class FieldKind {
+  String,         // CharField: max_length, blank rules
+  Slug,           // ^[-a-zA-Z0-9_]+$
+  Integer,        // IntegerField (bools rejected)
+  Number,         // FloatField / DecimalField
+  Boolean,        // BooleanField, DRF's lenient spellings accepted
+  Choice,         // written as the raw value, read as {"value","label"}
+  ForeignKey,     // stored as an id, written as id or attribute dict, read as the brief object
+  Tags,           // list of tag ids; written as ids or {name,slug} dicts
+  CustomFields,   // {name: value}, validated against extras.customfield
+  Json,           // any JSON value
+  StringList,     // e.g. Tag/CustomField object_types
+  DateTime,       // ISO 8601 text
+  ContentType,    // "app.model" naming the target of a generic relation (scope_type, ...)
+  GenericId,      // the id half of a generic relation
+  GenericObject,  // read-only: the object named by a (ContentType, GenericId) pair
+  Count,          // read-only: rows of `related` whose `via` field points here
+  Constant,       // read-only value the schema requires but the emulator does not model
+  IpInterface,    // "192.0.2.1/24" host address with mask
+  IpNetwork,      // "192.0.2.0/24" network, normalised to its network address
+  IpFamily,       // read-only {"value":4|6,"label"} derived from the `via` address field
+};
+
+enum class OnDelete { Protect, Cascade, SetNull };
+
+struct Choice {
+  std::string value;
+  std::string label;
+};
+
+struct Field {
+  std::string name;
+  FieldKind kind = FieldKind::String;
+  bool required = false;
+  bool nullable = false;
+  bool read_only = false;
+  bool allow_blank = true;
+  size_t max_length = 0;  // 0: unlimited
+  std::optional<boost::json::value> default_value;
+  std::vector<Choice> choices;
+  std::string related;  // ForeignKey/Count: model key; GenericObject: its ContentType field
+  std::string via;      // Count: fk field on `related`; GenericObject: its GenericId field
+  std::vector<std::string> allowed_types;  // ContentType: accepted "app.model" values
+  OnDelete on_delete = OnDelete::SetNull;
+  std::string since;  // first NetBox version with the field ("" = always)
+
+  // Fluent modifiers so the registry reads as a table.
+  Field& req() {
+    required = true;
+    allow_blank = false;
+    return *this;
+  }
+  Field& null() {
+    nullable = true;
+    return *this;
+  }
+  Field& no_blank() {
+    allow_blank = false;
+    return *this;
+  }
+  Field& def(boost::json::value value) {
+    default_value = std::move(value);
+    return *this;
+  }
+  Field& on_del(OnDelete action) {
+    on_delete = action;
+    return *this;
+  }
+  Field& from(std::string version) {
+    since = std::move(version);
+    return *this;
+  }
+};
+
+// A uniqueness rule. Rows whose constrained fields are null never collide (SQL semantics),
+// except through `when_null`, which scopes a rule to rows where that field is null.
+struct UniqueRule {
+  std::vector<std::string> fields;
+  bool case_insensitive_first = false;  // Lower(name) constraints
+  std::string when_null;
+  std::string error_key;  // a field name, or "__all__"
+  std::string message;
+};
+
+struct Model {
+  std::string key;         // content type, "virtualization.virtualmachine"
+  std::string path;        // below /api/, "virtualization/virtual-machines"
+  std::string class_name;  // "VirtualMachine", for "No VirtualMachine matches the given query."
+  std::string verbose;     // "virtual machine"
+  std::vector<Field> fields;
+  std::vector<std::string> brief;  // field names of the nested/brief form
+  std::vector<UniqueRule> unique;
+  std::string display;              // "{name}" template over stored fields
+  std::string display_fallback;     // used when the template's fields are empty
+  std::vector<std::string> search;  // fields `q` searches
+  std::string ordering = "id";      // default ordering field
+  bool tags = true;
+  bool custom_fields = true;
+  std::string since;
+
+  std::string table() const;
+  std::string app() const;  // "virtualization"
+  const Field* field(std::string_view name) const;
+};
+
+class Registry {
+ public:
+  static const Registry& instance();
+  const Model* by_key(std::string_view key) const;
+  const Model* by_path(std::string_view path) const;
+  const std::vector<Model>& models() const { return models_; }
+  // Foreign keys (model, field) in any model that point at `key`.
+  std::vector<std::pair<const Model*, const Field*>> references_to(std::string_view key) const;
+
+ private:
+  Registry();
+  std::vector<Model> models_;
+};
+
+// "4.2" < "4.10": compares dotted numeric versions.
+int compare_versions(std::string_view a, std::string_view b);
+bool field_in_version(const Field& field, std::string_view version);
+
+}  // namespace pbx::netbox

@@ -1,0 +1,173 @@
+#include "netbox/store.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+namespace pbx::netbox {
+namespace {
+
+namespace json = boost::json;
+
+// Dynamic filter SQL varies per query; cap the cache so odd queries cannot grow it unbounded.
+constexpr size_t kMaxCachedStatements = 512;
+
+void bind_all(common::Statement& statement, const std::vector<common::SqlValue>& params,
+              int first = 1) {
+  int index = first;
+  for (const common::SqlValue& value : params)
+    statement.bind(index++, value);
+}
+
+StoredObject read_row(common::Statement& statement) {
+  StoredObject object;
+  object.id = statement.column_int(0);
+  object.data = json::parse(statement.column_text(1)).as_object();
+  return object;
+}
+
+}  // namespace
+
+void Condition::add(std::string clause, std::vector<common::SqlValue> values) {
+  if (!sql.empty()) sql += " AND ";
+  sql += "(" + clause + ")";
+  for (auto& value : values)
+    params.push_back(std::move(value));
+}
+
+std::string field_sql(std::string_view field) {
+  if (field == "id") return "id";
+  return "json_extract(data,'$." + std::string(field) + "')";
+}
+
+Store::Store(const std::string& path) : db_(path) {
+  db_.exec("PRAGMA synchronous=NORMAL");
+  create_schema();
+}
+
+void Store::create_schema() {
+  common::Transaction transaction(db_);
+  for (const Model& model : Registry::instance().models()) {
+    const std::string table = model.table();
+    db_.exec("CREATE TABLE IF NOT EXISTS " + table +
+             " (id INTEGER PRIMARY KEY AUTOINCREMENT, data TEXT NOT NULL)");
+    auto index = [&](const std::string& suffix, const std::string& expression) {
+      db_.exec("CREATE INDEX IF NOT EXISTS ix_" + table + "_" + suffix + " ON " + table + "(" +
+               expression + ")");
+    };
+    for (const Field& field : model.fields) {
+      const bool indexed = field.kind == FieldKind::ForeignKey ||
+                           field.kind == FieldKind::GenericId || field.name == "name" ||
+                           field.name == "slug";
+      if (indexed) index(field.name, field_sql(field.name));
+    }
+    for (const UniqueRule& rule : model.unique) {
+      if (rule.case_insensitive_first) {
+        index("lower_" + rule.fields.front(), "lower(" + field_sql(rule.fields.front()) + ")");
+      }
+    }
+  }
+  transaction.commit();
+}
+
+common::Statement& Store::statement(const std::string& sql) {
+  auto found = statements_.find(sql);
+  if (found == statements_.end()) {
+    found = statements_.emplace(sql, db_.prepare(sql)).first;
+  }
+  found->second.reset();
+  return found->second;
+}
+
+std::optional<json::object> Store::get(const Model& model, int64_t id) {
+  auto& select = statement("SELECT id, data FROM " + model.table() + " WHERE id = ?");
+  select.bind(1, id);
+  if (!select.step()) return std::nullopt;
+  json::object data = read_row(select).data;
+  select.reset();  // ends the read so no snapshot outlives the call
+  return data;
+}
+
+bool Store::exists(const Model& model, int64_t id) {
+  auto& select = statement("SELECT 1 FROM " + model.table() + " WHERE id = ?");
+  select.bind(1, id);
+  const bool found = select.step();
+  select.reset();
+  return found;
+}
+
+int64_t Store::insert(const Model& model, const json::object& data) {
+  auto& insert = statement("INSERT INTO " + model.table() + " (data) VALUES (?)");
+  insert.bind(1, json::serialize(data));
+  insert.step();
+  return db_.last_insert_id();
+}
+
+void Store::update(const Model& model, int64_t id, const json::object& data) {
+  auto& update = statement("UPDATE " + model.table() + " SET data = ? WHERE id = ?");
+  update.bind(1, json::serialize(data)).bind(2, id);
+  update.step();
+}
+
+void Store::remove(const Model& model, int64_t id) {
+  auto& remove = statement("DELETE FROM " + model.table() + " WHERE id = ?");
+  remove.bind(1, id);
+  remove.step();
+}
+
+int64_t Store::count(const Model& model, const Condition& where) {
+  auto& select = statement("SELECT count(*) FROM " + model.table() +
+                           (where.sql.empty() ? "" : " WHERE " + where.sql));
+  bind_all(select, where.params);
+  select.step();
+  const int64_t rows = select.column_int(0);
+  select.reset();
+  return rows;
+}
+
+std::vector<StoredObject> Store::select(const Model& model, const Condition& where,
+                                        const std::string& order_by, int64_t limit,
+                                        int64_t offset) {
+  auto& select = statement("SELECT id, data FROM " + model.table() +
+                           (where.sql.empty() ? "" : " WHERE " + where.sql) + " ORDER BY " +
+                           order_by + " LIMIT ? OFFSET ?");
+  bind_all(select, where.params);
+  const int next = static_cast<int>(where.params.size()) + 1;
+  select.bind(next, limit).bind(next + 1, offset);
+  std::vector<StoredObject> rows;
+  while (select.step())
+    rows.push_back(read_row(select));
+  return rows;
+}
+
+std::vector<int64_t> Store::ids(const Model& model, const Condition& where) {
+  auto& select = statement("SELECT id FROM " + model.table() +
+                           (where.sql.empty() ? "" : " WHERE " + where.sql) + " ORDER BY id");
+  bind_all(select, where.params);
+  std::vector<int64_t> ids;
+  while (select.step())
+    ids.push_back(select.column_int(0));
+  return ids;
+}
+
+void Store::clear_references(const Model& model, const std::string& field, int64_t id) {
+  auto& update = statement("UPDATE " + model.table() + " SET data = json_set(data, '$." + field +
+                           "', json('null')) WHERE " + field_sql(field) + " = ?");
+  update.bind(1, id);
+  update.step();
+}
+
+void Store::trim_cache() {
+  if (statements_.size() >= kMaxCachedStatements) statements_.clear();
+}
+
+void Store::clear_all() {
+  statements_.clear();
+  common::Transaction transaction(db_);
+  for (const Model& model : Registry::instance().models()) {
+    db_.exec("DELETE FROM " + model.table());
+  }
+  db_.exec("DELETE FROM sqlite_sequence");
+  transaction.commit();
+}
+
+}  // namespace pbx::netbox

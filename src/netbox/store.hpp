@@ -1,0 +1,65 @@
+#pragma once
+// SQLite persistence for the model registry: one table per model holding the stored
+// representation as JSON (`data`), with expression indexes on the fields that filters and
+// uniqueness checks hit (names, slugs, foreign keys). Statements are prepared once and cached.
+
+#include <boost/json/object.hpp>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "common/sqlite.hpp"
+#include "netbox/model.hpp"
+
+namespace pbx::netbox {
+
+// A WHERE clause over `data` with its bound parameters.
+struct Condition {
+  std::string sql;  // "" matches everything
+  std::vector<common::SqlValue> params;
+
+  void add(std::string clause, std::vector<common::SqlValue> values = {});
+};
+
+struct StoredObject {
+  int64_t id = 0;
+  boost::json::object data;
+};
+
+// SQL text for a stored field: json_extract(data,'$.name'); "id" is the primary key.
+std::string field_sql(std::string_view field);
+
+class Store {
+ public:
+  explicit Store(const std::string& path);
+
+  common::Database& database() { return db_; }
+  // A cached prepared statement, reset and ready for binding. References stay valid until
+  // trim_cache(), which callers run between requests.
+  common::Statement& statement(const std::string& sql);
+  void trim_cache();
+
+  std::optional<boost::json::object> get(const Model& model, int64_t id);
+  bool exists(const Model& model, int64_t id);
+  int64_t insert(const Model& model, const boost::json::object& data);
+  void update(const Model& model, int64_t id, const boost::json::object& data);
+  void remove(const Model& model, int64_t id);
+
+  int64_t count(const Model& model, const Condition& where);
+  std::vector<StoredObject> select(const Model& model, const Condition& where,
+                                   const std::string& order_by, int64_t limit, int64_t offset);
+  std::vector<int64_t> ids(const Model& model, const Condition& where);
+  // Sets `field` to null in every row that points at `id` through it.
+  void clear_references(const Model& model, const std::string& field, int64_t id);
+
+  void clear_all();
+
+ private:
+  void create_schema();
+  common::Database db_;
+  std::unordered_map<std::string, common::Statement> statements_;
+};
+
+}  // namespace pbx::netbox

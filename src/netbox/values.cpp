@@ -1,0 +1,239 @@
+#include "netbox/values.hpp"
+
+#include <arpa/inet.h>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <boost/json/serialize.hpp>
+#include <cctype>
+#include <charconv>
+#include <chrono>
+#include <cstring>
+#include <ctime>
+
+namespace pbx::netbox {
+
+namespace json = boost::json;
+
+std::string python_repr(const json::value& value) {
+  switch (value.kind()) {
+    case json::kind::null:
+      return "None";
+    case json::kind::bool_:
+      return value.get_bool() ? "True" : "False";
+    case json::kind::int64:
+      return std::to_string(value.get_int64());
+    case json::kind::uint64:
+      return std::to_string(value.get_uint64());
+    case json::kind::double_:
+      return json::serialize(value);
+    case json::kind::string: {
+      std::string out = "'";
+      for (const char c : value.get_string()) {
+        if (c == '\'' || c == '\\') out.push_back('\\');
+        out.push_back(c);
+      }
+      return out + "'";
+    }
+    case json::kind::array: {
+      std::string out = "[";
+      for (const json::value& item : value.get_array()) {
+        if (out.size() > 1) out += ", ";
+        out += python_repr(item);
+      }
+      return out + "]";
+    }
+    case json::kind::object: {
+      std::string out = "{";
+      for (const auto& [key, item] : value.get_object()) {
+        if (out.size() > 1) out += ", ";
+        out += python_repr(json::value(key)) + ": " + python_repr(item);
+      }
+      return out + "}";
+    }
+  }
+  return "";
+}
+
+std::string python_type(const json::value& value) {
+  switch (value.kind()) {
+    case json::kind::null:
+      return "NoneType";
+    case json::kind::bool_:
+      return "bool";
+    case json::kind::int64:
+    case json::kind::uint64:
+      return "int";
+    case json::kind::double_:
+      return "float";
+    case json::kind::string:
+      return "str";
+    case json::kind::array:
+      return "list";
+    case json::kind::object:
+      return "dict";
+  }
+  return "object";
+}
+
+std::optional<int64_t> parse_integer(std::string_view text) {
+  int64_t value = 0;
+  if (!text.empty() && text.front() == '+') text.remove_prefix(1);
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc{} || end != text.data() + text.size() || text.empty()) return std::nullopt;
+  return value;
+}
+
+std::optional<double> parse_number(std::string_view text) {
+  double value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc{} || end != text.data() + text.size() || text.empty()) return std::nullopt;
+  return value;
+}
+
+std::optional<bool> parse_boolean(std::string_view text) {
+  std::string lower(text);
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  for (const char* yes : {"true", "t", "yes", "y", "on", "1"}) {
+    if (lower == yes) return true;
+  }
+  for (const char* no : {"false", "f", "no", "n", "off", "0"}) {
+    if (lower == no) return false;
+  }
+  return std::nullopt;
+}
+
+common::SqlValue to_sql(const json::value& value) {
+  switch (value.kind()) {
+    case json::kind::null:
+      return std::monostate{};
+    case json::kind::bool_:
+      return static_cast<int64_t>(value.get_bool() ? 1 : 0);
+    case json::kind::int64:
+      return value.get_int64();
+    case json::kind::uint64:
+      return static_cast<int64_t>(value.get_uint64());
+    case json::kind::double_:
+      return value.get_double();
+    case json::kind::string:
+      return std::string(value.get_string());
+    default:
+      return json::serialize(value);
+  }
+}
+
+std::optional<std::string> normalize_ip(std::string_view text, bool network, std::string& error) {
+  const std::string input = trim(text);
+  const size_t slash = input.find('/');
+  const std::string host = input.substr(0, slash);
+  unsigned char bytes[16] = {};
+  int family = 0;
+  if (inet_pton(AF_INET, host.c_str(), bytes) == 1) {
+    family = AF_INET;
+  } else if (inet_pton(AF_INET6, host.c_str(), bytes) == 1) {
+    family = AF_INET6;
+  } else {
+    error = network ? "Invalid IP prefix format: " + input : "Invalid IP address format: " + input;
+    return std::nullopt;
+  }
+  if (slash == std::string::npos) {
+    error = "CIDR mask (e.g. /24) is required.";
+    return std::nullopt;
+  }
+  const int max_bits = family == AF_INET ? 32 : 128;
+  const auto bits = parse_integer(std::string_view(input).substr(slash + 1));
+  if (!bits || *bits < 0 || *bits > max_bits) {
+    error = network ? "Invalid IP prefix format: " + input : "Invalid IP address format: " + input;
+    return std::nullopt;
+  }
+  if (network) {
+    const int length = max_bits / 8;
+    for (int i = 0; i < length; ++i) {
+      const int64_t keep = std::clamp<int64_t>(*bits - i * 8, 0, 8);
+      bytes[i] &= static_cast<unsigned char>(keep == 8 ? 0xFF : (0xFF << (8 - keep)) & 0xFF);
+    }
+  }
+  char buffer[INET6_ADDRSTRLEN] = {};
+  inet_ntop(family, bytes, buffer, sizeof buffer);
+  return fmt::format("{}/{}", buffer, *bits);
+}
+
+int ip_family(std::string_view address) {
+  if (address.empty()) return 0;
+  return address.find(':') != std::string_view::npos ? 6 : 4;
+}
+
+std::string now_iso8601() {
+  const auto now = std::chrono::system_clock::now();
+  const auto micros =
+      std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count() %
+      1'000'000;
+  const std::time_t seconds = std::chrono::system_clock::to_time_t(now);
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char buffer[32];
+  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%S", &utc);
+  return fmt::format("{}.{:06}Z", buffer, micros);
+}
+
+size_t utf8_length(std::string_view text) {
+  return static_cast<size_t>(std::count_if(text.begin(), text.end(), [](char c) {
+    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  }));
+}
+
+std::string trim(std::string_view text) {
+  const auto space = [](char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; };
+  while (!text.empty() && space(text.front()))
+    text.remove_prefix(1);
+  while (!text.empty() && space(text.back()))
+    text.remove_suffix(1);
+  return std::string(text);
+}
+
+bool is_slug(std::string_view text) {
+  return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
+  });
+}
+
+namespace {
+bool digits(std::string_view text, size_t at, size_t count) {
+  if (at + count > text.size()) return false;
+  for (size_t i = at; i < at + count; ++i) {
+    if (!std::isdigit(static_cast<unsigned char>(text[i]))) return false;
+  }
+  return true;
+}
+}  // namespace
+
+bool is_iso_date(std::string_view text) {
+  return text.size() == 10 && digits(text, 0, 4) && text[4] == '-' && digits(text, 5, 2) &&
+         text[7] == '-' && digits(text, 8, 2);
+}
+
+bool is_iso_datetime(std::string_view text) {
+  if (text.size() < 16 || !is_iso_date(text.substr(0, 10))) return false;
+  if (text[10] != 'T' && text[10] != ' ') return false;
+  if (!digits(text, 11, 2) || text[13] != ':' || !digits(text, 14, 2)) return false;
+  size_t at = 16;
+  if (at < text.size() && text[at] == ':') {
+    if (!digits(text, at + 1, 2)) return false;
+    at += 3;
+    if (at < text.size() && text[at] == '.') {
+      ++at;
+      while (at < text.size() && std::isdigit(static_cast<unsigned char>(text[at])))
+        ++at;
+    }
+  }
+  if (at == text.size()) return true;
+  if (text[at] == 'Z') return at + 1 == text.size();
+  if (text[at] == '+' || text[at] == '-') {
+    return text.size() == at + 6 && digits(text, at + 1, 2) && text[at + 3] == ':' &&
+           digits(text, at + 4, 2);
+  }
+  return false;
+}
+
+}  // namespace pbx::netbox

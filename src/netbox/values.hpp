@@ -1,0 +1,42 @@
+#pragma once
+// Value coercion with Django REST Framework's / NetBox's rules and messages: strings, integers,
+// booleans, IP addresses, Python-style reprs for error texts.
+
+#include <boost/json/value.hpp>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "common/sqlite.hpp"
+
+namespace pbx::netbox {
+
+// Python's repr() of a JSON value, as NetBox quotes request data in messages: {'name': 'x'}.
+std::string python_repr(const boost::json::value& value);
+// Python's type name of a JSON value ("dict", "list", "str", "int", "float", "bool", "NoneType").
+std::string python_type(const boost::json::value& value);
+
+std::optional<int64_t> parse_integer(std::string_view text);
+std::optional<double> parse_number(std::string_view text);
+// DRF BooleanField spellings: true/false, yes/no, on/off, t/f, y/n, 1/0 (any case).
+std::optional<bool> parse_boolean(std::string_view text);
+
+// JSON scalar → SQLite value for binding (bool → 0/1). Arrays/objects → their JSON text.
+common::SqlValue to_sql(const boost::json::value& value);
+
+// "192.0.2.1/24" → canonical text; with `network` the host bits are cleared (prefixes).
+// Returns nullopt and sets `error` to NetBox's message when invalid.
+std::optional<std::string> normalize_ip(std::string_view text, bool network, std::string& error);
+// 4 or 6 for a normalized address, 0 when unknown.
+int ip_family(std::string_view address);
+
+std::string now_iso8601();
+size_t utf8_length(std::string_view text);
+std::string trim(std::string_view text);
+bool is_slug(std::string_view text);
+// ISO 8601 date (YYYY-MM-DD) / date-time (YYYY-MM-DD[T ]hh:mm[:ss[.f]][Z|±hh:mm]).
+bool is_iso_date(std::string_view text);
+bool is_iso_datetime(std::string_view text);
+
+}  // namespace pbx::netbox
