@@ -1,0 +1,163 @@
+#pragma once
+// The mutable model behind one mock endpoint: what a Proxmox cluster (or PBS server) holds right
+// now. Built from a ClusterScenario, exported back to one, and shared by every hand-written
+// handler so that each write shows up in every view. Not synchronised: the Engine guards it.
+
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "proxmox/scenario.hpp"
+
+namespace pbx::proxmox {
+
+struct Snapshot {
+  std::string name;
+  std::string description;
+  std::string parent;
+  int64_t snaptime = 0;
+  bool vmstate = false;
+};
+
+struct GuestState {
+  GuestScenario spec;
+  int64_t started_at = 0;  // unix seconds of the last start, while running
+  // Config keys a client set that the model does not interpret; echoed back by GET config.
+  std::map<std::string, std::string> extra_config;
+  std::vector<Snapshot> snapshots;
+  std::string snapshot_parent;  // the snapshot "current" derives from
+  std::optional<std::string> lock;
+
+  bool running() const { return spec.status == "running" || spec.status == "paused"; }
+  std::string resource_id() const { return spec.type + "/" + std::to_string(spec.vmid); }
+};
+
+struct InterfaceState {
+  std::string iface;
+  std::string type;  // bridge | eth | bond
+  std::string address;
+  std::string netmask;
+  std::string gateway;
+  std::string bridge_ports;
+  bool active = true;
+  bool autostart = true;
+};
+
+struct NodeState {
+  NodeScenario spec;
+  int64_t booted_at = 0;
+  std::vector<InterfaceState> interfaces;
+};
+
+struct Task {
+  std::string upid;
+  std::string node;
+  std::string type;  // qmstart, vzcreate, ...
+  std::string id;    // vmid or object id
+  std::string user;
+  uint32_t pid = 0;
+  uint32_t pstart = 0;
+  int64_t starttime = 0;
+  std::chrono::steady_clock::time_point ends_at;
+  std::string exitstatus = "OK";
+
+  bool running(std::chrono::steady_clock::time_point now) const { return now < ends_at; }
+  boost::json::object to_json(std::chrono::steady_clock::time_point now) const;
+};
+
+// A cluster job (/cluster/backup, /cluster/replication): an id plus its settings as sent.
+struct Job {
+  std::string id;
+  boost::json::object settings;
+};
+
+class ClusterState {
+ public:
+  ClusterState(const ClusterScenario& scenario, Service service,
+               std::chrono::milliseconds task_duration);
+
+  // The state as a scenario again (round-trips through Scenario::from_json).
+  ClusterScenario export_scenario() const;
+
+  Service service() const { return service_; }
+  const std::string& name() const { return name_; }
+  const std::string& mode() const { return mode_; }
+  // Bumped on every write; serialised views are cached against it.
+  uint64_t version() const { return version_; }
+  void touch() { ++version_; }
+
+  std::vector<NodeState>& nodes() { return nodes_; }
+  const std::vector<NodeState>& nodes() const { return nodes_; }
+  NodeState* find_node(std::string_view name);
+  const NodeState* find_node(std::string_view name) const;
+
+  std::map<int, GuestState>& guests() { return guests_; }
+  const std::map<int, GuestState>& guests() const { return guests_; }
+  GuestState* find_guest(int vmid);
+  const GuestState* find_guest(int vmid) const;
+
+  std::vector<StorageScenario>& storages() { return storages_; }
+  const std::vector<StorageScenario>& storages() const { return storages_; }
+  const StorageScenario* find_storage(std::string_view id) const;
+  bool storage_on_node(const StorageScenario& storage, std::string_view node) const;
+
+  std::vector<BackupScenario>& backups() { return backups_; }
+  const std::vector<BackupScenario>& backups() const { return backups_; }
+
+  std::vector<DatastoreScenario>& datastores() { return datastores_; }
+  const std::vector<DatastoreScenario>& datastores() const { return datastores_; }
+
+  std::map<std::string, std::string>& pools() { return pools_; }  // poolid → comment
+  const std::map<std::string, std::string>& pools() const { return pools_; }
+
+  std::vector<Job>& backup_jobs() { return backup_jobs_; }
+  const std::vector<Job>& backup_jobs() const { return backup_jobs_; }
+  std::vector<Job>& replication_jobs() { return replication_jobs_; }
+  const std::vector<Job>& replication_jobs() const { return replication_jobs_; }
+
+  // Starts a task that finishes (exitstatus OK unless given) after the configured duration.
+  const Task& start_task(std::string_view node, std::string_view type, std::string_view id,
+                         std::string_view user, std::string exitstatus = "OK");
+  const Task* find_task(std::string_view upid) const;
+  // Newest first, like the real /nodes/{node}/tasks.
+  std::vector<const Task*> tasks_of(std::string_view node) const;
+
+  // Removes a guest and everything that only exists because of it (pool membership, jobs).
+  void remove_guest(int vmid);
+
+  // Deterministic per-object "load" figures so repeated reads agree.
+  static double cpu_fraction(int vmid);
+  static int64_t now_seconds();
+
+ private:
+  Service service_;
+  std::string name_;
+  std::string mode_;
+  uint64_t version_ = 1;
+  std::chrono::milliseconds task_duration_;
+  std::vector<NodeState> nodes_;
+  std::map<int, GuestState> guests_;
+  std::vector<StorageScenario> storages_;
+  std::vector<BackupScenario> backups_;
+  std::vector<DatastoreScenario> datastores_;
+  std::map<std::string, std::string> pools_;
+  std::vector<Job> backup_jobs_;
+  std::vector<Job> replication_jobs_;
+  std::unordered_map<std::string, Task> tasks_;
+  std::deque<std::string> task_order_;
+  uint32_t next_pid_ = 0x1000;
+};
+
+// "BC:24:11:00:00:64" from a vmid and NIC index: stable, unique per cluster, Proxmox's OUI.
+std::string generated_mac(int vmid, size_t nic_index);
+// "backup:backup/vzdump-qemu-100-2026_01_01-00_00_00.vma.zst"
+std::string generated_volid(const BackupScenario& backup, std::string_view guest_type);
+
+}  // namespace pbx::proxmox
