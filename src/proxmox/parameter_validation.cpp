@@ -23,7 +23,7 @@ namespace {
 
 // pveproxy bounds the request; a value larger than this is never legitimate.
 constexpr size_t kMaxValueBytes = 64 * 1024;
-// libstdc++'s regex executor recurses per input character; longer inputs could exhaust the stack.
+// Bounds the matcher's work per value; no legitimate pattern-checked value is this long.
 constexpr size_t kMaxRegexInput = 4096;
 
 // ---------------------------------------------------------------------------------------------
@@ -198,7 +198,10 @@ class PatternCache {
     const std::string translated = translate_pattern(pattern, icase);
     if (!translated.empty()) {
       try {
-        auto flags = std::regex::ECMAScript | std::regex::optimize;
+        // Polynomial (breadth-first) matching: Proxmox patterns such as the OCI reference one nest
+        // quantifiers, which take exponential time in a backtracking matcher on a bad value.
+        auto flags =
+            std::regex::ECMAScript | std::regex::optimize | std::regex_constants::__polynomial;
         if (icase) flags |= std::regex::icase;
         compiled = std::make_unique<std::regex>(translated, flags);
       } catch (const std::regex_error&) {
@@ -225,7 +228,11 @@ bool matches(std::string_view pattern, std::string_view text) {
   const std::regex* regex = patterns().get(pattern);
   if (!regex) return true;
   if (text.size() > kMaxRegexInput) return false;
-  return std::regex_match(text.begin(), text.end(), *regex);
+  try {
+    return std::regex_match(text.begin(), text.end(), *regex);
+  } catch (const std::regex_error&) {
+    return true;  // a construct the polynomial matcher refuses: leave it unchecked
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

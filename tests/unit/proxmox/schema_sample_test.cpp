@@ -1,8 +1,10 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <filesystem>
 
+#include "http/router.hpp"
 #include "proxmox/api_schema.hpp"
 #include "proxmox/parameter_validation.hpp"
 #include "proxmox/sample_data.hpp"
@@ -106,6 +108,85 @@ INSTANTIATE_TEST_SUITE_P(AllSchemas, SampleValidityTest,
                                          SampleFile{"pbs-latest.json", 0}),
                          [](const auto& test_info) {
                            return std::string(test_info.param.file).substr(0, 3);
+                         });
+
+}  // namespace
+}  // namespace pbx::proxmox
+
+namespace pbx::proxmox {
+namespace {
+
+// Generated parameter values are accepted by the validator for every operation: a request built
+// from each operation's required parameters (plus every optional scalar) must pass. Guards
+// against the validator rejecting what a real client legitimately sends.
+class GeneratedRequestTest : public testing::TestWithParam<const char*> {};
+
+TEST_P(GeneratedRequestTest, RequestsBuiltFromTheSchemaAreAccepted) {
+  const auto schema = load(GetParam());
+  size_t rejected = 0;
+  for (const auto& op : schema.operations()) {
+    const auto* properties = op.parameters->if_contains("properties");
+    http::Params path = fill_path(op);
+    json::object body;
+    if (properties && properties->is_object()) {
+      for (const auto& [name, property] : properties->get_object()) {
+        if (name.ends_with("[n]")) continue;
+        const bool is_path = std::find(op.path_parameters.begin(), op.path_parameters.end(),
+                                       name) != op.path_parameters.end();
+        auto value = sample_value(property, name, 11);
+        if (is_path) {
+          for (auto& [key, text] : path) {
+            if (key == name)
+              text = value.is_string() ? std::string(value.get_string()) : json::serialize(value);
+          }
+          continue;
+        }
+        body[name] = std::move(value);
+      }
+    }
+    std::string target;
+    for (const auto segment : http::split_path(op.path)) {
+      target += "/";
+      if (segment.front() == '{') {
+        const auto name = segment.substr(1, segment.size() - 2);
+        for (const auto& [key, text] : path) {
+          if (key == name) target += http::percent_encode(text);
+        }
+      } else {
+        target += segment;
+      }
+    }
+    if (target.empty()) target = "/";
+    // Known limit: a decoded "/" inside a path value ({cidr} = "10.0.0.0/24") splits the path,
+    // so such values cannot be routed; they are skipped here.
+    bool slash_in_value = false;
+    for (const auto& [key, text] : path)
+      slash_in_value |= text.find('/') != std::string::npos;
+    if (slash_in_value) continue;
+    auto request = http::Request::make(op.method, target, json::serialize(body));
+    request.headers.set(http::Field::content_type, "application/json");
+    const auto lookup = schema.find(op.method, request.path, request.path_params);
+    if (lookup.operation != &op) {
+      ++rejected;
+      ADD_FAILURE() << "route " << target << " did not resolve to " << op.path;
+      continue;
+    }
+    const auto outcome = validate_request(op, request);
+    if (const auto* errors = std::get_if<ValidationErrors>(&outcome)) {
+      ++rejected;
+      for (const auto& [name, message] : errors->errors)
+        ADD_FAILURE() << boost::beast::http::to_string(op.method) << " " << op.path << " " << name
+                      << "=" << (body.contains(name) ? json::serialize(body.at(name)) : "") << ": "
+                      << message;
+    }
+  }
+  EXPECT_EQ(rejected, 0u);
+}
+
+INSTANTIATE_TEST_SUITE_P(AllSchemas, GeneratedRequestTest,
+                         testing::Values("pve-latest.json", "pbs-latest.json"),
+                         [](const auto& test_info) {
+                           return std::string(test_info.param).substr(0, 3);
                          });
 
 }  // namespace

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <chrono>
 #include <filesystem>
 
 #include "proxmox/api_schema.hpp"
@@ -247,6 +248,25 @@ TEST(ValidateValueTest, ReportsNestedLocations) {
             "[0].vmid: property is missing and it is not optional");
   EXPECT_EQ(validate_value(schema, json::parse(R"({"vmid": 100})")),
             "type check ('array') failed - got '{\"vmid\":100}'");
+}
+
+}  // namespace
+}  // namespace pbx::proxmox
+
+namespace pbx::proxmox {
+namespace {
+
+TEST(ValidationTest, NestedQuantifierPatternsStayFast) {
+  // The OCI reference pattern nests quantifiers; a backtracking matcher needs minutes here.
+  const auto start = std::chrono::steady_clock::now();
+  const auto errors = rejected(
+      run(Verb::get, "/nodes/pve1/query-oci-repo-tags?reference=" + std::string(64, 'a') + "%21"));
+  EXPECT_EQ(errors.at("reference"), "value does not match the regex pattern");
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
+  EXPECT_TRUE(accepted(run(Verb::get,
+                           "/nodes/pve1/query-oci-repo-tags?reference=docker.io/"
+                           "library/debian"))
+                  .contains("reference"));
 }
 
 }  // namespace
