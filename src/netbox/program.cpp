@@ -1,0 +1,88 @@
+#include "netbox/program.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <cctype>
+#include <iostream>
+
+#include "http/server.hpp"
+#include "http/server_cli.hpp"
+#include "netbox/emulator.hpp"
+#include "netbox/model.hpp"
+#include "netbox/versions.hpp"
+
+namespace pbx::netbox {
+namespace {
+
+bool is_v1_token(const std::string& token) {
+  return token.size() == 40 && std::all_of(token.begin(), token.end(), [](char c) {
+           return std::isxdigit(static_cast<unsigned char>(c)) != 0;
+         });
+}
+
+// nbt_<12-character key>.<secret>
+bool is_v2_token(const std::string& token) {
+  const size_t dot = token.find('.');
+  return token.rfind("nbt_", 0) == 0 && dot == 16 && dot + 1 < token.size();
+}
+
+}  // namespace
+
+int run_netbox_emulator(int argc, char** argv) {
+  CLI::App app{"netbox-emulator: NetBox's REST API on SQLite"};
+  http::ServerCli server_cli;
+  http::add_server_flags(app, server_cli, "127.0.0.1:8000");
+  std::string database = ":memory:";
+  std::string version;
+  std::string versions_file = default_versions_file(argv[0]).string();
+  std::vector<std::string> tokens;
+  app.add_option("--db", database, "SQLite file, or :memory:")->capture_default_str();
+  app.add_option("--netbox-version", version,
+                 "NetBox version to behave as (major.minor); default: newest certified");
+  app.add_option("--versions-file", versions_file, "the certified versions (JSON)")
+      ->capture_default_str();
+  app.add_option("--token", tokens,
+                 std::string("API token, repeatable: v1 (40 hex) or, from 4.5, v2 "
+                             "nbt_<12-char key>.<secret>; default ") +
+                     kDefaultToken);
+  CLI11_PARSE(app, argc, argv);
+  http::configure_logging(server_cli);
+
+  try {
+    const auto versions = load_versions(versions_file);
+    const NetboxVersion* selected =
+        version.empty() ? &versions.back() : find_version(versions, version);
+    if (!selected) {
+      std::string known;
+      for (const auto& entry : versions)
+        known += (known.empty() ? "" : ", ") + entry.version;
+      std::cerr << "--netbox-version " << version << " is not certified (known: " << known << ")\n";
+      return 2;
+    }
+    for (const std::string& token : tokens) {
+      const bool v2_allowed = compare_versions(selected->version, "4.5") >= 0;
+      if (!is_v1_token(token) && !(v2_allowed && is_v2_token(token))) {
+        std::cerr << "--token " << token.substr(0, 8) << "...: expected 40 hex characters"
+                  << (v2_allowed ? " or nbt_<12-char key>.<secret>" : "") << "\n";
+        return 2;
+      }
+    }
+    Emulator emulator(EmulatorOptions{database, selected->version, selected->full_version, tokens});
+    http::Server server(http::to_server_options(server_cli, "netbox-emulator"), emulator.handler());
+    server.start();
+    spdlog::info("netbox-emulator: NetBox {} on {}", selected->full_version, database);
+    http::announce_ready(server, server_cli.ready_file);
+    server.run_until_signal();
+    return 0;
+  } catch (const std::invalid_argument& error) {
+    std::cerr << error.what() << "\n";
+    return 2;
+  } catch (const std::exception& error) {
+    std::cerr << "netbox-emulator: " << error.what() << "\n";
+    return 1;
+  }
+}
+
+}  // namespace pbx::netbox
