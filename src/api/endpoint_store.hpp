@@ -1,0 +1,76 @@
+#pragma once
+// The NetBox connection (one) and the Proxmox endpoints (many), in SQLite, secrets sealed with
+// SecretBox. Records hold plaintext secrets only in memory, on their way to the sync.
+
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "api/secrets.hpp"
+#include "common/sqlite.hpp"
+
+namespace pbx::api {
+
+struct NetBoxEndpoint {
+  int64_t id = 0;
+  std::string name = "NetBox";
+  std::string address;  // host name or IP
+  int port = 443;
+  std::string scheme = "https";
+  std::string token_version = "v1";  // v1 | v2
+  std::string token_key;             // v2: the "nbt_" key part (without the prefix is fine)
+  std::string token;                 // v1 token, or v2 secret (or the whole "nbt_key.secret")
+  bool verify_ssl = true;
+
+  std::string base_url() const;
+  std::string authorization_token() const;  // what NetBoxClient expects
+};
+
+struct ProxmoxEndpointRecord {
+  int64_t id = 0;
+  std::string name;
+  std::string address;
+  int port = 8006;
+  std::string scheme = "https";  // "http" only for test doubles; real Proxmox is always TLS
+  std::string username = "root@pam";
+  std::string password;
+  std::string token_name;
+  std::string token_value;
+  bool verify_ssl = true;
+  int timeout = 30;  // seconds
+  std::string site_name;
+  std::optional<int64_t> tenant_id;
+
+  std::string base_url() const;
+  // "user@realm!name=value" when a token is set, else empty.
+  std::string api_token() const;
+};
+
+class EndpointStore {
+ public:
+  EndpointStore(common::Database& database, std::mutex& database_mutex, SecretBox box);
+
+  std::optional<NetBoxEndpoint> netbox(std::optional<int64_t> id = std::nullopt);
+  // Inserts when `endpoint.id` is 0 (fails with std::logic_error when one exists), else updates.
+  NetBoxEndpoint save_netbox(NetBoxEndpoint endpoint);
+  bool delete_netbox(int64_t id);
+
+  std::vector<ProxmoxEndpointRecord> proxmox();
+  std::optional<ProxmoxEndpointRecord> proxmox(int64_t id);
+  // Throws common::SqliteError (is_constraint) on a duplicate name.
+  ProxmoxEndpointRecord save_proxmox(ProxmoxEndpointRecord endpoint);
+  bool delete_proxmox(int64_t id);
+
+ private:
+  ProxmoxEndpointRecord read_proxmox(common::Statement& statement) const;
+  std::string seal(const std::string& secret) const;
+  std::string open(const std::string& sealed) const;
+
+  common::Database& database_;
+  std::mutex& database_mutex_;
+  SecretBox box_;
+};
+
+}  // namespace pbx::api

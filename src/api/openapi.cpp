@@ -1,0 +1,172 @@
+#include <boost/beast/http/verb.hpp>
+#include <cctype>
+
+#include "api/route_doc.hpp"
+
+namespace pbx::api {
+namespace json = boost::json;
+
+namespace {
+
+json::object string_schema() {
+  return {{"type", "string"}};
+}
+json::object integer_schema() {
+  return {{"type", "integer"}};
+}
+json::object boolean_schema() {
+  return {{"type", "boolean"}};
+}
+
+json::object components() {
+  const json::object detail{{"type", "object"},
+                            {"properties", json::object{{"detail", string_schema()}}}};
+  const json::object counts{{"type", "integer"}, {"minimum", 0}};
+  json::object sync_summary{
+      {"type", "object"},
+      {"properties",
+       json::object{{"created", counts},
+                    {"updated", counts},
+                    {"unchanged", counts},
+                    {"deleted", counts},
+                    {"orphans", counts},
+                    {"errors", counts},
+                    {"dry_run", boolean_schema()},
+                    {"scope", string_schema()},
+                    {"duration_ms", integer_schema()},
+                    {"kinds", json::object{{"type", "object"}}},
+                    {"error_messages", json::object{{"type", "array"}, {"items", string_schema()}}},
+                    {"proxmox_requests", integer_schema()},
+                    {"netbox_requests", json::object{{"type", "object"}}}}}};
+  json::object register_key{
+      {"type", "object"},
+      {"required", json::array{"api_key"}},
+      {"properties", json::object{{"api_key", json::object{{"type", "string"}, {"minLength", 32}}},
+                                  {"label", string_schema()}}}};
+  json::object netbox_endpoint{
+      {"type", "object"},
+      {"required", json::array{"address", "token"}},
+      {"properties",
+       json::object{
+           {"name", string_schema()},
+           {"address", string_schema()},
+           {"port", integer_schema()},
+           {"scheme", json::object{{"type", "string"}, {"enum", json::array{"http", "https"}}}},
+           {"token_version", json::object{{"type", "string"}, {"enum", json::array{"v1", "v2"}}}},
+           {"token_key", string_schema()},
+           {"token", json::object{{"type", "string"}, {"writeOnly", true}}},
+           {"verify_ssl", boolean_schema()}}}};
+  json::object proxmox_endpoint{
+      {"type", "object"},
+      {"required", json::array{"address"}},
+      {"properties",
+       json::object{
+           {"name", string_schema()},
+           {"address", string_schema()},
+           {"port", integer_schema()},
+           {"scheme", json::object{{"type", "string"}, {"enum", json::array{"http", "https"}}}},
+           {"username", string_schema()},
+           {"password", json::object{{"type", "string"}, {"writeOnly", true}}},
+           {"token_name", string_schema()},
+           {"token_value", json::object{{"type", "string"}, {"writeOnly", true}}},
+           {"verify_ssl", boolean_schema()},
+           {"timeout", integer_schema()},
+           {"site_name", string_schema()},
+           {"tenant_id", json::object{{"type", json::array{"integer", "null"}}}}}}};
+  return {
+      {"schemas", json::object{{"Detail", detail},
+                               {"SyncSummary", std::move(sync_summary)},
+                               {"RegisterKey", register_key},
+                               {"NewKey", std::move(register_key)},
+                               {"NetBoxEndpoint", std::move(netbox_endpoint)},
+                               {"ProxmoxEndpoint", std::move(proxmox_endpoint)}}},
+      {"securitySchemes", json::object{{"ApiKey", json::object{{"type", "apiKey"},
+                                                               {"in", "header"},
+                                                               {"name", "X-Proxbox-API-Key"}}}}}};
+}
+
+std::string operation_id(const RouteDoc& route) {
+  std::string id(boost::beast::http::to_string(route.method));
+  for (const char c : route.path) {
+    id.push_back(std::isalnum(static_cast<unsigned char>(c)) ? static_cast<char>(std::tolower(c))
+                                                             : '_');
+  }
+  return id;
+}
+
+}  // namespace
+
+json::object build_openapi(const std::vector<RouteDoc>& routes) {
+  json::object paths;
+  for (const auto& route : routes) {
+    json::object operation{{"summary", route.summary},
+                           {"operationId", operation_id(route)},
+                           {"tags", json::array{json::string(route.tag)}}};
+    json::array parameters;
+    // Path parameters come from the template's {name} segments.
+    for (size_t open = route.path.find('{'); open != std::string::npos;
+         open = route.path.find('{', open + 1)) {
+      const size_t close = route.path.find('}', open);
+      parameters.push_back(json::object{{"name", route.path.substr(open + 1, close - open - 1)},
+                                        {"in", "path"},
+                                        {"required", true},
+                                        {"schema", integer_schema()}});
+    }
+    for (const auto& param : route.query) {
+      json::object schema{{"type", param.type}};
+      if (std::string_view(param.type) == "array") schema["items"] = integer_schema();
+      parameters.push_back(json::object{{"name", param.name},
+                                        {"in", "query"},
+                                        {"required", false},
+                                        {"description", param.description},
+                                        {"schema", std::move(schema)}});
+    }
+    if (!parameters.empty()) operation["parameters"] = std::move(parameters);
+    if (!route.request_schema.empty()) {
+      operation["requestBody"] = json::object{
+          {"required", true},
+          {"content",
+           json::object{
+               {"application/json",
+                json::object{{"schema", json::object{{"$ref", "#/components/schemas/" +
+                                                                  route.request_schema}}}}}}}};
+    }
+    json::object responses;
+    for (const auto& [code, description] : route.responses) {
+      json::object response{{"description", description}};
+      if (code != 204) {
+        std::string schema = code >= 400 ? "Detail" : "";
+        if (code < 400 && route.tag == "sync" && !route.event_stream) schema = "SyncSummary";
+        const char* media =
+            route.event_stream && code < 400 ? "text/event-stream" : "application/json";
+        json::object content_schema =
+            schema.empty() ? json::object{}
+                           : json::object{{"$ref", "#/components/schemas/" + schema}};
+        response["content"] =
+            json::object{{media, json::object{{"schema", std::move(content_schema)}}}};
+      }
+      responses[std::to_string(code)] = std::move(response);
+    }
+    if (route.needs_key) {
+      responses["401"] = json::object{{"description", "Missing or invalid X-Proxbox-API-Key"}};
+      responses["429"] = json::object{{"description", "Too many failed attempts from this client"}};
+      operation["security"] = json::array{json::object{{"ApiKey", json::array{}}}};
+    }
+    operation["responses"] = std::move(responses);
+    std::string method(boost::beast::http::to_string(route.method));
+    for (auto& c : method)
+      c = static_cast<char>(std::tolower(c));
+    auto& item = paths[route.path];
+    if (!item.is_object()) item = json::object{};
+    item.as_object()[method] = std::move(operation);
+  }
+  return {
+      {"openapi", "3.1.0"},
+      {"info", json::object{{"title", "proxbox-api"},
+                            {"version", PBX_VERSION},
+                            {"description", "Proxmox → NetBox sync service (diff-based, bulk)"}}},
+      {"paths", std::move(paths)},
+      {"components", components()}};
+}
+
+}  // namespace pbx::api

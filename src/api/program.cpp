@@ -1,0 +1,195 @@
+#include "api/program.hpp"
+
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <boost/json/serialize.hpp>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+
+#include "api/service.hpp"
+#include "http/server.hpp"
+#include "http/server_cli.hpp"
+#include "sync/engine.hpp"
+
+namespace pbx::api {
+namespace {
+
+std::string env(const char* name) {
+  const char* value = std::getenv(name);
+  return value ? value : "";
+}
+
+std::filesystem::path default_database_path() {
+  if (auto configured = env("PROXBOX_DATABASE_PATH"); !configured.empty()) return configured;
+  std::filesystem::path data = env("XDG_DATA_HOME");
+  if (data.empty()) data = std::filesystem::path(env("HOME")) / ".local" / "share";
+  return data / "proxbox" / "proxbox.db";
+}
+
+int serve(const http::ServerCli& server_cli, const std::string& ca_file) {
+  http::configure_logging(server_cli);
+  const auto database = default_database_path();
+  if (!database.parent_path().empty()) std::filesystem::create_directories(database.parent_path());
+  ServiceOptions options;
+  options.database_path = database.string();
+  options.encryption_key =
+      load_or_create_key(env("PROXBOX_ENCRYPTION_KEY"), database.parent_path() / "proxbox.key");
+  options.transport_factory = http_transport_factory(ca_file);
+  Service service(std::move(options));
+  http::ServerOptions server_options = http::to_server_options(server_cli, "proxbox-api");
+  // Sync handlers block for the whole run; keep them off the I/O threads.
+  server_options.handler_threads = 4;
+  http::Server server(std::move(server_options), service.as_handler());
+  server.start();
+  http::announce_ready(server, server_cli.ready_file);
+  spdlog::info("proxbox-api serving, state in {}", database.string());
+  server.run_until_signal();
+  return 0;
+}
+
+struct SyncCli {
+  std::vector<std::string> proxmox_urls;
+  std::vector<std::string> proxmox_tokens;
+  std::string proxmox_user = "root@pam";
+  std::string proxmox_password;
+  std::string netbox_url;
+  std::string netbox_token;
+  std::string scope = "full";
+  bool delete_orphans = false;
+  bool dry_run = false;
+  bool insecure = false;
+};
+
+// Redraws one line on stderr per step; only on a terminal, so cron logs stay clean.
+class ProgressBar {
+ public:
+  explicit ProgressBar(size_t steps) : steps_(steps), enabled_(::isatty(STDERR_FILENO) != 0) {}
+  ~ProgressBar() {
+    if (enabled_ && done_ > 0) std::cerr << "\n";
+  }
+  void step(const std::string& message) {
+    if (!enabled_) return;
+    done_ = std::min(done_ + 1, steps_);
+    constexpr size_t kWidth = 30;
+    const size_t filled = steps_ ? done_ * kWidth / steps_ : kWidth;
+    std::string line = "\r[" + std::string(filled, '#') + std::string(kWidth - filled, '-') + "] " +
+                       std::to_string(done_) + "/" + std::to_string(steps_) + " " + message;
+    if (line.size() > 120) line.resize(120);
+    std::cerr << line << "\x1b[K" << std::flush;
+  }
+  void error(const std::string& message) {
+    if (enabled_) std::cerr << "\r\x1b[K";
+    std::cerr << "error: " << message << "\n";
+  }
+
+ private:
+  size_t steps_;
+  size_t done_ = 0;
+  bool enabled_;
+};
+
+int sync_once(const SyncCli& cli, const std::string& ca_file) {
+  if (!cli.proxmox_tokens.empty() && cli.proxmox_tokens.size() != 1 &&
+      cli.proxmox_tokens.size() != cli.proxmox_urls.size()) {
+    std::cerr << "give one --proxmox-token, or one per --proxmox\n";
+    return 2;
+  }
+  if (cli.proxmox_tokens.empty() && cli.proxmox_password.empty()) {
+    std::cerr << "give --proxmox-token or --proxmox-user/--proxmox-password\n";
+    return 2;
+  }
+  const auto factory = http_transport_factory(ca_file);
+  auto netbox_transport = factory({cli.netbox_url, !cli.insecure, 60});
+  sync::NetBoxClient netbox(*netbox_transport, cli.netbox_url, cli.netbox_token);
+  std::vector<sync::ProxmoxSource> sources;
+  for (size_t i = 0; i < cli.proxmox_urls.size(); ++i) {
+    sync::ProxmoxSource source;
+    source.name = cli.proxmox_urls[i];
+    source.credentials.base_url = cli.proxmox_urls[i];
+    if (!cli.proxmox_tokens.empty()) {
+      source.credentials.token = cli.proxmox_tokens[cli.proxmox_tokens.size() == 1 ? 0 : i];
+    }
+    source.credentials.user = cli.proxmox_user;
+    source.credentials.password = cli.proxmox_password;
+    source.transport = factory({cli.proxmox_urls[i], !cli.insecure, 60});
+    sources.push_back(std::move(source));
+  }
+  sync::SyncOptions options;
+  options.scope = cli.scope == "devices"            ? sync::SyncScope::devices
+                  : cli.scope == "virtual-machines" ? sync::SyncScope::virtual_machines
+                  : cli.scope == "backups"          ? sync::SyncScope::backups
+                                                    : sync::SyncScope::full;
+  options.delete_orphans = cli.delete_orphans;
+  options.dry_run = cli.dry_run;
+  ProgressBar progress(sources.size() + 10);
+  sync::SyncEngine engine(netbox, std::move(sources), options, [&](const sync::SyncEvent& event) {
+    if (event.type == "step") {
+      progress.step(std::string(event.data.at("message").as_string()));
+    } else if (event.type == "error") {
+      progress.error(std::string(event.data.at("object").as_string()) + " " +
+                     std::string(event.data.at("message").as_string()));
+    }
+  });
+  try {
+    const auto summary = engine.run();
+    std::cout << boost::json::serialize(summary.to_json()) << std::endl;
+    return summary.errors.empty() ? 0 : 1;
+  } catch (const std::exception& error) {
+    std::cerr << "sync failed: " << error.what() << "\n";
+    std::cout << boost::json::serialize(boost::json::object{{"ok", false}, {"error", error.what()}})
+              << std::endl;
+    return 2;
+  }
+}
+
+}  // namespace
+
+int run_program(int argc, char** argv) {
+  CLI::App app{"proxbox-api: Proxmox → NetBox sync service"};
+  app.require_subcommand(1);
+  std::string ca_file = env("PROXBOX_CA_FILE");
+
+  http::ServerCli server_cli;
+  auto* serve_command = app.add_subcommand("serve", "Run the HTTP service");
+  http::add_server_flags(*serve_command, server_cli, "127.0.0.1:8800");
+  serve_command->add_option("--ca-file", ca_file,
+                            "Extra CA (PEM) trusted for NetBox and Proxmox (PROXBOX_CA_FILE)");
+
+  SyncCli sync_cli;
+  auto* sync_command = app.add_subcommand("sync", "Run one sync and print a JSON summary");
+  sync_command->add_option("--proxmox", sync_cli.proxmox_urls, "Proxmox URL (repeatable)")
+      ->required();
+  sync_command->add_option("--proxmox-token", sync_cli.proxmox_tokens,
+                           "API token user@realm!id=secret (one, or one per --proxmox)");
+  sync_command->add_option("--proxmox-user", sync_cli.proxmox_user, "User for ticket auth");
+  sync_command->add_option("--proxmox-password", sync_cli.proxmox_password,
+                           "Password for ticket auth");
+  sync_command->add_option("--netbox", sync_cli.netbox_url, "NetBox URL")->required();
+  sync_command->add_option("--netbox-token", sync_cli.netbox_token, "NetBox token (v1, or nbt_ v2)")
+      ->required();
+  sync_command->add_option("--scope", sync_cli.scope, "full | devices | virtual-machines | backups")
+      ->check(CLI::IsMember({"full", "devices", "virtual-machines", "backups"}));
+  sync_command->add_flag("--delete-orphans", sync_cli.delete_orphans,
+                         "Delete proxbox-owned objects Proxmox no longer has");
+  sync_command->add_flag("--dry-run", sync_cli.dry_run, "Report changes without writing");
+  sync_command->add_flag("--insecure", sync_cli.insecure, "Do not verify TLS certificates");
+  sync_command->add_option("--ca-file", ca_file, "Extra CA (PEM) to trust (PROXBOX_CA_FILE)");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    return app.exit(error);
+  }
+  try {
+    if (serve_command->parsed()) return serve(server_cli, ca_file);
+    return sync_once(sync_cli, ca_file);
+  } catch (const std::exception& error) {
+    std::cerr << "proxbox-api: " << error.what() << "\n";
+    return 2;
+  }
+}
+
+}  // namespace pbx::api

@@ -1,0 +1,34 @@
+#pragma once
+// What the OpenAPI document says about one route. The service registers each route together
+// with its RouteDoc, so the document covers every route by construction.
+
+#include <boost/json/object.hpp>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "http/message.hpp"
+
+namespace pbx::api {
+
+struct QueryParam {
+  const char* name;
+  const char* type;  // boolean | integer | string | array
+  const char* description;
+};
+
+struct RouteDoc {
+  http::Verb method;
+  std::string path;
+  std::string summary;
+  std::string tag;
+  bool needs_key = true;
+  std::vector<QueryParam> query;
+  std::string request_schema;  // a component name; empty: no body
+  std::vector<std::pair<int, std::string>> responses;
+  bool event_stream = false;
+};
+
+boost::json::object build_openapi(const std::vector<RouteDoc>& routes);
+
+}  // namespace pbx::api

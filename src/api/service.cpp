@@ -1,0 +1,732 @@
+#include "api/service.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <charconv>
+#include <mutex>
+#include <set>
+
+#include "api/endpoint_store.hpp"
+#include "api/route_doc.hpp"
+#include "common/sqlite.hpp"
+#include "http/router.hpp"
+#include "sync/json_util.hpp"
+
+namespace pbx::api {
+namespace json = boost::json;
+using http::Response;
+using http::Status;
+using sync::field;
+using sync::json_bool;
+using sync::json_int;
+using sync::json_string;
+
+TransportFactory http_transport_factory(std::string ca_file) {
+  return [ca_file = std::move(ca_file)](const RemoteTarget& target) {
+    http::ClientOptions options;
+    options.verify_tls = target.verify_tls;
+    options.ca_file = ca_file;
+    options.request_timeout = std::chrono::seconds(std::max(1, target.timeout_seconds));
+    options.max_retries = 4;
+    options.user_agent = "proxbox-api/" PBX_VERSION;
+    return std::make_shared<sync::HttpTransport>(std::move(options));
+  };
+}
+
+namespace {
+
+Response detail(Status status, std::string message) {
+  return Response::json(status, json::object{{"detail", std::move(message)}});
+}
+
+const std::vector<QueryParam> kSyncParams{
+    {"proxmox_endpoint_ids", "array",
+     "Restrict to these Proxmox endpoint ids (comma-separated or repeated)"},
+    {"delete_orphans", "boolean",
+     "Delete NetBox objects owned by proxbox that Proxmox no longer has"},
+    {"dry_run", "boolean", "Compute and report the changes without writing to NetBox"}};
+
+bool truthy(std::string_view text) {
+  return text == "1" || text == "true" || text == "True" || text == "yes" || text == "on";
+}
+
+std::optional<json::object> parse_object(const std::string& body) {
+  boost::system::error_code error;
+  json::value value = json::parse(body, error);
+  if (error || !value.is_object()) return std::nullopt;
+  return std::move(value.as_object());
+}
+
+std::optional<int64_t> parse_id(std::string_view text) {
+  int64_t id = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), id);
+  if (error != std::errc{} || end != text.data() + text.size() || id <= 0) return std::nullopt;
+  return id;
+}
+
+json::object netbox_json(const NetBoxEndpoint& endpoint) {
+  return json::object{{"id", endpoint.id},
+                      {"name", endpoint.name},
+                      {"address", endpoint.address},
+                      {"port", endpoint.port},
+                      {"scheme", endpoint.scheme},
+                      {"url", endpoint.base_url()},
+                      {"token_version", endpoint.token_version},
+                      {"token_key", endpoint.token_key},
+                      {"token", mask_secret(endpoint.token)},
+                      {"verify_ssl", endpoint.verify_ssl}};
+}
+
+json::object proxmox_json(const ProxmoxEndpointRecord& endpoint) {
+  json::object object{
+      {"id", endpoint.id},
+      {"name", endpoint.name},
+      {"address", endpoint.address},
+      {"port", endpoint.port},
+      {"scheme", endpoint.scheme},
+      {"url", endpoint.base_url()},
+      {"username", endpoint.username},
+      {"password", endpoint.password.empty() ? json::value(nullptr)
+                                             : json::value(mask_secret(endpoint.password))},
+      {"token_name", endpoint.token_name},
+      {"token_value", endpoint.token_value.empty()
+                          ? json::value(nullptr)
+                          : json::value(mask_secret(endpoint.token_value))},
+      {"verify_ssl", endpoint.verify_ssl},
+      {"timeout", endpoint.timeout},
+      {"site_name", endpoint.site_name}};
+  object["tenant_id"] =
+      endpoint.tenant_id ? json::value(*endpoint.tenant_id) : json::value(nullptr);
+  return object;
+}
+
+// A secret field in a write: absent or the mask we handed out keeps the stored value.
+void apply_secret(const json::object& body, std::string_view name, std::string& target) {
+  const auto* value = body.if_contains(name);
+  if (!value) return;
+  if (value->is_null()) {
+    target.clear();
+    return;
+  }
+  const std::string text = json_string(value);
+  if (text != mask_secret(target)) target = text;
+}
+
+// Applies the fields present in `body`; returns an error message for a bad value.
+std::optional<std::string> apply_netbox(const json::object& body, NetBoxEndpoint& endpoint) {
+  if (const auto* v = body.if_contains("name")) endpoint.name = json_string(v);
+  for (const char* key : {"address", "ip_address", "domain"}) {
+    if (const auto* v = body.if_contains(key); v && !v->is_null())
+      endpoint.address = json_string(v);
+  }
+  if (const auto* v = body.if_contains("port")) endpoint.port = static_cast<int>(json_int(v));
+  if (const auto* v = body.if_contains("scheme")) endpoint.scheme = json_string(v);
+  if (const auto* v = body.if_contains("token_version")) endpoint.token_version = json_string(v);
+  if (const auto* v = body.if_contains("token_key")) endpoint.token_key = json_string(v);
+  if (const auto* v = body.if_contains("verify_ssl")) endpoint.verify_ssl = json_bool(v, true);
+  apply_secret(body, "token", endpoint.token);
+  if (endpoint.address.empty()) return "address is required";
+  if (endpoint.port <= 0 || endpoint.port > 65535) return "port must be 1 to 65535";
+  if (endpoint.scheme != "http" && endpoint.scheme != "https")
+    return "scheme must be http or https";
+  if (endpoint.token_version != "v1" && endpoint.token_version != "v2") {
+    return "token_version must be v1 or v2";
+  }
+  if (endpoint.token.empty()) return "token is required";
+  return std::nullopt;
+}
+
+std::optional<std::string> apply_proxmox(const json::object& body,
+                                         ProxmoxEndpointRecord& endpoint) {
+  if (const auto* v = body.if_contains("name")) endpoint.name = json_string(v);
+  for (const char* key : {"address", "ip_address", "domain"}) {
+    if (const auto* v = body.if_contains(key); v && !v->is_null())
+      endpoint.address = json_string(v);
+  }
+  if (const auto* v = body.if_contains("port")) endpoint.port = static_cast<int>(json_int(v));
+  if (const auto* v = body.if_contains("scheme")) endpoint.scheme = json_string(v);
+  if (const auto* v = body.if_contains("username")) endpoint.username = json_string(v);
+  if (const auto* v = body.if_contains("token_name")) endpoint.token_name = json_string(v);
+  if (const auto* v = body.if_contains("verify_ssl")) endpoint.verify_ssl = json_bool(v, true);
+  if (const auto* v = body.if_contains("timeout"))
+    endpoint.timeout = static_cast<int>(json_int(v, 30));
+  for (const char* key : {"site_name", "site"}) {
+    if (const auto* v = body.if_contains(key)) endpoint.site_name = json_string(v);
+  }
+  if (const auto* v = body.if_contains("tenant_id")) {
+    endpoint.tenant_id = v->is_null() ? std::nullopt : std::optional<int64_t>(json_int(v));
+  }
+  apply_secret(body, "password", endpoint.password);
+  apply_secret(body, "token_value", endpoint.token_value);
+  if (endpoint.address.empty()) return "address is required";
+  if (endpoint.name.empty()) endpoint.name = endpoint.address;
+  if (endpoint.port <= 0 || endpoint.port > 65535) return "port must be 1 to 65535";
+  if (endpoint.scheme != "http" && endpoint.scheme != "https")
+    return "scheme must be http or https";
+  if (endpoint.username.find('@') == std::string::npos) return "username must be user@realm";
+  if (endpoint.password.empty() && endpoint.api_token().empty()) {
+    return "either password or token_name + token_value is required";
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+struct Service::Impl {
+  ServiceOptions options;
+  std::mutex database_mutex;
+  common::Database database;
+  KeyStore keys;
+  EndpointStore endpoints;
+  FailureLimiter limiter;
+  http::Router router;
+  std::vector<RouteDoc> docs;
+  std::mutex sync_mutex;  // one sync at a time: two would race on the same NetBox objects
+
+  explicit Impl(ServiceOptions service_options)
+      : options(std::move(service_options)),
+        database(options.database_path),
+        keys(database, database_mutex, options.pwhash),
+        endpoints(database, database_mutex, SecretBox(options.encryption_key)),
+        limiter(5, std::chrono::minutes(5), options.clock) {
+    router.on_not_found(
+        [](const http::Request&) { return detail(Status::not_found, "Not Found"); });
+    router.on_method_not_allowed([](const http::Request&, const std::vector<http::Verb>&) {
+      return detail(Status::method_not_allowed, "Method Not Allowed");
+    });
+    register_routes();
+  }
+
+  void add(RouteDoc doc, std::function<Response(http::Request&)> handler) {
+    const bool needs_key = doc.needs_key;
+    router.add(doc.method, doc.path,
+               [this, needs_key, handler = std::move(handler)](http::Request& request) {
+                 if (needs_key) {
+                   if (auto refusal = authenticate(request)) return std::move(*refusal);
+                 }
+                 try {
+                   return handler(request);
+                 } catch (const std::exception& error) {
+                   return detail(Status::internal_server_error, error.what());
+                 }
+               });
+    docs.push_back(std::move(doc));
+  }
+
+  std::optional<Response> authenticate(const http::Request& request) {
+    const std::string client =
+        request.remote_address.empty() ? std::string("in-process") : request.remote_address;
+    if (const int64_t wait = limiter.retry_after(client); wait > 0) {
+      Response response = detail(Status::too_many_requests,
+                                 "Too many failed authentication attempts. Try again later.");
+      response.headers.set(http::Field::retry_after, std::to_string(wait));
+      return response;
+    }
+    const std::string key(request.header("X-Proxbox-API-Key"));
+    if (key.empty()) {
+      limiter.record_failure(client);
+      return detail(Status::unauthorized,
+                    "Missing API key. Send it in the X-Proxbox-API-Key header.");
+    }
+    if (!keys.verify(key)) {
+      limiter.record_failure(client);
+      return detail(Status::unauthorized, "Invalid API key.");
+    }
+    limiter.record_success(client);
+    return std::nullopt;
+  }
+
+  std::shared_ptr<sync::Transport> transport_for(const RemoteTarget& target) {
+    return options.transport_factory(target);
+  }
+
+  struct NetBoxConnection {
+    std::shared_ptr<sync::Transport> transport;
+    std::unique_ptr<sync::NetBoxClient> client;
+  };
+  std::optional<NetBoxConnection> netbox_connection() {
+    const auto endpoint = endpoints.netbox();
+    if (!endpoint) return std::nullopt;
+    NetBoxConnection connection;
+    connection.transport = transport_for({endpoint->base_url(), endpoint->verify_ssl, 30});
+    connection.client = std::make_unique<sync::NetBoxClient>(
+        *connection.transport, endpoint->base_url(), endpoint->authorization_token());
+    return connection;
+  }
+
+  // Proxmox endpoints selected by `proxmox_endpoint_ids` (all when absent).
+  std::variant<std::vector<sync::ProxmoxSource>, Response> sources_for(
+      const http::Request& request) {
+    std::set<int64_t> wanted;
+    for (const auto& value : request.query_values("proxmox_endpoint_ids")) {
+      std::string_view rest = value;
+      while (!rest.empty()) {
+        const size_t comma = rest.find(',');
+        const std::string_view item = rest.substr(0, comma);
+        rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+        if (item.empty()) continue;
+        const auto id = parse_id(item);
+        if (!id)
+          return detail(Status::unprocessable_entity,
+                        "proxmox_endpoint_ids must be positive integers");
+        wanted.insert(*id);
+      }
+    }
+    std::vector<sync::ProxmoxSource> sources;
+    for (const auto& endpoint : endpoints.proxmox()) {
+      if (!wanted.empty() && !wanted.count(endpoint.id)) continue;
+      sync::ProxmoxSource source;
+      source.name = endpoint.name;
+      source.credentials = {endpoint.base_url(), endpoint.api_token(), endpoint.username,
+                            endpoint.password};
+      source.transport =
+          transport_for({endpoint.base_url(), endpoint.verify_ssl, endpoint.timeout});
+      source.site_name = endpoint.site_name;
+      source.tenant_id = endpoint.tenant_id;
+      sources.push_back(std::move(source));
+    }
+    if (sources.empty()) {
+      return detail(Status::bad_request, wanted.empty()
+                                             ? "No Proxmox endpoint is configured."
+                                             : "None of the requested Proxmox endpoints exists.");
+    }
+    return sources;
+  }
+
+  Response sync_route(http::Request& request, sync::SyncScope scope, bool stream) {
+    auto selected = sources_for(request);
+    if (auto* refusal = std::get_if<Response>(&selected)) return std::move(*refusal);
+    auto sources = std::get<std::vector<sync::ProxmoxSource>>(std::move(selected));
+    if (!endpoints.netbox())
+      return detail(Status::bad_request, "No NetBox endpoint is configured.");
+    sync::SyncOptions sync_options;
+    sync_options.scope = scope;
+    sync_options.delete_orphans = truthy(request.query_value("delete_orphans").value_or(""));
+    sync_options.dry_run = truthy(request.query_value("dry_run").value_or(""));
+    sync_options.reader = options.reader;
+
+    auto run =
+        [this, sources = std::move(sources), sync_options](
+            const sync::EventCallback& on_event) -> std::variant<sync::SyncSummary, std::string> {
+      std::lock_guard lock(sync_mutex);
+      auto connection = netbox_connection();
+      if (!connection) return std::string("No NetBox endpoint is configured.");
+      try {
+        sync::SyncEngine engine(*connection->client, sources, sync_options, on_event);
+        return engine.run();
+      } catch (const std::exception& error) {
+        return std::string("NetBox is unavailable: ") + error.what();
+      }
+    };
+    if (!stream) {
+      auto outcome = run({});
+      if (auto* message = std::get_if<std::string>(&outcome)) {
+        return detail(Status::bad_gateway, *message);
+      }
+      return Response::json(std::get<sync::SyncSummary>(outcome).to_json());
+    }
+    return Response::events([run = std::move(run)](http::EventSink& sink) {
+      auto outcome = run([&sink](const sync::SyncEvent& event) {
+        sink.send(event.type, json::serialize(event.data));
+      });
+      if (auto* message = std::get_if<std::string>(&outcome)) {
+        sink.send("error",
+                  json::serialize(json::object{{"step", "netbox"}, {"message", *message}}));
+        sink.send("complete", json::serialize(json::object{{"created", 0},
+                                                           {"updated", 0},
+                                                           {"unchanged", 0},
+                                                           {"deleted", 0},
+                                                           {"errors", 1},
+                                                           {"ok", false}}));
+      }
+    });
+  }
+
+  void register_routes();
+  json::object openapi_document() const { return build_openapi(docs); }
+};
+
+void Service::Impl::register_routes() {
+  using V = http::Verb;
+  add({V::get, "/", "Service information", "meta", false, {}, {}, {{200, "Service information"}}},
+      [](http::Request&) {
+        return Response::json(json::object{
+            {"name", "proxbox-api"}, {"version", PBX_VERSION}, {"openapi", "/openapi.json"}});
+      });
+  add({V::get, "/health", "Liveness", "meta", false, {}, {}, {{200, "Healthy"}}},
+      [](http::Request&) {
+        return Response::json(json::object{{"status", "ok"}});
+      });
+  add({V::get, "/version", "Version", "meta", false, {}, {}, {{200, "Version"}}},
+      [](http::Request&) {
+        return Response::json(json::object{{"version", PBX_VERSION}});
+      });
+  add({V::get, "/openapi.json", "This OpenAPI document", "meta", false, {}, {}, {{200, "OpenAPI"}}},
+      [this](http::Request&) { return Response::json(openapi_document()); });
+
+  // Keys.
+  add({V::post,
+       "/auth/register-key",
+       "Register the first API key (once per database)",
+       "auth",
+       false,
+       {},
+       "RegisterKey",
+       {{201, "Registered"},
+        {400, "Key too short"},
+        {409, "A key is already registered"},
+        {422, "Bad body"}}},
+      [this](http::Request& request) {
+        const auto body = parse_object(request.body);
+        if (!body || !body->if_contains("api_key")) {
+          return detail(Status::unprocessable_entity,
+                        "Body must be {\"api_key\": ..., \"label\": ...}");
+        }
+        switch (keys.register_first(json_string(field(*body, "api_key")),
+                                    json_string(field(*body, "label")))) {
+          case RegisterResult::too_short:
+            return detail(Status::bad_request, "API key must be at least 32 characters.");
+          case RegisterResult::already_registered:
+            return detail(Status::conflict, "An API key is already configured.");
+          case RegisterResult::registered:
+            break;
+        }
+        return detail(Status::created, "API key registered.");
+      });
+  add({V::get,
+       "/auth/keys",
+       "List API keys (never their values)",
+       "auth",
+       true,
+       {},
+       {},
+       {{200, "Keys"}, {401, "Missing or invalid key"}, {429, "Locked out"}}},
+      [this](http::Request&) {
+        json::array list;
+        for (const auto& key : keys.list()) {
+          list.push_back(
+              json::object{{"id", key.id}, {"label", key.label}, {"created_at", key.created_at}});
+        }
+        return Response::json(list);
+      });
+  add({V::post,
+       "/auth/keys",
+       "Add an API key",
+       "auth",
+       true,
+       {},
+       "NewKey",
+       {{201, "Created"}, {400, "Key too short"}, {401, "Missing or invalid key"}}},
+      [this](http::Request& request) {
+        const auto body = parse_object(request.body);
+        if (!body || !body->if_contains("api_key")) {
+          return detail(Status::unprocessable_entity,
+                        "Body must be {\"api_key\": ..., \"label\": ...}");
+        }
+        try {
+          const int64_t id =
+              keys.add(json_string(field(*body, "api_key")), json_string(field(*body, "label")));
+          return Response::json(
+              Status::created,
+              json::object{{"id", id}, {"label", json_string(field(*body, "label"))}});
+        } catch (const std::invalid_argument& error) {
+          return detail(Status::bad_request, error.what());
+        }
+      });
+  add({V::delete_,
+       "/auth/keys/{id}",
+       "Delete an API key",
+       "auth",
+       true,
+       {},
+       {},
+       {{204, "Deleted"}, {404, "No such key"}, {401, "Missing or invalid key"}}},
+      [this](http::Request& request) {
+        const auto id = parse_id(request.path_param("id"));
+        if (!id || !keys.remove(*id)) return detail(Status::not_found, "API key not found.");
+        return Response::empty(Status::no_content);
+      });
+
+  // NetBox endpoint (one).
+  const std::vector<std::pair<int, std::string>> netbox_answers{
+      {200, "The NetBox endpoint (token masked)"},
+      {401, "Missing or invalid key"},
+      {404, "Not found"},
+      {422, "Invalid"}};
+  add({V::post,
+       "/netbox/endpoint",
+       "Configure the NetBox endpoint",
+       "netbox",
+       true,
+       {},
+       "NetBoxEndpoint",
+       {{201, "Created"}, {409, "One is already configured"}, {422, "Invalid"}}},
+      [this](http::Request& request) {
+        const auto body = parse_object(request.body);
+        if (!body) return detail(Status::unprocessable_entity, "Body must be a JSON object");
+        NetBoxEndpoint endpoint;
+        if (auto problem = apply_netbox(*body, endpoint))
+          return detail(Status::unprocessable_entity, *problem);
+        try {
+          return Response::json(Status::created, netbox_json(endpoints.save_netbox(endpoint)));
+        } catch (const std::logic_error& error) {
+          return detail(Status::conflict,
+                        "A NetBox endpoint is already configured; PUT to change it.");
+        }
+      });
+  add({V::get,
+       "/netbox/endpoint",
+       "List the NetBox endpoint (zero or one)",
+       "netbox",
+       true,
+       {},
+       {},
+       netbox_answers},
+      [this](http::Request&) {
+        json::array list;
+        if (auto endpoint = endpoints.netbox()) list.push_back(netbox_json(*endpoint));
+        return Response::json(list);
+      });
+  add({V::get,
+       "/netbox/endpoint/{id}",
+       "Read the NetBox endpoint",
+       "netbox",
+       true,
+       {},
+       {},
+       netbox_answers},
+      [this](http::Request& request) {
+        const auto id = parse_id(request.path_param("id"));
+        const auto endpoint = id ? endpoints.netbox(*id) : std::nullopt;
+        if (!endpoint) return detail(Status::not_found, "NetBox endpoint not found.");
+        return Response::json(netbox_json(*endpoint));
+      });
+  add({V::put,
+       "/netbox/endpoint/{id}",
+       "Change the NetBox endpoint",
+       "netbox",
+       true,
+       {},
+       "NetBoxEndpoint",
+       netbox_answers},
+      [this](http::Request& request) {
+        const auto id = parse_id(request.path_param("id"));
+        auto endpoint = id ? endpoints.netbox(*id) : std::nullopt;
+        if (!endpoint) return detail(Status::not_found, "NetBox endpoint not found.");
+        const auto body = parse_object(request.body);
+        if (!body) return detail(Status::unprocessable_entity, "Body must be a JSON object");
+        if (auto problem = apply_netbox(*body, *endpoint))
+          return detail(Status::unprocessable_entity, *problem);
+        return Response::json(netbox_json(endpoints.save_netbox(*endpoint)));
+      });
+  add({V::delete_,
+       "/netbox/endpoint/{id}",
+       "Remove the NetBox endpoint",
+       "netbox",
+       true,
+       {},
+       {},
+       {{204, "Deleted"}, {404, "Not found"}}},
+      [this](http::Request& request) {
+        const auto id = parse_id(request.path_param("id"));
+        if (!id || !endpoints.delete_netbox(*id))
+          return detail(Status::not_found, "NetBox endpoint not found.");
+        return Response::empty(Status::no_content);
+      });
+  add({V::get,
+       "/netbox/status",
+       "Reachability, version and latency of NetBox",
+       "netbox",
+       true,
+       {},
+       {},
+       {{200, "Status"}, {400, "No endpoint configured"}}},
+      [this](http::Request&) {
+        auto connection = netbox_connection();
+        if (!connection) return detail(Status::bad_request, "No NetBox endpoint is configured.");
+        try {
+          const auto status = connection->client->status();
+          return Response::json(json::object{{"reachable", true},
+                                             {"netbox_version", status.version.text},
+                                             {"latency_ms", status.latency.count()},
+                                             {"url", connection->client->api_root()}});
+        } catch (const std::exception& error) {
+          return Response::json(json::object{{"reachable", false},
+                                             {"netbox_version", nullptr},
+                                             {"latency_ms", nullptr},
+                                             {"url", connection->client->api_root()},
+                                             {"error", error.what()}});
+        }
+      });
+
+  // Proxmox endpoints (many).
+  const std::vector<std::pair<int, std::string>> proxmox_answers{
+      {200, "Proxmox endpoint (secrets masked)"},
+      {401, "Missing or invalid key"},
+      {404, "Not found"},
+      {422, "Invalid"}};
+  add({V::post,
+       "/proxmox/endpoints",
+       "Add a Proxmox endpoint",
+       "proxmox",
+       true,
+       {},
+       "ProxmoxEndpoint",
+       {{201, "Created"}, {409, "Name taken"}, {422, "Invalid"}}},
+      [this](http::Request& request) {
+        const auto body = parse_object(request.body);
+        if (!body) return detail(Status::unprocessable_entity, "Body must be a JSON object");
+        ProxmoxEndpointRecord endpoint;
+        if (auto problem = apply_proxmox(*body, endpoint))
+          return detail(Status::unprocessable_entity, *problem);
+        try {
+          return Response::json(Status::created, proxmox_json(endpoints.save_proxmox(endpoint)));
+        } catch (const common::SqliteError& error) {
+          if (!error.is_constraint()) throw;
+          return detail(Status::conflict, "A Proxmox endpoint with this name exists.");
+        }
+      });
+  add({V::get,
+       "/proxmox/endpoints",
+       "List Proxmox endpoints",
+       "proxmox",
+       true,
+       {},
+       {},
+       proxmox_answers},
+      [this](http::Request&) {
+        json::array list;
+        for (const auto& endpoint : endpoints.proxmox())
+          list.push_back(proxmox_json(endpoint));
+        return Response::json(list);
+      });
+  add({V::get,
+       "/proxmox/endpoints/{id}",
+       "Read a Proxmox endpoint",
+       "proxmox",
+       true,
+       {},
+       {},
+       proxmox_answers},
+      [this](http::Request& request) {
+        const auto id = parse_id(request.path_param("id"));
+        const auto endpoint = id ? endpoints.proxmox(*id) : std::nullopt;
+        if (!endpoint) return detail(Status::not_found, "Proxmox endpoint not found.");
+        return Response::json(proxmox_json(*endpoint));
+      });
+  add({V::put,
+       "/proxmox/endpoints/{id}",
+       "Change a Proxmox endpoint",
+       "proxmox",
+       true,
+       {},
+       "ProxmoxEndpoint",
+       proxmox_answers},
+      [this](http::Request& request) {
+        const auto id = parse_id(request.path_param("id"));
+        auto endpoint = id ? endpoints.proxmox(*id) : std::nullopt;
+        if (!endpoint) return detail(Status::not_found, "Proxmox endpoint not found.");
+        const auto body = parse_object(request.body);
+        if (!body) return detail(Status::unprocessable_entity, "Body must be a JSON object");
+        if (auto problem = apply_proxmox(*body, *endpoint))
+          return detail(Status::unprocessable_entity, *problem);
+        try {
+          return Response::json(proxmox_json(endpoints.save_proxmox(*endpoint)));
+        } catch (const common::SqliteError& error) {
+          if (!error.is_constraint()) throw;
+          return detail(Status::conflict, "A Proxmox endpoint with this name exists.");
+        }
+      });
+  add({V::delete_,
+       "/proxmox/endpoints/{id}",
+       "Remove a Proxmox endpoint",
+       "proxmox",
+       true,
+       {},
+       {},
+       {{204, "Deleted"}, {404, "Not found"}}},
+      [this](http::Request& request) {
+        const auto id = parse_id(request.path_param("id"));
+        if (!id || !endpoints.delete_proxmox(*id))
+          return detail(Status::not_found, "Proxmox endpoint not found.");
+        return Response::empty(Status::no_content);
+      });
+
+  // Custom fields (and the legacy path the plugin used).
+  for (const char* path : {"/extras/custom-fields/create", "/extras/extras/custom-fields/create"}) {
+    add({V::get,
+         path,
+         "Create the custom fields and the proxbox tag the sync writes (idempotent)",
+         "extras",
+         true,
+         {},
+         {},
+         {{200, "The custom fields"}, {400, "No NetBox endpoint"}, {502, "NetBox error"}}},
+        [this](http::Request&) {
+          auto connection = netbox_connection();
+          if (!connection) return detail(Status::bad_request, "No NetBox endpoint is configured.");
+          try {
+            json::array fields;
+            for (auto& object : sync::ensure_custom_fields(*connection->client))
+              fields.push_back(std::move(object));
+            return Response::json(fields);
+          } catch (const std::exception& error) {
+            return detail(Status::bad_gateway, error.what());
+          }
+        });
+  }
+
+  // Sync routes and their SSE twins.
+  struct SyncRoute {
+    const char* path;
+    sync::SyncScope scope;
+    const char* summary;
+  };
+  for (const SyncRoute& route :
+       {SyncRoute{"/dcim/devices/create", sync::SyncScope::devices,
+                  "Sync Proxmox nodes to NetBox devices"},
+        SyncRoute{"/virtualization/virtual-machines/create", sync::SyncScope::virtual_machines,
+                  "Sync Proxmox guests to NetBox virtual machines (and their nodes)"},
+        SyncRoute{"/virtualization/virtual-machines/backups/all/create", sync::SyncScope::backups,
+                  "Sync Proxmox backups to the plugin's backup objects"},
+        SyncRoute{"/full-update", sync::SyncScope::full,
+                  "Full sync: devices, virtual machines, backups"}}) {
+    const sync::SyncScope scope = route.scope;
+    add({V::get,
+         route.path,
+         route.summary,
+         "sync",
+         true,
+         kSyncParams,
+         {},
+         {{200, "Sync summary"}, {400, "Nothing configured"}, {502, "NetBox unavailable"}}},
+        [this, scope](http::Request& request) { return sync_route(request, scope, false); });
+    add({V::get,
+         std::string(route.path) + "/stream",
+         std::string(route.summary) + " (server-sent events)",
+         "sync",
+         true,
+         kSyncParams,
+         {},
+         {{200, "Events step, error, complete"}, {400, "Nothing configured"}},
+         true},
+        [this, scope](http::Request& request) { return sync_route(request, scope, true); });
+  }
+}
+
+Service::Service(ServiceOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
+Service::~Service() = default;
+
+http::Response Service::handle(http::Request& request) {
+  return impl_->router.dispatch(request);
+}
+
+http::Handler Service::as_handler() {
+  return [this](http::Request& request) { return handle(request); };
+}
+
+boost::json::object Service::openapi() const {
+  return impl_->openapi_document();
+}
+
+}  // namespace pbx::api

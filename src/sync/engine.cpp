@@ -1,0 +1,429 @@
+#include "sync/engine.hpp"
+
+#include <algorithm>
+#include <ctime>
+#include <mutex>
+#include <set>
+
+#include "sync/json_util.hpp"
+#include "sync/parallel.hpp"
+
+namespace pbx::sync {
+namespace json = boost::json;
+
+namespace {
+
+constexpr const char* kCustomFieldsPath = "/extras/custom-fields/";
+constexpr const char* kTagsPath = "/extras/tags/";
+constexpr const char* kClusterTypesPath = "/virtualization/cluster-types/";
+constexpr const char* kManufacturersPath = "/dcim/manufacturers/";
+constexpr const char* kDeviceTypesPath = "/dcim/device-types/";
+constexpr const char* kRolesPath = "/dcim/device-roles/";
+constexpr const char* kSitesPath = "/dcim/sites/";
+constexpr const char* kClustersPath = "/virtualization/clusters/";
+constexpr const char* kDevicesPath = "/dcim/devices/";
+constexpr const char* kVmsPath = "/virtualization/virtual-machines/";
+constexpr const char* kBackupsPath = "/plugins/proxbox/backups/";
+
+std::string now_iso() {
+  const std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return text;
+}
+
+http::Params filter_values(std::string_view name, const std::vector<std::string>& values) {
+  http::Params params;
+  for (const auto& value : values)
+    params.emplace_back(std::string(name), value);
+  return params;
+}
+
+std::vector<std::string> keys_of(const std::vector<DesiredObject>& objects) {
+  std::vector<std::string> keys;
+  for (const auto& object : objects)
+    keys.push_back(object.key);
+  return keys;
+}
+
+}  // namespace
+
+std::string_view to_string(SyncScope scope) {
+  switch (scope) {
+    case SyncScope::devices:
+      return "devices";
+    case SyncScope::virtual_machines:
+      return "virtual_machines";
+    case SyncScope::backups:
+      return "backups";
+    case SyncScope::full:
+      return "full";
+  }
+  return "full";
+}
+
+KindCounts SyncSummary::totals() const {
+  KindCounts total;
+  for (const auto& [name, counts] : kinds) {
+    total.created += counts.created;
+    total.updated += counts.updated;
+    total.unchanged += counts.unchanged;
+    total.deleted += counts.deleted;
+    total.orphans += counts.orphans;
+    total.errors += counts.errors;
+  }
+  total.errors = std::max(total.errors, errors.size());
+  return total;
+}
+
+namespace {
+
+json::object counts_json(const KindCounts& counts) {
+  return json::object{{"created", counts.created},     {"updated", counts.updated},
+                      {"unchanged", counts.unchanged}, {"deleted", counts.deleted},
+                      {"orphans", counts.orphans},     {"errors", counts.errors}};
+}
+
+}  // namespace
+
+json::object SyncSummary::to_json() const {
+  json::object summary = counts_json(totals());
+  json::object per_kind;
+  for (const auto& [name, counts] : kinds)
+    per_kind[name] = counts_json(counts);
+  summary["kinds"] = std::move(per_kind);
+  json::array messages;
+  for (const auto& message : errors)
+    messages.push_back(json::string(message));
+  summary["error_messages"] = std::move(messages);
+  summary["dry_run"] = dry_run;
+  summary["scope"] = scope;
+  summary["duration_ms"] = duration.count();
+  summary["proxmox_requests"] = proxmox_requests;
+  summary["netbox_requests"] = json::object{{"get", netbox_requests.get},
+                                            {"post", netbox_requests.post},
+                                            {"patch", netbox_requests.patch},
+                                            {"delete", netbox_requests.del}};
+  return summary;
+}
+
+// The state of one run: summary, references resolved so far, orphans to delete at the end.
+struct SyncEngine::Run {
+  NetBoxClient& netbox;
+  const SyncOptions& options;
+  const EventCallback& on_event;
+  SyncSummary summary;
+  References refs;
+  std::mutex mutex;
+  struct PendingDelete {
+    std::string kind, path;
+    std::vector<int64_t> ids;
+  };
+  std::vector<PendingDelete> deletions;  // in layer order; executed in reverse
+
+  void emit(std::string type, json::object data) {
+    if (on_event) on_event({std::move(type), std::move(data)});
+  }
+
+  void step(std::string_view name, std::string message) {
+    emit("step", json::object{{"step", name}, {"message", std::move(message)}});
+  }
+
+  void error(std::string_view kind, const std::string& object, const std::string& message) {
+    std::lock_guard lock(mutex);
+    summary.kinds[std::string(kind)].errors++;
+    summary.errors.push_back(object.empty() ? message : object + ": " + message);
+    emit("error", json::object{{"step", kind}, {"object", object}, {"message", message}});
+  }
+
+  // Writes in bulk; when NetBox refuses a chunk (all-or-nothing), writes its items one by one
+  // so that one bad object does not hold back the others.
+  std::vector<json::object> write_isolating(std::string_view kind, const std::string& path,
+                                            http::Verb verb, const std::vector<json::object>& items,
+                                            const std::vector<std::string>& labels) {
+    std::vector<json::object> written;
+    auto write = [&](const std::vector<json::object>& batch) {
+      return verb == http::Verb::post ? netbox.create(path, batch) : netbox.update(path, batch);
+    };
+    for (size_t start = 0; start < items.size(); start += NetBoxClient::kWriteChunk) {
+      const size_t end = std::min(items.size(), start + NetBoxClient::kWriteChunk);
+      const std::vector<json::object> chunk(items.begin() + start, items.begin() + end);
+      try {
+        auto result = write(chunk);
+        written.insert(written.end(), result.begin(), result.end());
+        continue;
+      } catch (const std::exception& chunk_error) {
+        if (chunk.size() == 1) {
+          error(kind, labels[start], chunk_error.what());
+          continue;
+        }
+      }
+      for (size_t i = start; i < end; ++i) {
+        try {
+          auto result = write({items[i]});
+          written.insert(written.end(), result.begin(), result.end());
+        } catch (const std::exception& item_error) {
+          error(kind, labels[i], item_error.what());
+        }
+      }
+    }
+    return written;
+  }
+
+  // Loads, diffs and writes one kind. Returns key → id of every desired object that exists
+  // afterwards (0 for those a dry run would create).
+  std::map<std::string, int64_t> sync_kind(
+      std::string_view kind, const std::string& path, const std::vector<DesiredObject>& desired,
+      const std::vector<json::object>& current_objects,
+      const std::function<std::string(const json::object&)>& key_of, bool write,
+      bool orphans_deletable, const DiffOptions& diff_options = {}) {
+    std::vector<CurrentObject> current;
+    current.reserve(current_objects.size());
+    for (const auto& object : current_objects) {
+      current.push_back({json_int(field(object, "id")), key_of(object), object});
+    }
+    Plan plan = diff(desired, current, diff_options);
+    KindCounts& counts = summary.kinds[std::string(kind)];
+    std::map<std::string, int64_t> ids;
+    for (const auto& object : plan.unchanged)
+      ids[object.key] = object.id;
+    for (const auto& update : plan.updates)
+      ids[update.key] = update.id;
+    counts.unchanged += plan.unchanged.size();
+    if (orphans_deletable) counts.orphans += plan.orphans.size();
+
+    if (!write || options.dry_run) {
+      // A layer only read for its ids (e.g. the backups route) reports nothing it would write.
+      if (write) {
+        counts.created += plan.creates.size();
+        counts.updated += plan.updates.size();
+      }
+      for (const auto& create : plan.creates)
+        ids.emplace(create.key, 0);
+    } else {
+      if (!plan.creates.empty()) {
+        std::vector<json::object> items;
+        std::vector<std::string> labels;
+        for (const auto& create : plan.creates) {
+          items.push_back(create.fields);
+          labels.push_back(create.key);
+        }
+        for (const auto& created : write_isolating(kind, path, http::Verb::post, items, labels)) {
+          ids[key_of(created)] = json_int(field(created, "id"));
+          counts.created++;
+        }
+      }
+      if (!plan.updates.empty()) {
+        std::vector<json::object> items;
+        std::vector<std::string> labels;
+        for (const auto& update : plan.updates) {
+          items.push_back(update.patch);
+          labels.push_back(update.key);
+        }
+        counts.updated += write_isolating(kind, path, http::Verb::patch, items, labels).size();
+      }
+    }
+    if (orphans_deletable && !plan.orphans.empty()) {
+      PendingDelete pending{std::string(kind), path, {}};
+      for (const auto& orphan : plan.orphans)
+        pending.ids.push_back(orphan.id);
+      deletions.push_back(std::move(pending));
+    }
+    step(kind, std::string(kind) + ": " + std::to_string(plan.creates.size()) + " new, " +
+                   std::to_string(plan.updates.size()) + " changed, " +
+                   std::to_string(plan.unchanged.size()) + " unchanged, " +
+                   std::to_string(plan.orphans.size()) + " orphaned");
+    return ids;
+  }
+
+  // Objects matched by slug (tags, types, roles, sites): shared with whatever else lives in
+  // NetBox, so never deleted.
+  std::map<std::string, int64_t> ensure_by_slug(std::string_view kind, const std::string& path,
+                                                const std::vector<DesiredObject>& desired,
+                                                bool write) {
+    if (desired.empty()) return {};
+    const auto current = netbox.list(path, filter_values("slug", keys_of(desired)));
+    return sync_kind(kind, path, desired, current, slug_key, write, false);
+  }
+
+  void delete_orphans() {
+    for (auto it = deletions.rbegin(); it != deletions.rend(); ++it) {
+      if (!options.delete_orphans || options.dry_run) continue;
+      try {
+        netbox.remove(it->path, it->ids);
+        summary.kinds[it->kind].deleted += it->ids.size();
+      } catch (const std::exception& delete_error) {
+        error(it->kind, "", std::string("deleting orphans failed: ") + delete_error.what());
+      }
+    }
+  }
+};
+
+SyncEngine::SyncEngine(NetBoxClient& netbox, std::vector<ProxmoxSource> sources,
+                       SyncOptions options, EventCallback on_event)
+    : netbox_(netbox),
+      sources_(std::move(sources)),
+      options_(std::move(options)),
+      on_event_(std::move(on_event)) {}
+
+SyncSummary SyncEngine::run() {
+  const auto started = std::chrono::steady_clock::now();
+  const NetBoxWriteCounts counts_before = netbox_.counts();
+  Run run{netbox_, options_, on_event_};
+  run.summary.dry_run = options_.dry_run;
+  run.summary.scope = std::string(to_string(options_.scope));
+
+  // 1. Proxmox: every endpoint at once, each with its own bounded pool.
+  std::vector<std::optional<EndpointSnapshot>> read(sources_.size());
+  parallel_for(sources_.size(), sources_.size(), [&](size_t i) {
+    const auto& source = sources_[i];
+    try {
+      ProxmoxReader reader(*source.transport, source.credentials, options_.reader);
+      EndpointSnapshot endpoint{reader.read(source.name), source.site_name, source.tenant_id};
+      std::lock_guard lock(run.mutex);
+      run.summary.proxmox_requests += endpoint.snapshot.requests;
+      read[i] = std::move(endpoint);
+    } catch (const std::exception& read_error) {
+      run.error("proxmox", source.name, read_error.what());
+    }
+  });
+  std::vector<EndpointSnapshot> endpoints;
+  for (auto& endpoint : read) {
+    if (!endpoint) continue;
+    run.step("proxmox", "read " + endpoint->snapshot.endpoint_name + ": cluster " +
+                            endpoint->snapshot.cluster_name + ", " +
+                            std::to_string(endpoint->snapshot.nodes.size()) + " nodes, " +
+                            std::to_string(endpoint->snapshot.guests.size()) + " guests, " +
+                            std::to_string(endpoint->snapshot.backups.size()) + " backups");
+    endpoints.push_back(std::move(*endpoint));
+  }
+
+  // 2. NetBox, layer by layer.
+  MappingContext context{netbox_.status().version, now_iso()};
+  const bool write_devices = options_.scope != SyncScope::backups;
+  const bool write_vms =
+      options_.scope == SyncScope::virtual_machines || options_.scope == SyncScope::full;
+  const bool sync_backups =
+      options_.scope == SyncScope::backups || options_.scope == SyncScope::full;
+
+  if (!options_.dry_run) ensure_custom_fields(netbox_);
+  const auto tag_ids = run.ensure_by_slug("tags", kTagsPath, {{kTagSlug, tag_definition()}}, true);
+  run.refs.tag = tag_ids.count(kTagSlug) ? tag_ids.at(kTagSlug) : 0;
+
+  if (!endpoints.empty()) {
+    auto& refs = run.refs;
+    refs.cluster_types = run.ensure_by_slug("cluster_types", kClusterTypesPath,
+                                            desired_cluster_types(endpoints, refs), write_devices);
+    refs.manufacturer =
+        run.ensure_by_slug("manufacturers", kManufacturersPath, {desired_manufacturer(refs)},
+                           write_devices)[kManufacturerSlug];
+    const auto roles =
+        run.ensure_by_slug("device_roles", kRolesPath, desired_roles(refs), write_devices);
+    auto role = [&](const char* slug) { return roles.count(slug) ? roles.at(slug) : 0; };
+    refs.node_role = role(kNodeRoleSlug);
+    refs.qemu_role = role(kQemuRoleSlug);
+    refs.lxc_role = role(kLxcRoleSlug);
+    refs.device_type =
+        run.ensure_by_slug("device_types", kDeviceTypesPath, {desired_device_type(refs)},
+                           write_devices)[kDeviceTypeSlug];
+    refs.sites =
+        run.ensure_by_slug("sites", kSitesPath, desired_sites(endpoints, refs), write_devices);
+
+    const auto clusters = desired_clusters(endpoints, refs, context);
+    refs.clusters =
+        run.sync_kind("clusters", kClustersPath, clusters,
+                      netbox_.list(kClustersPath, filter_values("name", keys_of(clusters))),
+                      current_cluster_key, write_devices, false);
+
+    std::vector<std::string> cluster_ids;
+    for (const auto& [name, id] : refs.clusters) {
+      if (id > 0) cluster_ids.push_back(std::to_string(id));
+    }
+    auto owned_in_clusters = [&](const char* path) {
+      if (cluster_ids.empty()) return std::vector<json::object>{};
+      http::Params filters = filter_values("cluster_id", cluster_ids);
+      filters.emplace_back("tag", kTagSlug);
+      return netbox_.list(path, filters);
+    };
+
+    refs.devices = run.sync_kind("devices", kDevicesPath, desired_devices(endpoints, refs),
+                                 owned_in_clusters(kDevicesPath), current_device_key, write_devices,
+                                 write_devices);
+
+    if (options_.scope != SyncScope::devices) {
+      std::vector<MappingError> mapping_errors;
+      const auto vms = desired_vms(endpoints, refs, context, mapping_errors);
+      for (const auto& mapping_error : mapping_errors) {
+        run.error("virtual_machines", mapping_error.endpoint + " " + mapping_error.object,
+                  mapping_error.message);
+      }
+      const auto current_vms = owned_in_clusters(kVmsPath);
+      DiffOptions vm_diff;
+      vm_diff.volatile_custom_fields.insert(kLastUpdatedField);
+      refs.vms = run.sync_kind("virtual_machines", kVmsPath, vms, current_vms, current_vm_key,
+                               write_vms, write_vms, vm_diff);
+
+      if (sync_backups) {
+        std::vector<MappingError> backup_errors;
+        const auto backups = desired_backups(endpoints, refs, backup_errors);
+        for (const auto& mapping_error : backup_errors) {
+          run.error("backups", mapping_error.endpoint + " " + mapping_error.object,
+                    mapping_error.message);
+        }
+        // Only backups of the virtual machines of the clusters concerned are ours to judge.
+        std::set<int64_t> vm_ids;
+        for (const auto& vm : current_vms)
+          vm_ids.insert(json_int(field(vm, "id")));
+        for (const auto& [key, id] : refs.vms)
+          vm_ids.insert(id);
+        std::vector<json::object> current_backups;
+        if (!vm_ids.empty()) {
+          for (auto& backup : netbox_.list(kBackupsPath, {{"tag", kTagSlug}})) {
+            const auto* vm = backup.if_contains("virtual_machine");
+            const int64_t vm_id =
+                vm && vm->is_object() ? json_int(field(vm->as_object(), "id")) : json_int(vm);
+            if (vm_ids.count(vm_id)) current_backups.push_back(std::move(backup));
+          }
+        }
+        run.sync_kind("backups", kBackupsPath, backups, current_backups, current_backup_key, true,
+                      true);
+      }
+    }
+  }
+
+  run.delete_orphans();
+  const NetBoxWriteCounts counts_after = netbox_.counts();
+  run.summary.netbox_requests = {
+      counts_after.get - counts_before.get, counts_after.post - counts_before.post,
+      counts_after.patch - counts_before.patch, counts_after.del - counts_before.del};
+  run.summary.duration = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - started);
+  run.emit("complete", run.summary.to_json());
+  return std::move(run.summary);
+}
+
+std::vector<json::object> ensure_custom_fields(NetBoxClient& netbox) {
+  const auto definitions = custom_field_definitions();
+  std::vector<std::string> names;
+  for (const auto& definition : definitions)
+    names.push_back(json_string(field(definition, "name")));
+  auto current = netbox.list(kCustomFieldsPath, filter_values("name", names));
+  std::set<std::string> present;
+  for (const auto& object : current)
+    present.insert(json_string(field(object, "name")));
+  std::vector<json::object> missing;
+  for (const auto& definition : definitions) {
+    if (!present.count(json_string(field(definition, "name")))) missing.push_back(definition);
+  }
+  if (!missing.empty()) {
+    auto created = netbox.create(kCustomFieldsPath, missing);
+    current.insert(current.end(), created.begin(), created.end());
+  }
+  const auto tags = netbox.list(kTagsPath, {{"slug", kTagSlug}});
+  if (tags.empty()) netbox.create(kTagsPath, {tag_definition()});
+  return current;
+}
+
+}  // namespace pbx::sync

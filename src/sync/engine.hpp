@@ -1,0 +1,86 @@
+#pragma once
+// One sync run: read every Proxmox endpoint concurrently, load NetBox's current state once per
+// kind, diff in memory, then bulk-create and bulk-patch only what changed, layer by layer
+// (the ids of one layer feed the next). Orphans are deleted last, deepest first, and only when
+// asked. A guest that cannot be mapped, or an item NetBox rejects, is an `error` event; the
+// rest of the run continues.
+
+#include <boost/json/object.hpp>
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sync/mapping.hpp"
+#include "sync/netbox_client.hpp"
+#include "sync/proxmox_reader.hpp"
+#include "sync/transport.hpp"
+
+namespace pbx::sync {
+
+enum class SyncScope { devices, virtual_machines, backups, full };
+std::string_view to_string(SyncScope scope);
+
+struct ProxmoxSource {
+  std::string name;  // for messages ("pve1" or the endpoint's name)
+  ProxmoxCredentials credentials;
+  std::shared_ptr<Transport> transport;
+  std::string site_name;  // empty: the default site per cluster
+  std::optional<int64_t> tenant_id;
+};
+
+struct SyncOptions {
+  SyncScope scope = SyncScope::full;
+  bool delete_orphans = false;
+  bool dry_run = false;
+  ReaderOptions reader;
+};
+
+struct KindCounts {
+  size_t created = 0, updated = 0, unchanged = 0, deleted = 0, orphans = 0, errors = 0;
+};
+
+struct SyncSummary {
+  std::map<std::string, KindCounts> kinds;  // "devices", "virtual_machines", ...
+  std::vector<std::string> errors;
+  size_t proxmox_requests = 0;
+  NetBoxWriteCounts netbox_requests;
+  std::chrono::milliseconds duration{0};
+  bool dry_run = false;
+  std::string scope;
+
+  KindCounts totals() const;
+  boost::json::object to_json() const;
+};
+
+// `type` is "step", "error" or "complete"; `data` is the event's JSON payload.
+struct SyncEvent {
+  std::string type;
+  boost::json::object data;
+};
+using EventCallback = std::function<void(const SyncEvent&)>;
+
+class SyncEngine {
+ public:
+  SyncEngine(NetBoxClient& netbox, std::vector<ProxmoxSource> sources, SyncOptions options,
+             EventCallback on_event = {});
+  // Never throws for per-object problems; throws NetBoxError / TransportError only when NetBox
+  // itself cannot be read (nothing sensible can be done then).
+  SyncSummary run();
+
+ private:
+  struct Run;
+  NetBoxClient& netbox_;
+  std::vector<ProxmoxSource> sources_;
+  SyncOptions options_;
+  EventCallback on_event_;
+};
+
+// Creates the custom fields and the `proxbox` tag the sync writes, when missing (idempotent).
+// Returns the custom field objects as NetBox holds them.
+std::vector<boost::json::object> ensure_custom_fields(NetBoxClient& netbox);
+
+}  // namespace pbx::sync

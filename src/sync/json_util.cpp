@@ -1,0 +1,63 @@
+#include "sync/json_util.hpp"
+
+#include <charconv>
+#include <cstdlib>
+
+namespace pbx::sync {
+
+int64_t json_int(const boost::json::value* value, int64_t fallback) {
+  if (!value) return fallback;
+  if (value->is_int64()) return value->get_int64();
+  if (value->is_uint64()) return static_cast<int64_t>(value->get_uint64());
+  if (value->is_double()) return static_cast<int64_t>(value->get_double());
+  if (value->is_bool()) return value->get_bool() ? 1 : 0;
+  if (value->is_string()) {
+    const auto& text = value->get_string();
+    int64_t parsed = 0;
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), parsed);
+    if (error == std::errc{}) return parsed;
+    char* end_ptr = nullptr;
+    const std::string copy(text);
+    const double as_double = std::strtod(copy.c_str(), &end_ptr);
+    if (end_ptr != copy.c_str()) return static_cast<int64_t>(as_double);
+  }
+  return fallback;
+}
+
+double json_number(const boost::json::value* value, double fallback) {
+  if (!value) return fallback;
+  if (value->is_double()) return value->get_double();
+  if (value->is_int64()) return static_cast<double>(value->get_int64());
+  if (value->is_uint64()) return static_cast<double>(value->get_uint64());
+  if (value->is_string()) {
+    const std::string copy(value->get_string());
+    char* end_ptr = nullptr;
+    const double parsed = std::strtod(copy.c_str(), &end_ptr);
+    if (end_ptr != copy.c_str()) return parsed;
+  }
+  return fallback;
+}
+
+bool json_bool(const boost::json::value* value, bool fallback) {
+  if (!value || value->is_null()) return fallback;
+  if (value->is_bool()) return value->get_bool();
+  if (value->is_string()) {
+    // Proxmox property strings such as agent "enabled=1,fstrim_cloned_disks=1" or "1".
+    std::string_view text = value->get_string();
+    if (text.starts_with("enabled=")) text.remove_prefix(8);
+    return !text.empty() && text.front() != '0' && text != "false";
+  }
+  return json_int(value, fallback ? 1 : 0) != 0;
+}
+
+std::string json_string(const boost::json::value* value, std::string_view fallback) {
+  if (!value || value->is_null()) return std::string(fallback);
+  if (value->is_string()) return std::string(value->get_string());
+  if (value->is_int64()) return std::to_string(value->get_int64());
+  if (value->is_uint64()) return std::to_string(value->get_uint64());
+  if (value->is_double()) return std::to_string(value->get_double());
+  if (value->is_bool()) return value->get_bool() ? "true" : "false";
+  return std::string(fallback);
+}
+
+}  // namespace pbx::sync

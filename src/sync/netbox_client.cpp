@@ -1,0 +1,154 @@
+#include "sync/netbox_client.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <charconv>
+
+#include "sync/json_util.hpp"
+
+namespace pbx::sync {
+namespace json = boost::json;
+
+NetBoxVersion NetBoxVersion::parse(std::string_view text) {
+  NetBoxVersion version;
+  version.text = std::string(text);
+  const char* end = text.data() + text.size();
+  auto [after_major, error] = std::from_chars(text.data(), end, version.major);
+  if (error == std::errc{} && after_major < end && *after_major == '.') {
+    std::from_chars(after_major + 1, end, version.minor);
+  }
+  return version;
+}
+
+std::string netbox_authorization(const std::string& token) {
+  if (token.starts_with("Token ") || token.starts_with("Bearer ")) return token;
+  return (token.starts_with("nbt_") ? "Bearer " : "Token ") + token;
+}
+
+NetBoxClient::NetBoxClient(Transport& transport, std::string base_url, const std::string& token)
+    : transport_(transport) {
+  while (!base_url.empty() && base_url.back() == '/')
+    base_url.pop_back();
+  if (!base_url.ends_with("/api")) base_url += "/api";
+  api_root_ = std::move(base_url);
+  headers_.set(http::Field::authorization, netbox_authorization(token));
+  headers_.set(http::Field::accept, "application/json");
+  headers_.set(http::Field::content_type, "application/json");
+}
+
+NetBoxWriteCounts NetBoxClient::counts() const {
+  return {gets_.load(), posts_.load(), patches_.load(), deletes_.load()};
+}
+
+http::ClientResponse NetBoxClient::send(http::Verb method, const std::string& url, std::string body,
+                                        bool retry) {
+  switch (method) {
+    case http::Verb::get:
+      ++gets_;
+      break;
+    case http::Verb::post:
+      ++posts_;
+      break;
+    case http::Verb::patch:
+      ++patches_;
+      break;
+    case http::Verb::delete_:
+      ++deletes_;
+      break;
+    default:
+      break;
+  }
+  http::ClientResponse response = retry ? send_with_retry(transport_, method, url, body, headers_)
+                                        : transport_.send(method, url, std::move(body), headers_);
+  if (!response.ok()) {
+    std::string message =
+        std::string(boost::beast::http::to_string(method)) + " " + url + " → " +
+        std::to_string(response.status) + ": " +
+        (response.body.size() > 500 ? response.body.substr(0, 500) + "..." : response.body);
+    throw NetBoxError(response.status, message, std::move(response.body));
+  }
+  return response;
+}
+
+NetBoxStatus NetBoxClient::status() {
+  const auto started = std::chrono::steady_clock::now();
+  const auto response = send(http::Verb::get, api_root_ + "/status/", {}, true);
+  NetBoxStatus status;
+  status.latency = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - started);
+  const json::value parsed = json::parse(response.body);
+  if (parsed.is_object()) {
+    status.version = NetBoxVersion::parse(json_string(field(parsed.as_object(), "netbox-version")));
+  }
+  return status;
+}
+
+std::vector<json::object> NetBoxClient::list(const std::string& path, const http::Params& filters) {
+  http::Params params = filters;
+  params.emplace_back("limit", std::to_string(kPageSize));
+  std::string url = api_root_ + path + "?" + http::encode_form(params);
+  std::vector<json::object> results;
+  const std::string origin = split_url(api_root_).origin;
+  while (!url.empty()) {
+    const auto response = send(http::Verb::get, url, {}, true);
+    json::value page = json::parse(response.body);
+    if (!page.is_object()) break;
+    auto& object = page.as_object();
+    if (auto* items = object.if_contains("results"); items && items->is_array()) {
+      for (auto& item : items->as_array()) {
+        if (item.is_object()) results.push_back(std::move(item.as_object()));
+      }
+    }
+    const std::string next = json_string(field(object, "next"));
+    // NetBox builds `next` from its own idea of its host; behind a proxy that origin may be
+    // unreachable, so keep ours and take only the path and query.
+    url = next.empty() ? std::string{} : origin + split_url(next).target;
+  }
+  return results;
+}
+
+std::vector<json::object> NetBoxClient::write_chunks(http::Verb method, const std::string& path,
+                                                     const std::vector<json::object>& items) {
+  std::vector<json::object> written;
+  for (size_t start = 0; start < items.size(); start += kWriteChunk) {
+    json::array chunk;
+    const size_t end = std::min(items.size(), start + kWriteChunk);
+    for (size_t i = start; i < end; ++i)
+      chunk.push_back(items[i]);
+    // A bulk PATCH of ids is idempotent; a POST is not, so it is never repeated after an answer.
+    const auto response =
+        send(method, api_root_ + path, json::serialize(chunk), method != http::Verb::post);
+    if (response.body.empty()) continue;
+    json::value parsed = json::parse(response.body);
+    if (parsed.is_array()) {
+      for (auto& item : parsed.as_array()) {
+        if (item.is_object()) written.push_back(std::move(item.as_object()));
+      }
+    } else if (parsed.is_object()) {
+      written.push_back(std::move(parsed.as_object()));
+    }
+  }
+  return written;
+}
+
+std::vector<json::object> NetBoxClient::create(const std::string& path,
+                                               const std::vector<json::object>& items) {
+  return write_chunks(http::Verb::post, path, items);
+}
+
+std::vector<json::object> NetBoxClient::update(const std::string& path,
+                                               const std::vector<json::object>& items) {
+  return write_chunks(http::Verb::patch, path, items);
+}
+
+void NetBoxClient::remove(const std::string& path, const std::vector<int64_t>& ids) {
+  for (size_t start = 0; start < ids.size(); start += kWriteChunk) {
+    json::array chunk;
+    for (size_t i = start; i < std::min(ids.size(), start + kWriteChunk); ++i) {
+      chunk.push_back(json::object{{"id", ids[i]}});
+    }
+    send(http::Verb::delete_, api_root_ + path, json::serialize(chunk), true);
+  }
+}
+
+}  // namespace pbx::sync

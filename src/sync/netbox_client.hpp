@@ -1,0 +1,87 @@
+#pragma once
+// NetBox REST client for the sync: paged reads, bulk writes of lists, errors with NetBox's body.
+
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+#include <chrono>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "http/message.hpp"
+#include "sync/transport.hpp"
+
+namespace pbx::sync {
+
+// A NetBox answer that is not a success; `body` is NetBox's error document.
+class NetBoxError : public std::runtime_error {
+ public:
+  NetBoxError(unsigned status, const std::string& what_text, std::string body)
+      : std::runtime_error(what_text), status_(status), body_(std::move(body)) {}
+  unsigned status() const { return status_; }
+  const std::string& body() const { return body_; }
+
+ private:
+  unsigned status_;
+  std::string body_;
+};
+
+struct NetBoxVersion {
+  int major = 0;
+  int minor = 0;
+  std::string text;
+  bool at_least(int want_major, int want_minor) const {
+    return major > want_major || (major == want_major && minor >= want_minor);
+  }
+  static NetBoxVersion parse(std::string_view text);  // "4.2.2" → {4,2}
+};
+
+struct NetBoxStatus {
+  NetBoxVersion version;
+  std::chrono::milliseconds latency{0};
+};
+
+// Counts of what this client sent, for summaries and benchmarks.
+struct NetBoxWriteCounts {
+  size_t get = 0, post = 0, patch = 0, del = 0;
+  size_t writes() const { return post + patch + del; }
+};
+
+class NetBoxClient {
+ public:
+  // `base_url`: "https://netbox.example.com" (an "/api" suffix is accepted). `token`: a v1
+  // token (sent as "Token x") or a v2 token "nbt_key.secret" (sent as "Bearer ...").
+  NetBoxClient(Transport& transport, std::string base_url, const std::string& token);
+
+  static constexpr size_t kPageSize = 1000;
+  static constexpr size_t kWriteChunk = 500;
+
+  NetBoxStatus status();
+  // Every object of a list endpoint ("/dcim/devices/") matching `filters`, following `next`.
+  std::vector<boost::json::object> list(const std::string& path, const http::Params& filters = {});
+  // Bulk writes; each throws NetBoxError on the first failing chunk.
+  std::vector<boost::json::object> create(const std::string& path,
+                                          const std::vector<boost::json::object>& items);
+  std::vector<boost::json::object> update(const std::string& path,
+                                          const std::vector<boost::json::object>& items);
+  void remove(const std::string& path, const std::vector<int64_t>& ids);
+
+  const std::string& api_root() const { return api_root_; }
+  NetBoxWriteCounts counts() const;
+
+ private:
+  http::ClientResponse send(http::Verb method, const std::string& url, std::string body,
+                            bool retry);
+  std::vector<boost::json::object> write_chunks(http::Verb method, const std::string& path,
+                                                const std::vector<boost::json::object>& items);
+
+  Transport& transport_;
+  std::string api_root_;
+  http::Headers headers_;
+  std::atomic<size_t> gets_{0}, posts_{0}, patches_{0}, deletes_{0};
+};
+
+// "Token x" or "Bearer nbt_..." — the NetBox version of a token is chosen by its nbt_ prefix.
+std::string netbox_authorization(const std::string& token);
+
+}  // namespace pbx::sync

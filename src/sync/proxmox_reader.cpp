@@ -1,0 +1,265 @@
+#include "sync/proxmox_reader.hpp"
+
+#include <boost/json/parse.hpp>
+#include <map>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "sync/json_util.hpp"
+#include "sync/parallel.hpp"
+
+namespace pbx::sync {
+namespace json = boost::json;
+
+namespace {
+
+std::string api_root(std::string base) {
+  while (!base.empty() && base.back() == '/')
+    base.pop_back();
+  if (!base.ends_with("/api2/json")) base += "/api2/json";
+  return base;
+}
+
+std::string excerpt(const std::string& body) {
+  return body.size() > 300 ? body.substr(0, 300) + "..." : body;
+}
+
+}  // namespace
+
+struct ProxmoxReader::Session {
+  Transport& transport;
+  std::string root;
+  http::Headers auth_headers;
+  std::atomic<size_t> requests{0};
+
+  // The `data` member of a Proxmox answer; throws ProxmoxError on a non-2xx status.
+  json::value get(const std::string& path) {
+    requests.fetch_add(1, std::memory_order_relaxed);
+    const auto response =
+        send_with_retry(transport, http::Verb::get, root + path, {}, auth_headers);
+    if (!response.ok()) {
+      throw ProxmoxError("GET " + path + " answered " + std::to_string(response.status) + ": " +
+                         excerpt(response.body));
+    }
+    json::value parsed;
+    try {
+      parsed = json::parse(response.body);
+    } catch (const std::exception&) {
+      throw ProxmoxError("GET " + path + " answered non-JSON: " + excerpt(response.body));
+    }
+    const auto* data = parsed.is_object() ? parsed.as_object().if_contains("data") : nullptr;
+    return data ? *data : json::value{};
+  }
+
+  json::array get_list(const std::string& path) {
+    json::value data = get(path);
+    return data.is_array() ? std::move(data.as_array()) : json::array{};
+  }
+};
+
+ProxmoxReader::ProxmoxReader(Transport& transport, ProxmoxCredentials credentials,
+                             ReaderOptions options)
+    : transport_(transport), credentials_(std::move(credentials)), options_(options) {}
+
+ProxmoxSnapshot ProxmoxReader::read(const std::string& endpoint_name) {
+  Session session{transport_, api_root(credentials_.base_url), {}};
+  if (!credentials_.token.empty()) {
+    session.auth_headers.set(http::Field::authorization, "PVEAPIToken=" + credentials_.token);
+  } else {
+    const std::string form =
+        http::encode_form({{"username", credentials_.user}, {"password", credentials_.password}});
+    http::Headers headers;
+    headers.set(http::Field::content_type, "application/x-www-form-urlencoded");
+    session.requests++;
+    const auto response = send_with_retry(transport_, http::Verb::post,
+                                          session.root + "/access/ticket", form, headers);
+    if (!response.ok()) {
+      throw ProxmoxError("authentication as " + credentials_.user + " failed with " +
+                         std::to_string(response.status));
+    }
+    const json::value parsed = json::parse(response.body);
+    const auto* data = parsed.as_object().if_contains("data");
+    if (!data || !data->is_object() || !data->as_object().if_contains("ticket")) {
+      throw ProxmoxError("authentication as " + credentials_.user + " returned no ticket");
+    }
+    const auto& ticket_data = data->as_object();
+    session.auth_headers.set(http::Field::cookie,
+                             "PVEAuthCookie=" + json_string(field(ticket_data, "ticket")));
+    session.auth_headers.set("CSRFPreventionToken",
+                             json_string(field(ticket_data, "CSRFPreventionToken")));
+  }
+
+  ProxmoxSnapshot snapshot;
+  snapshot.endpoint_name = endpoint_name;
+  std::mutex snapshot_mutex;
+
+  // The endpoint-wide reads are independent: run them side by side.
+  json::value version;
+  json::array cluster_status, nodes, resources;
+  {
+    std::vector<std::function<void()>> reads{
+        [&] { version = session.get("/version"); },
+        [&] { cluster_status = session.get_list("/cluster/status"); },
+        [&] { nodes = session.get_list("/nodes"); },
+        [&] { resources = session.get_list("/cluster/resources?type=vm"); }};
+    parallel_for(reads.size(), options_.max_in_flight, [&](size_t i) { reads[i](); });
+  }
+  if (version.is_object()) snapshot.version = json_string(field(version.as_object(), "version"));
+
+  snapshot.cluster_mode = "standalone";
+  std::map<std::string, std::string> node_ips;
+  for (const auto& entry : cluster_status) {
+    if (!entry.is_object()) continue;
+    const auto& object = entry.as_object();
+    const std::string type = json_string(field(object, "type"));
+    if (type == "cluster") {
+      snapshot.cluster_mode = "cluster";
+      snapshot.cluster_name = json_string(field(object, "name"));
+    } else if (type == "node") {
+      node_ips[json_string(field(object, "name"))] = json_string(field(object, "ip"));
+    }
+  }
+  for (const auto& entry : nodes) {
+    if (!entry.is_object()) continue;
+    const auto& object = entry.as_object();
+    ProxmoxNode node;
+    node.name = json_string(field(object, "node"));
+    node.online = json_string(field(object, "status"), "online") == "online";
+    node.ip = node_ips[node.name];
+    if (!node.name.empty()) snapshot.nodes.push_back(std::move(node));
+  }
+  if (snapshot.nodes.empty()) throw ProxmoxError("Proxmox endpoint lists no nodes");
+  if (snapshot.cluster_name.empty()) snapshot.cluster_name = snapshot.nodes.front().name;
+
+  for (const auto& entry : resources) {
+    if (!entry.is_object()) continue;
+    const auto& object = entry.as_object();
+    ProxmoxGuest guest;
+    guest.type = json_string(field(object, "type"));
+    if (guest.type != "qemu" && guest.type != "lxc") continue;
+    guest.vmid = static_cast<int>(json_int(field(object, "vmid")));
+    guest.name = json_string(field(object, "name"));
+    guest.node = json_string(field(object, "node"));
+    guest.status = json_string(field(object, "status"));
+    guest.vcpus = static_cast<int>(json_int(field(object, "maxcpu")));
+    guest.memory_bytes = json_int(field(object, "maxmem"));
+    guest.disk_bytes = json_int(field(object, "maxdisk"));
+    guest.is_template = json_bool(field(object, "template"));
+    snapshot.guests.push_back(std::move(guest));
+  }
+
+  // Per guest: its config (onboot, agent, unprivileged) and, for running QEMU guests with an
+  // agent, the addresses it reports.
+  parallel_for(snapshot.guests.size(), options_.max_in_flight, [&](size_t i) {
+    ProxmoxGuest& guest = snapshot.guests[i];
+    const std::string guest_path = "/nodes/" + http::percent_encode(guest.node) + "/" + guest.type +
+                                   "/" + std::to_string(guest.vmid);
+    try {
+      const json::value config = session.get(guest_path + "/config");
+      if (config.is_object()) {
+        const auto& object = config.as_object();
+        guest.onboot = json_bool(field(object, "onboot"));
+        guest.agent = guest.type == "qemu" && json_bool(field(object, "agent"));
+        guest.unprivileged = guest.type == "lxc" && json_bool(field(object, "unprivileged"));
+        guest.description = json_string(field(object, "description"));
+      }
+    } catch (const std::exception& error) {
+      guest.config_error = error.what();
+      return;
+    }
+    if (!options_.read_agent_interfaces || !guest.agent || guest.status != "running") return;
+    try {
+      const json::value answer = session.get(guest_path + "/agent/network-get-interfaces");
+      const auto* result = answer.is_object() ? answer.as_object().if_contains("result") : nullptr;
+      if (!result || !result->is_array()) return;
+      for (const auto& interface : result->as_array()) {
+        if (!interface.is_object()) continue;
+        const auto* addresses = interface.as_object().if_contains("ip-addresses");
+        if (!addresses || !addresses->is_array()) continue;
+        for (const auto& address : addresses->as_array()) {
+          if (!address.is_object()) continue;
+          const auto& a = address.as_object();
+          guest.ip_addresses.push_back(json_string(field(a, "ip-address")) + "/" +
+                                       json_string(field(a, "prefix")));
+        }
+      }
+    } catch (const std::exception& error) {
+      // An agent that does not answer is normal (guest booting, agent not installed).
+      std::lock_guard lock(snapshot_mutex);
+      snapshot.warnings.push_back("agent of " + std::to_string(guest.vmid) + ": " + error.what());
+    }
+  });
+
+  if (options_.read_backups) {
+    // Backup storages per node; a shared storage is listed once (from the first node).
+    struct StorageOnNode {
+      std::string node, storage;
+    };
+    std::vector<StorageOnNode> listings;
+    std::set<std::string> shared_seen;
+    std::vector<json::array> per_node(snapshot.nodes.size());
+    parallel_for(snapshot.nodes.size(), options_.max_in_flight, [&](size_t i) {
+      if (!snapshot.nodes[i].online) return;
+      try {
+        per_node[i] = session.get_list("/nodes/" + http::percent_encode(snapshot.nodes[i].name) +
+                                       "/storage?content=backup");
+      } catch (const std::exception& error) {
+        std::lock_guard lock(snapshot_mutex);
+        snapshot.warnings.push_back("storage list of " + snapshot.nodes[i].name + ": " +
+                                    error.what());
+      }
+    });
+    for (size_t i = 0; i < per_node.size(); ++i) {
+      for (const auto& entry : per_node[i]) {
+        if (!entry.is_object()) continue;
+        const auto& object = entry.as_object();
+        const std::string storage = json_string(field(object, "storage"));
+        const std::string content = json_string(field(object, "content"), "backup");
+        if (storage.empty() || content.find("backup") == std::string::npos) continue;
+        if (json_bool(field(object, "shared")) && !shared_seen.insert(storage).second) continue;
+        listings.push_back({snapshot.nodes[i].name, storage});
+      }
+    }
+    std::vector<std::vector<ProxmoxBackup>> found(listings.size());
+    parallel_for(listings.size(), options_.max_in_flight, [&](size_t i) {
+      const auto& listing = listings[i];
+      try {
+        for (const auto& entry :
+             session.get_list("/nodes/" + http::percent_encode(listing.node) + "/storage/" +
+                              http::percent_encode(listing.storage) + "/content?content=backup")) {
+          if (!entry.is_object()) continue;
+          const auto& object = entry.as_object();
+          ProxmoxBackup backup;
+          backup.storage = listing.storage;
+          backup.node = listing.node;
+          backup.volid = json_string(field(object, "volid"));
+          backup.vmid = static_cast<int>(json_int(field(object, "vmid")));
+          backup.subtype = json_string(field(object, "subtype"));
+          backup.format = json_string(field(object, "format"));
+          backup.size = json_int(field(object, "size"));
+          backup.ctime = json_int(field(object, "ctime"));
+          backup.notes = json_string(field(object, "notes"));
+          backup.is_protected = json_bool(field(object, "protected"));
+          if (const auto* verification = object.if_contains("verification");
+              verification && verification->is_object()) {
+            backup.verification_state = json_string(field(verification->as_object(), "state"));
+          }
+          if (!backup.volid.empty() && backup.vmid > 0) found[i].push_back(std::move(backup));
+        }
+      } catch (const std::exception& error) {
+        std::lock_guard lock(snapshot_mutex);
+        snapshot.warnings.push_back("backups on " + listing.storage + "@" + listing.node + ": " +
+                                    error.what());
+      }
+    });
+    for (auto& list : found) {
+      for (auto& backup : list)
+        snapshot.backups.push_back(std::move(backup));
+    }
+  }
+  snapshot.requests = session.requests.load();
+  return snapshot;
+}
+
+}  // namespace pbx::sync

@@ -1,0 +1,48 @@
+#pragma once
+// Reads what the sync needs from one Proxmox VE endpoint (API token or user+password auth),
+// with a bounded number of requests in flight, into a plain ProxmoxSnapshot.
+
+#include <functional>
+#include <stdexcept>
+#include <string>
+
+#include "sync/snapshot.hpp"
+#include "sync/transport.hpp"
+
+namespace pbx::sync {
+
+struct ProxmoxCredentials {
+  std::string base_url;  // "https://pve:8006" (an "/api2/json" suffix is accepted)
+  std::string token;     // "user@realm!id=secret"; when empty, user + password are used
+  std::string user;      // "root@pam"
+  std::string password;
+};
+
+// A Proxmox answer the reader cannot do without (auth, version, nodes, resources).
+class ProxmoxError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct ReaderOptions {
+  size_t max_in_flight = 8;  // per endpoint
+  bool read_backups = true;
+  bool read_agent_interfaces = true;
+};
+
+class ProxmoxReader {
+ public:
+  ProxmoxReader(Transport& transport, ProxmoxCredentials credentials, ReaderOptions options = {});
+
+  // Throws ProxmoxError (or http::TransportError) when the endpoint cannot be read at all;
+  // per-guest failures land in the snapshot (config_error, warnings) instead.
+  ProxmoxSnapshot read(const std::string& endpoint_name);
+
+ private:
+  struct Session;
+  Transport& transport_;
+  ProxmoxCredentials credentials_;
+  ReaderOptions options_;
+};
+
+}  // namespace pbx::sync

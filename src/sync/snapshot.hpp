@@ -1,0 +1,62 @@
+#pragma once
+// What one Proxmox endpoint holds, as plain data: the reader fills it, the mapping consumes it.
+// No JSON here, so the mapping and the diff can be tested without any I/O.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace pbx::sync {
+
+struct ProxmoxNode {
+  std::string name;
+  bool online = true;
+  std::string ip;
+};
+
+struct ProxmoxGuest {
+  int vmid = 0;
+  std::string type;  // "qemu" | "lxc"
+  std::string name;
+  std::string node;
+  std::string status;  // running | stopped | paused
+  int vcpus = 0;
+  int64_t memory_bytes = 0;
+  int64_t disk_bytes = 0;
+  bool onboot = false;
+  bool agent = false;
+  bool unprivileged = false;
+  bool is_template = false;
+  std::string description;
+  std::vector<std::string> ip_addresses;    // from the guest agent, when it answers
+  std::optional<std::string> config_error;  // the guest's config could not be read
+};
+
+struct ProxmoxBackup {
+  std::string storage;
+  std::string node;
+  std::string volid;
+  int vmid = 0;
+  std::string subtype;  // qemu | lxc, when the storage reports it
+  std::string format;
+  int64_t size = 0;
+  int64_t ctime = 0;
+  std::string notes;
+  bool is_protected = false;
+  std::string verification_state;
+};
+
+struct ProxmoxSnapshot {
+  std::string endpoint_name;  // the configured endpoint (for messages)
+  std::string version;        // "8.2.4"
+  std::string cluster_name;
+  std::string cluster_mode;  // "cluster" | "standalone"
+  std::vector<ProxmoxNode> nodes;
+  std::vector<ProxmoxGuest> guests;
+  std::vector<ProxmoxBackup> backups;
+  std::vector<std::string> warnings;  // tolerated read failures (agent, storage content)
+  size_t requests = 0;
+};
+
+}  // namespace pbx::sync

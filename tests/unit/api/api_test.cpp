@@ -1,0 +1,348 @@
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <filesystem>
+#include <fstream>
+
+#include "api/endpoint_store.hpp"
+#include "api/keys.hpp"
+#include "api/secrets.hpp"
+#include "api/service.hpp"
+#include "fakes.hpp"
+
+namespace pbx::api {
+namespace {
+namespace json = boost::json;
+
+const std::string kKey = "0123456789abcdef0123456789abcdef-first";
+
+std::filesystem::path temp_dir() {
+  auto dir = std::filesystem::temp_directory_path() /
+             ("proxbox-api-test-" + std::to_string(::getpid()) + "-" +
+              ::testing::UnitTest::GetInstance()->current_test_info()->name());
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir;
+}
+
+TEST(Secrets, RoundTripAndWrongKey) {
+  const SecretBox box(key_from_text(std::string(64, 'a')));
+  const std::string sealed = box.seal("s3cret-token");
+  EXPECT_EQ(sealed.find("s3cret"), std::string::npos);
+  EXPECT_NE(box.seal("s3cret-token"), sealed) << "a fresh nonce per seal";
+  EXPECT_EQ(box.open(sealed), "s3cret-token");
+  const SecretBox other(key_from_text("another passphrase"));
+  EXPECT_THROW(other.open(sealed), SecretError);
+  EXPECT_THROW(box.open("sb1:AAAA"), SecretError);
+  EXPECT_THROW(box.open("plain"), SecretError);
+}
+
+TEST(Secrets, KeyFormats) {
+  const SecretKey hex = key_from_text(std::string(64, 'f'));
+  EXPECT_EQ(hex[0], 0xff);
+  // base64 of 32 zero bytes
+  const SecretKey b64 = key_from_text("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=");
+  EXPECT_EQ(b64, SecretKey{});
+  EXPECT_NE(key_from_text("passphrase"), SecretKey{});
+  EXPECT_THROW(key_from_text("  "), SecretError);
+}
+
+TEST(Secrets, KeyFileIsCreatedPrivateOnceAndReused) {
+  const auto dir = temp_dir();
+  const auto file = dir / "proxbox.key";
+  const SecretKey first = load_or_create_key("", file);
+  struct stat info {};
+  ASSERT_EQ(::stat(file.c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 0777, 0600);
+  EXPECT_EQ(load_or_create_key("", file), first);
+  EXPECT_NE(load_or_create_key(std::string(64, 'b'), file), first) << "the environment wins";
+  std::filesystem::remove_all(dir);
+}
+
+TEST(Secrets, Mask) {
+  EXPECT_EQ(mask_secret(""), "");
+  EXPECT_EQ(mask_secret("short"), "****");
+  EXPECT_EQ(mask_secret("0123456789abcdef"), "****cdef");
+}
+
+class KeyStoreTest : public ::testing::Test {
+ protected:
+  common::Database database{":memory:"};
+  std::mutex mutex;
+  KeyStore keys{database, mutex};
+};
+
+TEST_F(KeyStoreTest, HashedVerifiedAndCached) {
+  EXPECT_EQ(keys.register_first("short", ""), RegisterResult::too_short);
+  EXPECT_EQ(keys.register_first(kKey, "first"), RegisterResult::registered);
+  EXPECT_EQ(keys.register_first(kKey + "x", "again"), RegisterResult::already_registered);
+  auto statement = database.prepare("SELECT hash FROM api_keys");
+  ASSERT_TRUE(statement.step());
+  const std::string hash = statement.column_text(0);
+  EXPECT_TRUE(hash.starts_with("$argon2id$")) << hash;
+  EXPECT_EQ(hash.find(kKey), std::string::npos);
+  EXPECT_TRUE(keys.verify(kKey));
+  EXPECT_TRUE(keys.verify(kKey)) << "cached";
+  EXPECT_FALSE(keys.verify(kKey + "x"));
+  EXPECT_FALSE(keys.verify(""));
+}
+
+TEST_F(KeyStoreTest, DeletedKeyStopsWorkingEvenWhenCached) {
+  const int64_t id = keys.add(kKey, "a");
+  ASSERT_TRUE(keys.verify(kKey));
+  EXPECT_TRUE(keys.remove(id));
+  EXPECT_FALSE(keys.verify(kKey));
+  EXPECT_THROW(keys.add("short", ""), std::invalid_argument);
+}
+
+TEST(FailureLimiter, FiveFailuresLockOutForFiveMinutes) {
+  auto now = std::chrono::steady_clock::time_point{} + std::chrono::hours(1);
+  FailureLimiter limiter(5, std::chrono::minutes(5), [&] { return now; });
+  for (int i = 0; i < 4; ++i)
+    limiter.record_failure("10.0.0.1");
+  EXPECT_FALSE(limiter.locked("10.0.0.1"));
+  limiter.record_failure("10.0.0.1");
+  EXPECT_TRUE(limiter.locked("10.0.0.1"));
+  EXPECT_FALSE(limiter.locked("10.0.0.2")) << "per client";
+  EXPECT_EQ(limiter.retry_after("10.0.0.1"), 300);
+  now += std::chrono::minutes(5) - std::chrono::seconds(1);
+  EXPECT_TRUE(limiter.locked("10.0.0.1"));
+  now += std::chrono::seconds(1);
+  EXPECT_FALSE(limiter.locked("10.0.0.1"));
+}
+
+class ServiceTest : public ::testing::Test {
+ protected:
+  ServiceTest() {
+    ServiceOptions options;
+    options.encryption_key = key_from_text("test key");
+    options.clock = [this] { return now; };
+    options.transport_factory =
+        [this](const RemoteTarget& target) -> std::shared_ptr<sync::Transport> {
+      if (target.base_url.find(":8006") != std::string::npos) {
+        return std::make_shared<sync::InProcessTransport>(proxmox.handler());
+      }
+      return std::make_shared<sync::InProcessTransport>(netbox.handler());
+    };
+    service = std::make_unique<Service>(std::move(options));
+    sync::testing::FakeGuest web;
+    web.name = "web";
+    proxmox.guests = {web};
+  }
+
+  http::Response call(http::Verb method, const std::string& target, const std::string& body = {},
+                      const std::string& key = kKey, const std::string& client = "127.0.0.1") {
+    http::Request request = http::Request::make(method, target, body);
+    if (!key.empty()) request.headers.set("X-Proxbox-API-Key", key);
+    request.remote_address = client;
+    return service->handle(request);
+  }
+
+  json::value body(const http::Response& response) { return json::parse(response.body); }
+
+  void register_and_configure() {
+    ASSERT_EQ(call(http::Verb::post, "/auth/register-key",
+                   json::serialize(json::object{{"api_key", kKey}, {"label", "test"}}), "")
+                  .code(),
+              201u);
+    ASSERT_EQ(call(http::Verb::post, "/netbox/endpoint",
+                   json::serialize(json::object{{"name", "nb"},
+                                                {"address", "127.0.0.1"},
+                                                {"port", 8000},
+                                                {"scheme", "http"},
+                                                {"token", netbox.token}}))
+                  .code(),
+              201u);
+    ASSERT_EQ(call(http::Verb::post, "/proxmox/endpoints",
+                   json::serialize(json::object{{"name", "lab"},
+                                                {"address", "127.0.0.1"},
+                                                {"port", 8006},
+                                                {"scheme", "http"},
+                                                {"username", "root@pam"},
+                                                {"token_name", "proxbox"},
+                                                {"token_value", "secret"}}))
+                  .code(),
+              201u);
+  }
+
+  std::chrono::steady_clock::time_point now =
+      std::chrono::steady_clock::time_point{} + std::chrono::hours(1);
+  sync::testing::FakeProxmox proxmox;
+  sync::testing::FakeNetBox netbox;
+  std::unique_ptr<Service> service;
+};
+
+TEST_F(ServiceTest, OpenRoutesNeedNoKey) {
+  EXPECT_EQ(call(http::Verb::get, "/", {}, "").code(), 200u);
+  EXPECT_EQ(call(http::Verb::get, "/health", {}, "").code(), 200u);
+  EXPECT_EQ(call(http::Verb::get, "/version", {}, "").code(), 200u);
+  EXPECT_EQ(call(http::Verb::get, "/openapi.json", {}, "").code(), 200u);
+  EXPECT_EQ(call(http::Verb::get, "/proxmox/endpoints", {}, "").code(), 401u);
+}
+
+TEST_F(ServiceTest, RegisterKeyOnceThenConflict) {
+  EXPECT_EQ(call(http::Verb::post, "/auth/register-key", R"({"api_key":"short"})", "").code(),
+            400u);
+  EXPECT_EQ(call(http::Verb::post, "/auth/register-key", R"({"label":"x"})", "").code(), 422u);
+  EXPECT_EQ(call(http::Verb::post, "/auth/register-key",
+                 json::serialize(json::object{{"api_key", kKey}}), "")
+                .code(),
+            201u);
+  const auto again = call(http::Verb::post, "/auth/register-key",
+                          json::serialize(json::object{{"api_key", kKey + "2"}}), "");
+  EXPECT_EQ(again.code(), 409u);
+  EXPECT_EQ(body(again).at("detail"), "An API key is already configured.");
+  EXPECT_EQ(call(http::Verb::get, "/auth/keys").code(), 200u);
+  EXPECT_EQ(call(http::Verb::get, "/auth/keys", {}, kKey + "2").code(), 401u);
+}
+
+TEST_F(ServiceTest, KeysCanBeAddedListedAndDeleted) {
+  register_and_configure();
+  const std::string second = kKey + "-second";
+  const auto added = call(http::Verb::post, "/auth/keys",
+                          json::serialize(json::object{{"api_key", second}, {"label", "ci"}}));
+  ASSERT_EQ(added.code(), 201u);
+  EXPECT_EQ(call(http::Verb::get, "/auth/keys", {}, second).code(), 200u);
+  const auto list = body(call(http::Verb::get, "/auth/keys"));
+  ASSERT_EQ(list.as_array().size(), 2u);
+  EXPECT_EQ(list.as_array()[0].as_object().if_contains("hash"), nullptr);
+  const auto id = body(added).at("id").as_int64();
+  EXPECT_EQ(call(http::Verb::delete_, "/auth/keys/" + std::to_string(id)).code(), 204u);
+  EXPECT_EQ(call(http::Verb::get, "/auth/keys", {}, second).code(), 401u);
+}
+
+TEST_F(ServiceTest, FiveFailuresFromOneClientAnswer429ForFiveMinutes) {
+  register_and_configure();
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(call(http::Verb::get, "/proxmox/endpoints", {}, "wrong-key", "10.1.1.1").code(),
+              401u);
+  }
+  const auto locked = call(http::Verb::get, "/proxmox/endpoints", {}, kKey, "10.1.1.1");
+  EXPECT_EQ(locked.code(), 429u);
+  EXPECT_EQ(locked.header(http::Field::retry_after), "300");
+  EXPECT_EQ(call(http::Verb::get, "/proxmox/endpoints", {}, kKey, "10.1.1.2").code(), 200u);
+  now += std::chrono::minutes(5);
+  EXPECT_EQ(call(http::Verb::get, "/proxmox/endpoints", {}, kKey, "10.1.1.1").code(), 200u);
+}
+
+TEST_F(ServiceTest, SecretsAreMaskedInAnswers) {
+  register_and_configure();
+  const auto netbox_list = call(http::Verb::get, "/netbox/endpoint");
+  EXPECT_EQ(netbox_list.body.find(netbox.token), std::string::npos);
+  EXPECT_EQ(body(netbox_list).at(0).at("token"), "****4567");
+  const auto proxmox_list = call(http::Verb::get, "/proxmox/endpoints");
+  EXPECT_EQ(body(proxmox_list).at(0).at("token_value"), "****");
+  // PUT with the mask keeps the stored secret: a sync still authenticates.
+  const auto put =
+      call(http::Verb::put, "/proxmox/endpoints/1", R"({"token_value":"****","timeout":10})");
+  ASSERT_EQ(put.code(), 200u);
+  EXPECT_EQ(body(put).at("timeout"), 10);
+  EXPECT_EQ(call(http::Verb::get, "/dcim/devices/create").code(), 200u);
+  EXPECT_EQ(netbox.objects("/api/dcim/devices/").size(), 2u);
+}
+
+TEST_F(ServiceTest, OnlyOneNetBoxEndpoint) {
+  register_and_configure();
+  EXPECT_EQ(call(http::Verb::post, "/netbox/endpoint", R"({"address":"x","token":"y"})").code(),
+            409u);
+  EXPECT_EQ(call(http::Verb::put, "/netbox/endpoint/1", R"({"port":0})").code(), 422u);
+  EXPECT_EQ(call(http::Verb::get, "/netbox/endpoint/7").code(), 404u);
+  const auto status = body(call(http::Verb::get, "/netbox/status"));
+  EXPECT_EQ(status.at("reachable"), true);
+  EXPECT_EQ(status.at("netbox_version"), "4.2.2");
+  EXPECT_EQ(call(http::Verb::delete_, "/netbox/endpoint/1").code(), 204u);
+  EXPECT_EQ(call(http::Verb::get, "/full-update").code(), 400u);
+}
+
+TEST_F(ServiceTest, CustomFieldsCreateIsIdempotentOnBothPaths) {
+  register_and_configure();
+  const auto first = call(http::Verb::get, "/extras/custom-fields/create");
+  ASSERT_EQ(first.code(), 200u) << first.body;
+  EXPECT_GE(body(first).as_array().size(), 9u);
+  netbox.reset_counts();
+  EXPECT_EQ(call(http::Verb::get, "/extras/extras/custom-fields/create").code(), 200u);
+  EXPECT_EQ(netbox.writes(), 0u);
+  EXPECT_EQ(netbox.objects("/api/extras/tags/").size(), 1u);
+}
+
+TEST_F(ServiceTest, FullUpdateThenStreamReportsZeroChanges) {
+  register_and_configure();
+  const auto full = call(http::Verb::get, "/full-update");
+  ASSERT_EQ(full.code(), 200u) << full.body;
+  EXPECT_EQ(body(full).at("kinds").at("virtual_machines").at("created"), 1);
+
+  const auto stream = call(http::Verb::get, "/full-update/stream?dry_run=false");
+  ASSERT_TRUE(stream.event_stream);
+  EXPECT_EQ(stream.header(http::Field::content_type), "text/event-stream");
+  struct Sink : http::EventSink {
+    std::vector<std::pair<std::string, std::string>> events;
+    bool send(std::string_view event, std::string_view data) override {
+      events.emplace_back(event, data);
+      return true;
+    }
+  } sink;
+  netbox.reset_counts();
+  stream.event_stream(sink);
+  EXPECT_EQ(netbox.writes(), 0u);
+  ASSERT_FALSE(sink.events.empty());
+  EXPECT_EQ(sink.events.front().first, "step");
+  EXPECT_EQ(sink.events.back().first, "complete");
+  const auto complete = json::parse(sink.events.back().second);
+  EXPECT_EQ(complete.at("created"), 0);
+  EXPECT_EQ(complete.at("updated"), 0);
+  EXPECT_EQ(complete.at("unchanged").as_int64() > 0, true);
+}
+
+TEST_F(ServiceTest, EndpointSelectionAndBadIds) {
+  register_and_configure();
+  EXPECT_EQ(
+      call(http::Verb::get, "/virtualization/virtual-machines/create?proxmox_endpoint_ids=abc")
+          .code(),
+      422u);
+  EXPECT_EQ(call(http::Verb::get, "/virtualization/virtual-machines/create?proxmox_endpoint_ids=99")
+                .code(),
+            400u);
+  const auto selected =
+      call(http::Verb::get,
+           "/virtualization/virtual-machines/create?proxmox_endpoint_ids=1&dry_run=true");
+  ASSERT_EQ(selected.code(), 200u);
+  EXPECT_EQ(body(selected).at("dry_run"), true);
+  EXPECT_EQ(netbox.objects("/api/virtualization/virtual-machines/").size(), 0u);
+}
+
+TEST_F(ServiceTest, OpenApiListsEveryRouteWithParameters) {
+  const auto document = body(call(http::Verb::get, "/openapi.json", {}, "")).as_object();
+  const auto& paths = document.at("paths").as_object();
+  for (const char* path : {"/",
+                           "/health",
+                           "/version",
+                           "/auth/register-key",
+                           "/auth/keys",
+                           "/auth/keys/{id}",
+                           "/netbox/endpoint",
+                           "/netbox/endpoint/{id}",
+                           "/netbox/status",
+                           "/proxmox/endpoints",
+                           "/proxmox/endpoints/{id}",
+                           "/extras/custom-fields/create",
+                           "/extras/extras/custom-fields/create",
+                           "/dcim/devices/create",
+                           "/dcim/devices/create/stream",
+                           "/virtualization/virtual-machines/create",
+                           "/virtualization/virtual-machines/create/stream",
+                           "/virtualization/virtual-machines/backups/all/create",
+                           "/virtualization/virtual-machines/backups/all/create/stream",
+                           "/full-update",
+                           "/full-update/stream"}) {
+    EXPECT_TRUE(paths.contains(path)) << path;
+  }
+  const auto& full = paths.at("/full-update").at("get").as_object();
+  EXPECT_EQ(full.at("parameters").as_array().size(), 3u);
+  EXPECT_TRUE(paths.at("/netbox/endpoint").at("post").as_object().contains("requestBody"));
+  EXPECT_TRUE(paths.at("/proxmox/endpoints/{id}").at("put").as_object().contains("requestBody"));
+}
+
+}  // namespace
+}  // namespace pbx::api

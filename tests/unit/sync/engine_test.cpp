@@ -1,0 +1,196 @@
+#include "sync/engine.hpp"
+
+#include <gtest/gtest.h>
+
+#include "fakes.hpp"
+#include "sync/json_util.hpp"
+
+namespace pbx::sync {
+namespace {
+namespace json = boost::json;
+using testing::FakeGuest;
+using testing::FakeNetBox;
+using testing::FakeProxmox;
+
+class EngineTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    FakeGuest web;
+    web.vmid = 100;
+    web.name = "web";
+    FakeGuest db;
+    db.vmid = 101;
+    db.type = "lxc";
+    db.name = "db";
+    db.node = "pve2";
+    db.status = "stopped";
+    proxmox.guests = {web, db};
+    proxmox.backups = {{"backup:backup/vzdump-qemu-100-2026_01_01.vma.zst", 100}};
+    proxmox_transport = std::make_shared<InProcessTransport>(proxmox.handler());
+  }
+
+  SyncSummary sync(SyncOptions options = {}) {
+    NetBoxClient client(netbox_transport, "http://127.0.0.1:1", netbox.token);
+    ProxmoxSource source{
+        "lab", {"http://127.0.0.1:2", proxmox.token, "", ""}, proxmox_transport, "", {}};
+    SyncEngine engine(client, {source}, options,
+                      [this](const SyncEvent& event) { events.push_back(event); });
+    return engine.run();
+  }
+
+  std::vector<json::object> vms() {
+    return netbox.objects("/api/virtualization/virtual-machines/");
+  }
+
+  FakeProxmox proxmox;
+  FakeNetBox netbox;
+  InProcessTransport netbox_transport{netbox.handler()};
+  std::shared_ptr<Transport> proxmox_transport;
+  std::vector<SyncEvent> events;
+};
+
+TEST_F(EngineTest, FirstRunCreatesEverythingInBulk) {
+  const SyncSummary summary = sync();
+  EXPECT_TRUE(summary.errors.empty()) << summary.errors.front();
+  EXPECT_EQ(summary.kinds.at("virtual_machines").created, 2u);
+  EXPECT_EQ(summary.kinds.at("devices").created, 2u);
+  EXPECT_EQ(summary.kinds.at("clusters").created, 1u);
+  EXPECT_EQ(summary.kinds.at("backups").created, 1u);
+  ASSERT_EQ(vms().size(), 2u);
+  const auto sites = netbox.objects("/api/dcim/sites/");
+  ASSERT_EQ(sites.size(), 1u);
+  EXPECT_EQ(sites[0].at("name"), "Proxmox Default Site - lab");
+  EXPECT_EQ(netbox.objects("/api/dcim/device-types/").at(0).at("model"), "Proxmox Generic Device");
+  EXPECT_EQ(netbox.objects("/api/dcim/device-roles/").size(), 3u);
+  EXPECT_EQ(netbox.objects("/api/plugins/proxbox/backups/").size(), 1u);
+  // One POST per kind, not one per object.
+  EXPECT_LE(netbox.posts, 14u);
+  ASSERT_FALSE(events.empty());
+  EXPECT_EQ(events.back().type, "complete");
+  EXPECT_EQ(events.back().data.at("created"), summary.totals().created);
+}
+
+TEST_F(EngineTest, SecondRunWritesNothing) {
+  sync();
+  netbox.reset_counts();
+  const SyncSummary summary = sync();
+  EXPECT_EQ(netbox.writes(), 0u);
+  EXPECT_EQ(summary.totals().created, 0u);
+  EXPECT_EQ(summary.totals().updated, 0u);
+  EXPECT_EQ(summary.kinds.at("virtual_machines").unchanged, 2u);
+}
+
+TEST_F(EngineTest, RenameUpdatesInPlaceWithOnePatch) {
+  sync();
+  const auto before = vms();
+  proxmox.guests[0].name = "web-renamed";
+  netbox.reset_counts();
+  const SyncSummary summary = sync();
+  EXPECT_EQ(netbox.posts, 0u);
+  EXPECT_EQ(netbox.patches, 1u);
+  EXPECT_EQ(summary.kinds.at("virtual_machines").updated, 1u);
+  const auto after = vms();
+  ASSERT_EQ(after.size(), 2u);
+  bool found = false;
+  for (const auto& vm : after) {
+    if (vm.at("name") == "web-renamed") {
+      found = true;
+      EXPECT_EQ(vm.at("id"), before[0].at("id"));
+    }
+  }
+  EXPECT_TRUE(found);
+}
+
+TEST_F(EngineTest, DeletedGuestIsKeptWithoutDeleteOrphansAndRemovedWithIt) {
+  sync();
+  proxmox.guests.pop_back();
+  SyncSummary kept = sync();
+  EXPECT_EQ(vms().size(), 2u);
+  EXPECT_EQ(kept.kinds.at("virtual_machines").orphans, 1u);
+  EXPECT_EQ(kept.kinds.at("virtual_machines").deleted, 0u);
+
+  SyncOptions dry;
+  dry.delete_orphans = true;
+  dry.dry_run = true;
+  netbox.reset_counts();
+  sync(dry);
+  EXPECT_EQ(netbox.writes(), 0u);
+  EXPECT_EQ(vms().size(), 2u);
+
+  SyncOptions remove;
+  remove.delete_orphans = true;
+  const SyncSummary removed = sync(remove);
+  EXPECT_EQ(removed.kinds.at("virtual_machines").deleted, 1u);
+  ASSERT_EQ(vms().size(), 1u);
+  EXPECT_EQ(vms()[0].at("name"), "web");
+}
+
+TEST_F(EngineTest, DryRunReportsButWritesNothing) {
+  SyncOptions options;
+  options.dry_run = true;
+  const SyncSummary summary = sync(options);
+  EXPECT_EQ(netbox.writes(), 0u);
+  EXPECT_EQ(summary.kinds.at("virtual_machines").created, 2u);
+  EXPECT_TRUE(summary.dry_run);
+}
+
+TEST_F(EngineTest, UnmappableGuestIsAnErrorEventAndTheRestSyncs) {
+  FakeGuest broken;
+  broken.vmid = 102;
+  broken.name = "broken";
+  broken.config_fails = true;
+  proxmox.guests.push_back(broken);
+  const SyncSummary summary = sync();
+  EXPECT_EQ(vms().size(), 2u);
+  EXPECT_EQ(summary.kinds.at("virtual_machines").errors, 1u);
+  bool error_event = false;
+  for (const auto& event : events)
+    error_event |= event.type == "error";
+  EXPECT_TRUE(error_event);
+}
+
+TEST_F(EngineTest, AnItemNetBoxRejectsDoesNotBlockItsChunk) {
+  sync();
+  // Someone created a VM by hand that takes the name of a new guest in the same cluster.
+  const int64_t cluster =
+      json_int(field(netbox.objects("/api/virtualization/clusters/").at(0), "id"));
+  InProcessTransport direct(netbox.handler());
+  http::Headers headers;
+  headers.set(http::Field::authorization, "Token " + netbox.token);
+  direct.send(http::Verb::post, "http://x/api/virtualization/virtual-machines/",
+              R"({"name":"taken","cluster":)" + std::to_string(cluster) + "}", headers);
+  FakeGuest taken;
+  taken.vmid = 103;
+  taken.name = "taken";
+  FakeGuest fine;
+  fine.vmid = 104;
+  fine.name = "fine";
+  proxmox.guests.push_back(taken);
+  proxmox.guests.push_back(fine);
+  const SyncSummary summary = sync();
+  EXPECT_EQ(summary.kinds.at("virtual_machines").created, 1u);
+  EXPECT_EQ(summary.kinds.at("virtual_machines").errors, 1u);
+  EXPECT_NE(summary.errors.at(0).find("unique per cluster"), std::string::npos);
+}
+
+TEST_F(EngineTest, DevicesScopeWritesNoVirtualMachines) {
+  SyncOptions options;
+  options.scope = SyncScope::devices;
+  sync(options);
+  EXPECT_EQ(netbox.objects("/api/dcim/devices/").size(), 2u);
+  EXPECT_TRUE(vms().empty());
+}
+
+TEST_F(EngineTest, UnreachableProxmoxIsAnErrorNotACrash) {
+  NetBoxClient client(netbox_transport, "http://127.0.0.1:1", netbox.token);
+  ProxmoxSource source{
+      "bad", {"http://127.0.0.1:2", "root@pam!x=wrong", "", ""}, proxmox_transport, "", {}};
+  SyncEngine engine(client, {source}, {});
+  const SyncSummary summary = engine.run();
+  ASSERT_EQ(summary.errors.size(), 1u);
+  EXPECT_NE(summary.errors[0].find("401"), std::string::npos);
+  EXPECT_TRUE(vms().empty());
+}
+
+}  // namespace
+}  // namespace pbx::sync

@@ -1,0 +1,331 @@
+#include "fakes.hpp"
+
+#include <boost/json/parse.hpp>
+#include <set>
+
+#include "http/router.hpp"
+#include "sync/json_util.hpp"
+
+namespace pbx::sync::testing {
+namespace json = boost::json;
+
+namespace {
+
+http::Response proxmox_data(json::value data) {
+  return http::Response::json(json::object{{"data", std::move(data)}});
+}
+
+http::Response netbox_error(http::Status status, json::object body) {
+  return http::Response::json(status, body);
+}
+
+}  // namespace
+
+http::Response FakeProxmox::handle(http::Request& request) {
+  std::lock_guard lock(mutex_);
+  ++requests_;
+  std::string path = request.path;
+  if (!path.starts_with("/api2/json")) return http::Response::empty(http::Status::not_found);
+  path = path.substr(10);
+  if (path == "/access/ticket" && request.method == http::Verb::post) {
+    const auto form = http::parse_form(request.body);
+    std::string user, pass;
+    for (const auto& [k, v] : form)
+      (k == "username" ? user : pass) = v;
+    if (user != "root@pam" || pass != password) {
+      return http::Response::json(http::Status::unauthorized, json::object{{"data", nullptr}});
+    }
+    return proxmox_data(json::object{{"ticket", "PVE:root@pam:TICKET"},
+                                     {"CSRFPreventionToken", "csrf"},
+                                     {"username", "root@pam"}});
+  }
+  const std::string auth(request.header(http::Field::authorization));
+  const std::string cookie(request.header(http::Field::cookie));
+  if (auth != "PVEAPIToken=" + token && cookie != "PVEAuthCookie=PVE:root@pam:TICKET") {
+    return http::Response::json(http::Status::unauthorized, json::object{{"data", nullptr}});
+  }
+  if (path == "/version") return proxmox_data(json::object{{"version", "8.2.4"}});
+  if (path == "/cluster/status") {
+    json::array entries;
+    if (!standalone) {
+      entries.push_back(json::object{{"type", "cluster"}, {"name", cluster_name}, {"quorate", 1}});
+    }
+    for (const auto& node : nodes) {
+      entries.push_back(
+          json::object{{"type", "node"}, {"name", node}, {"online", 1}, {"ip", "10.0.0.1"}});
+    }
+    return proxmox_data(entries);
+  }
+  if (path == "/nodes") {
+    json::array list;
+    for (const auto& node : nodes)
+      list.push_back(json::object{{"node", node}, {"status", "online"}});
+    return proxmox_data(list);
+  }
+  if (path == "/cluster/resources") {
+    json::array list;
+    for (const auto& guest : guests) {
+      list.push_back(json::object{{"vmid", guest.vmid},
+                                  {"type", guest.type},
+                                  {"name", guest.name},
+                                  {"node", guest.node},
+                                  {"status", guest.status},
+                                  {"maxcpu", guest.cpus},
+                                  {"maxmem", guest.memory_mb << 20},
+                                  {"maxdisk", guest.disk_gb << 30},
+                                  {"template", 0}});
+    }
+    return proxmox_data(list);
+  }
+  const auto parts = http::split_path(path);
+  // /nodes/{node}/{type}/{vmid}/config | .../agent/network-get-interfaces
+  if (parts.size() >= 5 && parts[0] == "nodes" && (parts[2] == "qemu" || parts[2] == "lxc")) {
+    for (const auto& guest : guests) {
+      if (std::to_string(guest.vmid) != parts[3] || guest.type != parts[2]) continue;
+      if (parts[4] == "config") {
+        if (guest.config_fails) {
+          return http::Response::json(http::Status::internal_server_error,
+                                      json::object{{"data", nullptr}});
+        }
+        json::object config{{"onboot", guest.onboot ? 1 : 0}, {"cores", guest.cpus}};
+        if (guest.type == "qemu") config["agent"] = guest.agent ? "enabled=1" : "0";
+        if (guest.type == "lxc") config["unprivileged"] = 1;
+        return proxmox_data(config);
+      }
+      if (parts[4] == "agent") {
+        return http::Response::json(
+            http::Status::internal_server_error,
+            json::object{{"data", nullptr}, {"message", "agent not running"}});
+      }
+    }
+    return http::Response::json(http::Status::internal_server_error,
+                                json::object{{"data", nullptr}});
+  }
+  if (parts.size() == 3 && parts[0] == "nodes" && parts[2] == "storage") {
+    return proxmox_data(json::array{json::object{
+        {"storage", "backup"}, {"content", "backup,iso"}, {"shared", 1}, {"active", 1}}});
+  }
+  if (parts.size() == 5 && parts[0] == "nodes" && parts[2] == "storage" && parts[4] == "content") {
+    json::array list;
+    for (const auto& backup : backups) {
+      list.push_back(json::object{{"volid", backup.volid},
+                                  {"vmid", backup.vmid},
+                                  {"format", "vma.zst"},
+                                  {"size", 1 << 20},
+                                  {"ctime", backup.ctime},
+                                  {"content", "backup"}});
+    }
+    return proxmox_data(list);
+  }
+  return http::Response::json(http::Status::not_implemented, json::object{{"data", nullptr}});
+}
+
+std::vector<json::object> FakeNetBox::objects(const std::string& path) {
+  std::lock_guard lock(mutex_);
+  std::vector<json::object> list;
+  for (const auto& [id, object] : store_[path])
+    list.push_back(object);
+  return list;
+}
+
+json::object FakeNetBox::expand(const std::string& path, const json::object& input) {
+  static const std::map<std::string, std::string> relations{
+      {"cluster", "/api/virtualization/clusters/"},
+      {"site", "/api/dcim/sites/"},
+      {"device", "/api/dcim/devices/"},
+      {"role", "/api/dcim/device-roles/"},
+      {"device_type", "/api/dcim/device-types/"},
+      {"manufacturer", "/api/dcim/manufacturers/"},
+      {"type", "/api/virtualization/cluster-types/"},
+      {"virtual_machine", "/api/virtualization/virtual-machines/"}};
+  json::object output;
+  for (const auto& [key, value] : input) {
+    const auto relation = relations.find(std::string(key));
+    if (relation != relations.end() && (value.is_int64() || value.is_uint64())) {
+      const int64_t id = json_int(&value);
+      const auto& target = store_[relation->second];
+      const auto found = target.find(id);
+      json::object nested{{"id", id}};
+      if (found != target.end()) {
+        nested["name"] =
+            found->second.contains("name") ? found->second.at("name") : json::value("");
+      }
+      output[key] = std::move(nested);
+    } else if (key == "status" && value.is_string()) {
+      output[key] = json::object{{"value", value}, {"label", value}};
+    } else if (key == "tags" && value.is_array()) {
+      json::array tags;
+      for (const auto& tag : value.as_array()) {
+        const int64_t id = json_int(&tag);
+        const auto& stored = store_["/api/extras/tags/"];
+        const auto found = stored.find(id);
+        tags.push_back(json::object{
+            {"id", id},
+            {"slug", found == stored.end() ? json::value("") : found->second.at("slug")}});
+      }
+      output[key] = std::move(tags);
+    } else {
+      output[key] = value;
+    }
+  }
+  if (path == "/api/virtualization/virtual-machines/" || path == "/api/dcim/devices/") {
+    json::object custom_fields;
+    for (const auto& [id, definition] : store_["/api/extras/custom-fields/"]) {
+      custom_fields[json_string(field(definition, "name"))] = nullptr;
+    }
+    output["custom_fields"] = std::move(custom_fields);
+  }
+  if (const auto* custom_fields = input.if_contains("custom_fields");
+      custom_fields && custom_fields->is_object()) {
+    auto& merged = output["custom_fields"].as_object();
+    for (const auto& [key, value] : custom_fields->as_object())
+      merged[key] = value;
+  }
+  return output;
+}
+
+std::string FakeNetBox::validate(const std::string& path, const json::object& object, int64_t id) {
+  if (const auto* custom_fields = object.if_contains("custom_fields");
+      custom_fields && custom_fields->is_object()) {
+    std::set<std::string> defined;
+    for (const auto& [cf_id, definition] : store_["/api/extras/custom-fields/"]) {
+      defined.insert(json_string(field(definition, "name")));
+    }
+    for (const auto& [key, value] : custom_fields->as_object()) {
+      if (!defined.count(std::string(key)))
+        return "Unknown field name '" + std::string(key) + "' in custom field data.";
+    }
+  }
+  if (path == "/api/virtualization/virtual-machines/") {
+    const std::string name = json_string(field(object, "name"));
+    const auto cluster = object.if_contains("cluster");
+    for (const auto& [other_id, other] : store_[path]) {
+      if (other_id == id) continue;
+      const auto* other_cluster = other.if_contains("cluster");
+      if (json_string(field(other, "name")) == name && cluster && other_cluster &&
+          json_int(field(cluster->as_object(), "id")) ==
+              json_int(field(other_cluster->as_object(), "id"))) {
+        return "Virtual machine name must be unique per cluster.";
+      }
+    }
+  }
+  return {};
+}
+
+http::Response FakeNetBox::handle(http::Request& request) {
+  std::lock_guard lock(mutex_);
+  const std::string auth(request.header(http::Field::authorization));
+  if (auth != "Token " + token) {
+    return netbox_error(http::Status::forbidden, {{"detail", "Invalid token"}});
+  }
+  const std::string& path = request.path;
+  if (path == "/api/status/") {
+    ++gets;
+    return http::Response::json(json::object{{"netbox-version", version}});
+  }
+  auto& table = store_[path];
+  switch (request.method) {
+    case http::Verb::get: {
+      ++gets;
+      size_t limit = 50, offset = 0;
+      std::map<std::string, std::set<std::string>> filters;
+      for (const auto& [key, value] : request.query) {
+        if (key == "limit")
+          limit = std::stoul(value);
+        else if (key == "offset")
+          offset = std::stoul(value);
+        else
+          filters[key].insert(value);
+      }
+      std::vector<const json::object*> matching;
+      for (const auto& [id, object] : table) {
+        bool ok = true;
+        for (const auto& [key, values] : filters) {
+          if (key == "tag") {
+            bool has = false;
+            if (const auto* tags = object.if_contains("tags")) {
+              for (const auto& tag : tags->as_array())
+                has |= values.count(json_string(field(tag.as_object(), "slug"))) > 0;
+            }
+            ok &= has;
+          } else if (key.ends_with("_id")) {
+            const auto* related = object.if_contains(key.substr(0, key.size() - 3));
+            ok &= related && related->is_object() &&
+                  values.count(std::to_string(json_int(field(related->as_object(), "id"))));
+          } else {
+            ok &= values.count(json_string(field(object, key))) > 0;
+          }
+        }
+        if (ok) matching.push_back(&object);
+      }
+      json::array results;
+      for (size_t i = offset; i < matching.size() && i < offset + limit; ++i)
+        results.push_back(*matching[i]);
+      json::value next = nullptr;
+      if (offset + limit < matching.size()) {
+        http::Params params;
+        for (const auto& [key, value] : request.query) {
+          if (key != "offset") params.emplace_back(key, value);
+        }
+        params.emplace_back("offset", std::to_string(offset + limit));
+        next = advertised_origin + path + "?" + http::encode_form(params);
+      }
+      return http::Response::json(json::object{
+          {"count", matching.size()}, {"next", next}, {"previous", nullptr}, {"results", results}});
+    }
+    case http::Verb::post: {
+      ++posts;
+      const json::value body = json::parse(request.body);
+      const json::array items = body.is_array() ? body.as_array() : json::array{body};
+      // All or nothing, as NetBox's bulk create.
+      std::vector<std::pair<int64_t, json::object>> created;
+      for (const auto& item : items) {
+        json::object object = expand(path, item.as_object());
+        const int64_t id = next_id_++;
+        object["id"] = id;
+        if (auto problem = validate(path, object, id); !problem.empty()) {
+          return netbox_error(http::Status::bad_request,
+                              {{"__all__", json::array{json::string(problem)}}});
+        }
+        table[id] = object;  // visible to the uniqueness check of the next item
+        created.emplace_back(id, std::move(object));
+      }
+      json::array out;
+      for (auto& [id, object] : created)
+        out.push_back(object);
+      return http::Response::json(http::Status::created,
+                                  body.is_array() ? json::value(out) : out.at(0));
+    }
+    case http::Verb::patch: {
+      ++patches;
+      const json::value body = json::parse(request.body);
+      json::array out;
+      for (const auto& item : body.as_array()) {
+        const int64_t id = json_int(field(item.as_object(), "id"));
+        auto found = table.find(id);
+        if (found == table.end()) continue;
+        json::object changes = expand(path, item.as_object());
+        changes.erase("custom_fields");
+        for (const auto& [key, value] : changes)
+          found->second[key] = value;
+        if (const auto* cf = item.as_object().if_contains("custom_fields")) {
+          for (const auto& [key, value] : cf->as_object())
+            found->second["custom_fields"].as_object()[key] = value;
+        }
+        out.push_back(found->second);
+      }
+      return http::Response::json(out);
+    }
+    case http::Verb::delete_: {
+      ++deletes;
+      const json::value body = json::parse(request.body);
+      for (const auto& item : body.as_array())
+        table.erase(json_int(field(item.as_object(), "id")));
+      return http::Response::empty(http::Status::no_content);
+    }
+    default:
+      return netbox_error(http::Status::method_not_allowed, {{"detail", "no"}});
+  }
+}
+
+}  // namespace pbx::sync::testing

@@ -1,0 +1,81 @@
+#pragma once
+// In-process stand-ins for Proxmox VE and NetBox, just deep enough for the sync's unit tests
+// (the real mock and emulator are exercised by the integration tests).
+
+#include <boost/json/object.hpp>
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "http/message.hpp"
+
+namespace pbx::sync::testing {
+
+struct FakeGuest {
+  int vmid = 100;
+  std::string type = "qemu";
+  std::string name;
+  std::string node = "pve1";
+  std::string status = "running";
+  int cpus = 2;
+  int64_t memory_mb = 2048;
+  int64_t disk_gb = 32;
+  bool onboot = true;
+  bool agent = false;
+  bool config_fails = false;
+};
+
+struct FakeBackup {
+  std::string volid;
+  int vmid = 100;
+  int64_t ctime = 1767225600;
+};
+
+class FakeProxmox {
+ public:
+  std::string cluster_name = "lab";
+  bool standalone = false;
+  std::vector<std::string> nodes{"pve1", "pve2"};
+  std::vector<FakeGuest> guests;
+  std::vector<FakeBackup> backups;  // on storage "backup" (shared)
+  std::string token = "root@pam!proxbox=secret";
+  std::string password = "proxmox";
+
+  http::Response handle(http::Request& request);
+  http::Handler handler() {
+    return [this](http::Request& request) { return handle(request); };
+  }
+  size_t requests() const { return requests_; }
+
+ private:
+  std::mutex mutex_;
+  size_t requests_ = 0;
+};
+
+class FakeNetBox {
+ public:
+  std::string version = "4.2.2";
+  std::string token = "0123456789abcdef0123456789abcdef01234567";
+  std::string advertised_origin = "http://netbox.internal:8080";  // what `next` links carry
+
+  http::Response handle(http::Request& request);
+  http::Handler handler() {
+    return [this](http::Request& request) { return handle(request); };
+  }
+
+  std::vector<boost::json::object> objects(const std::string& path);
+  size_t writes() const { return posts + patches + deletes; }
+  void reset_counts() { gets = posts = patches = deletes = 0; }
+  size_t gets = 0, posts = 0, patches = 0, deletes = 0;
+
+ private:
+  boost::json::object expand(const std::string& path, const boost::json::object& input);
+  std::string validate(const std::string& path, const boost::json::object& object, int64_t id);
+
+  std::mutex mutex_;
+  int64_t next_id_ = 1;
+  std::map<std::string, std::map<int64_t, boost::json::object>> store_;
+};
+
+}  // namespace pbx::sync::testing
