@@ -205,24 +205,38 @@ bool is_connection_loss(const beast::error_code& error) {
 
 struct Client::Impl {
   ClientOptions options;
+  std::once_flag tls_ready;
   net::ssl::context tls_context{net::ssl::context::tls_client};
   std::mutex pool_mutex;
   std::map<std::string, std::vector<std::unique_ptr<Connection>>> idle;
   std::atomic<size_t> opened{0};
   std::atomic<size_t> sent{0};
 
-  explicit Impl(ClientOptions opts) : options(std::move(opts)) {
-    tls_context.set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 |
-                            net::ssl::context::no_sslv3);
-    if (options.verify_tls) {
+  explicit Impl(ClientOptions opts) : options(std::move(opts)) {}
+
+  // Set up on first use: reading the system trust store costs tens of milliseconds, which
+  // plain-HTTP clients should not pay.
+  net::ssl::context& tls() {
+    std::call_once(tls_ready, [this] {
+      tls_context.set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 |
+                              net::ssl::context::no_sslv3);
+      if (!options.verify_tls) return tls_context.set_verify_mode(net::ssl::verify_none);
       tls_context.set_verify_mode(net::ssl::verify_peer);
       tls_context.set_default_verify_paths();
       if (!options.ca_file.empty()) tls_context.load_verify_file(options.ca_file.string());
-      if (!options.ca_pem.empty())
+      if (!options.ca_pem.empty()) {
         tls_context.add_certificate_authority(net::buffer(options.ca_pem));
-    } else {
-      tls_context.set_verify_mode(net::ssl::verify_none);
-    }
+      }
+    });
+    return tls_context;
+  }
+
+  std::unique_ptr<Connection> open(const Origin& origin) {
+    auto connection =
+        std::make_unique<Connection>(origin, origin.tls ? &tls() : nullptr, options.verify_tls);
+    connection->connect(origin, options.connect_timeout);
+    ++opened;
+    return connection;
   }
 
   std::unique_ptr<Connection> borrow(const Origin& origin) {
@@ -235,10 +249,7 @@ struct Client::Impl {
         if (!connection->peer_closed()) return connection;
       }
     }
-    auto connection = std::make_unique<Connection>(origin, &tls_context, options.verify_tls);
-    connection->connect(origin, options.connect_timeout);
-    ++opened;
-    return connection;
+    return open(origin);
   }
 
   void give_back(std::unique_ptr<Connection> connection) {
@@ -435,14 +446,18 @@ ClientResponse Client::stream_events(
   auto message = impl_->build(Verb::get, origin, {}, with_accept);
   // A dedicated connection: the stream holds it for its whole life and it is not pooled after.
   std::unique_ptr<Connection> connection;
-  try {
-    connection =
-        std::make_unique<Connection>(origin, &impl_->tls_context, impl_->options.verify_tls);
-    connection->connect(origin, impl_->options.connect_timeout);
-  } catch (const Failure& failure) {
-    throw TransportError("GET " + std::string(url) + ": " + failure.message);
+  auto backoff = impl_->options.retry_backoff;
+  for (unsigned attempt = 0; !connection; ++attempt) {
+    try {
+      connection = impl_->open(origin);
+    } catch (const Failure& failure) {
+      if (attempt >= impl_->options.max_retries) {
+        throw TransportError("GET " + std::string(url) + ": " + failure.message);
+      }
+      std::this_thread::sleep_for(backoff);
+      backoff *= 2;
+    }
   }
-  ++impl_->opened;
   ++impl_->sent;
 
   beast::error_code error;
@@ -482,7 +497,7 @@ ClientResponse Client::stream_events(
     connection->tcp().expires_after(impl_->options.request_timeout);
     connection->with_stream([&](auto& stream) {
       bhttp::async_read_some(stream, connection->buffer, parser,
-                        [&](beast::error_code e, size_t) { error = e; });
+                             [&](beast::error_code e, size_t) { error = e; });
     });
     connection->run();
     if (error == bhttp::error::need_buffer) error = {};
