@@ -1,0 +1,187 @@
+#include "e2e/commands.hpp"
+
+#include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
+#include <boost/json/serialize.hpp>
+#include <iostream>
+#include <thread>
+
+#include "e2e/matrix.hpp"
+#include "e2e/runner.hpp"
+#include "e2e/supervisor.hpp"
+#include "proxmox/scenario.hpp"
+
+namespace pbx::e2e {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::vector<Mode> parse_modes(const std::vector<std::string>& names) {
+  std::vector<Mode> modes;
+  for (const auto& name : names) {
+    // "--mode dev,release" and "--mode dev --mode release" both work.
+    std::string_view rest = name;
+    while (!rest.empty()) {
+      const auto comma = rest.find(',');
+      if (const auto part = rest.substr(0, comma); !part.empty()) modes.push_back(parse_mode(part));
+      rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+    }
+  }
+  return modes;
+}
+
+std::string newest_version(const fs::path& versions_file) {
+  return load_netbox_versions(versions_file).back().version;
+}
+
+// Release mode needs the CPack package installed once; every release cell shares the prefix.
+struct ReleaseInstall {
+  std::unique_ptr<TempDir> dir;
+  Binaries binaries;
+};
+
+ReleaseInstall prepare_release(const fs::path& build_dir, const fs::path& existing_prefix) {
+  ReleaseInstall install;
+  fs::path prefix = existing_prefix;
+  if (prefix.empty()) {
+    install.dir = std::make_unique<TempDir>("proxbox-e2e-release");
+    fmt::print(stderr, "release mode: building the CPack TGZ in {} and installing it into {}\n",
+               build_dir.string(), (install.dir->path() / "prefix").string());
+    prefix = install_release_package(build_dir, install.dir->path() / "prefix");
+  }
+  install.binaries = Binaries::from_prefix(prefix, build_dir);
+  return install;
+}
+
+}  // namespace
+
+int run_cli(int argc, char** argv) {
+  CLI::App app{"proxbox-e2e: the E2E service matrix (generate CI cells, run one cell or all)"};
+  app.require_subcommand(1);
+  std::string versions_file;
+  app.add_option("--versions-file", versions_file,
+                 "NetBox versions data file (default: data/netbox-versions.json)");
+
+  auto* matrix = app.add_subcommand("matrix", "print the CI strategy.matrix as JSON");
+  std::string event = "push";
+  std::vector<std::string> modes;
+  matrix->add_option("--event", event, "push | pull_request | release")->capture_default_str();
+  matrix->add_option("--mode", modes, "dev and/or release; overrides the event's modes");
+
+  auto* cell = app.add_subcommand("cell", "stand one cell up, run the suite, print its table");
+  Cell one;
+  std::string service = "pve";
+  std::string mode_name = "dev";
+  std::string netbox;
+  std::string bin_dir;
+  std::string prefix;
+  std::string output_dir = "e2e-results";
+  bool skip_mock_backend = false;
+  bool keep = false;
+  cell->add_option("--service", service, "pve | pbs | pdm")->capture_default_str();
+  cell->add_option("--transport", one.transport, "transport bundle 1-7")->capture_default_str();
+  cell->add_option("--netbox", netbox, "NetBox version (default: newest certified)");
+  cell->add_option("--mode", mode_name, "dev | release")->capture_default_str();
+  cell->add_option("--bin-dir", bin_dir, "build directory (default: the one holding this program)");
+  cell->add_option("--prefix", prefix, "release mode: an already installed prefix (skips cpack)");
+  cell->add_option("--output-dir", output_dir, "JUnit XML and suite logs")->capture_default_str();
+  cell->add_flag("--skip-mock-backend", skip_mock_backend, "do not run the mock_backend pass");
+  cell->add_flag("--keep", keep, "keep the cell's temp dir (logs, configs) for debugging");
+
+  auto* run_all = app.add_subcommand("run-matrix", "run every cell (fail-fast off) and summarise");
+  unsigned jobs = std::max(1u, std::thread::hardware_concurrency());
+  std::string filter;
+  run_all->add_option("--jobs,-j", jobs, "cells in parallel")->capture_default_str();
+  run_all->add_option("--filter", filter, "e.g. transport=1,transport=4,service=pbs,netbox=4.6");
+  run_all->add_option("--event", event, "push | release")->capture_default_str();
+  run_all->add_option("--mode", modes, "dev and/or release; overrides the event's modes");
+  run_all->add_option("--bin-dir", bin_dir, "build directory");
+  run_all->add_option("--prefix", prefix, "release mode: an already installed prefix");
+  run_all->add_option("--output-dir", output_dir, "a JUnit XML per cell")->capture_default_str();
+  run_all->add_flag("--skip-mock-backend", skip_mock_backend, "do not run mock_backend passes");
+
+  CLI11_PARSE(app, argc, argv);
+  try {
+    const fs::path self_dir = fs::read_symlink("/proc/self/exe").parent_path();
+    const fs::path versions =
+        versions_file.empty() ? default_netbox_versions_file(self_dir) : fs::path(versions_file);
+    const fs::path build_dir = bin_dir.empty() ? default_build_dir() : fs::path(bin_dir);
+
+    if (matrix->parsed()) {
+      const auto cells = build_matrix(modes_for(parse_event(event), parse_modes(modes)),
+                                      load_netbox_versions(versions));
+      std::cout << boost::json::serialize(to_ci_matrix(cells)) << "\n";
+      return 0;
+    }
+
+    install_teardown_on_signals();
+    if (cell->parsed()) {
+      one.mode = parse_mode(mode_name);
+      one.proxmox_service = std::string(proxmox::to_string(proxmox::parse_service(service)));
+      one.netbox_version = netbox.empty() ? newest_version(versions) : netbox;
+      transport_bundle(one.transport);
+      CellRunOptions options;
+      options.cell = one;
+      ReleaseInstall release;
+      if (one.mode == Mode::release) {
+        release = prepare_release(build_dir, prefix);
+        options.binaries = release.binaries;
+      } else {
+        options.binaries = Binaries::from_build_dir(build_dir);
+      }
+      options.binaries.check(true, true);
+      options.output_dir = output_dir;
+      options.run_mock_backend = !skip_mock_backend;
+      options.keep_work_dir = keep;
+      fmt::print(stderr, "cell {}: standing up on loopback ({})\n", one.id(),
+                 transport_bundle(one.transport).description);
+      const auto result = run_cell(options);
+      std::cout << format_verification_table(one, result.rows);
+      std::cout << fmt::format("{} in {:.1f} s (stack up in {:.2f} s); JUnit: {}\n",
+                               result.passed ? "PASSED" : "FAILED",
+                               result.duration.count() / 1000.0, result.startup.count() / 1000.0,
+                               result.junit_file.string());
+      if (!result.error.empty()) std::cout << "error: " << result.error << "\n";
+      if (teardown_signal() != 0) return 128 + teardown_signal();
+      return result.passed ? 0 : 1;
+    }
+
+    if (run_all->parsed()) {
+      const auto cell_filter = CellFilter::parse(filter);
+      MatrixRunOptions options;
+      for (const auto& candidate : build_matrix(modes_for(parse_event(event), parse_modes(modes)),
+                                                load_netbox_versions(versions))) {
+        if (cell_filter.matches(candidate)) options.cells.push_back(candidate);
+      }
+      if (options.cells.empty()) {
+        std::cerr << "no cell matches the filter '" << filter << "'\n";
+        return 2;
+      }
+      options.dev_binaries = Binaries::from_build_dir(build_dir);
+      options.dev_binaries.check(true, true);
+      ReleaseInstall release;
+      if (std::any_of(options.cells.begin(), options.cells.end(),
+                      [](const Cell& c) { return c.mode == Mode::release; })) {
+        release = prepare_release(build_dir, prefix);
+        release.binaries.check(true, true);
+        options.release_binaries = release.binaries;
+      }
+      options.output_dir = output_dir;
+      options.jobs = jobs;
+      options.run_mock_backend = !skip_mock_backend;
+      fmt::print("running {} cells, {} at a time; JUnit per cell in {}\n", options.cells.size(),
+                 options.jobs, output_dir);
+      const auto result = run_matrix(options);
+      std::cout << format_matrix_summary(result);
+      if (teardown_signal() != 0) return 128 + teardown_signal();
+      return result.passed() ? 0 : 1;
+    }
+  } catch (const std::exception& error) {
+    std::cerr << "proxbox-e2e: " << error.what() << "\n";
+    return 2;
+  }
+  return 2;
+}
+
+}  // namespace pbx::e2e
