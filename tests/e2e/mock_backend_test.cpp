@@ -1,0 +1,99 @@
+// The mock_backend pass: the Proxmox mock engine linked into this process and the sync engine
+// driving it through the in-process transport, writing to the cell's NetBox over HTTP. Uses the
+// same fixtures and NetBox assertions as the mock_http pass; PVE only (skips on pbs/pdm).
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include <boost/json/serialize.hpp>
+#include <cstdlib>
+
+#include "e2e/cell.hpp"
+#include "e2e/fixtures.hpp"
+#include "proxmox/engine.hpp"
+#include "session.hpp"
+#include "sync/engine.hpp"
+#include "sync/netbox_client.hpp"
+#include "sync/transport.hpp"
+
+namespace pbx::e2e::suite {
+namespace {
+
+class MockBackend : public RequiresPveSchema {
+ protected:
+  void SetUp() override {
+    RequiresPveSchema::SetUp();
+    if (IsSkipped()) return;
+    auto& session = Session::get();
+    session.need_only_netbox();
+    http::ClientOptions options;
+    options.ca_file = session.ca_file();  // stands NetBox up when the environment names none
+    transport_ = std::make_unique<sync::HttpTransport>(options);
+    netbox_ = std::make_unique<sync::NetBoxClient>(*transport_, session.netbox_url(),
+                                                   session.netbox_token());
+    sync::ensure_custom_fields(*netbox_);
+  }
+
+  std::vector<sync::ProxmoxSource> sources_for(
+      const std::vector<std::unique_ptr<proxmox::Engine>>& engines) {
+    std::vector<sync::ProxmoxSource> sources;
+    for (const auto& engine : engines) {
+      sync::ProxmoxSource source;
+      source.name = engine->cluster_name();
+      source.credentials.base_url = fmt::format("http://{}.in-process", engine->cluster_name());
+      source.credentials.token =
+          fmt::format("{}!{}={}", kMockTokenUser, kMockTokenName, kMockTokenSecret);
+      source.transport = std::make_shared<sync::InProcessTransport>(engine->as_handler());
+      sources.push_back(std::move(source));
+    }
+    return sources;
+  }
+
+  sync::SyncSummary sync(const std::vector<std::unique_ptr<proxmox::Engine>>& engines,
+                         sync::SyncScope scope = sync::SyncScope::full) {
+    sync::SyncOptions options;
+    options.scope = scope;
+    sync::SyncEngine engine(*netbox_, sources_for(engines), options);
+    auto summary = engine.run();
+    EXPECT_TRUE(summary.errors.empty()) << boost::json::serialize(summary.to_json());
+    return summary;
+  }
+
+  std::unique_ptr<sync::HttpTransport> transport_;
+  std::unique_ptr<sync::NetBoxClient> netbox_;
+};
+
+TEST_F(MockBackend, MultiClusterFullSyncThenNothingToWrite) {
+  auto& session = Session::get();
+  const auto scenario = create_cluster_with_backups(unique_prefix("mba"));
+  auto multi = create_multi_cluster(unique_prefix("mbm"));
+  multi.clusters.push_back(scenario.clusters.front());
+  const auto engines = make_engines(multi);
+  ASSERT_EQ(engines.size(), 3u);
+
+  const auto first = sync(engines);
+  EXPECT_GT(first.totals().created, 0u);
+  expect_devices_synced(session.netbox(), multi);
+  expect_vms_synced(session.netbox(), multi);
+  expect_backups_synced(session.netbox(), multi);
+
+  const auto writes_before = session.netbox().writes_so_far();
+  const auto second = sync(engines);
+  EXPECT_EQ(second.netbox_requests.writes(), 0u) << boost::json::serialize(second.to_json());
+  if (writes_before) {
+    EXPECT_EQ(session.netbox().writes_so_far(), writes_before);
+  }
+}
+
+TEST_F(MockBackend, FixtureLoadedIntoARunningEngine) {
+  auto& session = Session::get();
+  auto engines = make_engines(create_minimal_cluster(unique_prefix("mbl")));
+  const auto replacement = create_cluster_with_backups(unique_prefix("mbr"));
+  load_into_engine(*engines.front(), replacement);
+  EXPECT_EQ(engines.front()->cluster_name(), replacement.clusters.front().name);
+  sync(engines);
+  expect_vms_synced(session.netbox(), replacement);
+  expect_backups_synced(session.netbox(), replacement);
+}
+
+}  // namespace
+}  // namespace pbx::e2e::suite
