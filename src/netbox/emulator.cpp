@@ -975,8 +975,9 @@ struct Emulator::Impl {
       for (auto& name : split_list(*omitted))
         omit.insert(name);
     }
-    return Response::json(
-        render(model, *id, *data, only ? &*only : nullptr, omit.empty() ? nullptr : &omit));
+    return with_etag(Response::json(render(model, *id, *data, only ? &*only : nullptr,
+                                           omit.empty() ? nullptr : &omit)),
+                     model, *id);
   }
 
   // ---- writes ----------------------------------------------------------------------------
@@ -1632,9 +1633,34 @@ struct Emulator::Impl {
     return Response::json(Status::created, render_stored(model, *id));
   }
 
+  // 4.6: an object's ETag changes with every write; If-Match guards against lost updates.
+  std::string etag(const json::object& data) const {
+    const json::value* updated = data.if_contains("last_updated");
+    const std::string stamp =
+        updated && updated->is_string() ? std::string(updated->get_string()) : "";
+    return "\"" + std::to_string(std::hash<std::string>{}(stamp)) + "\"";
+  }
+
+  Response with_etag(Response response, const Model& model, int64_t id) {
+    if (!at_least("4.6")) return response;
+    if (const auto data = store.get(model, id)) response.headers.set("ETag", etag(*data));
+    return response;
+  }
+
+  std::optional<Response> precondition_failed(const Model& model, int64_t id,
+                                              const Request& request) {
+    const std::string_view wanted = request.header(http::Field::if_match);
+    if (!at_least("4.6") || wanted.empty() || wanted == "*") return std::nullopt;
+    const auto data = store.get(model, id);
+    if (data && etag(*data) == wanted) return std::nullopt;
+    return detail(Status::precondition_failed,
+                  "The object has been modified since it was retrieved (If-Match mismatch).");
+  }
+
   Response update_one(const Model& model, Request& request, bool partial) {
     const auto id = path_id(request);
     if (!id || !store.exists(model, *id)) return not_found(model);
+    if (auto failed = precondition_failed(model, *id, request)) return *failed;
     Response error;
     auto body = parse_body(request, error);
     if (!body) return error;
@@ -1644,7 +1670,7 @@ struct Emulator::Impl {
       return Response::json(Status::bad_request, errors);
     }
     transaction.commit();
-    return Response::json(render_stored(model, *id));
+    return with_etag(Response::json(render_stored(model, *id)), model, *id);
   }
 
   Response update_bulk(const Model& model, Request& request, bool partial) {
@@ -1757,6 +1783,7 @@ struct Emulator::Impl {
   Response delete_one(const Model& model, Request& request) {
     const auto id = path_id(request);
     if (!id || !store.exists(model, *id)) return not_found(model);
+    if (auto failed = precondition_failed(model, *id, request)) return *failed;
     common::Transaction transaction(store.database());
     if (auto blocked = delete_object(model, *id)) return *blocked;
     transaction.commit();

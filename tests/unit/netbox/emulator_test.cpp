@@ -620,6 +620,26 @@ TEST(NetboxAdmin, StatsCountWritesAndResetClears) {
   EXPECT_EQ(client.get("/api/__emulator__/stats").at("writes"), 0);
 }
 
+TEST(NetboxVersions, EtagAndIfMatchFrom46) {
+  EmulatorClient client;
+  const int64_t id = client.create("/api/dcim/sites/", {{"name", "A"}, {"slug", "a"}});
+  const std::string item = "/api/dcim/sites/" + std::to_string(id) + "/";
+  const std::string etag(client.call(Verb::get, item).headers["ETag"]);
+  ASSERT_FALSE(etag.empty());
+  client.set_header("If-Match", etag);
+  const auto first = client.send(Verb::patch, item, {{"description", "one"}});
+  EXPECT_EQ(first.code(), 200u);
+  EXPECT_NE(first.headers["ETag"], etag);
+  EXPECT_EQ(client.send(Verb::patch, item, {{"description", "two"}}).code(), 412u)
+      << "the stale ETag no longer matches";
+  EXPECT_EQ(client.get(item).at("description"), "one");
+  EmulatorClient v45({.version = "4.5", .full_version = "4.5.3"});
+  const int64_t other = v45.create("/api/dcim/sites/", {{"name", "A"}, {"slug", "a"}});
+  EXPECT_TRUE(v45.call(Verb::get, "/api/dcim/sites/" + std::to_string(other) + "/")
+                  .headers["ETag"]
+                  .empty());
+}
+
 TEST(NetboxVersions, FieldsFollowTheVersion) {
   EmulatorClient v42({.version = "4.2", .full_version = "4.2.2"});
   EmulatorClient v45({.version = "4.5", .full_version = "4.5.3"});
