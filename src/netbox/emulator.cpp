@@ -215,6 +215,8 @@ struct Emulator::Impl {
     std::string base;  // "https://netbox.example"
     std::map<std::pair<const Model*, int64_t>, json::value> nested;
     std::optional<std::vector<StoredObject>> custom_fields;
+    std::map<int64_t, int64_t> cluster_sites;  // cluster id → scoped site id (0: none)
+    std::map<std::pair<const Field*, int64_t>, int64_t> counts;  // prefetched per list page
   };
 
   EmulatorOptions options;
@@ -226,6 +228,7 @@ struct Emulator::Impl {
   std::vector<std::string> v1_tokens;
   std::vector<std::string> v2_tokens;
   Context* context = nullptr;  // the request being served (requests are serialised)
+  std::map<const Model*, std::vector<std::string>> field_names;  // full rendering order
 
   explicit Impl(EmulatorOptions emulator_options)
       : options(std::move(emulator_options)), store(options.database) {
@@ -524,13 +527,12 @@ struct Emulator::Impl {
         return related ? nested(*related, target->get_int64()) : json::value(nullptr);
       }
       case FieldKind::Count: {
-        const Model& related = *Registry::instance().by_key(field->related);
-        Condition where;
-        where.add(field_sql(field->via) + " = ?", {id});
-        if (field->via.size() > 3 && field->via.ends_with("_id") &&
-            related.field(type_field_for(field->via))) {
-          where.add(field_sql(type_field_for(field->via)) + " = ?", {model.key});
+        if (auto cached = context->counts.find({field, id}); cached != context->counts.end()) {
+          return cached->second;
         }
+        const Model& related = *Registry::instance().by_key(field->related);
+        Condition where = count_scope(model, *field);
+        where.add(field_sql(field->via) + " = ?", {id});
         return store.count(related, where);
       }
       case FieldKind::Constant:
@@ -557,8 +559,51 @@ struct Emulator::Impl {
     }
   }
 
-  std::vector<std::string> full_field_names(const Model& model) const {
-    std::vector<std::string> names = {"id", "url", "display_url", "display"};
+  // Rows a Count field counts, before narrowing to one owner: generic relations also match
+  // the owner's content type.
+  static Condition count_scope(const Model& model, const Field& field) {
+    Condition where;
+    const Model& related = *Registry::instance().by_key(field.related);
+    if (field.via.size() > 3 && field.via.ends_with("_id") &&
+        related.field(type_field_for(field.via))) {
+      where.add(field_sql(type_field_for(field.via)) + " = ?", {model.key});
+    }
+    return where;
+  }
+
+  // Fills the count cache for a page of objects: one GROUP BY per Count field instead of one
+  // query per object and field.
+  void prefetch_counts(const Model& model, const std::vector<StoredObject>& rows) {
+    if (rows.empty()) return;
+    std::string placeholders;
+    std::vector<common::SqlValue> ids;
+    for (const StoredObject& row : rows) {
+      placeholders += placeholders.empty() ? "?" : ",?";
+      ids.emplace_back(row.id);
+    }
+    for (const Field& field : model.fields) {
+      if (field.kind != FieldKind::Count) continue;
+      const Model& related = *Registry::instance().by_key(field.related);
+      Condition where = count_scope(model, field);
+      where.add(field_sql(field.via) + " IN (" + placeholders + ")", ids);
+      auto& query = store.statement("SELECT " + field_sql(field.via) + ", count(*) FROM " +
+                                    related.table() + " WHERE " + where.sql + " GROUP BY 1");
+      int index = 1;
+      for (const auto& value : where.params)
+        query.bind(index++, value);
+      for (const StoredObject& row : rows)
+        context->counts[{&field, row.id}] = 0;
+      while (query.step())
+        context->counts[{&field, query.column_int(0)}] = query.column_int(1);
+      query.reset();
+    }
+  }
+
+  const std::vector<std::string>& full_field_names(const Model& model) {
+    auto [cached, fresh] = field_names.try_emplace(&model);
+    if (!fresh) return cached->second;
+    std::vector<std::string>& names = cached->second;
+    names = {"id", "url", "display_url", "display"};
     for (const Field& field : model.fields) {
       if (field_in_version(field, options.version)) names.push_back(field.name);
     }
@@ -573,7 +618,7 @@ struct Emulator::Impl {
   json::object render(const Model& model, int64_t id, const json::object& data,
                       const std::vector<std::string>* only, const std::set<std::string>* omit) {
     json::object out;
-    const std::vector<std::string> names = only ? *only : full_field_names(model);
+    const std::vector<std::string>& names = only ? *only : full_field_names(model);
     for (const std::string& name : names) {
       if (omit && omit->count(name)) continue;
       out[name] = render_field(model, id, data, name);
@@ -948,6 +993,7 @@ struct Emulator::Impl {
     }
     json::array results;
     results.reserve(rows.size());
+    prefetch_counts(model, rows);
     for (const StoredObject& row : rows) {
       results.push_back(
           render(model, row.id, row.data, only ? &*only : nullptr, omit.empty() ? nullptr : &omit));
@@ -1342,12 +1388,15 @@ struct Emulator::Impl {
 
   // The site a cluster is scoped to, 0 when none.
   int64_t cluster_site(int64_t cluster_id) {
+    auto [cached, fresh] = context->cluster_sites.try_emplace(cluster_id, 0);
+    if (!fresh) return cached->second;
     const auto cluster =
         store.get(*Registry::instance().by_key("virtualization.cluster"), cluster_id);
     if (!cluster) return 0;
     const json::value* type = cluster->if_contains("scope_type");
     if (!type || !type->is_string() || type->get_string() != "dcim.site") return 0;
-    return int_field(*cluster, "scope_id");
+    cached->second = int_field(*cluster, "scope_id");
+    return cached->second;
   }
 
   // Model-level validation (Django's Model.clean) for the models that have rules beyond fields.
@@ -1477,9 +1526,11 @@ struct Emulator::Impl {
   }
 
   // Validates one written object and stores it. Returns the id, or fills `errors`.
+  // `stored_out`, when given, receives the stored representation (saves re-reading it).
   std::optional<int64_t> write_object(const Model& model, const json::value& input,
                                       std::optional<int64_t> id, bool partial,
-                                      json::object& errors_out) {
+                                      json::object& errors_out,
+                                      json::object* stored_out = nullptr) {
     Errors errors;
     if (!input.is_object()) {
       errors["non_field_errors"].push_back("Invalid data. Expected a dictionary, but got " +
@@ -1572,6 +1623,7 @@ struct Emulator::Impl {
       store.update(model, *id, out);
     }
     after_write(model, before ? &*before : nullptr, &out);
+    if (stored_out) *stored_out = std::move(out);
     return id;
   }
 
@@ -1607,22 +1659,27 @@ struct Emulator::Impl {
     if (!body) return error;
     common::Transaction transaction(store.database());
     if (body->is_array()) {
-      std::vector<int64_t> ids;
+      std::vector<StoredObject> written;
       json::array errors;
       bool failed = false;
       for (const json::value& item : body->get_array()) {
         json::object item_errors;
-        const auto id = write_object(model, item, std::nullopt, false, item_errors);
+        StoredObject object;
+        const auto id = write_object(model, item, std::nullopt, false, item_errors, &object.data);
         failed = failed || !id;
-        if (id) ids.push_back(*id);
+        if (id) {
+          object.id = *id;
+          written.push_back(std::move(object));
+        }
         errors.push_back(std::move(item_errors));
       }
       if (failed) return Response::json(Status::bad_request, errors);
       transaction.commit();
       json::array created;
+      created.reserve(written.size());
       context->nested.clear();
-      for (const int64_t id : ids) {
-        created.push_back(render(model, id, *store.get(model, id), nullptr, nullptr));
+      for (const StoredObject& object : written) {
+        created.push_back(render(model, object.id, object.data, nullptr, nullptr));
       }
       return Response::json(Status::created, created);
     }
