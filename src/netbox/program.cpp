@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cctype>
+#include <filesystem>
 #include <iostream>
 
 #include "http/server.hpp"
@@ -36,7 +37,11 @@ int run_netbox_emulator(int argc, char** argv) {
   http::add_server_flags(app, server_cli, "127.0.0.1:8000");
   std::string database = ":memory:";
   std::string version;
-  std::string versions_file = default_versions_file(argv[0]).string();
+  // The binary's real location (argv[0] may be a bare name found through PATH).
+  std::error_code no_proc;
+  const auto executable = std::filesystem::read_symlink("/proc/self/exe", no_proc);
+  std::string versions_file =
+      default_versions_file(no_proc ? std::filesystem::path(argv[0]) : executable).string();
   std::vector<std::string> tokens;
   app.add_option("--db", database, "SQLite file, or :memory:")->capture_default_str();
   app.add_option("--netbox-version", version,

@@ -52,13 +52,14 @@ struct RunningEmulator {
 // Starts the program with `flags` plus --listen/--ready-file (unless given); url is empty when
 // it did not come up (the log then says why).
 inline RunningEmulator start_emulator(const ScratchDir& scratch, std::vector<std::string> flags,
-                                      const std::string& name = "emulator") {
+                                      const std::string& name = "emulator",
+                                      const std::filesystem::path& binary = emulator_binary()) {
   RunningEmulator running;
   const auto ready = scratch.path() / (name + ".ready");
   running.log = scratch.path() / (name + ".log");
   std::filesystem::remove(ready);
-  std::vector<std::string> argv = {emulator_binary().string(), "--ready-file", ready.string(),
-                                   "--log-level", "warn"};
+  std::vector<std::string> argv = {binary.string(), "--ready-file", ready.string(), "--log-level",
+                                   "warn"};
   const bool has_listen = std::find(flags.begin(), flags.end(), "--listen") != flags.end();
   if (!has_listen) {
     argv.push_back("--listen");

@@ -92,6 +92,21 @@ TEST(NetboxProgram, RestartWithTheSameDatabaseKeepsObjects) {
   EXPECT_EQ(sites.at("results").at(0).at("name"), "kept");
 }
 
+TEST(NetboxProgram, InstalledBinaryReadsVersionsFromShareProxbox) {
+  ScratchDir scratch;
+  const auto prefix = scratch.path() / "prefix";
+  std::filesystem::create_directories(prefix / "bin");
+  std::filesystem::create_directories(prefix / "share" / "proxbox");
+  std::filesystem::copy_file(emulator_binary(), prefix / "bin" / "netbox-emulator");
+  std::ofstream(prefix / "share" / "proxbox" / "netbox-versions.json")
+      << R"({"versions": [{"version": "4.2", "full_version": "4.2.2", "schema": null}]})";
+  auto emulator = start_emulator(scratch, {}, "installed", prefix / "bin" / "netbox-emulator");
+  ASSERT_FALSE(emulator.url.empty()) << "did not start; see " << emulator.log;
+  http::Client client;
+  EXPECT_EQ(client.get(emulator.url + "/api/status/").header("API-Version"), "4.2")
+      << "the newest version of the installed file, not the source tree's";
+}
+
 TEST(NetboxProgram, RejectsUnknownVersionsAndMalformedTokens) {
   ScratchDir scratch;
   for (const auto& flags :
