@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "e2e/runner.hpp"
 #include "e2e/supervisor.hpp"
 
 namespace pbx::e2e {
@@ -94,6 +95,29 @@ TEST(Results, JUnitCarriesFailuresAndSkipReasons) {
       xml.find("name=\"t3-dev-nb4.6-pbs.mock_http\" tests=\"8\" failures=\"1\" skipped=\"3\""),
       std::string::npos)
       << xml;
+}
+
+}  // namespace
+}  // namespace pbx::e2e
+
+namespace pbx::e2e {
+namespace {
+
+TEST(RunCell, AStackThatCannotStartFailsEveryRowWithoutThrowing) {
+  TempDir output("run-cell-test");
+  CellRunOptions options;
+  options.cell = {6, Mode::dev, "4.6", "pve"};
+  options.binaries = Binaries::from_build_dir("/nonexistent-build");
+  options.output_dir = output.path();
+  const auto result = run_cell(options);
+  EXPECT_FALSE(result.passed);
+  EXPECT_NE(result.error.find("proxmox-mock"), std::string::npos) << result.error;
+  ASSERT_EQ(result.rows.size(), verification_rows().size());
+  for (const auto& row : result.rows) {
+    EXPECT_EQ(row.outcome, Outcome::fail) << row.check;
+    EXPECT_NE(row.detail.find("stack did not start"), std::string::npos) << row.detail;
+  }
+  EXPECT_TRUE(std::filesystem::exists(result.junit_file));
 }
 
 }  // namespace
