@@ -101,6 +101,7 @@ json::object SyncSummary::to_json() const {
   summary["dry_run"] = dry_run;
   summary["scope"] = scope;
   summary["duration_ms"] = duration.count();
+  summary["proxmox_read_ms"] = proxmox_read.count();
   summary["proxmox_requests"] = proxmox_requests;
   summary["netbox_requests"] = json::object{{"get", netbox_requests.get},
                                             {"post", netbox_requests.post},
@@ -289,6 +290,8 @@ SyncSummary SyncEngine::run() {
       run.error("proxmox", source.name, read_error.what());
     }
   });
+  run.summary.proxmox_read = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - started);
   std::vector<EndpointSnapshot> endpoints;
   for (auto& endpoint : read) {
     if (!endpoint) continue;

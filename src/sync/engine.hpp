@@ -49,6 +49,7 @@ struct SyncSummary {
   size_t proxmox_requests = 0;
   NetBoxWriteCounts netbox_requests;
   std::chrono::milliseconds duration{0};
+  std::chrono::milliseconds proxmox_read{0};  // part of `duration` spent reading Proxmox
   bool dry_run = false;
   std::string scope;
 
