@@ -1,10 +1,12 @@
 #include "proxmox/engine.hpp"
 
 #include <fmt/format.h>
+#include <malloc.h>
 
 #include <boost/json.hpp>
 #include <chrono>
 #include <mutex>
+#include <optional>
 #include <shared_mutex>
 #include <thread>
 #include <unordered_map>
@@ -28,6 +30,7 @@ using Clock = std::chrono::steady_clock;
 
 constexpr std::string_view kApiPrefix = "/api2/json";
 constexpr size_t kMaxCachedBodies = 512;
+constexpr size_t kLargeBody = size_t{1} << 20;
 
 http::Response json_body(unsigned status, std::string body) {
   http::Response response;
@@ -183,6 +186,7 @@ struct Engine::Impl {
     std::string body;
   };
   std::mutex cache_mutex;
+  std::mutex rebuild_mutex;
   std::unordered_map<std::string, CachedBody> cache;
 
   explicit Impl(EngineOptions engine_options)
@@ -367,16 +371,31 @@ struct Engine::Impl {
       const bool cacheable = spec.cacheable && request.method == Verb::get;
       const uint64_t version = state->version();
       const int64_t second = ClusterState::now_seconds();
-      if (cacheable) {
+      const auto cached = [&]() -> std::optional<http::Response> {
         std::lock_guard cache_lock(cache_mutex);
         const auto hit = cache.find(request.target);
         if (hit != cache.end() && hit->second.version == version && hit->second.second == second) {
           return json_body(200, hit->second.body);
         }
+        return std::nullopt;
+      };
+      std::unique_lock<std::mutex> single_flight;
+      if (cacheable) {
+        if (auto response = cached()) return std::move(*response);
+        // One thread rebuilds a stale body; the others wait for it instead of each building
+        // the same multi-megabyte answer at the turn of every second.
+        single_flight = std::unique_lock(rebuild_mutex);
+        if (auto response = cached()) return std::move(*response);
       }
       result = spec.read(*state, call);
       if (cacheable && result.status == 200) {
         std::string body = data_body(result.data);
+        if (body.size() > kLargeBody) {
+          // A 10,000-guest listing builds a DOM of tens of MB per worker thread; without a trim
+          // glibc keeps those pages in per-thread arenas and RSS ratchets up.
+          result.data = nullptr;
+          malloc_trim(0);
+        }
         std::lock_guard cache_lock(cache_mutex);
         if (cache.size() >= kMaxCachedBodies) cache.clear();
         cache[request.target] = CachedBody{version, second, body};

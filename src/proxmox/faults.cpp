@@ -46,7 +46,7 @@ struct FaultInjector::Rule {
   int id = 0;
   json::value source;
   std::optional<http::Verb> method;  // nullopt: any
-  std::string glob;
+  std::string glob = "*";
   std::optional<std::regex> regex;
   LatencyKind latency = LatencyKind::none;
   double a = 0;  // fixed ms | uniform min | lognormal median
@@ -108,7 +108,6 @@ int FaultInjector::add(const json::value& value) {
       rule->method = verb;
     }
   }
-  rule->glob = "*";
   if (const auto* path = object.if_contains("path")) {
     if (!path->is_string()) bad_rule("path", "expected a string");
     rule->glob = std::string(path->as_string());

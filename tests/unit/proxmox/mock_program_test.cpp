@@ -1,0 +1,243 @@
+// Integration: the real proxmox-mock binary on ephemeral loopback ports, driven over HTTP and by
+// the two real client libraries (python3-proxmoxer, npm proxmox-api).
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "common/process.hpp"
+#include "http/client.hpp"
+#include "proxmox/api_schema.hpp"
+
+namespace pbx::proxmox {
+namespace {
+
+namespace json = boost::json;
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+fs::path build_dir() {
+  const char* dir = std::getenv("PBX_BUILD_DIR");
+  return dir != nullptr ? fs::path(dir) : fs::current_path();
+}
+
+fs::path mock_binary() {
+  return build_dir() / "apps/proxmox-mock/proxmox-mock";
+}
+
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+class MockProcess {
+ public:
+  explicit MockProcess(std::vector<std::string> args, std::map<std::string, std::string> env = {}) {
+    static int counter = 0;
+    dir_ = fs::temp_directory_path() /
+           ("pstate-mock-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
+    fs::create_directories(dir_);
+    common::ProcessOptions options;
+    options.argv = {mock_binary().string(),
+                    "--ready-file",
+                    (dir_ / "ready.json").string(),
+                    "--threads",
+                    "2",
+                    "--task-ms",
+                    "30",
+                    "--log-level",
+                    "warn"};
+    options.argv.insert(options.argv.end(), args.begin(), args.end());
+    options.env = std::move(env);
+    options.stdout_file = dir_ / "output.log";
+    process_.emplace(options);
+    const auto ready = common::wait_for_ready_file(*process_, dir_ / "ready.json", 20s);
+    if (ready) ready_ = json::parse(*ready).as_object();
+  }
+  ~MockProcess() {
+    if (process_) process_->terminate();
+    std::error_code ignored;
+    fs::remove_all(dir_, ignored);
+  }
+
+  bool ready() const { return !ready_.empty(); }
+  std::string log() const { return read_file(dir_ / "output.log"); }
+  const json::array& endpoints() const { return ready_.at("endpoints").as_array(); }
+  std::string url(size_t index = 0) const {
+    return std::string(endpoints().at(index).as_object().at("url").as_string());
+  }
+  int64_t port(size_t index = 0) const {
+    return endpoints().at(index).as_object().at("port").to_number<int64_t>();
+  }
+
+ private:
+  fs::path dir_;
+  std::optional<common::Process> process_;
+  json::object ready_;
+};
+
+http::Headers token_header(std::string_view separator = "=") {
+  http::Headers headers;
+  headers.set(http::Field::authorization, std::string("PVEAPIToken=root@pam!proxbox") +
+                                              std::string(separator) +
+                                              "00000000-0000-0000-0000-000000000000");
+  return headers;
+}
+
+size_t openapi_operation_count(const json::value& document) {
+  size_t count = 0;
+  for (const auto& [path, item] : document.at("paths").as_object()) {
+    for (const auto& [method, operation] : item.as_object()) {
+      static const std::set<std::string_view> kMethods = {"get",   "post", "put",    "delete",
+                                                          "patch", "head", "options"};
+      if (kMethods.contains(std::string_view(method))) ++count;
+    }
+  }
+  return count;
+}
+
+TEST(MockProgramTest, ServesHealthRootAndFullOpenapiOnPortZero) {
+  MockProcess mock({"--listen", "127.0.0.1:0"});
+  ASSERT_TRUE(mock.ready()) << mock.log();
+  EXPECT_NE(mock.port(), 0);
+  http::Client client;
+  EXPECT_EQ(client.get(mock.url() + "/health").json().at("status").as_string(), "ready");
+  const json::value root = client.get(mock.url() + "/").json();
+  EXPECT_EQ(root.at("service").as_string(), "pve");
+  const auto schema =
+      ApiSchema::load(*ApiSchema::default_file(Service::pve, ApiSchema::default_schema_dir()));
+  EXPECT_EQ(root.at("operations").to_number<int64_t>(),
+            static_cast<int64_t>(schema.operation_count()));
+  const auto openapi = client.get(mock.url() + "/openapi.json");
+  ASSERT_EQ(openapi.status, 200u);
+  // Every schema operation plus the mock's own 12 (/health, /, /version, /openapi.json, /mock/...).
+  EXPECT_EQ(openapi_operation_count(openapi.json()), schema.operation_count() + 12);
+  // Auth is on by default.
+  EXPECT_EQ(client.get(mock.url() + "/api2/json/nodes").status, 401u);
+  EXPECT_EQ(client.get(mock.url() + "/api2/json/nodes", token_header()).status, 200u);
+}
+
+TEST(MockProgramTest, MultiClusterScenarioGetsOneListenerPerCluster) {
+  MockProcess mock({"--listen", "127.0.0.1:0", "--scenario",
+                    std::string(PBX_SOURCE_DIR) + "/data/scenarios/multi-cluster.json"});
+  ASSERT_TRUE(mock.ready()) << mock.log();
+  ASSERT_EQ(mock.endpoints().size(), 2u);
+  http::Client client;
+  for (size_t i = 0; i < 2; ++i) {
+    const std::string cluster(mock.endpoints()[i].as_object().at("cluster").as_string());
+    const auto status =
+        client.get(mock.url(i) + "/api2/json/cluster/status", token_header()).json();
+    EXPECT_EQ(status.at("data").at(0).at("name").as_string(), cluster);
+  }
+  EXPECT_NE(mock.endpoints()[0].as_object().at("cluster"),
+            mock.endpoints()[1].as_object().at("cluster"));
+}
+
+TEST(MockProgramTest, PbsAndPdmServices) {
+  MockProcess pbs({"--listen", "127.0.0.1:0", "--service", "pbs"});
+  ASSERT_TRUE(pbs.ready()) << pbs.log();
+  http::Client client;
+  EXPECT_NE(client.get(pbs.url() + "/").body.find("\"service\":\"pbs\""), std::string::npos);
+  http::Headers pbs_token;
+  pbs_token.set(http::Field::authorization,
+                "PBSAPIToken=root@pam!proxbox:00000000-0000-0000-0000-000000000000");
+  EXPECT_EQ(client.get(pbs.url() + "/api2/json/admin/datastore", pbs_token).status, 200u);
+
+  MockProcess pdm({"--listen", "127.0.0.1:0"}, {{"PROXMOX_SERVICE", "pdm"}});
+  ASSERT_TRUE(pdm.ready()) << pdm.log();
+  EXPECT_NE(client.get(pdm.url() + "/").body.find("\"schema_status\":\"pending\""),
+            std::string::npos);
+  EXPECT_EQ(client.get(pdm.url() + "/api2/json/nodes").status, 501u);
+}
+
+TEST(MockProgramTest, RejectsUnsupportedApiModeClearly) {
+  common::ProcessOptions options;
+  options.argv = {mock_binary().string(), "--listen", "127.0.0.1:0"};
+  options.env = {{"PROXMOX_API_MODE", "real"}};
+  const auto result = common::run_command(options, 20s);
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_NE(result.output.find("PROXMOX_API_MODE=real"), std::string::npos) << result.output;
+}
+
+TEST(MockProgramTest, ScenarioGeneratePrintsLoadableJson) {
+  common::ProcessOptions options;
+  options.argv = {mock_binary().string(),
+                  "scenario",
+                  "generate",
+                  "--clusters",
+                  "3",
+                  "--nodes",
+                  "6",
+                  "--guests",
+                  "300",
+                  "--backups",
+                  "1",
+                  "--seed",
+                  "1"};
+  const auto result = common::run_command(options, 60s);
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  const Scenario scenario = Scenario::from_json(json::parse(result.output));
+  EXPECT_EQ(scenario.clusters.size(), 3u);
+}
+
+TEST(MockProgramTest, TruncateFaultCutsTheBodyOverTheWire) {
+  MockProcess mock({"--listen", "127.0.0.1:0", "--no-auth"});
+  ASSERT_TRUE(mock.ready()) << mock.log();
+  http::ClientOptions no_retries;
+  no_retries.max_retries = 0;
+  http::Client client(no_retries);
+  const std::string full = client.get(mock.url() + "/api2/json/nodes").body;
+  ASSERT_EQ(client
+                .send_json(http::Verb::post, mock.url() + "/mock/faults",
+                           json::parse(R"({"path":"/api2/json/nodes","truncate_rate":1})"))
+                .status,
+            200u);
+  const auto cut = client.get(mock.url() + "/api2/json/nodes");
+  EXPECT_EQ(cut.body.size(), full.size() / 2);
+  const auto journal = client.get(mock.url() + "/mock/requests?limit=1").json();
+  EXPECT_EQ(journal.at("data").at(0).at("path").as_string(), "/api2/json/nodes");
+}
+
+// ---- real clients -------------------------------------------------------------------------
+
+void run_peer(const std::vector<std::string>& argv, std::map<std::string, std::string> env,
+              const MockProcess& mock) {
+  common::ProcessOptions options;
+  options.argv = argv;
+  options.env = std::move(env);
+  const auto result = common::run_command(options, 120s);
+  EXPECT_EQ(result.exit_code, 0) << result.output << "\n--- mock log ---\n" << mock.log();
+}
+
+TEST(MockConformanceTest, Proxmoxer) {
+  MockProcess mock({"--listen", "127.0.0.1:0", "--tls"});
+  ASSERT_TRUE(mock.ready()) << mock.log();
+  const std::string script =
+      std::string(PBX_SOURCE_DIR) + "/tests/conformance/proxmox/proxmoxer_flow.py";
+  for (const char* mode : {"password", "token"}) {
+    run_peer({"/usr/bin/python3", script, "127.0.0.1", std::to_string(mock.port()), mode}, {},
+             mock);
+  }
+}
+
+TEST(MockConformanceTest, NpmProxmoxApi) {
+  const fs::path modules = fs::path(PBX_SOURCE_DIR) / "build/npm-peers/node_modules";
+  ASSERT_TRUE(fs::exists(modules / "proxmox-api")) << "run scripts/setup to install proxmox-api";
+  MockProcess mock({"--listen", "127.0.0.1:0", "--tls"});
+  ASSERT_TRUE(mock.ready()) << mock.log();
+  const std::string script =
+      std::string(PBX_SOURCE_DIR) + "/tests/conformance/proxmox/proxmox_api_flow.js";
+  for (const char* mode : {"password", "token"}) {
+    run_peer({"/usr/bin/env", "node", script, "127.0.0.1", std::to_string(mock.port()), mode},
+             {{"NODE_PATH", modules.string()}, {"NODE_TLS_REJECT_UNAUTHORIZED", "0"}}, mock);
+  }
+}
+
+}  // namespace
+}  // namespace pbx::proxmox
