@@ -469,16 +469,16 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     head->chunked(true);
     auto serializer = std::make_shared<bhttp::response_serializer<bhttp::empty_body>>(*head);
     tcp().expires_after(core_.options.limits.read_timeout);
-    bhttp::async_write_header(
-        stream_, *serializer,
-        [self = this->shared_from_this(), head, serializer,
-         producer = std::move(response.event_stream)](beast::error_code error, size_t bytes) {
-          self->log_access(head->result_int(), bytes);
-          if (error) return self->close_now();
-          self->tcp().expires_never();
-          self->watch_for_disconnect();
-          self->run_producer(std::move(producer));
-        });
+    bhttp::async_write_header(stream_, *serializer,
+                              [self = this->shared_from_this(), head, serializer, path = log_path_,
+                               producer = std::move(response.event_stream)](beast::error_code error,
+                                                                            size_t bytes) mutable {
+                                self->log_access(head->result_int(), bytes);
+                                if (error) return self->close_now();
+                                self->tcp().expires_never();
+                                self->watch_for_disconnect();
+                                self->run_producer(std::move(producer), std::move(path));
+                              });
   }
 
   // A pending read notices the client hanging up while the producer has nothing to send.
@@ -493,27 +493,37 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
                             });
   }
 
-  void run_producer(EventProducer producer) {
+  void run_producer(EventProducer producer, std::string path) {
     {
       std::lock_guard lock(core_.producers_mutex);
       ++core_.producers;
     }
     // One thread per stream: producers block for the stream's lifetime and must never starve
     // the I/O threads or the handler pool.
-    std::thread([self = this->shared_from_this(), producer = std::move(producer)]() mutable {
+    auto body = [self = this->shared_from_this(), producer = std::move(producer),
+                 path = std::move(path)]() mutable {
       ServerCore& core = self->core_;
       try {
         StreamSink<Stream> sink(self);
         producer(sink);
       } catch (const std::exception& error) {
-        core.logger->error("event stream producer failed on {}: {}", self->log_path_, error.what());
+        core.logger->error("event stream producer failed on {}: {}", path, error.what());
       }
       net::post(self->stream_.get_executor(), [self] { self->finish_event_stream(); });
       self.reset();
       std::lock_guard lock(core.producers_mutex);
       --core.producers;
       core.producers_changed.notify_all();
-    }).detach();
+    };
+    try {
+      std::thread(std::move(body)).detach();
+    } catch (const std::system_error& error) {
+      core_.logger->error("cannot start an event stream thread: {}", error.what());
+      std::lock_guard lock(core_.producers_mutex);
+      --core_.producers;
+      core_.producers_changed.notify_all();
+      close_now();
+    }
   }
 
   void write_event(std::string frame, std::shared_ptr<std::promise<bool>> written) {
@@ -599,7 +609,8 @@ std::string read_file(const std::filesystem::path& path) {
 
 struct Server::Impl {
   std::unique_ptr<ServerCore> core;
-  bool started = false;
+  bool start_called = false;
+  bool running = false;  // threads up: stop() has something to wind down
   bool stopped = false;
 
   void accept(size_t index) {
@@ -652,8 +663,8 @@ Server::~Server() {
 
 void Server::start() {
   ServerCore& core = *impl_->core;
-  if (impl_->started) throw std::logic_error("Server::start called twice");
-  impl_->started = true;
+  if (impl_->start_called) throw std::logic_error("Server::start called twice");
+  impl_->start_called = true;
   core.logger = logger_named(core.options.name);
   core.access_log = core.options.access_log;
   if (core.options.listen.empty()) throw std::invalid_argument("server has no listen address");
@@ -731,10 +742,11 @@ void Server::start() {
       }
     });
   }
+  impl_->running = true;
 }
 
 void Server::stop(std::chrono::milliseconds grace) {
-  if (!impl_->started || impl_->stopped) return;
+  if (!impl_->running || impl_->stopped) return;
   impl_->stopped = true;
   ServerCore& core = *impl_->core;
   core.stopping = true;

@@ -569,6 +569,15 @@ TEST(ListenAddressParse, AcceptsAndRejects) {
   EXPECT_THROW(ListenAddress::parse("[::1]"), std::invalid_argument);
 }
 
+TEST(ServerStart, BindFailureThrowsAndCleansUp) {
+  RunningServer first(options_for({ListenAddress::parse("127.0.0.1:0")}));
+  // The second listener collides with the first server's port after one listener was bound.
+  Server second(options_for({ListenAddress::parse("127.0.0.1:0"),
+                             ListenAddress::parse("127.0.0.1:" + std::to_string(first.port()))}),
+                echo);
+  EXPECT_THROW(second.start(), std::system_error);
+}  // the destructor of `second` must not hang
+
 TEST(AnnounceReady, WritesReadyFileAtomically) {
   RunningServer running(
       options_for({ListenAddress::parse("127.0.0.1:0"), ListenAddress::parse("https://[::1]:0")}));
