@@ -114,6 +114,7 @@ struct Indexer {
     if (const auto* text = info->if_contains("description"); text && text->is_string())
       op.description = std::string(text->get_string());
     op.path_parameters = template_parameters(path);
+    op.json_booleans = is_pbs;
     impl.operations.push_back(std::move(op));
   }
 };

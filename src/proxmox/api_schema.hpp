@@ -30,6 +30,7 @@ struct Operation {
   bool allow_token = false;  // "allowtoken": API tokens may call it (pbs: always true)
   std::string description;
   std::vector<std::string> path_parameters;  // names of the `{x}` segments, in order
+  bool json_booleans = false;                // PBS answers booleans as true/false; PVE as 1/0
 };
 
 // Immutable after load(); find() and operations() are safe to call from many threads.

@@ -220,8 +220,12 @@ class PatternExample {
 
 class Generator {
  public:
-  Generator(uint64_t seed, const http::Params& path_params, std::string worker_type = "vzdump")
-      : state_(seed), path_params_(path_params), worker_type_(std::move(worker_type)) {}
+  Generator(uint64_t seed, const http::Params& path_params, std::string worker_type = "vzdump",
+            bool json_booleans = false)
+      : state_(seed),
+        path_params_(path_params),
+        worker_type_(std::move(worker_type)),
+        json_booleans_(json_booleans) {}
 
   json::value value(const json::value& schema_value, std::string_view name, int depth = 0) {
     const auto* schema = schema_value.if_object();
@@ -247,7 +251,10 @@ class Generator {
     if (type == "array") return array(*schema, name, depth);
     if (type == "integer") return integer(*schema, name);
     if (type == "number") return number(*schema, name);
-    if (type == "boolean") return json::value(static_cast<int64_t>(next() % 2));
+    if (type == "boolean") {
+      const bool flag = next() % 2 != 0;
+      return json_booleans_ ? json::value(flag) : json::value(static_cast<int64_t>(flag));
+    }
     if (type == "string") return string(*schema, name, depth);
     return nullptr;  // "null", "any"
   }
@@ -516,6 +523,7 @@ class Generator {
   uint64_t state_;
   const http::Params& path_params_;
   std::string worker_type_;  // UPID task type: "qmstart", "vzcreate", ...
+  bool json_booleans_;
 };
 
 uint64_t operation_seed(const Operation& operation, const http::Params& path_params,
@@ -571,7 +579,7 @@ std::string worker_type(const Operation& operation) {
 boost::json::value sample_returns(const Operation& operation, const http::Params& path_params,
                                   uint64_t seed) {
   Generator generator(operation_seed(operation, path_params, seed), path_params,
-                      worker_type(operation));
+                      worker_type(operation), operation.json_booleans);
   return generator.value(*operation.returns, returns_name(operation));
 }
 

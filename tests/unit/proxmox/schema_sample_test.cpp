@@ -77,6 +77,38 @@ TEST(SampleDataTest, RealisticValuesByNameAndFormat) {
   EXPECT_TRUE(bounded == 5000 || bounded == 5001) << bounded;
 }
 
+TEST(SampleDataTest, BooleansFollowTheProductsConvention) {
+  const auto has_boolean_of_kind = [](const json::value& value, auto&& self,
+                                      bool want_bool) -> bool {
+    if (value.is_bool()) return want_bool;
+    if (value.is_array()) {
+      for (const auto& item : value.get_array()) {
+        if (self(item, self, want_bool)) return true;
+      }
+    }
+    if (value.is_object()) {
+      for (const auto& [key, item] : value.get_object()) {
+        if (self(item, self, want_bool)) return true;
+      }
+    }
+    return false;
+  };
+  const auto pbs = load("pbs-latest.json");
+  bool any_bool = false;
+  for (const auto& op : pbs.operations()) {
+    EXPECT_TRUE(op.json_booleans);
+    any_bool |=
+        has_boolean_of_kind(sample_returns(op, fill_path(op), 1), has_boolean_of_kind, true);
+  }
+  EXPECT_TRUE(any_bool);
+  for (const auto& op : pve().operations()) {
+    EXPECT_FALSE(op.json_booleans);
+    EXPECT_FALSE(
+        has_boolean_of_kind(sample_returns(op, fill_path(op), 1), has_boolean_of_kind, true))
+        << op.path;
+  }
+}
+
 struct SampleFile {
   const char* file;
   size_t max_invalid;

@@ -271,3 +271,53 @@ TEST(ValidationTest, NestedQuantifierPatternsStayFast) {
 
 }  // namespace
 }  // namespace pbx::proxmox
+
+namespace pbx::proxmox {
+namespace {
+
+// What proxmoxer / proxmox-api users typically send when creating guests: all must pass.
+TEST(ValidationTest, TypicalClientCreateRequestsAreAccepted) {
+  const auto qemu = accepted(run(Verb::post, "/nodes/pve1/qemu",
+                                 http::encode_form({{"vmid", "150"},
+                                                    {"name", "web-01"},
+                                                    {"memory", "2048"},
+                                                    {"cores", "2"},
+                                                    {"sockets", "1"},
+                                                    {"cpu", "host"},
+                                                    {"ostype", "l26"},
+                                                    {"scsihw", "virtio-scsi-pci"},
+                                                    {"scsi0", "local-lvm:32,discard=on,ssd=1"},
+                                                    {"ide2", "local:iso/debian-12.iso,media=cdrom"},
+                                                    {"boot", "order=scsi0;ide2;net0"},
+                                                    {"net0", "virtio,bridge=vmbr0,firewall=1"},
+                                                    {"agent", "enabled=1"},
+                                                    {"tags", "prod;web"},
+                                                    {"onboot", "1"},
+                                                    {"start", "0"},
+                                                    {"description", "created by a test"}})));
+  EXPECT_EQ(qemu.at("vmid"), json::value(150));
+  EXPECT_EQ(qemu.at("onboot"), json::value(true));
+
+  const auto lxc = accepted(run(Verb::post, "/nodes/pve1/lxc",
+                                R"({"vmid": 200, "hostname": "ct-01", "ostemplate":
+          "local:vztmpl/debian-12-standard_12.2-1_amd64.tar.zst", "rootfs": "local-lvm:8",
+          "memory": 512, "swap": 512, "cores": 1, "unprivileged": true,
+          "features": "nesting=1", "password": "secret123",
+          "net0": "name=eth0,bridge=vmbr0,ip=dhcp,ip6=auto"})",
+                                "application/json"));
+  EXPECT_EQ(lxc.at("unprivileged"), json::value(true));
+
+  EXPECT_TRUE(accepted(run(Verb::put, "/nodes/pve1/qemu/150/config",
+                           "delete=ide2,net1&memory=4096&digest=0123456789abcdef"))
+                  .contains("delete"));
+  EXPECT_TRUE(accepted(run(Verb::post, "/nodes/pve1/qemu/150/snapshot",
+                           "snapname=before_upgrade&description=x&vmstate=0"))
+                  .contains("snapname"));
+  EXPECT_TRUE(accepted(run(Verb::post, "/access/ticket", "username=root%40pam&password=proxmox"))
+                  .contains("username"));
+  EXPECT_TRUE(accepted(run(Verb::get, "/nodes/pve1/storage/local/content?content=backup&vmid=150"))
+                  .contains("vmid"));
+}
+
+}  // namespace
+}  // namespace pbx::proxmox
