@@ -6,21 +6,11 @@
 #include <stdexcept>
 
 #include "api/secrets.hpp"
+#include "common/clock.hpp"
 
 namespace pbx::api {
 
-namespace {
-
-std::string utc_now() {
-  const std::time_t now = std::time(nullptr);
-  std::tm utc{};
-  gmtime_r(&now, &utc);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return text;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 KeyStore::KeyStore(common::Database& database, std::mutex& database_mutex, PwhashLimits limits)
     : database_(database), database_mutex_(database_mutex), limits_(limits) {
@@ -53,7 +43,7 @@ std::string KeyStore::cache_digest(const std::string& api_key) const {
 int64_t KeyStore::insert(const std::string& api_key, const std::string& label) {
   auto statement =
       database_.prepare("INSERT INTO api_keys (label, hash, created_at) VALUES (?, ?, ?)");
-  statement.bind(1, label).bind(2, hash(api_key)).bind(3, utc_now());
+  statement.bind(1, label).bind(2, hash(api_key)).bind(3, common::utc_now_iso8601());
   statement.step();
   return database_.last_insert_id();
 }
@@ -66,7 +56,7 @@ RegisterResult KeyStore::register_first(const std::string& api_key, const std::s
     // The CHECK (id = 1) primary key makes this row the once-per-database latch, even across
     // processes sharing the file.
     auto latch = database_.prepare("INSERT OR IGNORE INTO key_registration VALUES (1, ?)");
-    latch.bind(1, utc_now());
+    latch.bind(1, common::utc_now_iso8601());
     latch.step();
     if (database_.changes() == 0) return RegisterResult::already_registered;
   }

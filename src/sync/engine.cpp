@@ -5,6 +5,7 @@
 #include <mutex>
 #include <set>
 
+#include "common/clock.hpp"
 #include "sync/json_util.hpp"
 #include "sync/parallel.hpp"
 
@@ -24,15 +25,6 @@ constexpr const char* kClustersPath = "/virtualization/clusters/";
 constexpr const char* kDevicesPath = "/dcim/devices/";
 constexpr const char* kVmsPath = "/virtualization/virtual-machines/";
 constexpr const char* kBackupsPath = "/plugins/proxbox/backups/";
-
-std::string now_iso() {
-  const std::time_t now = std::time(nullptr);
-  std::tm utc{};
-  gmtime_r(&now, &utc);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return text;
-}
 
 http::Params filter_values(std::string_view name, const std::vector<std::string>& values) {
   http::Params params;
@@ -304,7 +296,7 @@ SyncSummary SyncEngine::run() {
   }
 
   // 2. NetBox, layer by layer.
-  MappingContext context{netbox_.status().version, now_iso()};
+  MappingContext context{netbox_.status().version, common::utc_now_iso8601()};
   const bool write_devices = options_.scope != SyncScope::backups;
   const bool write_vms =
       options_.scope == SyncScope::virtual_machines || options_.scope == SyncScope::full;

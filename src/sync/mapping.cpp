@@ -5,6 +5,7 @@
 #include <set>
 #include <unordered_map>
 
+#include "common/clock.hpp"
 #include "sync/json_util.hpp"
 
 namespace pbx::sync {
@@ -18,15 +19,6 @@ json::array owned_tags(const References& refs) {
 
 json::value id_or_null(int64_t id) {
   return id > 0 ? json::value(id) : json::value(nullptr);
-}
-
-std::string iso_time(int64_t unix_seconds) {
-  const std::time_t time = static_cast<std::time_t>(unix_seconds);
-  std::tm utc{};
-  gmtime_r(&time, &utc);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return text;
 }
 
 int64_t lookup(const std::map<std::string, int64_t>& ids, const std::string& key) {
@@ -363,16 +355,17 @@ std::vector<DesiredObject> desired_backups(const std::vector<EndpointSnapshot>& 
         continue;
       }
       if (!seen.insert(backup.volid).second) continue;
-      json::object fields{{"storage", backup.storage},
-                          {"virtual_machine", vm},
-                          {"subtype", backup.subtype.empty() ? type : backup.subtype},
-                          {"format", backup_format(backup.format)},
-                          {"creation_time", iso_time(backup.ctime)},
-                          {"size", backup.size},
-                          {"notes", backup.notes},
-                          {"volume_id", backup.volid},
-                          {"vmid", backup.vmid},
-                          {"tags", owned_tags(refs)}};
+      json::object fields{
+          {"storage", backup.storage},
+          {"virtual_machine", vm},
+          {"subtype", backup.subtype.empty() ? type : backup.subtype},
+          {"format", backup_format(backup.format)},
+          {"creation_time", common::utc_iso8601(static_cast<std::time_t>(backup.ctime))},
+          {"size", backup.size},
+          {"notes", backup.notes},
+          {"volume_id", backup.volid},
+          {"vmid", backup.vmid},
+          {"tags", owned_tags(refs)}};
       if (!backup.verification_state.empty()) {
         fields["verification_state"] = backup.verification_state;
       }
