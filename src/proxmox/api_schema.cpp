@@ -11,6 +11,7 @@
 #include <unordered_map>
 
 #include "http/router.hpp"
+#include "proxmox/schema_json.hpp"
 
 namespace pbx::proxmox {
 
@@ -47,14 +48,6 @@ std::string read_file(const std::filesystem::path& file) {
   in.read(text.data(), static_cast<std::streamsize>(text.size()));
   if (!in) fail(file, "cannot read file");
   return text;
-}
-
-bool truthy(const json::value* value) {
-  if (!value) return false;
-  if (value->is_bool()) return value->get_bool();
-  if (value->is_int64()) return value->get_int64() != 0;
-  if (value->is_uint64()) return value->get_uint64() != 0;
-  return false;
 }
 
 std::vector<std::string> template_parameters(std::string_view path) {

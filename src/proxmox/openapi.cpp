@@ -7,6 +7,7 @@
 #include <string>
 
 #include "http/router.hpp"
+#include "proxmox/schema_json.hpp"
 
 namespace pbx::proxmox {
 
@@ -31,24 +32,6 @@ std::string method_key(http::Verb method) {
   for (auto& c : key)
     c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return key;
-}
-
-bool truthy(const json::value* value) {
-  if (!value) return false;
-  if (value->is_bool()) return value->get_bool();
-  if (value->is_int64()) return value->get_int64() != 0;
-  if (value->is_uint64()) return value->get_uint64() != 0;
-  return false;
-}
-
-bool is_optional(const json::object& schema) {
-  if (truthy(schema.if_contains("optional"))) return true;
-  if (const auto* one_of = schema.if_contains("oneOf"); one_of && one_of->is_array()) {
-    for (const auto& alternative : one_of->get_array()) {
-      if (const auto* object = alternative.if_object(); object && is_optional(*object)) return true;
-    }
-  }
-  return false;
 }
 
 std::string first_line(std::string_view text) {

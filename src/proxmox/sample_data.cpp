@@ -11,6 +11,7 @@
 #include <string>
 
 #include "proxmox/parameter_validation.hpp"
+#include "proxmox/schema_json.hpp"
 
 namespace pbx::proxmox {
 
@@ -47,17 +48,6 @@ std::optional<double> bound(const json::object& schema, std::string_view key) {
   if (value->is_uint64()) return static_cast<double>(value->get_uint64());
   if (value->is_double()) return value->get_double();
   return std::nullopt;
-}
-
-bool is_optional(const json::object& schema) {
-  const auto* value = schema.if_contains("optional");
-  return value && ((value->is_int64() && value->get_int64() != 0) ||
-                   (value->is_bool() && value->get_bool()));
-}
-
-std::string_view string_member(const json::object& object, std::string_view key) {
-  const auto* value = object.if_contains(key);
-  return value && value->is_string() ? std::string_view(value->get_string()) : std::string_view();
 }
 
 // Builds one string a (Perl-dialect) pattern matches: first alternative, the smallest useful
