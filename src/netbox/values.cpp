@@ -11,6 +11,8 @@
 #include <cstring>
 #include <ctime>
 
+#include "common/clock.hpp"
+
 namespace pbx::netbox {
 
 namespace json = boost::json;
@@ -170,11 +172,7 @@ std::string now_iso8601() {
       std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count() %
       1'000'000;
   const std::time_t seconds = std::chrono::system_clock::to_time_t(now);
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char buffer[32];
-  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%S", &utc);
-  return fmt::format("{}.{:06}Z", buffer, micros);
+  return fmt::format("{}.{:06}Z", common::format_utc(seconds, "%Y-%m-%dT%H:%M:%S"), micros);
 }
 
 size_t utf8_length(std::string_view text) {

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <ctime>
 
+#include "common/clock.hpp"
+
 namespace pbx::proxmox {
 namespace {
 
@@ -34,11 +36,8 @@ std::string generated_mac(int vmid, size_t nic_index) {
 }
 
 std::string generated_volid(const BackupScenario& backup, std::string_view guest_type) {
-  const std::time_t when = static_cast<std::time_t>(backup.ctime);
-  std::tm utc{};
-  gmtime_r(&when, &utc);
-  char stamp[32];
-  std::strftime(stamp, sizeof stamp, "%Y_%m_%d-%H_%M_%S", &utc);
+  const std::string stamp =
+      common::format_utc(static_cast<std::time_t>(backup.ctime), "%Y_%m_%d-%H_%M_%S");
   return fmt::format("{}:backup/vzdump-{}-{}-{}.{}", backup.storage, guest_type, backup.vmid, stamp,
                      backup.format);
 }
