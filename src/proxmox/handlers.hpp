@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 
 #include "http/message.hpp"
 #include "proxmox/state.hpp"
@@ -50,6 +51,22 @@ struct HandlerSpec {
   // The answer depends only on the state and the target: safe to cache against state version.
   bool cacheable = false;
 };
+
+// Builds a read-only (or cacheable read-only) handler spec from a lambda.
+template <typename Fn>
+HandlerSpec reader(Fn fn, bool cacheable = false) {
+  HandlerSpec spec;
+  spec.read = std::move(fn);
+  spec.cacheable = cacheable;
+  return spec;
+}
+
+template <typename Fn>
+HandlerSpec writer(Fn fn) {
+  HandlerSpec spec;
+  spec.write = std::move(fn);
+  return spec;
+}
 
 using HandlerTable = std::unordered_map<std::string, HandlerSpec>;
 

@@ -70,20 +70,6 @@ json::object snapshot_entry(const ClusterState& state, const BackupScenario& bac
   return entry;
 }
 
-template <typename Fn>
-HandlerSpec reader(Fn fn) {
-  HandlerSpec spec;
-  spec.read = std::move(fn);
-  return spec;
-}
-
-template <typename Fn>
-HandlerSpec writer(Fn fn) {
-  HandlerSpec spec;
-  spec.write = std::move(fn);
-  return spec;
-}
-
 }  // namespace
 
 HandlerTable pbs_handlers() {

@@ -464,21 +464,6 @@ const NodeState* online_node(const ClusterState& state, std::string_view name) {
 
 // ---- handler factories ----------------------------------------------------------------------
 
-template <typename Fn>
-HandlerSpec reader(Fn fn, bool cacheable = false) {
-  HandlerSpec spec;
-  spec.read = std::move(fn);
-  spec.cacheable = cacheable;
-  return spec;
-}
-
-template <typename Fn>
-HandlerSpec writer(Fn fn) {
-  HandlerSpec spec;
-  spec.write = std::move(fn);
-  return spec;
-}
-
 // Looks up the guest named by {node}/{vmid} of the given type, or explains why not.
 template <typename State>
 auto find_guest(State& state, const ApiCall& call, std::string_view type)
