@@ -1653,6 +1653,19 @@ struct Emulator::Impl {
     return body;
   }
 
+  // Bulk update and delete take a JSON list; anything else is DRF's non_field_errors answer.
+  std::optional<json::value> parse_list_body(const Request& request, Response& error) {
+    auto body = parse_body(request, error);
+    if (body && !body->is_array()) {
+      error = Response::json(
+          Status::bad_request,
+          json::object{{"non_field_errors", json::array{"Expected a list of items but got type \"" +
+                                                        python_type(*body) + "\"."}}});
+      return std::nullopt;
+    }
+    return body;
+  }
+
   Response create(const Model& model, Request& request) {
     Response error;
     auto body = parse_body(request, error);
@@ -1732,14 +1745,8 @@ struct Emulator::Impl {
 
   Response update_bulk(const Model& model, Request& request, bool partial) {
     Response error;
-    auto body = parse_body(request, error);
+    auto body = parse_list_body(request, error);
     if (!body) return error;
-    if (!body->is_array()) {
-      return Response::json(
-          Status::bad_request,
-          json::object{{"non_field_errors", json::array{"Expected a list of items but got type \"" +
-                                                        python_type(*body) + "\"."}}});
-    }
     common::Transaction transaction(store.database());
     std::vector<int64_t> ids;
     json::array errors;
@@ -1849,14 +1856,8 @@ struct Emulator::Impl {
 
   Response delete_bulk(const Model& model, Request& request) {
     Response error;
-    auto body = parse_body(request, error);
+    auto body = parse_list_body(request, error);
     if (!body) return error;
-    if (!body->is_array()) {
-      return Response::json(
-          Status::bad_request,
-          json::object{{"non_field_errors", json::array{"Expected a list of items but got type \"" +
-                                                        python_type(*body) + "\"."}}});
-    }
     common::Transaction transaction(store.database());
     json::array errors;
     bool failed = false;
