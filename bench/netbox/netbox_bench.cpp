@@ -49,8 +49,8 @@ int main(int argc, char** argv) {
     pbx::http::Client client;
     pbx::http::Headers headers;
     headers.set(pbx::http::Field::authorization, "Token " + token);
-    const std::string run = std::to_string(
-        std::chrono::system_clock::now().time_since_epoch().count() % 1'000'000'000);
+    const std::string run =
+        std::to_string(std::chrono::system_clock::now().time_since_epoch().count() % 1'000'000'000);
     const auto type = expect(
         client.send_json(Verb::post, url + "/api/virtualization/cluster-types/",
                          json::value{{"name", "bench-" + run}, {"slug", "bench-" + run}}, headers),
@@ -72,15 +72,16 @@ int main(int argc, char** argv) {
                        {"memory", 2048},
                        {"custom_fields", json::object{}}});
       }
-      expect(client.send_json(Verb::post, url + "/api/virtualization/virtual-machines/", vms,
-                              headers),
-             201, "bulk create");
+      expect(
+          client.send_json(Verb::post, url + "/api/virtualization/virtual-machines/", vms, headers),
+          201, "bulk create");
     }
     const double create_seconds = seconds_since(create_start);
 
     const auto list_start = Clock::now();
-    std::string next = url + "/api/virtualization/virtual-machines/?cluster_id=" +
-                       std::to_string(cluster_id) + "&limit=" + std::to_string(page);
+    std::string next =
+        url + "/api/virtualization/virtual-machines/?cluster_id=" + std::to_string(cluster_id) +
+        "&limit=" + std::to_string(page);
     int64_t listed = 0;
     int pages = 0;
     while (!next.empty()) {
@@ -92,14 +93,13 @@ int main(int argc, char** argv) {
     const double list_seconds = seconds_since(list_start);
     if (listed != total) throw std::runtime_error("listed " + std::to_string(listed));
 
-    std::cout << json::serialize(json::value{
-                     {"vms", total},
-                     {"batch", batch},
-                     {"create_seconds", create_seconds},
-                     {"create_objects_per_second", total / create_seconds},
-                     {"list_pages", pages},
-                     {"list_seconds", list_seconds},
-                     {"connections", client.connections_opened()}})
+    std::cout << json::serialize(json::value{{"vms", total},
+                                             {"batch", batch},
+                                             {"create_seconds", create_seconds},
+                                             {"create_objects_per_second", total / create_seconds},
+                                             {"list_pages", pages},
+                                             {"list_seconds", list_seconds},
+                                             {"connections", client.connections_opened()}})
               << "\n";
     return 0;
   } catch (const std::exception& error) {
