@@ -32,7 +32,7 @@ std::vector<Mode> parse_modes(const std::vector<std::string>& names) {
 }
 
 std::string newest_version(const fs::path& versions_file) {
-  return load_netbox_versions(versions_file).back().version;
+  return netbox::load_versions(versions_file).back().version;
 }
 
 // Release mode needs the CPack package installed once; every release cell shares the prefix.
@@ -110,7 +110,7 @@ int run_cli(int argc, char** argv) {
 
     if (matrix->parsed()) {
       const auto cells = build_matrix(modes_for(parse_event(event), parse_modes(modes)),
-                                      load_netbox_versions(versions));
+                                      netbox::load_versions(versions));
       std::cout << boost::json::serialize(to_ci_matrix(cells)) << "\n";
       return 0;
     }
@@ -151,7 +151,7 @@ int run_cli(int argc, char** argv) {
       const auto cell_filter = CellFilter::parse(filter);
       MatrixRunOptions options;
       for (const auto& candidate : build_matrix(modes_for(parse_event(event), parse_modes(modes)),
-                                                load_netbox_versions(versions))) {
+                                                netbox::load_versions(versions))) {
         if (cell_filter.matches(candidate)) options.cells.push_back(candidate);
       }
       if (options.cells.empty()) {

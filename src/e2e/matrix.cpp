@@ -7,8 +7,6 @@
 #include <boost/json/parse.hpp>
 #include <cctype>
 #include <cstdlib>
-#include <fstream>
-#include <sstream>
 #include <stdexcept>
 
 namespace pbx::e2e {
@@ -90,33 +88,6 @@ std::vector<Mode> modes_for(Event event, const std::vector<Mode>& requested) {
   if (!requested.empty()) return requested;
   if (event == Event::release) return {Mode::dev, Mode::release};
   return {Mode::dev};
-}
-
-std::vector<NetBoxVersion> load_netbox_versions(const std::filesystem::path& file) {
-  std::ifstream in(file);
-  if (!in)
-    throw std::runtime_error(fmt::format("cannot read NetBox versions file {}", file.string()));
-  std::stringstream content;
-  content << in.rdbuf();
-  std::vector<NetBoxVersion> versions;
-  try {
-    const auto document = boost::json::parse(content.str());
-    for (const auto& entry : document.at("versions").as_array()) {
-      const auto& object = entry.as_object();
-      NetBoxVersion version;
-      version.version = std::string(object.at("version").as_string());
-      if (const auto* full = object.if_contains("full_version"); full && full->is_string())
-        version.full_version = std::string(full->as_string());
-      versions.push_back(std::move(version));
-    }
-  } catch (const std::exception& error) {
-    throw std::runtime_error(
-        fmt::format("malformed NetBox versions file {}: {}", file.string(), error.what()));
-  }
-  if (versions.empty())
-    throw std::runtime_error(
-        fmt::format("NetBox versions file {} lists no versions", file.string()));
-  return versions;
 }
 
 std::filesystem::path default_netbox_versions_file(const std::filesystem::path& program_dir) {

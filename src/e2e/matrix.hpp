@@ -11,6 +11,8 @@
 #include <string_view>
 #include <vector>
 
+#include "netbox/versions.hpp"
+
 namespace pbx::e2e {
 
 // How one server is reached by its clients.
@@ -44,13 +46,9 @@ std::vector<Mode> modes_for(Event event, const std::vector<Mode>& requested = {}
 
 inline constexpr std::string_view kProxmoxServices[] = {"pve", "pbs", "pdm"};
 
-struct NetBoxVersion {
-  std::string version;       // "4.6"
-  std::string full_version;  // "4.6.0"
-};
-// The certified versions, oldest first (data/netbox-versions.json). Throws std::runtime_error
-// naming the file when it is missing or malformed.
-std::vector<NetBoxVersion> load_netbox_versions(const std::filesystem::path& file);
+// The certified versions, oldest first (data/netbox-versions.json); read with
+// netbox::load_versions, the same reader the emulator uses.
+using NetBoxVersion = netbox::NetboxVersion;
 // $PBX_NETBOX_VERSIONS_FILE, else the installed share/proxbox copy beside `program_dir`'s
 // prefix, else the source tree's data/netbox-versions.json.
 std::filesystem::path default_netbox_versions_file(const std::filesystem::path& program_dir = {});

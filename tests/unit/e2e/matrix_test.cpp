@@ -96,14 +96,14 @@ TEST(CellFilter, KeysAndTogetherValuesOr) {
 TEST(NetBoxVersions, RepositoryFileListsThreeVersionsNewestLast) {
   const auto file = default_netbox_versions_file();
   if (!std::filesystem::exists(file)) GTEST_SKIP() << "not in the tree yet: " << file;
-  const auto versions = load_netbox_versions(file);
+  const auto versions = netbox::load_versions(file);
   ASSERT_EQ(versions.size(), 3u);
   EXPECT_EQ(versions.back().version, "4.6");
 }
 
 TEST(NetBoxVersions, MissingFileIsAClearError) {
   try {
-    load_netbox_versions("/nonexistent/netbox-versions.json");
+    netbox::load_versions("/nonexistent/netbox-versions.json");
     FAIL() << "expected runtime_error";
   } catch (const std::runtime_error& error) {
     EXPECT_NE(std::string(error.what()).find("/nonexistent/netbox-versions.json"),
