@@ -45,7 +45,12 @@ curl -sf "http://127.0.0.1:$mock_port/api2/json/nodes" >"$tmp/www/api2/json/node
 curl -sf "http://127.0.0.1:$mock_port/api2/json/cluster/resources" >"$tmp/www/api2/json/cluster/resources"
 nginx_port=$(free_port)
 mkdir -p "$tmp/nginx/logs"
+# As root nginx would hand its workers to "nobody", who cannot read the private temp dir and
+# would answer every request with a small 403.
+user_line=""
+[[ $(id -u) -eq 0 ]] && user_line="user $(id -un) $(id -gn);"
 cat >"$tmp/nginx/nginx.conf" <<CONF
+$user_line
 worker_processes 2;
 error_log $tmp/nginx/logs/error.log warn;
 pid $tmp/nginx/nginx.pid;
@@ -62,12 +67,23 @@ http {
 CONF
 nginx -p "$tmp/nginx" -c "$tmp/nginx/nginx.conf" -g 'daemon off;' &
 pids+=($!)
-sleep 0.5
+for _ in $(seq 1 200); do curl -sf -o /dev/null "http://127.0.0.1:$nginx_port/api2/json/nodes" && break; sleep 0.02; done
+for path in /api2/json/nodes /api2/json/cluster/resources; do
+  cmp -s "$tmp/www$path" <(curl -sf "http://127.0.0.1:$nginx_port$path") ||
+    { echo "nginx does not serve the mock's bytes for $path" >&2; exit 1; }
+done
+# wrk counts error answers as requests too; a run with any is not a measurement.
+measure() {
+  local out
+  out=$(wrk -t2 -c32 -d"${seconds}s" "$1")
+  if grep -q 'Non-2xx' <<<"$out"; then echo "error answers from $1" >&2; exit 1; fi
+  rps <<<"$out"
+}
 printf '| path | bytes | proxmox-mock req/s | nginx req/s | ratio |\n|---|---|---|---|---|\n'
 for path in /api2/json/nodes /api2/json/cluster/resources; do
   bytes=$(wc -c <"$tmp/www$path")
-  mock_rps=$(wrk -t2 -c32 -d"${seconds}s" "http://127.0.0.1:$mock_port$path" | rps)
-  nginx_rps=$(wrk -t2 -c32 -d"${seconds}s" "http://127.0.0.1:$nginx_port$path" | rps)
+  mock_rps=$(measure "http://127.0.0.1:$mock_port$path")
+  nginx_rps=$(measure "http://127.0.0.1:$nginx_port$path")
   ratio=$(python3 -c "print(f'{float(\"$mock_rps\")/float(\"$nginx_rps\"):.2f}')")
   printf '| %s | %s | %s | %s | %s |\n' "$path" "$bytes" "$mock_rps" "$nginx_rps" "$ratio"
 done
