@@ -1525,6 +1525,31 @@ struct Emulator::Impl {
     }
   }
 
+  // Refuses body fields the model does not have (unless accept_unknown_fields). Accepted besides
+  // the model's own fields, read-only ones included (DRF ignores those, and clients echo them):
+  // tags and custom fields, the version's write-only extras, and what NetBox serialises beyond
+  // the emulator's rendering.
+  void check_unknown_fields(const Model& model, const json::object& body, Errors& errors) const {
+    static const std::set<std::string_view> kSerialisedForEveryModel = {
+        "id", "url", "display", "display_url", "created", "last_updated"};
+    auto listed = [](const std::vector<std::string>& names, std::string_view name) {
+      return std::find(names.begin(), names.end(), name) != names.end();
+    };
+    for (const auto& [key, value] : body) {
+      const Field* field = model.field(key);
+      const bool known =
+          kSerialisedForEveryModel.count(key) ||
+          (field && field_in_version(*field, options.version)) || (key == "tags" && model.tags) ||
+          (key == "custom_fields" && model.custom_fields) ||
+          ((key == "add_tags" || key == "remove_tags") && model.tags && at_least("4.6")) ||
+          (key == "changelog_message" && at_least("4.4")) || listed(model.ignored_on_write, key);
+      if (known) continue;
+      errors[std::string(key)].push_back(listed(model.not_emulated, key)
+                                             ? "netbox-emulator does not emulate this NetBox field."
+                                             : "Unknown field.");
+    }
+  }
+
   // Validates one written object and stores it. Returns the id, or fills `errors`.
   // `stored_out`, when given, receives the stored representation (saves re-reading it).
   std::optional<int64_t> write_object(const Model& model, const json::value& input,
@@ -1539,6 +1564,7 @@ struct Emulator::Impl {
       return std::nullopt;
     }
     const json::object& body = input.get_object();
+    if (!options.accept_unknown_fields) check_unknown_fields(model, body, errors);
     json::object out;
     std::optional<json::object> before;
     if (id) {

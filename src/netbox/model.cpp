@@ -173,6 +173,8 @@ std::vector<Model> declare_models() {
     m.fields.push_back(count("ipaddress_count", "ipam.ipaddress", "tenant"));
     m.fields.push_back(count("prefix_count", "ipam.prefix", "tenant"));
     m.fields.push_back(count("vlan_count", "ipam.vlan", "tenant"));
+    m.ignored_on_write = {"circuit_count", "rack_count", "vrf_count"};
+    m.not_emulated = {"group"};
     models.push_back(std::move(m));
   }
   {
@@ -220,6 +222,7 @@ std::vector<Model> declare_models() {
         choice("ui_editable", {{"yes", "Yes"}, {"no", "No"}, {"hidden", "Hidden"}}).def("yes"),
         boolean("is_cloneable", false),
         make("default", FieldKind::Json).null(),
+        make("related_object_filter", FieldKind::Json).null(),
         integer("weight").def(100),
         integer("validation_minimum").null(),
         integer("validation_maximum").null(),
@@ -228,6 +231,7 @@ std::vector<Model> declare_models() {
     };
     m.brief = {"id", "url", "display", "name", "description"};
     m.unique = {unique_field("custom field", "name")};
+    m.not_emulated = {"choice_set"};
     m.tags = false;
     m.custom_fields = false;
     models.push_back(std::move(m));
@@ -250,6 +254,8 @@ std::vector<Model> declare_models() {
     m.fields.push_back(count("vlan_count", "ipam.vlan", "site"));
     m.fields.push_back(constant("circuit_count", 0));
     m.fields.push_back(constant("rack_count", 0));
+    m.ignored_on_write = {"prefix_count"};
+    m.not_emulated = {"asns", "group", "region"};
     models.push_back(std::move(m));
   }
   {
@@ -300,6 +306,7 @@ std::vector<Model> declare_models() {
     };
     m.display = "{model}";
     m.search = {"model", "slug", "part_number", "description"};
+    m.not_emulated = {"airflow", "front_image", "rear_image", "subdevice_role", "weight_unit"};
     m.ordering = "model";
     models.push_back(std::move(m));
   }
@@ -312,6 +319,7 @@ std::vector<Model> declare_models() {
     m.fields.push_back(count("virtualmachine_count", "virtualization.virtualmachine", "role"));
     m.brief.push_back("device_count");
     m.brief.push_back("virtualmachine_count");
+    m.not_emulated = {"config_template"};
     models.push_back(std::move(m));
   }
   {
@@ -321,6 +329,7 @@ std::vector<Model> declare_models() {
     m.fields.push_back(count("virtualmachine_count", "virtualization.virtualmachine", "platform"));
     m.brief.push_back("device_count");
     m.brief.push_back("virtualmachine_count");
+    m.not_emulated = {"config_template"};
     models.push_back(std::move(m));
   }
   {
@@ -362,6 +371,9 @@ std::vector<Model> declare_models() {
     };
     m.display_fallback = "Unnamed device";
     m.search = {"name", "serial", "asset_tag", "description"};
+    m.ignored_on_write = {"config_context", "parent_device", "primary_ip"};
+    m.not_emulated = {"airflow", "config_template", "face",        "location",       "position",
+                      "rack",    "vc_position",     "vc_priority", "virtual_chassis"};
     models.push_back(std::move(m));
   }
   {
@@ -396,6 +408,31 @@ std::vector<Model> declare_models() {
                  "__all__",
                  "Interface with this Device and Name already exists."}};
     m.search = {"name", "label", "description"};
+    m.ignored_on_write = {"cable",
+                          "connected_endpoints",
+                          "connected_endpoints_type",
+                          "l2vpn_termination",
+                          "link_peers_type",
+                          "mac_address",
+                          "mac_addresses",
+                          "wireless_link"};
+    m.not_emulated = {"duplex",
+                      "mode",
+                      "module",
+                      "poe_mode",
+                      "poe_type",
+                      "qinq_svlan",
+                      "rf_channel",
+                      "rf_channel_frequency",
+                      "rf_channel_width",
+                      "rf_role",
+                      "tagged_vlans",
+                      "tx_power",
+                      "vdcs",
+                      "vlan_translation_policy",
+                      "vrf",
+                      "wireless_lans",
+                      "wwn"};
     models.push_back(std::move(m));
   }
   {
@@ -508,6 +545,8 @@ std::vector<Model> declare_models() {
          "Virtual machine name must be unique per cluster."},
     };
     m.search = {"name", "serial", "description"};
+    m.ignored_on_write = {"config_context", "primary_ip"};
+    m.not_emulated = {"config_template"};
     models.push_back(std::move(m));
   }
   {
@@ -532,6 +571,8 @@ std::vector<Model> declare_models() {
                  "",
                  "__all__",
                  "Interface with this Virtual machine and Name already exists."}};
+    m.ignored_on_write = {"l2vpn_termination", "mac_address", "mac_addresses"};
+    m.not_emulated = {"mode", "qinq_svlan", "tagged_vlans", "vlan_translation_policy", "vrf"};
     models.push_back(std::move(m));
   }
   {
@@ -586,6 +627,7 @@ std::vector<Model> declare_models() {
     m.display = "{address}";
     m.search = {"address", "dns_name", "description"};
     m.ordering = "address";
+    m.not_emulated = {"nat_inside", "vrf"};
     models.push_back(std::move(m));
   }
   {
@@ -614,6 +656,7 @@ std::vector<Model> declare_models() {
     m.display = "{prefix}";
     m.search = {"prefix", "description"};
     m.ordering = "prefix";
+    m.not_emulated = {"role", "vrf"};
     models.push_back(std::move(m));
   }
   {
@@ -633,6 +676,8 @@ std::vector<Model> declare_models() {
     m.brief = {"id", "url", "display", "vid", "name", "description"};
     m.display = "{name} ({vid})";
     m.ordering = "vid";
+    m.ignored_on_write = {"l2vpn_termination"};
+    m.not_emulated = {"group", "qinq_role", "qinq_svlan", "role"};
     models.push_back(std::move(m));
   }
 

@@ -110,6 +110,12 @@ struct Model {
   bool tags = true;
   bool custom_fields = true;
   std::string since;
+  // Read-only properties NetBox serialises but the emulator does not render (config_context,
+  // mac_addresses, ...). Clients echo fetched objects back, and NetBox ignores these on write.
+  std::vector<std::string> ignored_on_write;
+  // Writable NetBox fields the emulator does not model (rack, vrf, ...): refused with a message
+  // saying so, instead of being dropped silently or called unknown.
+  std::vector<std::string> not_emulated;
 
   std::string table() const;
   std::string app() const;  // "virtualization"

@@ -52,6 +52,10 @@ int run_netbox_emulator(int argc, char** argv) {
                  std::string("API token, repeatable: v1 (40 hex) or, from 4.5, v2 "
                              "nbt_<12-char key>.<secret>; default ") +
                      kDefaultToken);
+  bool accept_unknown_fields = false;
+  app.add_flag("--accept-unknown-fields", accept_unknown_fields,
+               "ignore body fields the model does not have, as DRF does (default: 400 "
+               "\"Unknown field.\")");
   CLI11_PARSE(app, argc, argv);
   http::configure_logging(server_cli);
 
@@ -74,7 +78,8 @@ int run_netbox_emulator(int argc, char** argv) {
         return 2;
       }
     }
-    Emulator emulator(EmulatorOptions{database, selected->version, selected->full_version, tokens});
+    Emulator emulator(EmulatorOptions{database, selected->version, selected->full_version, tokens,
+                                      accept_unknown_fields});
     http::Server server(http::to_server_options(server_cli, "netbox-emulator"), emulator.handler());
     server.start();
     spdlog::info("netbox-emulator: NetBox {} on {}", selected->full_version, database);

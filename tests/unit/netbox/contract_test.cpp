@@ -319,5 +319,77 @@ TEST(NetboxContractSchema, DocumentDescribesEveryNetboxModelTheEmulatorServes) {
   }
 }
 
+// Property names of an object schema, following $ref and the single-object arm of a bulk oneOf.
+std::set<std::string> property_names(const json::value& schema) {
+  const json::object& schemas = document().root().at("components").at("schemas").as_object();
+  const json::value* current = &schema;
+  if (const json::value* arms = current->as_object().if_contains("oneOf")) {
+    current = &arms->as_array().at(0);
+  }
+  if (const json::value* ref = current->as_object().if_contains("$ref")) {
+    const std::string name(ref->as_string());
+    current = &schemas.at(name.substr(name.rfind('/') + 1));
+  }
+  std::set<std::string> names;
+  for (const auto& [name, property] : current->at("properties").as_object()) {
+    names.emplace(name);
+  }
+  return names;
+}
+
+// Every field the emulator lets a client write is writable in NetBox 4.2.2, everything it
+// renders NetBox serialises, and every NetBox property is accounted for: modelled, refused as
+// not emulated (writable ones) or ignored on write (read-only ones). This keeps the strict
+// unknown-field check from refusing what NetBox accepts, or accepting what it does not know.
+TEST(NetboxContractSchema, EveryFieldIsNetboxsAndEveryNetboxFieldIsAccountedFor) {
+  const std::set<std::string> kEveryModel = {"id",      "url",          "display", "display_url",
+                                             "created", "last_updated", "tags",    "custom_fields"};
+  size_t models_checked = 0;
+  for (const Model& model : Registry::instance().models()) {
+    const auto create = document().find_operation("post", "/api/" + model.path + "/");
+    if (!create) continue;  // plugin models
+    SCOPED_TRACE(model.key);
+    ++models_checked;
+    const std::set<std::string> writable =
+        property_names(*document().request_schema(*create->operation));
+    const std::set<std::string> rendered =
+        property_names(*document().response_schema(*create->operation, 201));
+    auto listed = [](const std::vector<std::string>& names, const std::string& name) {
+      return std::find(names.begin(), names.end(), name) != names.end();
+    };
+    for (const Field& field : model.fields) {
+      if (!field_in_version(field, "4.2")) continue;
+      const bool read_only =
+          field.read_only || field.kind == FieldKind::Count || field.kind == FieldKind::Constant ||
+          field.kind == FieldKind::GenericObject || field.kind == FieldKind::IpFamily;
+      if (read_only) {
+        EXPECT_TRUE(rendered.count(field.name) && !writable.count(field.name))
+            << field.name << " is read-only in the emulator but not in NetBox 4.2.2";
+      } else {
+        EXPECT_TRUE(writable.count(field.name))
+            << field.name << " is writable in the emulator but not in NetBox 4.2.2";
+      }
+    }
+    for (const std::string& name : writable) {
+      EXPECT_TRUE(model.field(name) || kEveryModel.count(name) || listed(model.not_emulated, name))
+          << "NetBox 4.2.2 accepts " << name << ": model it or list it as not emulated";
+    }
+    for (const std::string& name : rendered) {
+      if (writable.count(name)) continue;
+      EXPECT_TRUE(model.field(name) || kEveryModel.count(name) ||
+                  listed(model.ignored_on_write, name))
+          << "NetBox 4.2.2 serialises " << name << ": model it or list it as ignored on write";
+    }
+    for (const std::string& name : model.not_emulated) {
+      EXPECT_TRUE(writable.count(name)) << name << " is not a writable NetBox 4.2.2 field";
+    }
+    for (const std::string& name : model.ignored_on_write) {
+      EXPECT_TRUE(rendered.count(name) && !writable.count(name))
+          << name << " is not a read-only NetBox 4.2.2 field";
+    }
+  }
+  EXPECT_GE(models_checked, 20u);
+}
+
 }  // namespace
 }  // namespace pbx::netbox::testing

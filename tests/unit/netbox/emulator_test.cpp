@@ -155,12 +155,109 @@ TEST(NetboxValidation, ChoiceWrittenAsDictIsRejected) {
   EXPECT_TRUE(body_of(response).as_object().contains("status"));
 }
 
-TEST(NetboxValidation, UnknownFieldsAreIgnoredLikeDrf) {
+TEST(NetboxUnknownFields, SingleWritesAre400AndWriteNothing) {
   EmulatorClient client;
-  const auto response =
+  auto response =
       client.send(Verb::post, "/api/dcim/sites/", {{"name", "A"}, {"slug", "a"}, {"bogus", 1}});
-  ASSERT_EQ(response.code(), 201u);
-  EXPECT_FALSE(body_of(response).as_object().contains("bogus"));
+  ASSERT_EQ(response.code(), 400u) << response.body;
+  EXPECT_EQ(body_of(response), (json::value{{"bogus", {"Unknown field."}}}));
+  EXPECT_EQ(client.get("/api/dcim/sites/").at("count"), 0);
+  const int64_t id = client.create("/api/dcim/sites/", {{"name", "A"}, {"slug", "a"}});
+  const std::string item = "/api/dcim/sites/" + std::to_string(id) + "/";
+  response = client.send(Verb::patch, item, {{"description", "new"}, {"descripton", "typo"}});
+  EXPECT_EQ(response.code(), 400u);
+  EXPECT_EQ(body_of(response).at("descripton").at(0), "Unknown field.");
+  response = client.send(Verb::put, item, {{"name", "B"}, {"slug", "b"}, {"bogus", true}});
+  EXPECT_EQ(response.code(), 400u);
+  EXPECT_EQ(client.get(item).at("name"), "A");
+  EXPECT_EQ(client.get(item).at("description"), "");
+}
+
+TEST(NetboxUnknownFields, BulkWritesAnswerPerObjectAndWriteNothing) {
+  EmulatorClient client;
+  auto response = client.send(
+      Verb::post, "/api/dcim/sites/",
+      json::array{{{"name", "A"}, {"slug", "a"}}, {{"name", "B"}, {"slug", "b"}, {"bogus", 1}}});
+  ASSERT_EQ(response.code(), 400u) << response.body;
+  EXPECT_EQ(body_of(response), (json::array{json::object{}, {{"bogus", {"Unknown field."}}}}));
+  EXPECT_EQ(client.get("/api/dcim/sites/").at("count"), 0);
+  const int64_t a = client.create("/api/dcim/sites/", {{"name", "A"}, {"slug", "a"}});
+  const int64_t b = client.create("/api/dcim/sites/", {{"name", "B"}, {"slug", "b"}});
+  response = client.send(Verb::patch, "/api/dcim/sites/",
+                         json::array{{{"id", a}, {"description", "one"}},
+                                     {{"id", b}, {"description", "two"}, {"colour", "red"}}});
+  ASSERT_EQ(response.code(), 400u) << response.body;
+  EXPECT_EQ(body_of(response).at(1).at("colour").at(0), "Unknown field.");
+  EXPECT_EQ(client.get("/api/dcim/sites/?description=one").at("count"), 0);
+}
+
+TEST(NetboxUnknownFields, ReadOnlyFieldsNetboxSerialisesAreIgnored) {
+  EmulatorClient client;
+  const Topology t = make_topology(client);
+  const int64_t vm = client.create(kVms, {{"name", "vm1"}, {"cluster", t.cluster}});
+  const std::string item = std::string(kVms) + std::to_string(vm) + "/";
+  const json::value fetched = client.get(item);
+  // What a client sends when it echoes a fetched object: every read-only key, rendered or not.
+  const json::object echoed{{"id", vm},
+                            {"url", fetched.at("url")},
+                            {"display", "vm1"},
+                            {"display_url", fetched.at("display_url")},
+                            {"created", fetched.at("created")},
+                            {"last_updated", fetched.at("last_updated")},
+                            {"interface_count", 7},
+                            {"config_context", json::object{}},
+                            {"primary_ip", nullptr},
+                            {"description", "echoed"}};
+  const auto response = client.send(Verb::patch, item, echoed);
+  ASSERT_EQ(response.code(), 200u) << response.body;
+  EXPECT_EQ(body_of(response).at("description"), "echoed");
+  EXPECT_EQ(body_of(response).at("interface_count"), 0);
+}
+
+TEST(NetboxUnknownFields, FieldsOfOtherVersionsAreUnknown) {
+  EmulatorClient v42({.version = "4.2", .full_version = "4.2.2"});
+  EmulatorClient v45({.version = "4.5", .full_version = "4.5.3"});
+  for (EmulatorClient* client : {&v42, &v45}) {
+    const Topology t = make_topology(*client);
+    const auto response = client->send(Verb::post, kVms,
+                                       {{"name", "vm"},
+                                        {"cluster", t.cluster},
+                                        {"start_on_boot", "on"},
+                                        {"changelog_message", "from the sync"}});
+    if (client == &v42) {
+      ASSERT_EQ(response.code(), 400u) << response.body;
+      EXPECT_EQ(body_of(response), (json::value{{"start_on_boot", {"Unknown field."}},
+                                                {"changelog_message", {"Unknown field."}}}));
+    } else {
+      EXPECT_EQ(response.code(), 201u) << response.body;
+    }
+  }
+  const auto add_tags = v45.send(Verb::post, "/api/dcim/sites/",
+                                 {{"name", "S"}, {"slug", "s"}, {"add_tags", json::array{}}});
+  EXPECT_EQ(body_of(add_tags).at("add_tags").at(0), "Unknown field.") << "add_tags is 4.6";
+}
+
+TEST(NetboxUnknownFields, NetboxFieldsTheEmulatorDoesNotModelSaySo) {
+  EmulatorClient client;
+  const Topology t = make_topology(client);
+  const auto response = client.send(Verb::post, "/api/dcim/devices/",
+                                    {{"name", "node1"},
+                                     {"device_type", t.device_type},
+                                     {"role", t.role},
+                                     {"site", t.site},
+                                     {"rack", nullptr}});
+  ASSERT_EQ(response.code(), 400u);
+  EXPECT_EQ(body_of(response).at("rack").at(0),
+            "netbox-emulator does not emulate this NetBox field.");
+}
+
+TEST(NetboxUnknownFields, AcceptUnknownFieldsIgnoresThemLikeDrf) {
+  EmulatorClient client({.accept_unknown_fields = true});
+  const auto response =
+      client.send(Verb::post, "/api/dcim/sites/",
+                  json::array{{{"name", "A"}, {"slug", "a"}, {"bogus", 1}, {"region", 3}}});
+  ASSERT_EQ(response.code(), 201u) << response.body;
+  EXPECT_FALSE(body_of(response).at(0).as_object().contains("bogus"));
 }
 
 TEST(NetboxValidation, MalformedJsonIs400Detail) {
