@@ -8,11 +8,11 @@
 
 #include <cerrno>
 #include <cstdlib>
-#include <fstream>
-#include <sstream>
 #include <system_error>
 #include <thread>
 #include <utility>
+
+#include "common/files.hpp"
 
 extern char** environ;
 
@@ -182,10 +182,7 @@ std::optional<std::string> wait_for_ready_file(Process& process, const std::file
   for (;;) {
     std::error_code error;
     if (std::filesystem::file_size(path, error) > 0 && !error) {
-      std::ifstream in(path, std::ios::binary);
-      std::ostringstream content;
-      content << in.rdbuf();
-      return content.str();
+      return read_file(path);
     }
     if (!process.running() || Clock::now() >= deadline) return std::nullopt;
     std::this_thread::sleep_for(kPollInterval);
@@ -214,10 +211,7 @@ CommandResult run_command(const ProcessOptions& options, std::chrono::millisecon
       result.exit_code = -1;  // timed out
     }
   }
-  std::ifstream in(capture.stdout_file, std::ios::binary);
-  std::ostringstream content;
-  content << in.rdbuf();
-  result.output = content.str();
+  result.output = read_file(capture.stdout_file);
   if (!temporary.empty()) std::filesystem::remove(temporary);
   return result;
 }

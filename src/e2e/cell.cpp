@@ -8,10 +8,9 @@
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
-#include <fstream>
-#include <sstream>
 #include <thread>
 
+#include "common/files.hpp"
 #include "e2e/fixtures.hpp"
 #include "e2e/supervisor.hpp"
 #include "http/tls.hpp"
@@ -22,20 +21,13 @@ namespace {
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path);
-  std::stringstream content;
-  content << in.rdbuf();
-  return content.str();
-}
+using common::read_file;
+using common::write_file;
 
-void write_file(const fs::path& path, std::string_view content) {
-  std::ofstream out(path, std::ios::trunc);
-  out << content;
-  if (!out) throw CellError(fmt::format("cannot write {}", path.string()));
-}
-
+// "" when the program never wrote its log.
 std::string log_tail(const fs::path& log, size_t max_bytes = 2000) {
+  std::error_code missing;
+  if (!fs::exists(log, missing)) return {};
   auto content = read_file(log);
   if (content.size() > max_bytes) content = "..." + content.substr(content.size() - max_bytes);
   return content;

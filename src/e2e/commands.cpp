@@ -103,9 +103,9 @@ int run_cli(int argc, char** argv) {
 
   CLI11_PARSE(app, argc, argv);
   try {
-    const fs::path self_dir = fs::read_symlink("/proc/self/exe").parent_path();
     const fs::path versions =
-        versions_file.empty() ? default_netbox_versions_file(self_dir) : fs::path(versions_file);
+        versions_file.empty() ? netbox::default_versions_file(fs::read_symlink("/proc/self/exe"))
+                              : fs::path(versions_file);
     const fs::path build_dir = bin_dir.empty() ? default_build_dir() : fs::path(bin_dir);
 
     if (matrix->parsed()) {

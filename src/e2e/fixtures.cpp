@@ -45,6 +45,14 @@ NodeScenario make_node(std::string name, int host_octet) {
   return node;
 }
 
+// One NIC with an address derived from the vmid, in a subnet per guest kind.
+NicScenario make_nic(std::string name, int subnet_octet, int vmid) {
+  NicScenario nic;
+  nic.name = std::move(name);
+  nic.ip_addresses = {fmt::format("10.{}.{}.{}/24", subnet_octet, vmid / 250, vmid % 250 + 1)};
+  return nic;
+}
+
 GuestScenario make_qemu(int vmid, std::string name, std::string node) {
   GuestScenario guest;
   guest.vmid = vmid;
@@ -58,10 +66,7 @@ GuestScenario make_qemu(int vmid, std::string name, std::string node) {
   guest.agent = true;
   guest.os_type = "l26";
   guest.tags = {"e2e"};
-  NicScenario nic;
-  nic.name = "net0";
-  nic.ip_addresses = {fmt::format("10.10.{}.{}/24", vmid / 250, vmid % 250 + 1)};
-  guest.nics = {nic};
+  guest.nics = {make_nic("net0", 10, vmid)};
   return guest;
 }
 
@@ -76,10 +81,7 @@ GuestScenario make_lxc(int vmid, std::string name, std::string node) {
   guest.disk_gb = 8;
   guest.unprivileged = true;
   guest.os_type = "debian";
-  NicScenario nic;
-  nic.name = "eth0";
-  nic.ip_addresses = {fmt::format("10.20.{}.{}/24", vmid / 250, vmid % 250 + 1)};
-  guest.nics = {nic};
+  guest.nics = {make_nic("eth0", 20, vmid)};
   return guest;
 }
 

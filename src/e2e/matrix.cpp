@@ -90,16 +90,6 @@ std::vector<Mode> modes_for(Event event, const std::vector<Mode>& requested) {
   return {Mode::dev};
 }
 
-std::filesystem::path default_netbox_versions_file(const std::filesystem::path& program_dir) {
-  if (const char* configured = std::getenv("PBX_NETBOX_VERSIONS_FILE"); configured && *configured)
-    return configured;
-  if (!program_dir.empty()) {
-    auto installed = program_dir.parent_path() / "share" / "proxbox" / "netbox-versions.json";
-    if (std::filesystem::exists(installed)) return installed;
-  }
-  return std::filesystem::path(PBX_SOURCE_DIR) / "data" / "netbox-versions.json";
-}
-
 std::string Cell::id() const {
   return fmt::format("t{}-{}-nb{}-{}", transport, to_string(mode), netbox_version, proxmox_service);
 }

@@ -49,9 +49,6 @@ inline constexpr std::string_view kProxmoxServices[] = {"pve", "pbs", "pdm"};
 // The certified versions, oldest first (data/netbox-versions.json); read with
 // netbox::load_versions, the same reader the emulator uses.
 using NetBoxVersion = netbox::NetboxVersion;
-// $PBX_NETBOX_VERSIONS_FILE, else the installed share/proxbox copy beside `program_dir`'s
-// prefix, else the source tree's data/netbox-versions.json.
-std::filesystem::path default_netbox_versions_file(const std::filesystem::path& program_dir = {});
 
 struct Cell {
   int transport = 6;

@@ -4,9 +4,9 @@
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
-#include <fstream>
-#include <sstream>
 #include <stdexcept>
+
+#include "common/files.hpp"
 
 namespace pbx::e2e {
 namespace {
@@ -99,18 +99,15 @@ void write_results(const std::filesystem::path& file, const std::vector<TestResu
                      {"message", result.message},
                      {"seconds", result.seconds}});
   }
-  std::ofstream out(file, std::ios::trunc);
-  out << boost::json::serialize(boost::json::object{{"tests", std::move(tests)}});
+  common::write_file(file,
+                     boost::json::serialize(boost::json::object{{"tests", std::move(tests)}}));
 }
 
 std::vector<TestResult> read_results(const std::filesystem::path& file) {
-  std::ifstream in(file);
-  if (!in) throw std::runtime_error("no results file " + file.string());
-  std::stringstream content;
-  content << in.rdbuf();
+  const std::string content = common::read_file(file);
   std::vector<TestResult> results;
   try {
-    const auto document = boost::json::parse(content.str());
+    const auto document = boost::json::parse(content);
     for (const auto& entry : document.at("tests").as_array()) {
       const auto& object = entry.as_object();
       TestResult result;

@@ -4,10 +4,10 @@
 
 #include <algorithm>
 #include <atomic>
-#include <fstream>
 #include <mutex>
 #include <thread>
 
+#include "common/files.hpp"
 #include "e2e/supervisor.hpp"
 
 namespace pbx::e2e {
@@ -100,8 +100,7 @@ CellRunResult run_cell(const CellRunOptions& options) {
   result.rows = verify_cell(mock_http, mock_backend);
   result.passed = result.error.empty() && all_passed_or_skipped(result.rows);
   result.junit_file = options.output_dir / (options.cell.id() + ".junit.xml");
-  std::ofstream(result.junit_file, std::ios::trunc)
-      << to_junit_xml(options.cell, mock_http, mock_backend);
+  common::write_file(result.junit_file, to_junit_xml(options.cell, mock_http, mock_backend));
   result.duration = since(started);
   return result;
 }

@@ -1,21 +1,18 @@
 #include "netbox/versions.hpp"
 
 #include <boost/json/parse.hpp>
-#include <fstream>
-#include <sstream>
+#include <cstdlib>
 #include <stdexcept>
+
+#include "common/files.hpp"
 
 namespace pbx::netbox {
 
 namespace json = boost::json;
 
 std::vector<NetboxVersion> load_versions(const std::filesystem::path& file) {
-  std::ifstream in(file);
-  if (!in) throw std::runtime_error("cannot read NetBox versions file " + file.string());
-  std::stringstream text;
-  text << in.rdbuf();
   boost::system::error_code code;
-  const json::value document = json::parse(text.str(), code);
+  const json::value document = json::parse(common::read_file(file), code);
   const json::value* list =
       !code && document.is_object() ? document.as_object().if_contains("versions") : nullptr;
   if (!list || !list->is_array()) {
@@ -48,6 +45,8 @@ const NetboxVersion* find_version(const std::vector<NetboxVersion>& versions,
 }
 
 std::filesystem::path default_versions_file(const std::filesystem::path& executable) {
+  if (const char* configured = std::getenv("PBX_NETBOX_VERSIONS_FILE"); configured && *configured)
+    return configured;
   std::error_code error;
   const auto installed =
       executable.parent_path().parent_path() / "share" / "proxbox" / "netbox-versions.json";

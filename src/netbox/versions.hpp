@@ -22,7 +22,8 @@ std::vector<NetboxVersion> load_versions(const std::filesystem::path& file);
 const NetboxVersion* find_version(const std::vector<NetboxVersion>& versions,
                                   std::string_view version);
 
-// share/proxbox/netbox-versions.json next to an installed binary, else the source tree's copy.
-std::filesystem::path default_versions_file(const std::filesystem::path& executable);
+// $PBX_NETBOX_VERSIONS_FILE, else share/proxbox/netbox-versions.json in an installed binary's
+// prefix, else the source tree's copy. Shared by the emulator and the E2E matrix.
+std::filesystem::path default_versions_file(const std::filesystem::path& executable = {});
 
 }  // namespace pbx::netbox

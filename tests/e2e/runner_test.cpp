@@ -5,10 +5,9 @@
 #include <signal.h>
 
 #include <algorithm>
-#include <fstream>
-#include <sstream>
 #include <thread>
 
+#include "common/files.hpp"
 #include "common/process.hpp"
 #include "e2e/cell.hpp"
 #include "e2e/supervisor.hpp"
@@ -19,11 +18,13 @@ namespace {
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
+// "" for a process that exited meanwhile or a log not written yet.
 std::string read(const fs::path& path) {
-  std::ifstream in(path);
-  std::stringstream content;
-  content << in.rdbuf();
-  return content.str();
+  try {
+    return common::read_file(path);
+  } catch (const common::FileError&) {
+    return {};
+  }
 }
 
 // Processes whose command line mentions `marker` (the runner's private TMPDIR).

@@ -214,7 +214,7 @@ struct Session::Impl {
       options.cell.netbox_version = env("PROXBOX_E2E_NETBOX_VERSION").value_or("");
       if (options.cell.netbox_version.empty())
         options.cell.netbox_version =
-            netbox::load_versions(default_netbox_versions_file()).back().version;
+            netbox::load_versions(netbox::default_versions_file()).back().version;
       options.binaries = Binaries::from_build_dir(default_build_dir());
       options.start_mock = need_mock;
       options.start_netbox = netbox_url.empty();

@@ -4,9 +4,7 @@
 #include <signal.h>
 #include <unistd.h>
 
-#include <fstream>
-#include <sstream>
-
+#include "common/files.hpp"
 #include "e2e/supervisor.hpp"
 
 namespace pbx::e2e {
@@ -15,12 +13,11 @@ namespace {
 using namespace std::chrono_literals;
 
 TEST(NginxConfig, TemplateRendersWithEveryPlaceholderFilled) {
-  std::ifstream in(std::filesystem::path(PBX_SOURCE_DIR) / "deploy/nginx/tls-proxy.conf.in");
-  std::stringstream content;
-  content << in.rdbuf();
-  ASSERT_FALSE(content.str().empty());
+  const auto content =
+      common::read_file(std::filesystem::path(PBX_SOURCE_DIR) / "deploy/nginx/tls-proxy.conf.in");
+  ASSERT_FALSE(content.empty());
   const auto config =
-      render_nginx_config(content.str(), "/tmp/cell", "[::1]:8443", "/tmp/cell/server.pem",
+      render_nginx_config(content, "/tmp/cell", "[::1]:8443", "/tmp/cell/server.pem",
                           "/tmp/cell/server.key", "[::1]:8000");
   EXPECT_EQ(config.find('@'), std::string::npos) << config;
   EXPECT_NE(config.find("listen [::1]:8443 ssl;"), std::string::npos);
@@ -33,14 +30,12 @@ TEST(NginxConfig, RenderedConfigPassesNginxSyntaxCheck) {
   TempDir dir("nginx-test");
   const auto binaries = Binaries::from_build_dir("/nonexistent");
   if (!std::filesystem::exists(binaries.nginx)) GTEST_SKIP() << "nginx not installed";
-  std::ifstream in(binaries.nginx_template);
-  std::stringstream content;
-  content << in.rdbuf();
-  std::ofstream(dir.path() / "server.pem") << "";
+  common::write_file(dir.path() / "server.pem", "");
   const auto config_file = dir.path() / "nginx.conf";
-  std::ofstream(config_file) << render_nginx_config(content.str(), dir.path(), "127.0.0.1:1",
-                                                    dir.path() / "server.pem",
-                                                    dir.path() / "server.key", "127.0.0.1:2");
+  common::write_file(
+      config_file,
+      render_nginx_config(common::read_file(binaries.nginx_template), dir.path(), "127.0.0.1:1",
+                          dir.path() / "server.pem", dir.path() / "server.key", "127.0.0.1:2"));
   // -t parses the config; the empty certificate makes it fail only at the ssl step, after the
   // syntax has been accepted.
   common::ProcessOptions options;
@@ -80,7 +75,7 @@ TEST(Supervisor, TempDirIsRemovedUnlessKept) {
   {
     TempDir dir("supervisor-test");
     removed = dir.path();
-    std::ofstream(dir.path() / "file") << "x";
+    common::write_file(dir.path() / "file", "x");
   }
   {
     TempDir dir("supervisor-test");

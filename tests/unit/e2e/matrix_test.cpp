@@ -94,8 +94,7 @@ TEST(CellFilter, KeysAndTogetherValuesOr) {
 }
 
 TEST(NetBoxVersions, RepositoryFileListsThreeVersionsNewestLast) {
-  const auto file = default_netbox_versions_file();
-  if (!std::filesystem::exists(file)) GTEST_SKIP() << "not in the tree yet: " << file;
+  const auto file = netbox::default_versions_file();
   const auto versions = netbox::load_versions(file);
   ASSERT_EQ(versions.size(), 3u);
   EXPECT_EQ(versions.back().version, "4.6");

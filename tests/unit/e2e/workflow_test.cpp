@@ -2,9 +2,7 @@
 // matrix proxbox-e2e actually generates.
 #include <gtest/gtest.h>
 
-#include <fstream>
-#include <sstream>
-
+#include "common/files.hpp"
 #include "common/process.hpp"
 #include "e2e/supervisor.hpp"
 
@@ -22,13 +20,6 @@ pbx::common::CommandResult check(const fs::path& workflow) {
   return pbx::common::run_command(options, 60s);
 }
 
-std::string read(const fs::path& path) {
-  std::ifstream in(path);
-  std::stringstream content;
-  content << in.rdbuf();
-  return content.str();
-}
-
 TEST(Workflow, MirrorsTheGeneratedMatrix) {
   const auto result = check(kSource / ".github/workflows/e2e.yml");
   EXPECT_EQ(result.exit_code, 0) << result.output;
@@ -36,7 +27,7 @@ TEST(Workflow, MirrorsTheGeneratedMatrix) {
 
 TEST(Workflow, CheckCatchesFailFastAndMissingAxes) {
   pbx::e2e::TempDir dir("workflow-test");
-  const auto original = read(kSource / ".github/workflows/e2e.yml");
+  const auto original = pbx::common::read_file(kSource / ".github/workflows/e2e.yml");
   for (const auto& [from, to] :
        {std::pair<std::string, std::string>{"fail-fast: false", "fail-fast: true"},
         {"--netbox ${{ matrix.netbox_version }}", "--netbox 4.6"},
@@ -46,7 +37,7 @@ TEST(Workflow, CheckCatchesFailFastAndMissingAxes) {
     ASSERT_NE(at, std::string::npos) << from;
     mutated.replace(at, from.size(), to);
     const auto broken = dir.path() / "e2e.yml";
-    std::ofstream(broken, std::ios::trunc) << mutated;
+    pbx::common::write_file(broken, mutated);
     const auto result = check(broken);
     EXPECT_NE(result.exit_code, 0) << "a workflow with '" << to << "' passed:\n" << result.output;
   }
