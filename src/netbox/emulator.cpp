@@ -541,6 +541,10 @@ struct Emulator::Impl {
           return json::string(
               custom_field_data_type(type && type->is_string() ? type->get_string() : "text"));
         }
+        if (model.key == "extras.customfieldchoiceset" && name == "choices_count") {
+          const json::value* extra = data.if_contains("extra_choices");
+          return static_cast<int64_t>(extra && extra->is_array() ? extra->get_array().size() : 0);
+        }
         return field->default_value ? *field->default_value : json::value(nullptr);
       case FieldKind::IpFamily: {
         const json::value* address = data.if_contains(field->via);
@@ -1306,10 +1310,11 @@ struct Emulator::Impl {
                                                   json::value& value) {
     if (value.is_null()) return std::nullopt;
     const std::string type(definition.at("type").as_string());
-    if (type == "text" || type == "longtext" || type == "url" || type == "select") {
+    if (type == "text" || type == "longtext" || type == "url") {
       if (!value.is_string()) return "Value must be a string.";
       return std::nullopt;
     }
+    if (type == "select" || type == "multiselect") return choice_problem(definition, value);
     if (type == "integer") {
       if (!value.is_int64() && !value.is_uint64()) return "Value must be an integer.";
       const int64_t number = value.to_number<int64_t>();
@@ -1366,8 +1371,43 @@ struct Emulator::Impl {
       }
       return std::nullopt;
     }
-    if (type == "multiselect" && !value.is_array()) return "Value must be a list.";
     return std::nullopt;  // json
+  }
+
+  // A select value must be one of its choice set's values, a multiselect value a list of them
+  // (NetBox's CustomField.validate, with its messages). Base choices (IATA, ISO 3166,
+  // UN/LOCODE) are not loaded, so a set that has them accepts any value besides its extras.
+  std::optional<std::string> choice_problem(const json::object& definition,
+                                            const json::value& value) {
+    const int64_t set_id = int_field(definition, "choice_set");
+    const auto set =
+        set_id ? store.get(*Registry::instance().by_key("extras.customfieldchoiceset"), set_id)
+               : std::nullopt;
+    if (!set) return std::nullopt;  // the set is required on select fields; nothing to check
+    const json::value* base = set->if_contains("base_choices");
+    if (base && base->is_string() && !base->get_string().empty()) return std::nullopt;
+    std::set<std::string> values;
+    if (const json::value* extra = set->if_contains("extra_choices"); extra && extra->is_array()) {
+      for (const json::value& pair : extra->get_array()) {
+        if (pair.is_array() && !pair.get_array().empty() && pair.get_array()[0].is_string()) {
+          values.emplace(pair.get_array()[0].get_string());
+        }
+      }
+    }
+    auto valid = [&](const json::value& item) {
+      return item.is_string() && values.count(std::string(item.get_string()));
+    };
+    const std::string set_name(set->at("name").as_string());
+    const bool multiple = definition.at("type").as_string() == "multiselect";
+    const bool ok = multiple ? value.is_array() && std::all_of(value.get_array().begin(),
+                                                               value.get_array().end(), valid)
+                             : valid(value);
+    if (ok) return std::nullopt;
+    // Python formats the value with str(): a string bare, anything else as its repr.
+    const std::string shown =
+        value.is_string() ? std::string(value.get_string()) : python_repr(value);
+    return std::string(multiple ? "Invalid choice(s) (" : "Invalid choice (") + shown +
+           ") for choice set " + set_name + ".";
   }
 
   int64_t int_field(const json::object& data, const std::string& name) const {
@@ -1480,6 +1520,17 @@ struct Emulator::Impl {
                           !Registry::instance().by_key(related->get_string()))) {
         errors["related_object_type"].push_back("Object fields must define an object type.");
       }
+      const bool selection =
+          type && type->is_string() &&
+          (type->get_string() == "select" || type->get_string() == "multiselect");
+      const bool has_choice_set = int_field(out, "choice_set") != 0;
+      if (selection && !has_choice_set) {
+        errors["choice_set"].push_back("Selection fields must specify a set of choices.");
+      } else if (!selection && has_choice_set) {
+        errors["choice_set"].push_back("Choices may be set only on selection fields.");
+      }
+    } else if (model.key == "extras.customfieldchoiceset") {
+      check_choice_set(out, errors);
     }
     // Generic relations must name an existing object.
     for (const Field& field : model.fields) {
@@ -1493,6 +1544,49 @@ struct Emulator::Impl {
         errors[field.via].push_back("Related object not found using the provided numeric ID: " +
                                     std::to_string(target->get_int64()));
       }
+    }
+  }
+
+  // extra_choices is a list of [value, label] pairs (DRF's nested ListField, min and max 2);
+  // a set needs base or extra choices; order_alphabetically sorts the pairs by value on save.
+  void check_choice_set(json::object& out, Errors& errors) {
+    json::value& extra = out["extra_choices"];
+    if (!extra.is_array()) {
+      errors["extra_choices"].push_back("Expected a list of items but got type \"" +
+                                        python_type(extra) + "\".");
+      return;
+    }
+    for (json::value& pair : extra.get_array()) {
+      if (!pair.is_array()) {
+        errors["extra_choices"].push_back("Expected a list of items but got type \"" +
+                                          python_type(pair) + "\".");
+      } else if (pair.get_array().size() < 2) {
+        errors["extra_choices"].push_back("Ensure this field has at least 2 elements.");
+      } else if (pair.get_array().size() > 2) {
+        errors["extra_choices"].push_back("Ensure this field has no more than 2 elements.");
+      } else {
+        for (json::value& item : pair.get_array()) {
+          if (item.is_number()) item = json::serialize(item);  // CharField(max_length=100)
+          if (!item.is_string()) {
+            errors["extra_choices"].push_back("Not a valid string.");
+          } else if (utf8_length(item.get_string()) > 100) {
+            errors["extra_choices"].push_back("Ensure this field has no more than 100 characters.");
+          }
+        }
+      }
+    }
+    if (!errors.empty()) return;
+    const json::value* base = out.if_contains("base_choices");
+    const bool has_base = base && base->is_string() && !base->get_string().empty();
+    if (!has_base && extra.get_array().empty()) {
+      errors["__all__"].push_back("Must define base or extra choices.");
+    }
+    const json::value* alphabetical = out.if_contains("order_alphabetically");
+    if (alphabetical && alphabetical->is_bool() && alphabetical->get_bool()) {
+      json::array& pairs = extra.get_array();
+      std::stable_sort(pairs.begin(), pairs.end(), [](const json::value& a, const json::value& b) {
+        return a.get_array()[0].get_string() < b.get_array()[0].get_string();
+      });
     }
   }
 

@@ -188,6 +188,27 @@ std::vector<Model> declare_models() {
     models.push_back(std::move(m));
   }
   {
+    // NetBox >= 4.0: select and multiselect custom fields take their choices from a set.
+    Model m = base("extras.customfieldchoiceset", "extras/custom-field-choice-sets",
+                   "CustomFieldChoiceSet", "custom field choice set");
+    m.fields = {
+        name_field(100),
+        description(),
+        choice("base_choices", {{"IATA", "IATA (Airport codes)"},
+                                {"ISO_3166", "ISO 3166 (Country codes)"},
+                                {"UN_LOCODE", "UN/LOCODE (Location codes)"}})
+            .null(),
+        make("extra_choices", FieldKind::Json).req(),
+        boolean("order_alphabetically", false),
+        constant("choices_count", 0),
+    };
+    m.brief = {"id", "url", "display", "name", "description", "choices_count"};
+    m.unique = {unique_field("custom field choice set", "name")};
+    m.tags = false;
+    m.custom_fields = false;
+    models.push_back(std::move(m));
+  }
+  {
     Model m = base("extras.customfield", "extras/custom-fields", "CustomField", "custom field");
     Field name = name_field(50);
     m.fields = {
@@ -223,6 +244,7 @@ std::vector<Model> declare_models() {
         boolean("is_cloneable", false),
         make("default", FieldKind::Json).null(),
         make("related_object_filter", FieldKind::Json).null(),
+        fk("choice_set", "extras.customfieldchoiceset", OnDelete::Protect).null(),
         integer("weight").def(100),
         integer("validation_minimum").null(),
         integer("validation_maximum").null(),
@@ -231,7 +253,6 @@ std::vector<Model> declare_models() {
     };
     m.brief = {"id", "url", "display", "name", "description"};
     m.unique = {unique_field("custom field", "name")};
-    m.not_emulated = {"choice_set"};
     m.tags = false;
     m.custom_fields = false;
     models.push_back(std::move(m));

@@ -53,6 +53,16 @@ def main():
         name=field_name, type="integer", object_types=["virtualization.virtualmachine"])
     tag = nb.extras.tags.create(name=f"{prefix} tag", slug=f"{prefix}-tag")
 
+    # a select custom field takes its values from a choice set
+    choice_set = nb.extras.custom_field_choice_sets.create(
+        name=f"{prefix} tiers", extra_choices=[["gold", "Gold"], ["silver", "Silver"]])
+    check("choice set counts its choices", choice_set.choices_count == 2)
+    tier_name = f"conf_{run}_tier"
+    tier_field = nb.extras.custom_fields.create(
+        name=tier_name, type="select", choice_set=choice_set.id,
+        object_types=["virtualization.virtualmachine"])
+    check("select field names its choice set", tier_field.choice_set.id == choice_set.id)
+
     # bulk create, across several pages afterwards
     vms = nb.virtualization.virtual_machines.create([
         {"name": f"{prefix}-vm{i}", "cluster": cluster.id, "memory": 1024,
@@ -65,6 +75,13 @@ def main():
 
     everything = list(nb.virtualization.virtual_machines.filter(cluster_id=cluster.id, limit=50))
     check(".filter(limit=50) walks every page", len(everything) == 120)
+    everything[0].custom_fields[tier_name] = "gold"
+    check("a select value from the set is saved", everything[0].save())
+    try:
+        everything[1].update({"custom_fields": {tier_name: "bronze"}})
+        check("a select value outside the set raises RequestError", False)
+    except pynetbox.RequestError as error:
+        check("a value outside the choice set is a 400", error.req.status_code == 400)
     check("pages do not repeat objects", len({vm.id for vm in everything}) == 120)
     all_vms = [vm for vm in nb.virtualization.virtual_machines.all(limit=40)
                if vm.name.startswith(prefix)]
@@ -124,6 +141,8 @@ def main():
     site.delete()
     tag.delete()
     custom_field.delete()
+    tier_field.delete()
+    choice_set.delete()
     check("cleaned up", nb.dcim.sites.get(slug=f"{prefix}-site") is None)
 
     print(f"pynetbox conformance: OK ({CHECKS} checks)")

@@ -95,6 +95,13 @@ json::object sample_body(const std::string& key, const Fixture& f, int n) {
                                  {"label", s},
                                  {"validation_minimum", 0}};
            }},
+          {"extras.customfieldchoiceset",
+           [](const Fixture&, int, const std::string& s) {
+             return json::object{{"name", s},
+                                 {"description", "contract"},
+                                 {"extra_choices", pairs({{"gold", "Gold"}, {"silver", "Silver"}})},
+                                 {"order_alphabetically", true}};
+           }},
           {"dcim.site",
            [](const Fixture&, int, const std::string& s) {
              return json::object{{"name", s},           {"slug", s},
@@ -216,6 +223,15 @@ json::value brief_schema(const json::value& list_schema) {
   return relaxed;
 }
 
+// Where NetBox's answers differ from its own 4.2.2 document: `choices_count` is a property
+// serialised as its integer value, which drf-spectacular could only describe as a string; an
+// unset `base_choices` (a nullable model field) is null, though the copy of the document we
+// hold lost that `nullable` in its client generator's edits.
+bool documented_differently(const std::string& problem) {
+  return problem.find(".choices_count: expected string, got ") != std::string::npos ||
+         problem.ends_with(".base_choices: null is not allowed");
+}
+
 class NetboxContract : public ::testing::Test {
  protected:
   // Sends `body` (validated as a request when the document has a schema for it) and validates
@@ -251,11 +267,13 @@ class NetboxContract : public ::testing::Test {
       const json::value brief = brief_schema(*schema);
       for (const json::value& result : answer.at("results").as_array()) {
         for (const auto& problem : document().validate(brief, result, Direction::Response)) {
+          if (documented_differently(problem)) continue;
           ADD_FAILURE() << "brief response " << method << " " << path << ": " << problem;
         }
       }
     } else if (schema) {
       for (const auto& problem : document().validate(*schema, answer, Direction::Response)) {
+        if (documented_differently(problem)) continue;
         ADD_FAILURE() << "response " << method << " " << path << ": " << problem;
       }
     }

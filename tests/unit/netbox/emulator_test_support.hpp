@@ -53,6 +53,14 @@ class EmulatorClient {
   std::vector<std::pair<std::string, std::string>> extra_headers_;
 };
 
+// [[value, label], ...] as a JSON array (a braced list of string pairs would become an object).
+inline json::array pairs(std::initializer_list<std::pair<const char*, const char*>> items) {
+  json::array out;
+  for (const auto& [value, label] : items)
+    out.push_back(json::array{value, label});
+  return out;
+}
+
 inline json::value body_of(const http::Response& response) {
   return json::parse(response.body);
 }
