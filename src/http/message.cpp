@@ -1,5 +1,6 @@
 #include "http/message.hpp"
 
+#include <algorithm>
 #include <boost/json/serialize.hpp>
 #include <stdexcept>
 
@@ -128,6 +129,19 @@ std::string_view Request::path_param(std::string_view name) const {
   return {};
 }
 
+std::vector<std::string> Request::path_segments() const {
+  const std::string_view raw = target.empty() ? std::string_view(path) : std::string_view(target);
+  const std::string_view raw_path = raw.substr(0, raw.find('?'));
+  std::vector<std::string> segments;
+  size_t start = 0;
+  while (start < raw_path.size()) {
+    const size_t end = std::min(raw_path.find('/', start), raw_path.size());
+    if (end > start) segments.push_back(percent_decode(raw_path.substr(start, end - start), false));
+    start = end + 1;
+  }
+  return segments;
+}
+
 Response Response::json(Status status, const boost::json::value& value) {
   Response response;
   response.status = status;
@@ -161,6 +175,18 @@ Response Response::events(EventProducer producer) {
 std::string_view Response::header(Field name) const {
   const auto it = headers.find(name);
   return it == headers.end() ? std::string_view{} : std::string_view(it->value());
+}
+
+std::string_view Response::delivery_failure() const {
+  switch (delivery) {
+    case Delivery::normal:
+      break;
+    case Delivery::reset_connection:
+      return "connection reset by peer";
+    case Delivery::truncate_body:
+      return "partial message (body shorter than Content-Length)";
+  }
+  return {};
 }
 
 std::string format_event(std::string_view event, std::string_view data) {

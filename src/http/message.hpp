@@ -47,6 +47,9 @@ struct Request {
   std::vector<std::string_view> query_values(std::string_view name) const;
   // The value of the `{name}` path segment; empty when absent.
   std::string_view path_param(std::string_view name) const;
+  // The path of `target` split on '/' first and percent-decoded per segment, so an encoded
+  // slash ("10.0.0.0%2F24") stays inside its segment. Empty segments are skipped, as in routing.
+  std::vector<std::string> path_segments() const;
 };
 
 // Receives server-sent events. send() returns false once the client has gone away, so a
@@ -59,10 +62,24 @@ class EventSink {
 
 using EventProducer = std::function<void(EventSink&)>;
 
+// How the server puts a response on the wire. Anything but `normal` is a deliberate transport
+// failure for fault injection (mocks): a peer must see it as a broken connection, never as an
+// answer, and in-process callers must report it as the socket client would (TransportError).
+enum class Delivery {
+  normal,
+  reset_connection,  // no response bytes; the connection is reset (TCP RST, no TLS close_notify)
+  truncate_body,     // head with the full Content-Length, `truncate_at` body bytes, then close
+};
+
 struct Response {
   Status status = Status::ok;
   Headers headers;
   std::string body;
+  // The status line's reason phrase; empty → the standard text for `status`. Only its first
+  // line is sent (real pveproxy puts its error message here and clients show it).
+  std::string reason;
+  Delivery delivery = Delivery::normal;
+  size_t truncate_at = 0;  // body bytes sent before closing, for Delivery::truncate_body
   // When set, the response is a `text/event-stream`: headers go out at once and the producer
   // runs (off the I/O threads) writing events until it returns. `body` is ignored.
   EventProducer event_stream;
@@ -76,6 +93,9 @@ struct Response {
 
   unsigned code() const { return static_cast<unsigned>(status); }
   std::string_view header(Field name) const;
+  // Why an in-process caller must treat this response as a transport failure ("connection
+  // reset by peer", "partial message"); empty for Delivery::normal.
+  std::string_view delivery_failure() const;
 };
 
 using Handler = std::function<Response(Request&)>;

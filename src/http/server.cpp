@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -11,9 +12,11 @@
 #include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/socket_base.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/chunk_encode.hpp>
@@ -201,6 +204,19 @@ std::string peer_address(const tcp::socket& socket) {
     address = net::ip::make_address_v4(net::ip::v4_mapped, address.to_v6());
   }
   return address.to_string();
+}
+
+// The first line of a handler's reason text without control characters: anything else would
+// let a message (an error text from user input) split the status line or forge headers.
+std::string status_line_reason(std::string_view text) {
+  text = text.substr(0, text.find_first_of("\r\n"));
+  std::string reason;
+  reason.reserve(text.size());
+  for (const char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u >= 0x20 && u != 0x7f) reason.push_back(c);
+  }
+  return reason;
 }
 
 bool is_parse_error(const boost::system::error_code& error) {
@@ -408,6 +424,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
 
   void send_response(Response response) {
     if (response.event_stream) return start_event_stream(std::move(response));
+    if (response.delivery == Delivery::reset_connection) return reset_connection(response.code());
     const auto status = response.status;
     const bool no_body = bhttp::to_status_class(status) == bhttp::status_class::informational ||
                          status == Status::no_content || status == Status::not_modified;
@@ -416,10 +433,44 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
         status, version_, std::move(response.body), std::move(response.headers));
     if (message->find(Field::server) == message->end())
       message->set(Field::server, core_.options.name);
-    message->keep_alive(keep_alive());
+    if (const std::string reason = status_line_reason(response.reason); !reason.empty()) {
+      message->reason(reason);
+    }
+    const bool truncate = response.delivery == Delivery::truncate_body;
+    message->keep_alive(keep_alive() && !truncate);
     message->prepare_payload();
     if (method_ == Verb::head) message->body().clear();  // Content-Length stays the GET length
+    if (truncate) return write_truncated(std::move(message), response.truncate_at);
     write_message(std::move(message));
+  }
+
+  // SO_LINGER {on, 0} makes close() send an RST instead of a FIN, and over TLS no close_notify
+  // goes out either: the peer sees a reset and not one byte of a response.
+  void reset_connection(unsigned status) {
+    log_access(status, 0);
+    beast::error_code ignored;
+    tcp().socket().set_option(net::socket_base::linger(true, 0), ignored);
+    tcp().socket().close(ignored);
+  }
+
+  // The head keeps the Content-Length of the whole body; only the first `keep` body bytes follow
+  // before the connection closes (without close_notify over TLS), so the peer must see a short
+  // body, not a complete answer.
+  void write_truncated(std::shared_ptr<bhttp::response<bhttp::string_body>> message, size_t keep) {
+    keep = std::min(keep, message->body().size());
+    auto serializer = std::make_shared<bhttp::response_serializer<bhttp::string_body>>(*message);
+    tcp().expires_after(core_.options.limits.read_timeout);
+    bhttp::async_write_header(
+        stream_, *serializer,
+        [self = this->shared_from_this(), message, serializer, keep](beast::error_code error,
+                                                                     size_t head_bytes) {
+          if (error) return self->close_now();
+          net::async_write(self->stream_, net::buffer(message->body().data(), keep),
+                           [self, message, head_bytes](beast::error_code, size_t body_bytes) {
+                             self->log_access(message->result_int(), head_bytes + body_bytes);
+                             self->close_now();
+                           });
+        });
   }
 
   void send_error(Status status, std::string text) {

@@ -46,18 +46,23 @@ std::string data_body(const json::value& data) {
   return json::serialize(wrapper);
 }
 
-// Proxmox answers errors with data null; the reason text also goes into the body because a
-// status line's reason phrase is easily lost on the way (proxies, HTTP/2, client libraries).
+// Proxmox answers errors with data null and the message as the status line's reason phrase
+// (clients such as proxmoxer show it). The text also goes into the body because a reason phrase
+// is easily lost on the way (proxies, HTTP/2, client libraries).
 http::Response api_error(unsigned status, std::string_view message) {
   json::object body{{"data", nullptr}};
   if (!message.empty()) body["message"] = message;
-  return json_body(status, json::serialize(body));
+  http::Response response = json_body(status, json::serialize(body));
+  response.reason = std::string(message);
+  return response;
 }
 
 http::Response validation_error(const ValidationErrors& errors) {
   json::object body = error_body(errors);
   if (!body.contains("message")) body["message"] = errors.reason;
-  return json_body(400, json::serialize(body));
+  http::Response response = json_body(400, json::serialize(body));
+  response.reason = errors.reason;
+  return response;
 }
 
 bool is_write(Verb method) {
@@ -258,14 +263,16 @@ struct Engine::Impl {
       const FaultDecision fault = faults.decide(request.method, path);
       if (fault.delay.count() > 0) std::this_thread::sleep_for(fault.delay);
       if (fault.reset) {
+        // The status only reaches the journal: the server sends nothing but a reset.
         http::Response response = api_error(502, "injected connection reset");
-        response.headers.set(kFaultHeader, "reset");
+        response.delivery = http::Delivery::reset_connection;
         return response;
       }
       if (fault.error_status) return api_error(*fault.error_status, fault.error_message);
       if (fault.truncate) {
         http::Response response = route_unfaulted(request, user);
-        response.headers.set(kFaultHeader, "truncate");
+        response.delivery = http::Delivery::truncate_body;
+        response.truncate_at = response.body.size() / 2;
         return response;
       }
     }

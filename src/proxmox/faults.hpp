@@ -19,16 +19,12 @@
 
 namespace pbx::proxmox {
 
-// The response header through which the engine asks its transport to misbehave; the program's
-// glue (or a test) acts on it and never sends it to the client.
-inline constexpr std::string_view kFaultHeader = "X-Mock-Fault";
-
 struct FaultDecision {
   std::chrono::microseconds delay{0};
   std::optional<unsigned> error_status;
   std::string error_message;
-  bool reset = false;     // close the connection without an answer
-  bool truncate = false;  // send half the body, then close
+  bool reset = false;     // answer http::Delivery::reset_connection
+  bool truncate = false;  // answer http::Delivery::truncate_body (half the body, then close)
 };
 
 class FaultInjector {

@@ -16,7 +16,6 @@
 #include "http/server.hpp"
 #include "http/server_cli.hpp"
 #include "proxmox/engine.hpp"
-#include "proxmox/faults.hpp"
 
 namespace pbx::proxmox {
 namespace {
@@ -49,24 +48,6 @@ Scenario read_scenario(const std::string& file) {
   const json::value value = json::parse(text.str(), error);
   if (error) throw std::invalid_argument("--scenario: " + file + ": " + error.message());
   return Scenario::from_json(value);
-}
-
-// The transport side of X-Mock-Fault. The server owns framing, so a fault can only shape what
-// it is given: "truncate" sends half the body (the JSON is cut) and "reset" an empty 502; both
-// ask for the connection to close.
-http::Response apply_transport_fault(http::Response response) {
-  const auto fault = response.headers.find(kFaultHeader);
-  if (fault == response.headers.end()) return response;
-  const std::string kind(fault->value());
-  response.headers.erase(kFaultHeader);
-  response.headers.set(http::Field::connection, "close");
-  if (kind == "truncate") {
-    response.body.resize(response.body.size() / 2);
-  } else if (kind == "reset") {
-    response.status = http::Status::bad_gateway;
-    response.body.clear();
-  }
-  return response;
 }
 
 int generate_command(const GenerateOptions& options) {
@@ -150,7 +131,7 @@ int serve(const MockCli& cli, Service service) {
     if (const auto* ports = published.load(std::memory_order_acquire)) {
       if (const auto it = ports->find(request.local_port); it != ports->end()) engine = it->second;
     }
-    return apply_transport_fault(engine->handle(request));
+    return engine->handle(request);
   });
   server.start();
   const auto& endpoints = server.endpoints();

@@ -44,6 +44,10 @@ http::ClientResponse InProcessTransport::send(http::Verb method, std::string_vie
     request.headers.set(http::Field::content_type, "application/json");
   }
   http::Response response = handler_(request);
+  if (const auto failure = response.delivery_failure(); !failure.empty()) {
+    throw http::TransportError(std::string(boost::beast::http::to_string(method)) + " " +
+                               std::string(url) + ": " + std::string(failure));
+  }
   http::ClientResponse result;
   result.status = response.code();
   result.headers = std::move(response.headers);

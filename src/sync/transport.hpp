@@ -43,7 +43,9 @@ class HttpTransport final : public Transport {
 };
 
 // Calls a handler directly: the URL's path and query become the http::Request target; its
-// origin is ignored. The handler must be safe to call from several threads at once.
+// origin is ignored. The handler must be safe to call from several threads at once. A response
+// whose http::Delivery is not `normal` (an injected reset or truncation) throws
+// http::TransportError, as the socket client does for the same answer.
 class InProcessTransport final : public Transport {
  public:
   explicit InProcessTransport(http::Handler handler) : handler_(std::move(handler)) {}

@@ -294,6 +294,7 @@ TEST_F(IntegrationTest, InjectedProxmoxFaultsConvergeToTheCleanState) {
   for (const char* rule :
        {R"({"path":"/api2/json/*","error":{"status":503,"rate":0.3}})",
         R"({"path":"/api2/json/nodes/*","reset_rate":0.1})",
+        R"({"path":"/api2/json/nodes/*","truncate_rate":0.1})",
         R"({"path":"/api2/json/*","latency":{"kind":"uniform","min_ms":1,"max_ms":20}})"}) {
     const auto added = client_.request(http::Verb::post, proxmox_.url + "/mock/faults", rule, [&] {
       http::Headers h = headers;

@@ -93,14 +93,16 @@ TEST(MockAdminTest, FaultRulesErrorLatencyResetTruncate) {
             json::parse(R"({"path_regex":"^/api2/json/nodes$","reset_rate":1})"));
   http::Request request = http::Request::make(Verb::get, "/api2/json/nodes");
   auto response = engine.handle(request);
-  EXPECT_EQ(response.headers[std::string(kFaultHeader)], "reset");
+  EXPECT_EQ(response.delivery, http::Delivery::reset_connection);
   call(engine, Verb::delete_, "/mock/faults");
   post_json(engine, "/mock/faults",
             json::parse(R"({"path":"/api2/json/nodes","truncate_rate":1})"));
   request = http::Request::make(Verb::get, "/api2/json/nodes");
   response = engine.handle(request);
-  EXPECT_EQ(response.headers[std::string(kFaultHeader)], "truncate");
+  EXPECT_EQ(response.delivery, http::Delivery::truncate_body);
   EXPECT_EQ(response.code(), 200u);
+  EXPECT_EQ(response.truncate_at, response.body.size() / 2);
+  EXPECT_GT(response.truncate_at, 0u);
 }
 
 TEST(MockAdminTest, BadFaultRulesAreRejected) {

@@ -3,6 +3,11 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read_until.hpp>
+#include <boost/asio/streambuf.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/json.hpp>
 #include <cstdlib>
 #include <filesystem>
@@ -186,22 +191,56 @@ TEST(MockProgramTest, ScenarioGeneratePrintsLoadableJson) {
   EXPECT_EQ(scenario.clusters.size(), 3u);
 }
 
-TEST(MockProgramTest, TruncateFaultCutsTheBodyOverTheWire) {
+TEST(MockProgramTest, ResetAndTruncateFaultsAreTransportErrorsOverTheWire) {
   MockProcess mock({"--listen", "127.0.0.1:0", "--no-auth"});
   ASSERT_TRUE(mock.ready()) << mock.log();
   http::ClientOptions no_retries;
   no_retries.max_retries = 0;
   http::Client client(no_retries);
-  const std::string full = client.get(mock.url() + "/api2/json/nodes").body;
-  ASSERT_EQ(client
-                .send_json(http::Verb::post, mock.url() + "/mock/faults",
-                           json::parse(R"({"path":"/api2/json/nodes","truncate_rate":1})"))
-                .status,
-            200u);
-  const auto cut = client.get(mock.url() + "/api2/json/nodes");
-  EXPECT_EQ(cut.body.size(), full.size() / 2);
-  const auto journal = client.get(mock.url() + "/mock/requests?limit=1").json();
-  EXPECT_EQ(journal.at("data").at(0).at("path").as_string(), "/api2/json/nodes");
+  const std::string nodes = mock.url() + "/api2/json/nodes";
+  ASSERT_EQ(client.get(nodes).status, 200u);
+  for (const char* rule : {R"({"path":"/api2/json/nodes","reset_rate":1})",
+                           R"({"path":"/api2/json/nodes","truncate_rate":1})"}) {
+    ASSERT_EQ(
+        client.send_json(http::Verb::post, mock.url() + "/mock/faults", json::parse(rule)).status,
+        200u);
+    EXPECT_THROW(client.get(nodes), http::TransportError) << rule;
+    const auto journal = client.get(mock.url() + "/mock/requests?limit=1").json();
+    EXPECT_EQ(journal.at("data").at(0).at("path").as_string(), "/api2/json/nodes");
+    ASSERT_EQ(client.request(http::Verb::delete_, mock.url() + "/mock/faults").status, 200u);
+  }
+  EXPECT_EQ(client.get(nodes).status, 200u);
+}
+
+// The status line as a raw socket receives it (the http::Client keeps only the code).
+std::string raw_status_line(int64_t port, std::string_view request) {
+  namespace net = boost::asio;
+  net::io_context context;
+  net::ip::tcp::socket socket(context);
+  socket.connect({net::ip::make_address("127.0.0.1"), static_cast<uint16_t>(port)});
+  net::write(socket, net::buffer(request));
+  net::streambuf received;
+  boost::system::error_code error;
+  net::read_until(socket, received, "\r\n", error);
+  std::string text(net::buffers_begin(received.data()), net::buffers_end(received.data()));
+  return text.substr(0, text.find("\r\n"));
+}
+
+TEST(MockProgramTest, ErrorMessagesAreTheStatusLineReason) {
+  MockProcess mock({"--listen", "127.0.0.1:0"});
+  ASSERT_TRUE(mock.ready()) << mock.log();
+  EXPECT_EQ(raw_status_line(mock.port(), "GET /api2/json/nodes HTTP/1.1\r\nHost: x\r\n\r\n"),
+            "HTTP/1.1 401 No ticket");
+  const std::string token =
+      "Authorization: PVEAPIToken=root@pam!proxbox=00000000-0000-0000-0000-000000000000\r\n";
+  EXPECT_EQ(raw_status_line(mock.port(),
+                            "GET /api2/json/cluster/resources?type=bogus HTTP/1.1\r\n"
+                            "Host: x\r\n" +
+                                token + "\r\n"),
+            "HTTP/1.1 400 Parameter verification failed.");
+  EXPECT_EQ(
+      raw_status_line(mock.port(), "GET /api2/json/nodes HTTP/1.1\r\nHost: x\r\n" + token + "\r\n"),
+      "HTTP/1.1 200 OK");
 }
 
 // ---- real clients -------------------------------------------------------------------------
