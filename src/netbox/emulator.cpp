@@ -216,7 +216,8 @@ struct Emulator::Impl {
     std::map<std::pair<const Model*, int64_t>, json::value> nested;
     std::optional<std::vector<StoredObject>> custom_fields;
     std::map<int64_t, int64_t> cluster_sites;  // cluster id → scoped site id (0: none)
-    std::map<std::pair<const Field*, int64_t>, int64_t> counts;  // prefetched per list page
+    std::map<std::pair<const Field*, int64_t>, int64_t> counts;      // prefetched per list page
+    std::map<std::pair<const Field*, int64_t>, json::value> totals;  // likewise
   };
 
   EmulatorOptions options;
@@ -535,6 +536,19 @@ struct Emulator::Impl {
         where.add(field_sql(field->via) + " = ?", {id});
         return store.count(related, where);
       }
+      case FieldKind::Total: {
+        if (auto cached = context->totals.find({field, id}); cached != context->totals.end()) {
+          return cached->second;
+        }
+        const Model& related = *Registry::instance().by_key(field->related);
+        auto& query = store.statement("SELECT sum(" + field_sql(field->summed) + ") FROM " +
+                                      related.table() + " WHERE " + field_sql(field->via) + " = ?");
+        query.bind(1, id);
+        query.step();
+        json::value sum = total_value(related, *field, query, 0);
+        query.reset();
+        return sum;
+      }
       case FieldKind::Constant:
         if (model.key == "extras.customfield" && name == "data_type") {
           const json::value* type = data.if_contains("type");
@@ -563,6 +577,16 @@ struct Emulator::Impl {
     }
   }
 
+  // A Total's SQL sum at `column`: null when no row had a value (Django's Sum()), else a number
+  // of the summed field's kind.
+  static json::value total_value(const Model& related, const Field& total, common::Statement& query,
+                                 int column) {
+    if (query.is_null(column)) return nullptr;
+    const Field* summed = related.field(total.summed);
+    if (summed && summed->kind == FieldKind::Number) return query.column_double(column);
+    return query.column_int(column);
+  }
+
   // Rows a Count field counts, before narrowing to one owner: generic relations also match
   // the owner's content type.
   static Condition count_scope(const Model& model, const Field& field) {
@@ -586,6 +610,23 @@ struct Emulator::Impl {
       ids.emplace_back(row.id);
     }
     for (const Field& field : model.fields) {
+      if (field.kind == FieldKind::Total && field_in_version(field, options.version)) {
+        const Model& related = *Registry::instance().by_key(field.related);
+        auto& query =
+            store.statement("SELECT " + field_sql(field.via) + ", sum(" + field_sql(field.summed) +
+                            ") FROM " + related.table() + " WHERE " + field_sql(field.via) +
+                            " IN (" + placeholders + ") GROUP BY 1");
+        int index = 1;
+        for (const auto& value : ids)
+          query.bind(index++, value);
+        for (const StoredObject& row : rows)
+          context->totals[{&field, row.id}] = nullptr;
+        while (query.step()) {
+          context->totals[{&field, query.column_int(0)}] = total_value(related, field, query, 1);
+        }
+        query.reset();
+        continue;
+      }
       if (field.kind != FieldKind::Count) continue;
       const Model& related = *Registry::instance().by_key(field.related);
       Condition where = count_scope(model, field);
@@ -853,9 +894,10 @@ struct Emulator::Impl {
           params.emplace_back(host + "/%");
         }
         where.add(clause, std::move(params));
-      } else if (field->kind != FieldKind::Count && field->kind != FieldKind::Constant &&
-                 field->kind != FieldKind::GenericObject && field->kind != FieldKind::Tags &&
-                 field->kind != FieldKind::CustomFields && field->kind != FieldKind::Json) {
+      } else if (field->kind != FieldKind::Count && field->kind != FieldKind::Total &&
+                 field->kind != FieldKind::Constant && field->kind != FieldKind::GenericObject &&
+                 field->kind != FieldKind::Tags && field->kind != FieldKind::CustomFields &&
+                 field->kind != FieldKind::Json) {
         problem =
             apply_lookup(where, field_sql(field->name), value_type(field->kind), lookup.op, values);
       }
@@ -881,8 +923,9 @@ struct Emulator::Impl {
       const Field* field = model.field(term);
       const bool sortable =
           term == "id" || term == "created" || term == "last_updated" ||
-          (field && field->kind != FieldKind::Count && field->kind != FieldKind::Constant &&
-           field->kind != FieldKind::GenericObject && field->kind != FieldKind::IpFamily);
+          (field && field->kind != FieldKind::Count && field->kind != FieldKind::Total &&
+           field->kind != FieldKind::Constant && field->kind != FieldKind::GenericObject &&
+           field->kind != FieldKind::IpFamily);
       if (!sortable) continue;
       clause += (clause.empty() ? "" : ", ") + field_sql(term) + (descending ? " DESC" : "");
     }
@@ -1426,6 +1469,13 @@ struct Emulator::Impl {
     return total;  // -1: the VM has no virtual disks
   }
 
+  // The display text of a stored object, as NetBox's messages name objects.
+  std::string display_of(std::string_view key, int64_t id) {
+    const Model& model = *Registry::instance().by_key(key);
+    const auto data = store.get(model, id);
+    return data ? display(model, id, *data) : std::to_string(id);
+  }
+
   // The site a cluster is scoped to, 0 when none.
   int64_t cluster_site(int64_t cluster_id) {
     auto [cached, fresh] = context->cluster_sites.try_emplace(cluster_id, 0);
@@ -1443,14 +1493,26 @@ struct Emulator::Impl {
   void check_model_rules(const Model& model, json::object& out, std::optional<int64_t> id,
                          Errors& errors) {
     if (model.key == "virtualization.virtualmachine") {
+      // 4.6 lets a VM run on a standalone host device, without a cluster.
+      const bool standalone_hosts = at_least("4.6");
+      const Model& devices = *Registry::instance().by_key("dcim.device");
       const int64_t cluster = int_field(out, "cluster");
+      const int64_t device = int_field(out, "device");
+      const auto host = device ? store.get(devices, device) : std::nullopt;
       int64_t site = int_field(out, "site");
+      const bool placed = site || cluster || (standalone_hosts && device);
       if (cluster && !site) {
         site = cluster_site(cluster);
         if (site) out["site"] = site;
       }
-      if (!site && !cluster) {
-        errors["__all__"].push_back("A virtual machine must be assigned to a site and/or cluster.");
+      if (standalone_hosts && host && !site && !cluster) {
+        site = int_field(*host, "site");
+        if (site) out["site"] = site;
+      }
+      if (!placed) {
+        errors["__all__"].push_back(
+            standalone_hosts ? "A virtual machine must be assigned to a site, cluster, or device."
+                             : "A virtual machine must be assigned to a site and/or cluster.");
       }
       if (cluster && site) {
         const int64_t scoped = cluster_site(cluster);
@@ -1458,15 +1520,23 @@ struct Emulator::Impl {
           errors["cluster"].push_back("The selected cluster is not assigned to this site.");
         }
       }
-      if (const int64_t device = int_field(out, "device")) {
-        if (!cluster) {
-          errors["device"].push_back("Must specify a cluster when assigning a host device.");
-        } else {
-          const auto host = store.get(*Registry::instance().by_key("dcim.device"), device);
-          if (!host || int_field(*host, "cluster") != cluster) {
-            errors["device"].push_back("The selected device is not assigned to this cluster.");
-          }
+      if (device && !cluster && !standalone_hosts) {
+        errors["device"].push_back("Must specify a cluster when assigning a host device.");
+      } else if (device && !cluster) {
+        const int64_t host_cluster = host ? int_field(*host, "cluster") : 0;
+        const int64_t host_site = host ? int_field(*host, "site") : 0;
+        if (host_cluster) {
+          errors["cluster"].push_back("Must specify the assigned device's cluster (" +
+                                      display_of("virtualization.cluster", host_cluster) +
+                                      ") when assigning host device " +
+                                      display_of("dcim.device", device) + ".");
+        } else if (host_site && site && host_site != site) {
+          errors["site"].push_back("The selected device (" + display_of("dcim.device", device) +
+                                   ") is not assigned to this site (" +
+                                   display_of("dcim.site", site) + ").");
         }
+      } else if (device && (!host || int_field(*host, "cluster") != cluster)) {
+        errors["device"].push_back("The selected device is not assigned to this cluster.");
       }
       if (id) {
         const int64_t total = disk_total(*id);

@@ -60,6 +60,12 @@ Field count(std::string name, std::string related, std::string via) {
   field.read_only = true;
   return field;
 }
+Field total(std::string name, std::string related, std::string via, std::string summed) {
+  Field field = count(std::move(name), std::move(related), std::move(via));
+  field.kind = FieldKind::Total;
+  field.summed = std::move(summed);
+  return field;
+}
 Field constant(std::string name, json::value value) {
   Field field = make(std::move(name), FieldKind::Constant);
   field.default_value = std::move(value);
@@ -182,6 +188,7 @@ std::vector<Model> declare_models() {
     m.fields.push_back(str("color", 6).def("9e9e9e"));
     m.fields.push_back(make("object_types", FieldKind::StringList).def(json::array{}));
     m.fields.push_back(constant("tagged_items", 0));
+    m.fields.push_back(integer("weight").def(1000).from("4.3"));
     m.brief = {"id", "url", "display_url", "display", "name", "slug", "color", "description"};
     m.tags = false;
     m.custom_fields = false;
@@ -244,6 +251,7 @@ std::vector<Model> declare_models() {
         boolean("is_cloneable", false),
         make("default", FieldKind::Json).null(),
         make("related_object_filter", FieldKind::Json).null(),
+        make("validation_schema", FieldKind::Json).null().from("4.6"),
         fk("choice_set", "extras.customfieldchoiceset", OnDelete::Protect).null(),
         integer("weight").def(100),
         integer("validation_minimum").null(),
@@ -285,6 +293,8 @@ std::vector<Model> declare_models() {
     m.fields.push_back(count("devicetype_count", "dcim.devicetype", "manufacturer"));
     m.fields.push_back(count("platform_count", "dcim.platform", "manufacturer"));
     m.fields.push_back(constant("inventoryitem_count", 0));
+    m.fields.push_back(constant("moduletype_count", 0).from("4.5"));
+    m.fields.push_back(comments().from("4.5"));
     m.brief.push_back("devicetype_count");
     models.push_back(std::move(m));
   }
@@ -336,6 +346,7 @@ std::vector<Model> declare_models() {
     m.fields.push_back(str("color", 6).def("9e9e9e"));
     m.fields.push_back(boolean("vm_role", true));
     m.fields.push_back(fk("parent", "dcim.devicerole", OnDelete::Cascade).null().from("4.3"));
+    m.fields.push_back(comments().from("4.3"));
     m.fields.push_back(count("device_count", "dcim.device", "role"));
     m.fields.push_back(count("virtualmachine_count", "virtualization.virtualmachine", "role"));
     m.brief.push_back("device_count");
@@ -479,6 +490,7 @@ std::vector<Model> declare_models() {
     Model m = organisational("virtualization.clustertype", "virtualization/cluster-types",
                              "ClusterType", "cluster type");
     m.fields.push_back(count("cluster_count", "virtualization.cluster", "type"));
+    m.fields.push_back(comments().from("4.5"));
     m.brief.push_back("cluster_count");
     models.push_back(std::move(m));
   }
@@ -486,6 +498,7 @@ std::vector<Model> declare_models() {
     Model m = organisational("virtualization.clustergroup", "virtualization/cluster-groups",
                              "ClusterGroup", "cluster group");
     m.fields.push_back(count("cluster_count", "virtualization.cluster", "group"));
+    m.fields.push_back(comments().from("4.5"));
     m.brief.push_back("cluster_count");
     models.push_back(std::move(m));
   }
@@ -509,9 +522,10 @@ std::vector<Model> declare_models() {
         comments(),
         count("device_count", "dcim.device", "cluster"),
         count("virtualmachine_count", "virtualization.virtualmachine", "cluster"),
-        constant("allocated_vcpus", 0),
-        constant("allocated_memory", 0),
-        constant("allocated_disk", 0),
+        // NetBox annotates Sum() over the cluster's virtual machines: null when there are none.
+        total("allocated_vcpus", "virtualization.virtualmachine", "cluster", "vcpus"),
+        total("allocated_memory", "virtualization.virtualmachine", "cluster", "memory"),
+        total("allocated_disk", "virtualization.virtualmachine", "cluster", "disk"),
     };
     m.brief = {"id", "url", "display", "name", "description", "virtualmachine_count"};
     m.unique = {
@@ -787,6 +801,27 @@ std::vector<Model> declare_models() {
                  "__all__",
                  "VM Snapshot with this Vmid, Name and Node already exists."}};
     models.push_back(std::move(m));
+  }
+  // --- users (4.5) ---------------------------------------------------------------------
+  {
+    Model m = base("users.owner", "users/owners", "Owner", "owner");
+    m.fields = {name_field(100), description()};
+    m.brief = {"id", "url", "display", "name", "description"};
+    m.unique = {unique_field("owner", "name")};
+    m.not_emulated = {"group", "user_groups", "users"};
+    m.tags = false;
+    m.custom_fields = false;
+    m.since = "4.5";
+    models.push_back(std::move(m));
+  }
+  // NetBox 4.5 gave most models an optional owner (object ownership). The plugin's models are
+  // not among them, and for tags it is not established.
+  for (Model& model : models) {
+    if (model.key.starts_with("netbox_proxbox.") || model.key == "extras.tag" ||
+        model.key == "users.owner") {
+      continue;
+    }
+    model.fields.push_back(fk("owner", "users.owner", OnDelete::Protect).null().from("4.5"));
   }
   return models;
 }

@@ -28,6 +28,7 @@ enum class FieldKind {
   GenericId,      // the id half of a generic relation
   GenericObject,  // read-only: the object named by a (ContentType, GenericId) pair
   Count,          // read-only: rows of `related` whose `via` field points here
+  Total,          // read-only: sum of `summed` over those rows; null when none has a value
   Constant,       // read-only value the schema requires but the emulator does not model
   IpInterface,    // "192.0.2.1/24" host address with mask
   IpNetwork,      // "192.0.2.0/24" network, normalised to its network address
@@ -52,7 +53,8 @@ struct Field {
   std::optional<boost::json::value> default_value;
   std::vector<Choice> choices;
   std::string related;  // ForeignKey/Count: model key; GenericObject: its ContentType field
-  std::string via;      // Count: fk field on `related`; GenericObject: its GenericId field
+  std::string via;      // Count/Total: fk field on `related`; GenericObject: its GenericId field
+  std::string summed;   // Total: the field of `related` that is summed
   std::vector<std::string> allowed_types;  // ContentType: accepted "app.model" values
   OnDelete on_delete = OnDelete::SetNull;
   std::string since;  // first NetBox version with the field ("" = always)

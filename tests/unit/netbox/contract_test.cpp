@@ -226,10 +226,13 @@ json::value brief_schema(const json::value& list_schema) {
 // Where NetBox's answers differ from its own 4.2.2 document: `choices_count` is a property
 // serialised as its integer value, which drf-spectacular could only describe as a string; an
 // unset `base_choices` (a nullable model field) is null, though the copy of the document we
-// hold lost that `nullable` in its client generator's edits.
+// hold lost that `nullable` in its client generator's edits; a cluster's `allocated_*` are
+// Sum() annotations, null for a cluster without virtual machines.
 bool documented_differently(const std::string& problem) {
   return problem.find(".choices_count: expected string, got ") != std::string::npos ||
-         problem.ends_with(".base_choices: null is not allowed");
+         problem.ends_with(".base_choices: null is not allowed") ||
+         (problem.find(".allocated_") != std::string::npos &&
+          problem.ends_with(": null is not allowed"));
 }
 
 class NetboxContract : public ::testing::Test {
@@ -332,6 +335,7 @@ TEST_F(NetboxContract, EveryServedOperationMatchesNetbox422Schema) {
 TEST(NetboxContractSchema, DocumentDescribesEveryNetboxModelTheEmulatorServes) {
   for (const Model& model : Registry::instance().models()) {
     if (model.key.rfind("netbox_proxbox.", 0) == 0) continue;
+    if (!model.since.empty() && compare_versions(model.since, "4.2") > 0) continue;
     EXPECT_TRUE(document().find_operation("get", "/api/" + model.path + "/"))
         << model.path << " is served but not in NetBox 4.2.2";
   }
