@@ -103,7 +103,17 @@ void Router::add(Verb method, std::string_view pattern, Handler handler) {
 }
 
 Router::Match Router::match(Verb method, std::string_view path, Params& params) const {
-  const auto segments = split_path(path);
+  return match_segments(method, split_path(path), params);
+}
+
+Router::Match Router::match(Verb method, const std::vector<std::string>& segments,
+                            Params& params) const {
+  return match_segments(method, std::vector<std::string_view>(segments.begin(), segments.end()),
+                        params);
+}
+
+Router::Match Router::match_segments(Verb method, const std::vector<std::string_view>& segments,
+                                     Params& params) const {
   // Depth-first with backtracking: literal child first, then {param}, then {rest...}.
   struct Frame {
     const Node* node;
@@ -166,7 +176,7 @@ Router::Match Router::match(Verb method, std::string_view path, Params& params) 
 
 Response Router::dispatch(Request& request) const {
   request.path_params.clear();
-  const Match found = match(request.method, request.path, request.path_params);
+  const Match found = match(request.method, request.path_segments(), request.path_params);
   if (found.handler) return (*found.handler)(request);
   if (found.path_known) {
     Response response = method_not_allowed_ ? method_not_allowed_(request, found.allowed)

@@ -58,9 +58,12 @@ class Router {
   };
   // Resolves a decoded path; fills `params` with the captured segments.
   Match match(Verb method, std::string_view path, Params& params) const;
+  // Resolves segments already split and decoded (Request::path_segments()), so a segment may
+  // hold an encoded '/'; a `{name...}` capture joins its segments with '/'.
+  Match match(Verb method, const std::vector<std::string>& segments, Params& params) const;
 
-  // Matches, fills request.path_params and calls the handler (or renders 404/405).
-  // HEAD falls back to GET.
+  // Matches request.path_segments(), fills request.path_params and calls the handler (or
+  // renders 404/405). HEAD falls back to GET.
   Response dispatch(Request& request) const;
 
   // A Handler that dispatches through this router; the router must outlive it.
@@ -70,6 +73,8 @@ class Router {
 
  private:
   struct Node;
+  Match match_segments(Verb method, const std::vector<std::string_view>& segments,
+                       Params& params) const;
   std::unique_ptr<Node> root_;
   size_t route_count_ = 0;
   NotFoundRenderer not_found_;

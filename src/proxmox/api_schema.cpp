@@ -1,5 +1,6 @@
 #include "proxmox/api_schema.hpp"
 
+#include <array>
 #include <boost/beast/http/verb.hpp>
 #include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
@@ -57,6 +58,28 @@ std::vector<std::string> template_parameters(std::string_view path) {
       names.emplace_back(segment.substr(1, segment.size() - 2));
   }
   return names;
+}
+
+// pveproxy mounts the ipset and storage-content subtrees with `fragmentDelimiter => ''`
+// (pve-firewall API2/Firewall/IPSet.pm, pve-storage API2/Storage/Status.pm): the rest of the path
+// is one value, because CIDRs ("10.0.0.0/24", "dc/alias") and volume IDs
+// ("local:backup/vzdump-...") contain '/', and clients (proxmoxer) send that slash unencoded.
+constexpr std::array<std::string_view, 2> kRestOfPathParameters = {"/{cidr}", "/{volume}"};
+
+// The router template for a schema path: "/x/{cidr}" → "/x/{cidr...}".
+std::string routing_template(std::string_view path) {
+  std::string routed(path);
+  for (const auto suffix : kRestOfPathParameters) {
+    if (path.ends_with(suffix)) routed.insert(routed.size() - 1, "...");
+  }
+  return routed;
+}
+
+// The schema path of a router template: "/x/{cidr...}" → "/x/{cidr}".
+std::string schema_template(std::string_view routed) {
+  std::string path(routed);
+  if (const size_t rest = path.find("...}"); rest != std::string::npos) path.erase(rest, 3);
+  return path;
 }
 
 // A template so that it can work on the private ApiSchema::Impl, named only inside load().
@@ -150,7 +173,8 @@ ApiSchema ApiSchema::load(const std::filesystem::path& file) {
 
   for (const auto& op : impl->operations) {
     try {
-      impl->router.add(op.method, op.path, [](http::Request&) { return http::Response{}; });
+      impl->router.add(op.method, routing_template(op.path),
+                       [](http::Request&) { return http::Response{}; });
     } catch (const std::invalid_argument& e) {
       fail(file, e.what());
     }
@@ -213,11 +237,23 @@ ApiSchema::Lookup ApiSchema::find(http::Verb method, std::string_view api_path,
                                   http::Params& path_params) const {
   if (method == http::Verb::head) method = http::Verb::get;
   http::Params captured;
-  auto match = impl_->router.match(method, api_path, captured);
+  return resolve(method, impl_->router.match(method, api_path, captured), captured, path_params);
+}
+
+ApiSchema::Lookup ApiSchema::find(http::Verb method, const std::vector<std::string>& api_segments,
+                                  http::Params& path_params) const {
+  if (method == http::Verb::head) method = http::Verb::get;
+  http::Params captured;
+  return resolve(method, impl_->router.match(method, api_segments, captured), captured,
+                 path_params);
+}
+
+ApiSchema::Lookup ApiSchema::resolve(http::Verb method, http::Router::Match match,
+                                     http::Params& captured, http::Params& path_params) const {
   Lookup lookup;
   lookup.path_known = match.path_known;
   lookup.allowed = std::move(match.allowed);
-  if (match.handler) lookup.operation = operation(method, match.pattern);
+  if (match.handler) lookup.operation = operation(method, schema_template(match.pattern));
   if (lookup.operation) {
     for (auto& param : captured)
       path_params.push_back(std::move(param));

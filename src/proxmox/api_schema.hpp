@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "http/message.hpp"
+#include "http/router.hpp"
 #include "proxmox/scenario.hpp"
 
 namespace pbx::proxmox {
@@ -61,8 +62,13 @@ class ApiSchema {
     std::vector<http::Verb> allowed;       // methods served at the path, when path_known
   };
   // Resolves a decoded API path relative to /api2/json ("/nodes/pve1/qemu"); appends the
-  // `{x}` captures to `path_params`. HEAD resolves like GET.
+  // `{x}` captures to `path_params`. HEAD resolves like GET. A trailing `{cidr}` or `{volume}`
+  // takes the rest of the path, as pveproxy does (its values contain '/').
   Lookup find(http::Verb method, std::string_view api_path, http::Params& path_params) const;
+  // The same for decoded segments relative to /api2/json (from Request::path_segments()), so an
+  // encoded slash ("10.0.0.0%2F24") stays inside its parameter.
+  Lookup find(http::Verb method, const std::vector<std::string>& api_segments,
+              http::Params& path_params) const;
   // The operation for an exact template and method ("/nodes/{node}/qemu", POST), or null.
   const Operation* operation(http::Verb method, std::string_view path_template) const;
 
@@ -72,6 +78,8 @@ class ApiSchema {
  private:
   struct Impl;
   explicit ApiSchema(std::unique_ptr<Impl> impl);
+  Lookup resolve(http::Verb method, http::Router::Match match, http::Params& captured,
+                 http::Params& path_params) const;
   std::unique_ptr<Impl> impl_;
 };
 

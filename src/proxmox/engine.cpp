@@ -333,8 +333,16 @@ struct Engine::Impl {
       return api_error(501, fmt::format("Method '{} {}' not implemented (no {} schema yet)",
                                         method_name, api_path, to_string(options.service)));
     }
+    // Segments of the raw target, so "10.0.0.0%2F24" reaches a {cidr} as one value.
+    std::vector<std::string> api_segments = request.path_segments();
+    const bool under_prefix =
+        api_segments.size() >= 2 && api_segments[0] == "api2" && api_segments[1] == "json";
+    api_segments.erase(api_segments.begin(),
+                       api_segments.begin() + static_cast<std::ptrdiff_t>(under_prefix ? 2 : 0));
     request.path_params.clear();
-    const ApiSchema::Lookup lookup = schema->find(request.method, api_path, request.path_params);
+    const ApiSchema::Lookup lookup =
+        under_prefix ? schema->find(request.method, api_segments, request.path_params)
+                     : ApiSchema::Lookup{};
 
     if (options.auth && !(lookup.operation && world_readable(*lookup.operation))) {
       const AuthResult result = auth.authenticate(request, is_write(request.method));

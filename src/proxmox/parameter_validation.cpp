@@ -237,6 +237,12 @@ bool is_cidr(std::string_view text, bool require_mask) {
   return is_ipv6(address) && mask <= 128;
 }
 
+// pve-firewall's IPorCIDRorAlias: an IP, a CIDR, or an alias name, optionally "dc/" or "guest/".
+bool is_ip_cidr_or_alias(std::string_view text) {
+  static const std::regex alias("(?:(?:dc|guest)/)?[A-Za-z][A-Za-z0-9\\-_]+");
+  return is_cidr(text, false) || std::regex_match(text.begin(), text.end(), alias);
+}
+
 struct Format {
   const char* pattern;  // ECMAScript regex, or null when `check` decides
   bool (*check)(std::string_view);
@@ -291,6 +297,9 @@ const std::unordered_map<std::string_view, Format>& formats() {
         "value does not look like a valid CIDR network"}},
       {"IPorCIDR",
        {nullptr, [](std::string_view text) { return is_cidr(text, false); },
+        "value does not look like a valid IP address or CIDR network"}},
+      {"IPorCIDRorAlias",
+       {nullptr, is_ip_cidr_or_alias,
         "value does not look like a valid IP address or CIDR network"}},
   };
   return table;

@@ -82,6 +82,22 @@ def main():
         raise AssertionError("invalid vmid accepted")
     except ResourceException as error:
         check(error.status_code == 400, "invalid vmid status %s" % error.status_code)
+        # proxmoxer shows the reason phrase, where pveproxy puts its message.
+        check(error.content == "Parameter verification failed.", "reason %r" % error.content)
+
+    # IP set entries: proxmoxer splits "10.0.0.0/24" into two path segments; pveproxy (and the
+    # mock) take the rest of the path as the cidr.
+    ipset = "proxmoxer-%s" % mode
+    px.cluster.firewall.ipset.post(name=ipset)
+    px.cluster.firewall.ipset(ipset).post(cidr="10.0.0.0/24")
+    px.cluster.firewall.ipset(ipset).get()
+    check(isinstance(px.cluster.firewall.ipset(ipset)("10.0.0.0/24").get(), dict), "ipset entry")
+    px.cluster.firewall.ipset(ipset)("10.0.0.0/24").delete()
+    try:
+        px.cluster.firewall.ipset(ipset)("10.0.0.0/99").get()
+        raise AssertionError("invalid cidr accepted")
+    except ResourceException as error:
+        check(error.status_code == 400, "invalid cidr status %s" % error.status_code)
 
     # Wrong credentials are refused.
     try:

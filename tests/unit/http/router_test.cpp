@@ -63,6 +63,29 @@ TEST(Router, RestParameterCapturesTail) {
   EXPECT_EQ(router.dispatch(request).body, "a/b/c.txt");
 }
 
+TEST(Router, EncodedSlashStaysInsideItsSegment) {
+  Router router;
+  router.get("/ipset/{name}/{cidr}",
+             [](Request& r) { return reply(std::string(r.path_param("cidr"))); });
+  router.get("/files/{path...}",
+             [](Request& r) { return reply(std::string(r.path_param("path"))); });
+  auto encoded = Request::make(Verb::get, "/ipset/office/10.0.0.0%2F24");
+  EXPECT_EQ(encoded.path, "/ipset/office/10.0.0.0/24");
+  EXPECT_EQ(router.dispatch(encoded).body, "10.0.0.0/24");
+  auto plain = Request::make(Verb::get, "/ipset/office/10.0.0.0/24");
+  EXPECT_EQ(router.dispatch(plain).code(), 404u);  // two segments: no such template
+  auto rest = Request::make(Verb::get, "/files/a%2Fb/c%20d");
+  EXPECT_EQ(router.dispatch(rest).body, "a/b/c d");
+}
+
+TEST(Message, PathSegmentsSplitTheRawTargetThenDecode) {
+  const auto request = Request::make(Verb::get, "/a//b%2Fc/%20d/?x=%2F");
+  EXPECT_EQ(request.path_segments(), (std::vector<std::string>{"a", "b/c", " d"}));
+  Request in_process;
+  in_process.path = "/only/decoded";
+  EXPECT_EQ(in_process.path_segments(), (std::vector<std::string>{"only", "decoded"}));
+}
+
 TEST(Router, TrailingSlashIsIgnored) {
   Router router;
   router.get("/api/dcim/sites", [](Request&) { return reply("sites"); });

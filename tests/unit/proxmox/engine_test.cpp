@@ -266,6 +266,51 @@ TEST(EngineTest, StorageContentFilters) {
             1u);
 }
 
+TEST(EngineTest, StorageVolumeWithASlashIsDeletedEncodedOrNot) {
+  ClusterScenario cluster = default_cluster(Service::pve);
+  for (const int vmid : {100, 101}) {
+    cluster.backups.push_back(
+        BackupScenario{"local", "pve1", vmid, "", "vma.zst", 1 << 20, 1767225600, "", false, "ok"});
+  }
+  EngineOptions options = test_options();
+  options.cluster = cluster;
+  Engine engine(options);
+  const std::string base = "/api2/json/nodes/pve1/storage/local/content";
+  const auto backups = get(engine, base + "?content=backup").data().as_array();
+  ASSERT_EQ(backups.size(), 2u);
+  const std::string first(backups[0].as_object().at("volid").as_string());
+  const std::string second(backups[1].as_object().at("volid").as_string());
+  ASSERT_NE(first.find('/'), std::string::npos) << first;
+  const Reply encoded = call(engine, Verb::delete_, base + "/" + http::percent_encode(first));
+  EXPECT_EQ(encoded.status, 200u) << encoded.body;
+  const Reply plain = call(engine, Verb::delete_, base + "/" + second);  // as proxmoxer sends it
+  EXPECT_EQ(plain.status, 200u) << plain.body;
+  EXPECT_EQ(get(engine, base + "?content=backup").data().as_array().size(), 0u);
+}
+
+TEST(EngineTest, IpsetCidrOperationsRouteAndValidate) {
+  Engine engine(test_options());
+  const std::string ipset = "/api2/json/cluster/firewall/ipset";
+  EXPECT_EQ(call(engine, Verb::post, ipset, "name=office").status, 200u);
+  EXPECT_EQ(call(engine, Verb::post, ipset + "/office", "cidr=10.0.0.0%2F24").status, 200u);
+  EXPECT_EQ(get(engine, ipset + "/office").status, 200u);
+  for (const std::string cidr :
+       {"10.0.0.0%2F24", "10.0.0.0/24", "192.0.2.1", "dc/alias1", "2001%3Adb8%3A%3A%2F32"}) {
+    const Reply read = get(engine, ipset + "/office/" + cidr);
+    EXPECT_EQ(read.status, 200u) << cidr << ": " << read.body;
+    EXPECT_EQ(call(engine, Verb::put, ipset + "/office/" + cidr, "comment=x").status, 200u) << cidr;
+    EXPECT_EQ(call(engine, Verb::delete_, ipset + "/office/" + cidr).status, 200u) << cidr;
+  }
+  EXPECT_EQ(call(engine, Verb::delete_,
+                 "/api2/json/nodes/pve1/qemu/100/firewall/ipset/office/10.0.0.0%2F24")
+                .status,
+            200u);
+  const Reply bad = get(engine, ipset + "/office/10.0.0.0%2F99");
+  EXPECT_EQ(bad.status, 400u) << bad.body;
+  EXPECT_TRUE(bad.json.at("errors").as_object().contains("cidr")) << bad.body;
+  EXPECT_EQ(get(engine, ipset + "/office/not%20a%20cidr").status, 400u);
+}
+
 TEST(EngineTest, PoolsAndJobs) {
   Engine engine(test_options());
   ASSERT_EQ(call(engine, Verb::post, "/api2/json/pools", "poolid=prod&comment=production").status,

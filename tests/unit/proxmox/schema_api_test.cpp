@@ -70,6 +70,44 @@ TEST(ApiSchemaTest, FindFillsPathParameters) {
   EXPECT_EQ(lookup.operation->path_parameters, (std::vector<std::string>{"node", "vmid"}));
 }
 
+TEST(ApiSchemaTest, TrailingCidrAndVolumeTakeTheRestOfThePath) {
+  const auto find = [](Verb method, const std::vector<std::string>& segments) {
+    http::Params params;
+    const auto lookup = pve_latest().find(method, segments, params);
+    return std::pair{lookup.operation ? lookup.operation->path : std::string("-"), params};
+  };
+  // Encoded ("10.0.0.0%2F24": one decoded segment) and plain ("10.0.0.0/24": two) alike.
+  for (const auto& cidr :
+       {std::vector<std::string>{"10.0.0.0/24"}, std::vector<std::string>{"10.0.0.0", "24"}}) {
+    for (const Verb method : {Verb::get, Verb::put, Verb::delete_}) {
+      std::vector<std::string> segments{"cluster", "firewall", "ipset", "office"};
+      segments.insert(segments.end(), cidr.begin(), cidr.end());
+      const auto [path, params] = find(method, segments);
+      EXPECT_EQ(path, "/cluster/firewall/ipset/{name}/{cidr}");
+      EXPECT_EQ(params, (http::Params{{"name", "office"}, {"cidr", "10.0.0.0/24"}}));
+    }
+  }
+  for (const char* guest : {"qemu", "lxc"}) {
+    const auto [path, params] = find(Verb::delete_, {"nodes", "pve1", guest, "100", "firewall",
+                                                     "ipset", "office", "dc", "alias1"});
+    EXPECT_EQ(path, std::string("/nodes/{node}/") + guest + "/{vmid}/firewall/ipset/{name}/{cidr}");
+    EXPECT_EQ(params.back(), (std::pair<std::string, std::string>{"cidr", "dc/alias1"}));
+  }
+  const auto [volume_path, volume_params] = find(
+      Verb::get,
+      {"nodes", "pve1", "storage", "local", "content", "local:backup", "vzdump-qemu-100.vma.zst"});
+  EXPECT_EQ(volume_path, "/nodes/{node}/storage/{storage}/content/{volume}");
+  EXPECT_EQ(volume_params.back().second, "local:backup/vzdump-qemu-100.vma.zst");
+  // The parent paths keep their own operations.
+  EXPECT_EQ(find(Verb::get, {"cluster", "firewall", "ipset", "office"}).first,
+            "/cluster/firewall/ipset/{name}");
+  http::Params params;
+  EXPECT_EQ(pve_latest()
+                .find(Verb::get, "/cluster/firewall/ipset/office/10.0.0.0/24", params)
+                .operation->path,
+            "/cluster/firewall/ipset/{name}/{cidr}");
+}
+
 TEST(ApiSchemaTest, LiteralSegmentsWinOverParameters) {
   http::Params params;
   const auto lookup = pve_latest().find(Verb::get, "/cluster/resources", params);
