@@ -16,7 +16,11 @@ std::string read_file(const std::filesystem::path& path) {
   }
   std::ifstream in(path, std::ios::binary);
   if (!in) throw FileError("cannot read " + path.string());
-  return std::string(std::istreambuf_iterator<char>(in), {});
+  try {
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  } catch (const std::ios_base::failure& failure) {  // libstdc++ reports read errors this way
+    throw FileError("cannot read " + path.string() + ": " + failure.what());
+  }
 }
 
 void write_file(const std::filesystem::path& path, std::string_view content) {
