@@ -1663,6 +1663,7 @@ struct Emulator::Impl {
   void check_unique(const Model& model, const json::object& out, std::optional<int64_t> id,
                     Errors& errors) {
     for (const UniqueRule& rule : model.unique) {
+      if (!rule_in_version(rule, options.version)) continue;
       Condition where;
       bool applies = true;
       for (size_t i = 0; i < rule.fields.size() && applies; ++i) {
@@ -1678,12 +1679,12 @@ struct Emulator::Impl {
           where.add(expression + " = ?", {to_sql(*value)});
         }
       }
-      if (!applies) continue;
-      if (!rule.when_null.empty()) {
-        const json::value* scope = out.if_contains(rule.when_null);
-        if (scope && !scope->is_null()) continue;
-        where.add(field_sql(rule.when_null) + " IS NULL");
+      for (const std::string& scope : rule.when_null) {
+        const json::value* value = out.if_contains(scope);
+        applies = applies && (!value || value->is_null());
+        where.add(field_sql(scope) + " IS NULL");
       }
+      if (!applies) continue;
       if (id) where.add("id <> ?", {*id});
       if (store.count(model, where) > 0) errors[rule.error_key].push_back(rule.message);
     }

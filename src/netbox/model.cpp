@@ -95,7 +95,7 @@ Field datetime(std::string name) {
 }
 
 UniqueRule unique_field(const std::string& verbose, const std::string& field) {
-  return {{field}, false, "", field, verbose + " with this " + field + " already exists."};
+  return {{field}, false, {}, field, verbose + " with this " + field + " already exists.", "", ""};
 }
 
 std::vector<Choice> site_status() {
@@ -326,14 +326,18 @@ std::vector<Model> declare_models() {
     m.unique = {
         {{"manufacturer", "model"},
          false,
-         "",
+         {},
          "__all__",
-         "Device type with this Manufacturer and Model already exists."},
+         "Device type with this Manufacturer and Model already exists.",
+         "",
+         ""},
         {{"manufacturer", "slug"},
          false,
-         "",
+         {},
          "__all__",
-         "Device type with this Manufacturer and Slug already exists."},
+         "Device type with this Manufacturer and Slug already exists.",
+         "",
+         ""},
     };
     m.display = "{model}";
     m.search = {"model", "slug", "part_number", "description"};
@@ -357,6 +361,27 @@ std::vector<Model> declare_models() {
   {
     Model m = organisational("dcim.platform", "dcim/platforms", "Platform", "platform");
     m.fields.push_back(fk("manufacturer", "dcim.manufacturer", OnDelete::Protect).null());
+    // 4.4: names and slugs are unique per manufacturer (and among platforms without one).
+    m.unique = {
+        {{"name"}, false, {}, "name", "platform with this name already exists.", "", "4.4"},
+        {{"slug"}, false, {}, "slug", "platform with this slug already exists.", "", "4.4"},
+        {{"manufacturer", "name"},
+         false,
+         {},
+         "__all__",
+         "Platform with this Manufacturer and Name already exists.",
+         "4.4",
+         ""},
+        {{"name"}, false, {"manufacturer"}, "__all__", "Platform name must be unique.", "4.4", ""},
+        {{"manufacturer", "slug"},
+         false,
+         {},
+         "__all__",
+         "Platform with this Manufacturer and Slug already exists.",
+         "4.4",
+         ""},
+        {{"slug"}, false, {"manufacturer"}, "__all__", "Platform slug must be unique.", "4.4", ""},
+    };
     m.fields.push_back(count("device_count", "dcim.device", "platform"));
     m.fields.push_back(count("virtualmachine_count", "virtualization.virtualmachine", "platform"));
     m.brief.push_back("device_count");
@@ -396,10 +421,18 @@ std::vector<Model> declare_models() {
     m.unique = {
         {{"name", "site", "tenant"},
          true,
-         "",
+         {},
          "__all__",
-         "Device name must be unique per site and tenant."},
-        {{"name", "site"}, true, "tenant", "__all__", "Device name must be unique per site."},
+         "Device name must be unique per site and tenant.",
+         "",
+         ""},
+        {{"name", "site"},
+         true,
+         {"tenant"},
+         "__all__",
+         "Device name must be unique per site.",
+         "",
+         ""},
     };
     m.display_fallback = "Unnamed device";
     m.search = {"name", "serial", "asset_tag", "description"};
@@ -436,9 +469,11 @@ std::vector<Model> declare_models() {
     m.brief = {"id", "url", "display", "device", "name", "description", "_occupied"};
     m.unique = {{{"device", "name"},
                  false,
-                 "",
+                 {},
                  "__all__",
-                 "Interface with this Device and Name already exists."}};
+                 "Interface with this Device and Name already exists.",
+                 "",
+                 ""}};
     m.search = {"name", "label", "description"};
     m.ignored_on_write = {"cable",
                           "connected_endpoints",
@@ -529,8 +564,20 @@ std::vector<Model> declare_models() {
     };
     m.brief = {"id", "url", "display", "name", "description", "virtualmachine_count"};
     m.unique = {
-        {{"group", "name"}, false, "", "__all__", "A cluster with this name already exists."},
-        {{"scope_id", "name"}, false, "", "__all__", "A cluster with this name already exists."},
+        {{"group", "name"},
+         false,
+         {},
+         "__all__",
+         "A cluster with this name already exists.",
+         "",
+         ""},
+        {{"scope_id", "name"},
+         false,
+         {},
+         "__all__",
+         "A cluster with this name already exists.",
+         "",
+         ""},
     };
     models.push_back(std::move(m));
   }
@@ -570,14 +617,33 @@ std::vector<Model> declare_models() {
     m.unique = {
         {{"name", "cluster", "tenant"},
          true,
-         "",
+         {},
          "__all__",
-         "Virtual machine name must be unique per cluster and tenant."},
+         "Virtual machine name must be unique per cluster and tenant.",
+         "",
+         ""},
         {{"name", "cluster"},
          true,
-         "tenant",
+         {"tenant"},
          "__all__",
-         "Virtual machine name must be unique per cluster."},
+         "Virtual machine name must be unique per cluster.",
+         "",
+         ""},
+        // 4.6: VMs on a standalone host device (no cluster) are unique per device.
+        {{"name", "device", "tenant"},
+         true,
+         {"cluster"},
+         "__all__",
+         "Virtual machine name must be unique per device and tenant.",
+         "4.6",
+         ""},
+        {{"name", "device"},
+         true,
+         {"cluster", "tenant"},
+         "__all__",
+         "Virtual machine name must be unique per device.",
+         "4.6",
+         ""},
     };
     m.search = {"name", "serial", "description"};
     m.ignored_on_write = {"config_context", "primary_ip"};
@@ -603,9 +669,11 @@ std::vector<Model> declare_models() {
     m.brief = {"id", "url", "display", "virtual_machine", "name", "description"};
     m.unique = {{{"virtual_machine", "name"},
                  false,
-                 "",
+                 {},
                  "__all__",
-                 "Interface with this Virtual machine and Name already exists."}};
+                 "Interface with this Virtual machine and Name already exists.",
+                 "",
+                 ""}};
     m.ignored_on_write = {"l2vpn_termination", "mac_address", "mac_addresses"};
     m.not_emulated = {"mode", "qinq_svlan", "tagged_vlans", "vlan_translation_policy", "vrf"};
     models.push_back(std::move(m));
@@ -622,9 +690,11 @@ std::vector<Model> declare_models() {
     m.brief = {"id", "url", "display", "virtual_machine", "name", "size", "description"};
     m.unique = {{{"virtual_machine", "name"},
                  false,
-                 "",
+                 {},
                  "__all__",
-                 "Virtual disk with this Virtual machine and Name already exists."}};
+                 "Virtual disk with this Virtual machine and Name already exists.",
+                 "",
+                 ""}};
     models.push_back(std::move(m));
   }
 
@@ -733,9 +803,11 @@ std::vector<Model> declare_models() {
     m.brief = {"id", "url", "display", "name"};
     m.unique = {{{"cluster", "name"},
                  false,
-                 "",
+                 {},
                  "__all__",
-                 "Proxmox Storage with this Cluster and Name already exists."}};
+                 "Proxmox Storage with this Cluster and Name already exists.",
+                 "",
+                 ""}};
     m.display = "{name}";
     models.push_back(std::move(m));
   }
@@ -771,9 +843,11 @@ std::vector<Model> declare_models() {
     m.brief = {"id", "url", "display", "volume_id"};
     m.unique = {{{"storage", "virtual_machine", "volume_id"},
                  false,
-                 "",
+                 {},
                  "__all__",
-                 "VM Backup with this Storage, Virtual machine and Volume id already exists."}};
+                 "VM Backup with this Storage, Virtual machine and Volume id already exists.",
+                 "",
+                 ""}};
     m.display = "{volume_id}";
     m.search = {"volume_id", "storage", "notes"};
     m.ordering = "id";
@@ -797,9 +871,11 @@ std::vector<Model> declare_models() {
     m.brief = {"id", "url", "display", "name"};
     m.unique = {{{"vmid", "name", "node"},
                  false,
-                 "",
+                 {},
                  "__all__",
-                 "VM Snapshot with this Vmid, Name and Node already exists."}};
+                 "VM Snapshot with this Vmid, Name and Node already exists.",
+                 "",
+                 ""}};
     models.push_back(std::move(m));
   }
   // --- users (4.5) ---------------------------------------------------------------------
@@ -898,6 +974,11 @@ int compare_versions(std::string_view a, std::string_view b) {
 
 bool field_in_version(const Field& field, std::string_view version) {
   return field.since.empty() || compare_versions(version, field.since) >= 0;
+}
+
+bool rule_in_version(const UniqueRule& rule, std::string_view version) {
+  return (rule.since.empty() || compare_versions(version, rule.since) >= 0) &&
+         (rule.until.empty() || compare_versions(version, rule.until) < 0);
 }
 
 }  // namespace pbx::netbox

@@ -87,14 +87,17 @@ struct Field {
   }
 };
 
-// A uniqueness rule. Rows whose constrained fields are null never collide (SQL semantics),
-// except through `when_null`, which scopes a rule to rows where that field is null.
+// A uniqueness rule. Rows whose constrained fields are null never collide (SQL semantics);
+// `when_null` scopes a rule to rows where those fields are null (Django's conditional
+// constraints), `since`/`until` to the NetBox versions that have it.
 struct UniqueRule {
   std::vector<std::string> fields;
   bool case_insensitive_first = false;  // Lower(name) constraints
-  std::string when_null;
+  std::vector<std::string> when_null;
   std::string error_key;  // a field name, or "__all__"
   std::string message;
+  std::string since;  // first NetBox version with the rule ("" = always)
+  std::string until;  // first NetBox version without it ("" = still there)
 };
 
 struct Model {
@@ -141,5 +144,6 @@ class Registry {
 // "4.2" < "4.10": compares dotted numeric versions.
 int compare_versions(std::string_view a, std::string_view b);
 bool field_in_version(const Field& field, std::string_view version);
+bool rule_in_version(const UniqueRule& rule, std::string_view version);
 
 }  // namespace pbx::netbox

@@ -939,6 +939,37 @@ TEST(NetboxVersions, VmOnAStandaloneHostFrom46) {
               "host2.");
     EXPECT_EQ(body_of(nowhere).at("__all__").at(0),
               "A virtual machine must be assigned to a site, cluster, or device.");
+    const auto twin = client.send(Verb::post, kVms, {{"name", "VM"}, {"device", standalone}});
+    EXPECT_EQ(body_of(twin).at("__all__").at(0), "Virtual machine name must be unique per device.");
+  }
+}
+
+TEST(NetboxVersions, PlatformNamesUniquePerManufacturerFrom44) {
+  for (const char* version : {"4.2", "4.5"}) {
+    SCOPED_TRACE(version);
+    EmulatorClient client({.version = version, .full_version = version});
+    const int64_t acme =
+        client.create("/api/dcim/manufacturers/", {{"name", "Acme"}, {"slug", "acme"}});
+    const int64_t other =
+        client.create("/api/dcim/manufacturers/", {{"name", "Other"}, {"slug", "other"}});
+    client.create("/api/dcim/platforms/",
+                  {{"name", "Linux"}, {"slug", "linux"}, {"manufacturer", acme}});
+    const auto elsewhere =
+        client.send(Verb::post, "/api/dcim/platforms/",
+                    {{"name", "Linux"}, {"slug", "linux"}, {"manufacturer", other}});
+    const auto same = client.send(Verb::post, "/api/dcim/platforms/",
+                                  {{"name", "Linux"}, {"slug", "linux-2"}, {"manufacturer", acme}});
+    if (std::string_view(version) == "4.2") {
+      EXPECT_EQ(body_of(elsewhere).at("name").at(0), "platform with this name already exists.");
+      continue;
+    }
+    EXPECT_EQ(elsewhere.code(), 201u) << elsewhere.body;
+    EXPECT_EQ(body_of(same).at("__all__").at(0),
+              "Platform with this Manufacturer and Name already exists.");
+    client.create("/api/dcim/platforms/", {{"name", "BSD"}, {"slug", "bsd"}});
+    const auto unowned =
+        client.send(Verb::post, "/api/dcim/platforms/", {{"name", "BSD"}, {"slug", "bsd-2"}});
+    EXPECT_EQ(body_of(unowned).at("__all__").at(0), "Platform name must be unique.");
   }
 }
 
