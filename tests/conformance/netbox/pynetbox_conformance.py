@@ -72,6 +72,8 @@ def main():
     check("bulk create returns every object", len(vms) == 120)
     check("custom field value stored", vms[5].custom_fields[field_name] == 105)
     check("tag stored", vms[0].tags[0].slug == tag.slug)
+    check("cluster allocated_memory sums its VMs",
+          nb.virtualization.clusters.get(cluster.id).allocated_memory == 120 * 1024)
 
     everything = list(nb.virtualization.virtual_machines.filter(cluster_id=cluster.id, limit=50))
     check(".filter(limit=50) walks every page", len(everything) == 120)
@@ -133,12 +135,22 @@ def main():
     except pynetbox.RequestError as error:
         check("protected delete is a 409", error.req.status_code == 409)
 
+    # 4.5 object ownership: an optional owner on most models
+    owner = None
+    if tuple(int(part) for part in version.split(".")[:2]) >= (4, 5):
+        owner = nb.users.owners.create(name=f"{prefix} owner")
+        site.update({"owner": owner.id})
+        check("owner rendered nested", nb.dcim.sites.get(site.id).owner.id == owner.id)
+        check("owner filter", nb.dcim.sites.count(owner_id=owner.id) == 1)
+
     # clean up (works against a real NetBox as well)
     nb.virtualization.virtual_machines.delete(
         list(nb.virtualization.virtual_machines.filter(cluster_id=cluster.id)))
     cluster.delete()
     cluster_type.delete()
     site.delete()
+    if owner is not None:
+        owner.delete()
     tag.delete()
     custom_field.delete()
     tier_field.delete()
