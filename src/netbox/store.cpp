@@ -1,7 +1,11 @@
 #include "netbox/store.hpp"
 
+#include <sqlite3.h>
+
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <type_traits>
+#include <variant>
 
 namespace pbx::netbox {
 namespace {
@@ -115,21 +119,57 @@ void Store::remove(const Model& model, int64_t id) {
 }
 
 int64_t Store::count(const Model& model, const Condition& where) {
-  auto& select = statement("SELECT count(*) FROM " + model.table() +
-                           (where.sql.empty() ? "" : " WHERE " + where.sql));
+  const std::string sql =
+      "SELECT count(*) FROM " + model.table() + (where.sql.empty() ? "" : " WHERE " + where.sql);
+  // A paged listing asks for the same count once per page, and the count is a full scan of the
+  // filter. It cannot change without a change on this connection (the only one), so committed
+  // counts are kept until the next change; inside a transaction nothing is cached, as a
+  // rollback does not move the change counter back.
+  sqlite3* handle = db_.handle();
+  const bool committed = sqlite3_get_autocommit(handle) != 0;
+  const int64_t changes = sqlite3_total_changes64(handle);
+  std::string key;
+  if (committed) {
+    key = sql;
+    for (const common::SqlValue& value : where.params) {
+      key += '\x1f';
+      key += static_cast<char>('0' + value.index());
+      std::visit(
+          [&key](const auto& v) {
+            if constexpr (std::is_same_v<std::decay_t<decltype(v)>, std::string>) {
+              key += std::to_string(v.size()) + ':' + v;  // length first: no ambiguity
+            } else if constexpr (!std::is_same_v<std::decay_t<decltype(v)>, std::monostate>) {
+              key += std::to_string(v);
+            }
+          },
+          value);
+    }
+    if (auto found = counts_.find(key);
+        found != counts_.end() && found->second.changes == changes) {
+      return found->second.rows;
+    }
+  }
+  auto& select = statement(sql);
   bind_all(select, where.params);
   select.step();
   const int64_t rows = select.column_int(0);
   select.reset();
+  if (committed) {
+    if (counts_.size() >= kMaxCachedStatements) counts_.clear();
+    counts_[key] = {changes, rows};
+  }
   return rows;
 }
 
 std::vector<StoredObject> Store::select(const Model& model, const Condition& where,
                                         const std::string& order_by, int64_t limit,
                                         int64_t offset) {
-  auto& select = statement("SELECT id, data FROM " + model.table() +
-                           (where.sql.empty() ? "" : " WHERE " + where.sql) + " ORDER BY " +
-                           order_by + " LIMIT ? OFFSET ?");
+  // The page is chosen on ids alone, then only its rows are read: sorting every matching row
+  // with its whole JSON document made each page of a large table cost a sort of the table.
+  const std::string table = model.table();
+  auto& select = statement("SELECT id, data FROM " + table + " WHERE id IN (SELECT id FROM " +
+                           table + (where.sql.empty() ? "" : " WHERE " + where.sql) + " ORDER BY " +
+                           order_by + " LIMIT ? OFFSET ?) ORDER BY " + order_by);
   bind_all(select, where.params);
   const int next = static_cast<int>(where.params.size()) + 1;
   select.bind(next, limit).bind(next + 1, offset);

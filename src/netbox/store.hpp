@@ -60,6 +60,11 @@ class Store {
   void create_schema();
   common::Database db_;
   std::unordered_map<std::string, common::Statement> statements_;
+  struct CachedCount {
+    int64_t changes = 0;  // sqlite3_total_changes64() when counted
+    int64_t rows = 0;
+  };
+  std::unordered_map<std::string, CachedCount> counts_;  // by SQL and parameters
 };
 
 }  // namespace pbx::netbox
