@@ -5,9 +5,11 @@
 #include <charconv>
 #include <mutex>
 #include <set>
+#include <stop_token>
 
 #include "api/endpoint_store.hpp"
 #include "api/route_doc.hpp"
+#include "common/clock.hpp"
 #include "common/sqlite.hpp"
 #include "http/router.hpp"
 #include "sync/json_util.hpp"
@@ -181,7 +183,56 @@ struct Service::Impl {
   FailureLimiter limiter;
   http::Router router;
   std::vector<RouteDoc> docs;
-  std::mutex sync_mutex;  // one sync at a time: two would race on the same NetBox objects
+
+  // One sync at a time: two would race on the same NetBox objects. A second request while one
+  // runs is answered 409 at once rather than queued: the plugin and cron would otherwise pile
+  // up blocked requests that time out on their side while still holding their place here.
+  struct SyncState {
+    std::mutex mutex;
+    bool running = false;
+    std::string scope, started_at;
+    std::optional<json::object> last_run;  // summary of the last run that finished
+  };
+  std::shared_ptr<SyncState> sync_state = std::make_shared<SyncState>();
+
+  // Held for as long as a sync runs; whoever owns the run last (the handler, or the SSE producer
+  // thread) releases it, also when the run throws or the stream is never started.
+  class SyncSlot {
+   public:
+    explicit SyncSlot(std::shared_ptr<SyncState> state) : state_(std::move(state)) {}
+    SyncSlot(const SyncSlot&) = delete;
+    SyncSlot& operator=(const SyncSlot&) = delete;
+    ~SyncSlot() {
+      std::lock_guard lock(state_->mutex);
+      state_->running = false;
+    }
+    void finished(json::object summary) {
+      std::lock_guard lock(state_->mutex);
+      state_->last_run = std::move(summary);
+    }
+
+   private:
+    std::shared_ptr<SyncState> state_;
+  };
+
+  std::shared_ptr<SyncSlot> try_start_sync(sync::SyncScope scope) {
+    std::lock_guard lock(sync_state->mutex);
+    if (sync_state->running) return nullptr;
+    sync_state->running = true;
+    sync_state->scope = std::string(sync::to_string(scope));
+    sync_state->started_at = common::utc_now_iso8601();
+    return std::make_shared<SyncSlot>(sync_state);
+  }
+
+  json::object sync_status() {
+    std::lock_guard lock(sync_state->mutex);
+    json::object status{{"running", sync_state->running}};
+    status["scope"] = sync_state->running ? json::value(sync_state->scope) : json::value(nullptr);
+    status["started_at"] =
+        sync_state->running ? json::value(sync_state->started_at) : json::value(nullptr);
+    status["last_run"] = sync_state->last_run ? json::value(*sync_state->last_run) : nullptr;
+    return status;
+  }
 
   explicit Impl(ServiceOptions service_options)
       : options(std::move(service_options)),
@@ -304,30 +355,41 @@ struct Service::Impl {
     sync_options.delete_orphans = truthy(request.query_value("delete_orphans").value_or(""));
     sync_options.dry_run = truthy(request.query_value("dry_run").value_or(""));
     sync_options.reader = options.reader;
+    auto slot = try_start_sync(scope);
+    if (!slot) return detail(Status::conflict, "a sync is already running");
 
     auto run =
         [this, sources = std::move(sources), sync_options](
+            SyncSlot& held, std::stop_token stop,
             const sync::EventCallback& on_event) -> std::variant<sync::SyncSummary, std::string> {
-      std::lock_guard lock(sync_mutex);
       auto connection = netbox_connection();
       if (!connection) return std::string("No NetBox endpoint is configured.");
+      sync::SyncOptions run_options = sync_options;
+      run_options.stop = std::move(stop);
       try {
-        sync::SyncEngine engine(*connection->client, sources, sync_options, on_event);
-        return engine.run();
+        sync::SyncEngine engine(*connection->client, sources, run_options, on_event);
+        sync::SyncSummary summary = engine.run();
+        held.finished(summary.to_json());
+        return summary;
       } catch (const std::exception& error) {
-        return std::string("NetBox is unavailable: ") + error.what();
+        std::string message = std::string("NetBox is unavailable: ") + error.what();
+        held.finished(json::object{{"error", message}});
+        return message;
       }
     };
     if (!stream) {
-      auto outcome = run({});
+      auto outcome = run(*slot, {}, {});
       if (auto* message = std::get_if<std::string>(&outcome)) {
         return detail(Status::bad_gateway, *message);
       }
       return Response::json(std::get<sync::SyncSummary>(outcome).to_json());
     }
-    return Response::events([run = std::move(run)](http::EventSink& sink) {
-      auto outcome = run([&sink](const sync::SyncEvent& event) {
-        sink.send(event.type, json::serialize(event.data));
+    return Response::events([run = std::move(run), slot](http::EventSink& sink) {
+      // A client that went away cancels its sync: nobody would see the rest, and the run would
+      // hold the slot that a new request needs.
+      std::stop_source client_gone;
+      auto outcome = run(*slot, client_gone.get_token(), [&](const sync::SyncEvent& event) {
+        if (!sink.send(event.type, json::serialize(event.data))) client_gone.request_stop();
       });
       if (auto* message = std::get_if<std::string>(&outcome)) {
         sink.send("error",
@@ -652,6 +714,16 @@ void Service::Impl::register_routes() {
         return Response::empty(Status::no_content);
       });
 
+  add({V::get,
+       "/sync/status",
+       "Whether a sync is running, and the summary of the last one that finished",
+       "sync",
+       true,
+       {},
+       {},
+       {{200, "{running, scope, started_at, last_run}"}}},
+      [this](http::Request&) { return Response::json(sync_status()); });
+
   // Custom fields (and the legacy path the plugin used).
   for (const char* path : {"/extras/custom-fields/create", "/extras/extras/custom-fields/create"}) {
     add({V::get,
@@ -699,7 +771,10 @@ void Service::Impl::register_routes() {
          true,
          kSyncParams,
          {},
-         {{200, "Sync summary"}, {400, "Nothing configured"}, {502, "NetBox unavailable"}}},
+         {{200, "Sync summary"},
+          {400, "Nothing configured"},
+          {409, "A sync is already running"},
+          {502, "NetBox unavailable"}}},
         [this, scope](http::Request& request) { return sync_route(request, scope, false); });
     add({V::get,
          std::string(route.path) + "/stream",
@@ -708,7 +783,9 @@ void Service::Impl::register_routes() {
          true,
          kSyncParams,
          {},
-         {{200, "Events step, error, complete"}, {400, "Nothing configured"}},
+         {{200, "Events step, error, complete"},
+          {400, "Nothing configured"},
+          {409, "A sync is already running"}},
          true},
         [this, scope](http::Request& request) { return sync_route(request, scope, true); });
   }

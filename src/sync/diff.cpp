@@ -148,7 +148,7 @@ Plan diff(const std::vector<DesiredObject>& desired, const std::vector<CurrentOb
       }
     }
     if (patch.empty()) {
-      plan.unchanged.push_back(have);
+      plan.unchanged.push_back({have.id, have.key});
       continue;
     }
     if (!volatile_values.empty()) {
@@ -162,7 +162,7 @@ Plan diff(const std::vector<DesiredObject>& desired, const std::vector<CurrentOb
     plan.updates.push_back({have.id, want.key, std::move(patch)});
   }
   for (const auto& object : current) {
-    if (!matched.count(object.id)) plan.orphans.push_back(object);
+    if (!matched.count(object.id)) plan.orphans.push_back({object.id, object.key});
   }
   return plan;
 }

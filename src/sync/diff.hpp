@@ -30,11 +30,17 @@ struct Update {
   boost::json::object patch;  // "id" plus only the fields that differ
 };
 
+// A current object by identity only (its fields are not needed once the diff is made).
+struct ObjectRef {
+  int64_t id = 0;
+  std::string key;
+};
+
 struct Plan {
   std::vector<DesiredObject> creates;
   std::vector<Update> updates;
-  std::vector<CurrentObject> unchanged;  // matched, nothing to write (ids for the next layer)
-  std::vector<CurrentObject> orphans;    // current objects no desired object matched
+  std::vector<ObjectRef> unchanged;  // matched, nothing to write (ids for the next layer)
+  std::vector<ObjectRef> orphans;    // current objects no desired object matched
 };
 
 struct DiffOptions {

@@ -1,5 +1,7 @@
 #include "sync/engine.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <ctime>
 #include <mutex>
@@ -38,6 +40,23 @@ std::vector<std::string> keys_of(const std::vector<DesiredObject>& objects) {
   for (const auto& object : objects)
     keys.push_back(object.key);
   return keys;
+}
+
+// `fields=` (NetBox 4.0+) naming only what the diff compares and the key is made of: NetBox
+// renders, sends and we parse a fraction of each object (nested relations, counts, URLs).
+std::pair<std::string, std::string> fields_to_read(
+    const std::vector<DesiredObject>& desired, std::initializer_list<std::string_view> key_fields) {
+  std::set<std::string, std::less<>> names{"id"};
+  for (const auto name : key_fields)
+    names.emplace(name);
+  for (const auto& object : desired) {
+    for (const auto& [name, value] : object.fields)
+      names.emplace(name);
+  }
+  std::string joined;
+  for (const auto& name : names)
+    joined += (joined.empty() ? "" : ",") + name;
+  return {"fields", std::move(joined)};
 }
 
 }  // namespace
@@ -91,6 +110,7 @@ json::object SyncSummary::to_json() const {
     messages.push_back(json::string(message));
   summary["error_messages"] = std::move(messages);
   summary["dry_run"] = dry_run;
+  summary["cancelled"] = cancelled;
   summary["scope"] = scope;
   summary["duration_ms"] = duration.count();
   summary["proxmox_read_ms"] = proxmox_read.count();
@@ -115,6 +135,18 @@ struct SyncEngine::Run {
     std::vector<int64_t> ids;
   };
   std::vector<PendingDelete> deletions;  // in layer order; executed in reverse
+  std::chrono::steady_clock::time_point phase_started = std::chrono::steady_clock::now();
+
+  bool cancelled() const { return options.stop.stop_requested(); }
+
+  // Where a run's time goes, at debug level (sync_bench --log-level debug shows it).
+  void phase_done(std::string_view phase) {
+    const auto now = std::chrono::steady_clock::now();
+    spdlog::debug(
+        "sync phase {}: {} ms", phase,
+        std::chrono::duration_cast<std::chrono::milliseconds>(now - phase_started).count());
+    phase_started = now;
+  }
 
   void emit(std::string type, json::object data) {
     if (on_event) on_event({std::move(type), std::move(data)});
@@ -132,7 +164,8 @@ struct SyncEngine::Run {
   }
 
   // Writes in bulk; when NetBox refuses a chunk (all-or-nothing), writes its items one by one
-  // so that one bad object does not hold back the others.
+  // so that one bad object does not hold back the others. A cancellation takes effect between
+  // chunks: a chunk sent is one NetBox transaction, so nothing is left half-written.
   std::vector<json::object> write_isolating(std::string_view kind, const std::string& path,
                                             http::Verb verb, const std::vector<json::object>& items,
                                             const std::vector<std::string>& labels) {
@@ -140,44 +173,56 @@ struct SyncEngine::Run {
     auto write = [&](const std::vector<json::object>& batch) {
       return verb == http::Verb::post ? netbox.create(path, batch) : netbox.update(path, batch);
     };
-    for (size_t start = 0; start < items.size(); start += NetBoxClient::kWriteChunk) {
+    for (size_t start = 0; start < items.size() && !cancelled();
+         start += NetBoxClient::kWriteChunk) {
       const size_t end = std::min(items.size(), start + NetBoxClient::kWriteChunk);
       const std::vector<json::object> chunk(items.begin() + start, items.begin() + end);
       try {
         auto result = write(chunk);
         written.insert(written.end(), result.begin(), result.end());
-        continue;
       } catch (const std::exception& chunk_error) {
         if (chunk.size() == 1) {
           error(kind, labels[start], chunk_error.what());
-          continue;
+        } else {
+          for (size_t i = start; i < end && !cancelled(); ++i) {
+            try {
+              auto result = write({items[i]});
+              written.insert(written.end(), result.begin(), result.end());
+            } catch (const std::exception& item_error) {
+              error(kind, labels[i], item_error.what());
+            }
+          }
         }
       }
-      for (size_t i = start; i < end; ++i) {
-        try {
-          auto result = write({items[i]});
-          written.insert(written.end(), result.begin(), result.end());
-        } catch (const std::exception& item_error) {
-          error(kind, labels[i], item_error.what());
-        }
+      if (items.size() > NetBoxClient::kWriteChunk) {
+        step(kind, std::string(kind) + ": " + std::to_string(end) + " of " +
+                       std::to_string(items.size()) +
+                       (verb == http::Verb::post ? " created" : " updated"));
       }
     }
     return written;
   }
 
   // Loads, diffs and writes one kind. Returns key → id of every desired object that exists
-  // afterwards (0 for those a dry run would create).
+  // afterwards, and 0 for those a dry run of a written layer would create (a layer only read
+  // for its ids has no entry for objects NetBox does not hold).
   std::map<std::string, int64_t> sync_kind(
       std::string_view kind, const std::string& path, const std::vector<DesiredObject>& desired,
-      const std::vector<json::object>& current_objects,
+      std::vector<json::object> current_objects,
       const std::function<std::string(const json::object&)>& key_of, bool write,
       bool orphans_deletable, const DiffOptions& diff_options = {}) {
     std::vector<CurrentObject> current;
     current.reserve(current_objects.size());
-    for (const auto& object : current_objects) {
-      current.push_back({json_int(field(object, "id")), key_of(object), object});
+    for (auto& object : current_objects) {
+      const int64_t id = json_int(field(object, "id"));
+      std::string key = key_of(object);
+      current.push_back({id, std::move(key), std::move(object)});
     }
+    current_objects.clear();
+    phase_done(std::string(kind) + " load");
     Plan plan = diff(desired, current, diff_options);
+    current.clear();
+    phase_done(std::string(kind) + " diff");
     KindCounts& counts = summary.kinds[std::string(kind)];
     std::map<std::string, int64_t> ids;
     for (const auto& object : plan.unchanged)
@@ -187,12 +232,11 @@ struct SyncEngine::Run {
     counts.unchanged += plan.unchanged.size();
     if (orphans_deletable) counts.orphans += plan.orphans.size();
 
-    if (!write || options.dry_run) {
-      // A layer only read for its ids (e.g. the backups route) reports nothing it would write.
-      if (write) {
-        counts.created += plan.creates.size();
-        counts.updated += plan.updates.size();
-      }
+    if (!write) {
+      // Read only for its ids (e.g. the virtual machines of the backups route): nothing to report.
+    } else if (options.dry_run) {
+      counts.created += plan.creates.size();
+      counts.updated += plan.updates.size();
       for (const auto& create : plan.creates)
         ids.emplace(create.key, 0);
     } else {
@@ -218,6 +262,7 @@ struct SyncEngine::Run {
         counts.updated += write_isolating(kind, path, http::Verb::patch, items, labels).size();
       }
     }
+    phase_done(std::string(kind) + " write");
     if (orphans_deletable && !plan.orphans.empty()) {
       PendingDelete pending{std::string(kind), path, {}};
       for (const auto& orphan : plan.orphans)
@@ -236,14 +281,15 @@ struct SyncEngine::Run {
   std::map<std::string, int64_t> ensure_by_slug(std::string_view kind, const std::string& path,
                                                 const std::vector<DesiredObject>& desired,
                                                 bool write) {
-    if (desired.empty()) return {};
-    const auto current = netbox.list(path, filter_values("slug", keys_of(desired)));
-    return sync_kind(kind, path, desired, current, slug_key, write, false);
+    if (desired.empty() || cancelled()) return {};
+    http::Params filters = filter_values("slug", keys_of(desired));
+    filters.push_back(fields_to_read(desired, {"slug"}));
+    return sync_kind(kind, path, desired, netbox.list(path, filters), slug_key, write, false);
   }
 
   void delete_orphans() {
     for (auto it = deletions.rbegin(); it != deletions.rend(); ++it) {
-      if (!options.delete_orphans || options.dry_run) continue;
+      if (!options.delete_orphans || options.dry_run || cancelled()) continue;
       try {
         netbox.remove(it->path, it->ids);
         summary.kinds[it->kind].deleted += it->ids.size();
@@ -251,6 +297,107 @@ struct SyncEngine::Run {
         error(it->kind, "", std::string("deleting orphans failed: ") + delete_error.what());
       }
     }
+  }
+
+  // NetBox, layer by layer (the ids of one layer feed the next); returns early when cancelled.
+  void sync_netbox(const std::vector<EndpointSnapshot>& endpoints) {
+    MappingContext context{netbox.status().version, common::utc_now_iso8601()};
+    const bool write_devices = options.scope != SyncScope::backups;
+    const bool write_vms =
+        options.scope == SyncScope::virtual_machines || options.scope == SyncScope::full;
+    const bool sync_backups =
+        options.scope == SyncScope::backups || options.scope == SyncScope::full;
+
+    if (!options.dry_run) ensure_custom_fields(netbox);
+    const auto tag_ids = ensure_by_slug("tags", kTagsPath, {{kTagSlug, tag_definition()}}, true);
+    refs.tag = tag_ids.count(kTagSlug) ? tag_ids.at(kTagSlug) : 0;
+    if (endpoints.empty()) return;
+
+    refs.cluster_types = ensure_by_slug("cluster_types", kClusterTypesPath,
+                                        desired_cluster_types(endpoints, refs), write_devices);
+    refs.manufacturer =
+        ensure_by_slug("manufacturers", kManufacturersPath, {desired_manufacturer(refs)},
+                       write_devices)[kManufacturerSlug];
+    const auto roles =
+        ensure_by_slug("device_roles", kRolesPath, desired_roles(refs), write_devices);
+    auto role = [&](const char* slug) { return roles.count(slug) ? roles.at(slug) : 0; };
+    refs.node_role = role(kNodeRoleSlug);
+    refs.qemu_role = role(kQemuRoleSlug);
+    refs.lxc_role = role(kLxcRoleSlug);
+    refs.device_type = ensure_by_slug("device_types", kDeviceTypesPath, {desired_device_type(refs)},
+                                      write_devices)[kDeviceTypeSlug];
+    refs.sites = ensure_by_slug("sites", kSitesPath, desired_sites(endpoints, refs), write_devices);
+    if (cancelled()) return;
+
+    const auto clusters = desired_clusters(endpoints, refs, context);
+    http::Params cluster_filters = filter_values("name", keys_of(clusters));
+    cluster_filters.push_back(fields_to_read(clusters, {"name"}));
+    refs.clusters =
+        sync_kind("clusters", kClustersPath, clusters, netbox.list(kClustersPath, cluster_filters),
+                  current_cluster_key, write_devices, false);
+    if (cancelled()) return;
+
+    std::vector<std::string> cluster_ids;
+    for (const auto& [name, id] : refs.clusters) {
+      if (id > 0) cluster_ids.push_back(std::to_string(id));
+    }
+    auto owned_in_clusters = [&](const char* path, const std::vector<DesiredObject>& desired,
+                                 std::initializer_list<std::string_view> key_fields) {
+      if (cluster_ids.empty()) return std::vector<json::object>{};
+      http::Params filters = filter_values("cluster_id", cluster_ids);
+      filters.emplace_back("tag", kTagSlug);
+      filters.push_back(fields_to_read(desired, key_fields));
+      return netbox.list(path, filters);
+    };
+
+    const auto devices = desired_devices(endpoints, refs);
+    refs.devices = sync_kind("devices", kDevicesPath, devices,
+                             owned_in_clusters(kDevicesPath, devices, {"cluster", "name"}),
+                             current_device_key, write_devices, write_devices);
+    if (options.scope == SyncScope::devices || cancelled()) return;
+    phase_done("devices");
+
+    std::vector<MappingError> mapping_errors;
+    const auto vms = desired_vms(endpoints, refs, context, mapping_errors);
+    for (const auto& mapping_error : mapping_errors) {
+      error("virtual_machines", mapping_error.endpoint + " " + mapping_error.object,
+            mapping_error.message);
+    }
+    phase_done("map virtual_machines");
+    auto current_vms = owned_in_clusters(kVmsPath, vms, {"cluster", "custom_fields"});
+    // Backups of every virtual machine proxbox owns in these clusters are ours to judge,
+    // orphans included.
+    std::set<int64_t> vm_ids;
+    for (const auto& vm : current_vms)
+      vm_ids.insert(json_int(field(vm, "id")));
+    DiffOptions vm_diff;
+    vm_diff.volatile_custom_fields.insert(kLastUpdatedField);
+    refs.vms = sync_kind("virtual_machines", kVmsPath, vms, std::move(current_vms), current_vm_key,
+                         write_vms, write_vms, vm_diff);
+    if (!sync_backups || cancelled()) return;
+    phase_done("virtual_machines");
+
+    std::vector<MappingError> backup_errors;
+    const auto backups = desired_backups(endpoints, refs, backup_errors);
+    for (const auto& mapping_error : backup_errors) {
+      error("backups", mapping_error.endpoint + " " + mapping_error.object, mapping_error.message);
+    }
+    phase_done("map backups");
+    for (const auto& [key, id] : refs.vms)
+      vm_ids.insert(id);
+    std::vector<json::object> current_backups;
+    if (!vm_ids.empty()) {
+      http::Params filters{{"tag", kTagSlug}};
+      filters.push_back(fields_to_read(backups, {"virtual_machine", "volume_id"}));
+      for (auto& backup : netbox.list(kBackupsPath, filters)) {
+        const auto* vm = backup.if_contains("virtual_machine");
+        const int64_t vm_id =
+            vm && vm->is_object() ? json_int(field(vm->as_object(), "id")) : json_int(vm);
+        if (vm_ids.count(vm_id)) current_backups.push_back(std::move(backup));
+      }
+    }
+    sync_kind("backups", kBackupsPath, backups, std::move(current_backups), current_backup_key,
+              true, true);
   }
 };
 
@@ -267,13 +414,17 @@ SyncSummary SyncEngine::run() {
   Run run{netbox_, options_, on_event_};
   run.summary.dry_run = options_.dry_run;
   run.summary.scope = std::string(to_string(options_.scope));
+  run.step("proxmox", "reading " + std::to_string(sources_.size()) + " Proxmox endpoint" +
+                          (sources_.size() == 1 ? "" : "s"));
 
   // 1. Proxmox: every endpoint at once, each with its own bounded pool.
+  ReaderOptions reader_options = options_.reader;
+  reader_options.stop = options_.stop;
   std::vector<std::optional<EndpointSnapshot>> read(sources_.size());
   parallel_for(sources_.size(), sources_.size(), [&](size_t i) {
     const auto& source = sources_[i];
     try {
-      ProxmoxReader reader(*source.transport, source.credentials, options_.reader);
+      ProxmoxReader reader(*source.transport, source.credentials, reader_options);
       EndpointSnapshot endpoint{reader.read(source.name), source.site_name, source.tenant_id};
       std::lock_guard lock(run.mutex);
       run.summary.proxmox_requests += endpoint.snapshot.requests;
@@ -282,6 +433,7 @@ SyncSummary SyncEngine::run() {
       run.error("proxmox", source.name, read_error.what());
     }
   });
+  run.phase_done("proxmox read");
   run.summary.proxmox_read = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::steady_clock::now() - started);
   std::vector<EndpointSnapshot> endpoints;
@@ -295,106 +447,26 @@ SyncSummary SyncEngine::run() {
     endpoints.push_back(std::move(*endpoint));
   }
 
-  // 2. NetBox, layer by layer.
-  MappingContext context{netbox_.status().version, common::utc_now_iso8601()};
-  const bool write_devices = options_.scope != SyncScope::backups;
-  const bool write_vms =
-      options_.scope == SyncScope::virtual_machines || options_.scope == SyncScope::full;
-  const bool sync_backups =
-      options_.scope == SyncScope::backups || options_.scope == SyncScope::full;
-
-  if (!options_.dry_run) ensure_custom_fields(netbox_);
-  const auto tag_ids = run.ensure_by_slug("tags", kTagsPath, {{kTagSlug, tag_definition()}}, true);
-  run.refs.tag = tag_ids.count(kTagSlug) ? tag_ids.at(kTagSlug) : 0;
-
-  if (!endpoints.empty()) {
-    auto& refs = run.refs;
-    refs.cluster_types = run.ensure_by_slug("cluster_types", kClusterTypesPath,
-                                            desired_cluster_types(endpoints, refs), write_devices);
-    refs.manufacturer =
-        run.ensure_by_slug("manufacturers", kManufacturersPath, {desired_manufacturer(refs)},
-                           write_devices)[kManufacturerSlug];
-    const auto roles =
-        run.ensure_by_slug("device_roles", kRolesPath, desired_roles(refs), write_devices);
-    auto role = [&](const char* slug) { return roles.count(slug) ? roles.at(slug) : 0; };
-    refs.node_role = role(kNodeRoleSlug);
-    refs.qemu_role = role(kQemuRoleSlug);
-    refs.lxc_role = role(kLxcRoleSlug);
-    refs.device_type =
-        run.ensure_by_slug("device_types", kDeviceTypesPath, {desired_device_type(refs)},
-                           write_devices)[kDeviceTypeSlug];
-    refs.sites =
-        run.ensure_by_slug("sites", kSitesPath, desired_sites(endpoints, refs), write_devices);
-
-    const auto clusters = desired_clusters(endpoints, refs, context);
-    refs.clusters =
-        run.sync_kind("clusters", kClustersPath, clusters,
-                      netbox_.list(kClustersPath, filter_values("name", keys_of(clusters))),
-                      current_cluster_key, write_devices, false);
-
-    std::vector<std::string> cluster_ids;
-    for (const auto& [name, id] : refs.clusters) {
-      if (id > 0) cluster_ids.push_back(std::to_string(id));
-    }
-    auto owned_in_clusters = [&](const char* path) {
-      if (cluster_ids.empty()) return std::vector<json::object>{};
-      http::Params filters = filter_values("cluster_id", cluster_ids);
-      filters.emplace_back("tag", kTagSlug);
-      return netbox_.list(path, filters);
-    };
-
-    refs.devices = run.sync_kind("devices", kDevicesPath, desired_devices(endpoints, refs),
-                                 owned_in_clusters(kDevicesPath), current_device_key, write_devices,
-                                 write_devices);
-
-    if (options_.scope != SyncScope::devices) {
-      std::vector<MappingError> mapping_errors;
-      const auto vms = desired_vms(endpoints, refs, context, mapping_errors);
-      for (const auto& mapping_error : mapping_errors) {
-        run.error("virtual_machines", mapping_error.endpoint + " " + mapping_error.object,
-                  mapping_error.message);
-      }
-      const auto current_vms = owned_in_clusters(kVmsPath);
-      DiffOptions vm_diff;
-      vm_diff.volatile_custom_fields.insert(kLastUpdatedField);
-      refs.vms = run.sync_kind("virtual_machines", kVmsPath, vms, current_vms, current_vm_key,
-                               write_vms, write_vms, vm_diff);
-
-      if (sync_backups) {
-        std::vector<MappingError> backup_errors;
-        const auto backups = desired_backups(endpoints, refs, backup_errors);
-        for (const auto& mapping_error : backup_errors) {
-          run.error("backups", mapping_error.endpoint + " " + mapping_error.object,
-                    mapping_error.message);
-        }
-        // Only backups of the virtual machines of the clusters concerned are ours to judge.
-        std::set<int64_t> vm_ids;
-        for (const auto& vm : current_vms)
-          vm_ids.insert(json_int(field(vm, "id")));
-        for (const auto& [key, id] : refs.vms)
-          vm_ids.insert(id);
-        std::vector<json::object> current_backups;
-        if (!vm_ids.empty()) {
-          for (auto& backup : netbox_.list(kBackupsPath, {{"tag", kTagSlug}})) {
-            const auto* vm = backup.if_contains("virtual_machine");
-            const int64_t vm_id =
-                vm && vm->is_object() ? json_int(field(vm->as_object(), "id")) : json_int(vm);
-            if (vm_ids.count(vm_id)) current_backups.push_back(std::move(backup));
-          }
-        }
-        run.sync_kind("backups", kBackupsPath, backups, current_backups, current_backup_key, true,
-                      true);
-      }
-    }
-  }
-
+  // 2. NetBox. A snapshot read while a stop was requested may be partial: never diff it.
+  if (!run.cancelled()) run.sync_netbox(endpoints);
+  run.phase_done("netbox");
   run.delete_orphans();
+
   const NetBoxWriteCounts counts_after = netbox_.counts();
   run.summary.netbox_requests = {
       counts_after.get - counts_before.get, counts_after.post - counts_before.post,
       counts_after.patch - counts_before.patch, counts_after.del - counts_before.del};
   run.summary.duration = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::steady_clock::now() - started);
+  run.summary.cancelled = run.cancelled();
+  if (run.summary.cancelled) {
+    const KindCounts totals = run.summary.totals();
+    spdlog::warn(
+        "sync ({}) cancelled after {} ms: stopped between write batches with {} created, {} "
+        "updated, {} NetBox writes; no orphans deleted",
+        run.summary.scope, run.summary.duration.count(), totals.created, totals.updated,
+        run.summary.netbox_requests.writes());
+  }
   run.emit("complete", run.summary.to_json());
   return std::move(run.summary);
 }

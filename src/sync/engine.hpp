@@ -3,7 +3,8 @@
 // kind, diff in memory, then bulk-create and bulk-patch only what changed, layer by layer
 // (the ids of one layer feed the next). Orphans are deleted last, deepest first, and only when
 // asked. A guest that cannot be mapped, or an item NetBox rejects, is an `error` event; the
-// rest of the run continues.
+// rest of the run continues. The backups scope writes no virtual machines: a backup whose guest
+// is not in NetBox yet is skipped with one `error` event per guest saying so.
 
 #include <boost/json/object.hpp>
 #include <chrono>
@@ -11,6 +12,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <stop_token>
 #include <string>
 #include <vector>
 
@@ -37,6 +39,10 @@ struct SyncOptions {
   bool delete_orphans = false;
   bool dry_run = false;
   ReaderOptions reader;
+  // A stop request (the SSE client went away, the service stops) ends the run at the next
+  // phase or write batch: a batch already sent completes, nothing after it is written and no
+  // orphan is deleted. The summary then says `cancelled`.
+  std::stop_token stop;
 };
 
 struct KindCounts {
@@ -51,6 +57,7 @@ struct SyncSummary {
   std::chrono::milliseconds duration{0};
   std::chrono::milliseconds proxmox_read{0};  // part of `duration` spent reading Proxmox
   bool dry_run = false;
+  bool cancelled = false;
   std::string scope;
 
   KindCounts totals() const;

@@ -342,16 +342,18 @@ std::vector<DesiredObject> desired_backups(const std::vector<EndpointSnapshot>& 
     for (const auto& guest : snapshot.guests)
       guests.emplace(guest.vmid, &guest);
     std::set<std::string> seen;
+    // Guest label → backups skipped because the guest has no virtual machine in NetBox (yet):
+    // one error per guest, not one per backup.
+    std::map<std::string, size_t> without_vm;
     for (const auto& backup : snapshot.backups) {
       const auto guest = guests.find(backup.vmid);
       // Backups of guests that no longer exist have nothing to link to in NetBox.
       if (guest == guests.end()) continue;
       const std::string type = guest->second->type;
-      const int64_t vm = lookup(refs.vms, vm_key(snapshot.cluster_name, type, backup.vmid));
-      if (vm <= 0 && refs.vms.count(vm_key(snapshot.cluster_name, type, backup.vmid)) == 0) {
-        errors.push_back({snapshot.endpoint_name, "backup " + backup.volid,
-                          "its virtual machine " + type + "/" + std::to_string(backup.vmid) +
-                              " is not in NetBox"});
+      const std::string key = vm_key(snapshot.cluster_name, type, backup.vmid);
+      const int64_t vm = lookup(refs.vms, key);
+      if (vm <= 0 && refs.vms.count(key) == 0) {
+        without_vm[type + "/" + std::to_string(backup.vmid) + " (" + guest->second->name + ")"]++;
         continue;
       }
       if (!seen.insert(backup.volid).second) continue;
@@ -370,6 +372,13 @@ std::vector<DesiredObject> desired_backups(const std::vector<EndpointSnapshot>& 
         fields["verification_state"] = backup.verification_state;
       }
       backups.push_back({backup_key(vm, backup.volid), std::move(fields)});
+    }
+    for (const auto& [label, count] : without_vm) {
+      errors.push_back({snapshot.endpoint_name, label,
+                        std::to_string(count) + (count == 1 ? " backup" : " backups") +
+                            " skipped: the virtual machine is not in NetBox yet; sync virtual "
+                            "machines first (/virtualization/virtual-machines/create or "
+                            "/full-update)"});
     }
   }
   return backups;

@@ -1,10 +1,15 @@
 #include "sync/netbox_client.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <charconv>
+#include <iterator>
+#include <optional>
 
 #include "sync/json_util.hpp"
+#include "sync/parallel.hpp"
 
 namespace pbx::sync {
 namespace json = boost::json;
@@ -83,27 +88,95 @@ NetBoxStatus NetBoxClient::status() {
   return status;
 }
 
-std::vector<json::object> NetBoxClient::list(const std::string& path, const http::Params& filters) {
-  http::Params params = filters;
-  params.emplace_back("limit", std::to_string(kPageSize));
-  std::string url = api_root_ + path + "?" + http::encode_form(params);
+namespace {
+
+struct Page {
   std::vector<json::object> results;
-  const std::string origin = split_url(api_root_).origin;
-  while (!url.empty()) {
-    const auto response = send(http::Verb::get, url, {}, true);
-    json::value page = json::parse(response.body);
-    if (!page.is_object()) break;
-    auto& object = page.as_object();
-    if (auto* items = object.if_contains("results"); items && items->is_array()) {
-      for (auto& item : items->as_array()) {
-        if (item.is_object()) results.push_back(std::move(item.as_object()));
-      }
+  std::optional<int64_t> count;
+  std::string next;  // absolute URL, empty on the last page
+};
+
+Page parse_page(const std::string& body) {
+  json::value parsed = json::parse(body);
+  Page page;
+  if (!parsed.is_object()) return page;
+  auto& object = parsed.as_object();
+  if (auto* items = object.if_contains("results"); items && items->is_array()) {
+    page.results.reserve(items->as_array().size());
+    for (auto& item : items->as_array()) {
+      if (item.is_object()) page.results.push_back(std::move(item.as_object()));
     }
-    const std::string next = json_string(field(object, "next"));
-    // NetBox builds `next` from its own idea of its host; behind a proxy that origin may be
-    // unreachable, so keep ours and take only the path and query.
-    url = next.empty() ? std::string{} : origin + split_url(next).target;
   }
+  if (const auto* count = object.if_contains("count"); count && count->is_number()) {
+    page.count = json_int(count);
+  }
+  page.next = json_string(field(object, "next"));
+  return page;
+}
+
+std::optional<int64_t> param_int(const http::Params& params, std::string_view name) {
+  for (const auto& [key, value] : params) {
+    int64_t number = 0;
+    if (key == name &&
+        std::from_chars(value.data(), value.data() + value.size(), number).ec == std::errc{}) {
+      return number;
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::vector<json::object> NetBoxClient::list(const std::string& path, const http::Params& filters) {
+  const auto started = std::chrono::steady_clock::now();
+  // Ordered by primary key: objects created while we page cannot shuffle the pages.
+  auto page_url = [&](int64_t limit, int64_t offset) {
+    http::Params params = filters;
+    params.emplace_back("ordering", "id");
+    params.emplace_back("limit", std::to_string(limit));
+    if (offset > 0) params.emplace_back("offset", std::to_string(offset));
+    return api_root_ + path + "?" + http::encode_form(params);
+  };
+  const std::string origin = split_url(api_root_).origin;
+  auto get_page = [&](const std::string& url) {
+    return parse_page(send(http::Verb::get, url, {}, true).body);
+  };
+
+  Page first = get_page(page_url(kPageSize, 0));
+  std::vector<json::object> results = std::move(first.results);
+  size_t pages = 1;
+  // NetBox builds `next` from its own idea of its host; behind a proxy that origin may be
+  // unreachable, so keep ours and take only the path and query.
+  const std::string next_target = first.next.empty() ? "" : split_url(first.next).target;
+  const http::Params next_params =
+      http::parse_form(next_target.substr(std::min(next_target.size(), next_target.find('?') + 1)));
+  const auto page_size = param_int(next_params, "limit");  // the server may cap our limit
+  const auto next_offset = param_int(next_params, "offset");
+  if (!next_target.empty() && first.count && page_size && *page_size > 0 && next_offset) {
+    // Offset paging with a known total: the remaining pages are independent, ask for them at
+    // once (in order of offset) instead of one round trip after the other.
+    std::vector<std::string> urls;
+    for (int64_t offset = *next_offset; offset < *first.count; offset += *page_size) {
+      urls.push_back(page_url(*page_size, offset));
+    }
+    std::vector<Page> rest(urls.size());
+    parallel_for(urls.size(), kPagesInFlight, [&](size_t i) { rest[i] = get_page(urls[i]); });
+    for (auto& page : rest) {
+      std::move(page.results.begin(), page.results.end(), std::back_inserter(results));
+    }
+    pages += rest.size();
+  } else {
+    // Cursor paging (or no count): follow `next`.
+    for (std::string url = next_target.empty() ? "" : origin + next_target; !url.empty(); ++pages) {
+      Page page = get_page(url);
+      std::move(page.results.begin(), page.results.end(), std::back_inserter(results));
+      url = page.next.empty() ? std::string{} : origin + split_url(page.next).target;
+    }
+  }
+  spdlog::debug("netbox list {}: {} objects in {} pages, {} ms", path, results.size(), pages,
+                std::chrono::duration_cast<std::chrono::milliseconds>(
+                    std::chrono::steady_clock::now() - started)
+                    .count());
   return results;
 }
 

@@ -55,9 +55,11 @@ class NetBoxClient {
 
   static constexpr size_t kPageSize = 1000;
   static constexpr size_t kWriteChunk = 500;
+  static constexpr size_t kPagesInFlight = 4;
 
   NetBoxStatus status();
-  // Every object of a list endpoint ("/dcim/devices/") matching `filters`, following `next`.
+  // Every object of a list endpoint ("/dcim/devices/") matching `filters`, ordered by id. Once
+  // the first page tells the total, the other pages are fetched concurrently.
   std::vector<boost::json::object> list(const std::string& path, const http::Params& filters = {});
   // Bulk writes; each throws NetBoxError on the first failing chunk.
   std::vector<boost::json::object> create(const std::string& path,

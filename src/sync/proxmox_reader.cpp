@@ -156,6 +156,7 @@ ProxmoxSnapshot ProxmoxReader::read(const std::string& endpoint_name) {
   // Per guest: its config (onboot, agent, unprivileged) and, for running QEMU guests with an
   // agent, the addresses it reports.
   parallel_for(snapshot.guests.size(), options_.max_in_flight, [&](size_t i) {
+    if (options_.stop.stop_requested()) return;
     ProxmoxGuest& guest = snapshot.guests[i];
     const std::string guest_path = "/nodes/" + http::percent_encode(guest.node) + "/" + guest.type +
                                    "/" + std::to_string(guest.vmid);
@@ -195,7 +196,7 @@ ProxmoxSnapshot ProxmoxReader::read(const std::string& endpoint_name) {
     }
   });
 
-  if (options_.read_backups) {
+  if (options_.read_backups && !options_.stop.stop_requested()) {
     // Backup storages per node; a shared storage is listed once (from the first node).
     struct StorageOnNode {
       std::string node, storage;

@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <stdexcept>
+#include <stop_token>
 #include <string>
 
 #include "sync/snapshot.hpp"
@@ -28,6 +29,9 @@ struct ReaderOptions {
   size_t max_in_flight = 8;  // per endpoint
   bool read_backups = true;
   bool read_agent_interfaces = true;
+  // Once requested, the remaining per-guest and backup reads are skipped: the snapshot is then
+  // partial and must not be synced (the engine checks the same token).
+  std::stop_token stop;
 };
 
 class ProxmoxReader {

@@ -295,6 +295,75 @@ TEST_F(ServiceTest, FullUpdateThenStreamReportsZeroChanges) {
   EXPECT_EQ(complete.at("unchanged").as_int64() > 0, true);
 }
 
+TEST_F(ServiceTest, SecondSyncWhileOneRunsIs409AndAGoneStreamClientCancelsItsRun) {
+  register_and_configure();
+  // A stream's run holds the sync from the moment its route answers.
+  http::Response stream = call(http::Verb::get, "/full-update/stream");
+  ASSERT_TRUE(stream.event_stream);
+  const auto refused = call(http::Verb::get, "/full-update");
+  EXPECT_EQ(refused.code(), 409u);
+  EXPECT_EQ(body(refused).at("detail"), "a sync is already running");
+  EXPECT_EQ(call(http::Verb::get, "/dcim/devices/create/stream").code(), 409u);
+  auto status = body(call(http::Verb::get, "/sync/status"));
+  EXPECT_EQ(status.at("running"), true);
+  EXPECT_EQ(status.at("scope"), "full");
+  EXPECT_TRUE(status.at("last_run").is_null());
+
+  struct GoneAfterTheFirstEvent : http::EventSink {
+    std::vector<std::string> events;
+    bool send(std::string_view event, std::string_view) override {
+      events.emplace_back(event);
+      return events.size() == 1;
+    }
+  } sink;
+  stream.event_stream(sink);
+  stream = {};
+  EXPECT_EQ(sink.events.front(), "step");
+  EXPECT_EQ(netbox.writes(), 0u) << "stopped before NetBox was touched";
+  status = body(call(http::Verb::get, "/sync/status"));
+  EXPECT_EQ(status.at("running"), false);
+  EXPECT_EQ(status.at("last_run").at("cancelled"), true);
+
+  // A stream dropped before it ever ran frees the slot too.
+  EXPECT_TRUE(call(http::Verb::get, "/full-update/stream").event_stream);
+  const auto next = call(http::Verb::get, "/full-update");
+  ASSERT_EQ(next.code(), 200u) << next.body;
+  EXPECT_EQ(body(next).at("cancelled"), false);
+  EXPECT_EQ(body(next).at("kinds").at("virtual_machines").at("created"), 1);
+  EXPECT_EQ(body(call(http::Verb::get, "/sync/status")).at("last_run").at("cancelled"), false);
+}
+
+TEST_F(ServiceTest, BackupsRouteReportsGuestsNotInNetBoxYetAndSyncsTheRest) {
+  register_and_configure();
+  sync::testing::FakeGuest db;
+  db.vmid = 101;
+  db.name = "db";
+  proxmox.guests.push_back(db);
+  proxmox.backups = {{"backup:backup/vzdump-qemu-100-2026_01_01.vma.zst", 100},
+                     {"backup:backup/vzdump-qemu-101-2026_01_01.vma.zst", 101}};
+  ASSERT_EQ(call(http::Verb::get, "/virtualization/virtual-machines/create").code(), 200u);
+  proxmox.guests.push_back(db);  // a guest added since the virtual machine sync
+  proxmox.guests.back().vmid = 102;
+  proxmox.guests.back().name = "new";
+  proxmox.backups.push_back({"backup:backup/vzdump-qemu-102-2026_01_01.vma.zst", 102});
+
+  const auto response =
+      call(http::Verb::get, "/virtualization/virtual-machines/backups/all/create");
+  ASSERT_EQ(response.code(), 200u) << response.body;
+  const auto summary = body(response);
+  EXPECT_EQ(summary.at("kinds").at("backups").at("created"), 2);
+  EXPECT_EQ(summary.at("errors"), 1);
+  const auto& messages = summary.at("error_messages").as_array();
+  ASSERT_EQ(messages.size(), 1u);
+  EXPECT_NE(std::string(messages[0].as_string())
+                .find("qemu/102 (new): 1 backup skipped: the virtual machine is not in NetBox yet"),
+            std::string::npos)
+      << messages[0];
+  EXPECT_EQ(netbox.objects("/api/virtualization/virtual-machines/").size(), 2u)
+      << "the backups route creates no virtual machine";
+  EXPECT_EQ(netbox.objects("/api/plugins/proxbox/backups/").size(), 2u);
+}
+
 TEST_F(ServiceTest, EndpointSelectionAndBadIds) {
   register_and_configure();
   EXPECT_EQ(
@@ -335,7 +404,8 @@ TEST_F(ServiceTest, OpenApiListsEveryRouteWithParameters) {
                            "/virtualization/virtual-machines/backups/all/create",
                            "/virtualization/virtual-machines/backups/all/create/stream",
                            "/full-update",
-                           "/full-update/stream"}) {
+                           "/full-update/stream",
+                           "/sync/status"}) {
     EXPECT_TRUE(paths.contains(path)) << path;
   }
   const auto& full = paths.at("/full-update").at("get").as_object();

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <map>
 #include <optional>
+#include <thread>
 
 #include "common/process.hpp"
 #include "http/client.hpp"
@@ -338,6 +339,49 @@ TEST_F(IntegrationTest, OneShotCliPrintsAJsonSummary) {
   ASSERT_EQ(result.exit_code, 0) << result.output;
   const auto summary = json::parse(result.output.substr(result.output.find('{')));
   EXPECT_EQ(summary.at("kinds").at("virtual_machines").at("created"), 3);
+}
+
+TEST_F(IntegrationTest, ClosedStreamCancelsItsSyncAndASecondSyncMeanwhileIs409) {
+  // Reading Proxmox takes at least a second, so the run is still reading when the client goes.
+  http::Headers headers;
+  headers.set(http::Field::authorization, "PVEAPIToken=" + kProxmoxToken);
+  headers.set(http::Field::content_type, "application/json");
+  const auto slow = client_.request(
+      http::Verb::post, proxmox_.url + "/mock/faults",
+      R"({"path":"/api2/json/cluster/resources","latency":{"kind":"fixed","ms":1000}})", headers);
+  ASSERT_EQ(slow.status / 100, 2u) << slow.body;
+  const int64_t writes_before = netbox_writes();
+
+  std::vector<std::string> seen;
+  client_.stream_events(api_.url + "/full-update/stream", api_headers(),
+                        [&](std::string_view event, std::string_view) {
+                          seen.emplace_back(event);
+                          return false;  // close the connection after the first event
+                        });
+  ASSERT_EQ(seen, std::vector<std::string>{"step"});
+
+  const auto refused = api(http::Verb::get, "/full-update");
+  EXPECT_EQ(refused.status, 409u) << refused.body;
+  EXPECT_EQ(refused.json().at("detail"), "a sync is already running");
+
+  json::value status;
+  const auto deadline = std::chrono::steady_clock::now() + 60s;
+  do {
+    std::this_thread::sleep_for(50ms);
+    status = api(http::Verb::get, "/sync/status").json();
+  } while (status.at("running") == true && std::chrono::steady_clock::now() < deadline);
+  ASSERT_EQ(status.at("running"), false) << "the cancelled sync must end";
+  EXPECT_EQ(status.at("last_run").at("cancelled"), true) << status;
+  EXPECT_EQ(netbox_writes(), writes_before) << "it stopped before writing to NetBox";
+  EXPECT_TRUE(vms_by_name().empty());
+
+  // The next run is whole: nothing was half-written.
+  const auto next = api(http::Verb::get, "/full-update");
+  ASSERT_EQ(next.status, 200u) << next.body;
+  EXPECT_EQ(next.json().at("cancelled"), false);
+  EXPECT_EQ(next.json().at("errors"), 0);
+  EXPECT_EQ(vms_by_name().size(), 3u);
+  EXPECT_EQ(netbox_list("plugins/proxbox/backups/").size(), 1u);
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "fakes.hpp"
 #include "sync/netbox_client.hpp"
 #include "sync/proxmox_reader.hpp"
@@ -13,33 +15,52 @@ TEST(NetBoxClient, TokenVersionFollowsThePrefix) {
   EXPECT_EQ(netbox_authorization("nbt_key.secret"), "Bearer nbt_key.secret");
 }
 
-TEST(NetBoxClient, ListFollowsNextThroughTheConfiguredOrigin) {
-  testing::FakeNetBox netbox;
-  std::vector<std::string> urls;
-  InProcessTransport inner(netbox.handler());
-  struct Recording : Transport {
-    Transport& inner;
-    std::vector<std::string>& urls;
-    Recording(Transport& t, std::vector<std::string>& u) : inner(t), urls(u) {}
-    http::ClientResponse send(http::Verb method, std::string_view url, std::string body,
-                              const http::Headers& headers) override {
-      urls.emplace_back(url);
-      return inner.send(method, url, std::move(body), headers);
-    }
-  } recording(inner, urls);
-  NetBoxClient client(recording, "http://127.0.0.1:9/", netbox.token);
+std::vector<json::object> numbered_tags(int count) {
   std::vector<json::object> tags;
-  for (int i = 0; i < 2500; ++i) {
+  for (int i = 0; i < count; ++i) {
     tags.push_back(
         json::object{{"name", "t" + std::to_string(i)}, {"slug", "t" + std::to_string(i)}});
   }
-  client.create("/extras/tags/", tags);
-  urls.clear();
-  EXPECT_EQ(client.list("/extras/tags/").size(), 2500u);
-  ASSERT_EQ(urls.size(), 3u);
-  for (const auto& url : urls)
-    EXPECT_TRUE(url.starts_with("http://127.0.0.1:9/api/extras/tags/")) << url;
+  return tags;
+}
+
+TEST(NetBoxClient, ListFetchesEveryPageThroughTheConfiguredOriginInIdOrder) {
+  testing::FakeNetBox netbox;
+  InProcessTransport inner(netbox.handler());
+  testing::RecordingTransport recording(inner);
+  NetBoxClient client(recording, "http://127.0.0.1:9/", netbox.token);
+  client.create("/extras/tags/", numbered_tags(2500));
   EXPECT_EQ(netbox.posts, 5u) << "2500 objects in chunks of 500";
+  recording.clear();
+  const auto tags = client.list("/extras/tags/", {{"fields", "id,slug"}});
+  ASSERT_EQ(tags.size(), 2500u);
+  for (size_t i = 0; i < tags.size(); ++i) {
+    ASSERT_EQ(tags[i].at("slug").as_string(), "t" + std::to_string(i)) << "pages joined in order";
+    EXPECT_EQ(tags[i].size(), 2u) << "only the fields asked for";
+  }
+  const auto urls = recording.urls();
+  ASSERT_EQ(urls.size(), 3u);
+  for (const auto& url : urls) {
+    EXPECT_TRUE(url.starts_with("http://127.0.0.1:9/api/extras/tags/")) << url;
+    EXPECT_NE(url.find("ordering=id"), std::string::npos) << url;
+  }
+}
+
+TEST(NetBoxClient, ListFollowsAPageSizeTheServerCaps) {
+  testing::FakeNetBox netbox;
+  netbox.max_page_size = 300;  // a NetBox with MAX_PAGE_SIZE=300 answers limit=1000 with 300
+  InProcessTransport inner(netbox.handler());
+  testing::RecordingTransport recording(inner);
+  NetBoxClient client(recording, "http://127.0.0.1:9", netbox.token);
+  client.create("/extras/tags/", numbered_tags(1000));
+  recording.clear();
+  const auto tags = client.list("/extras/tags/");
+  ASSERT_EQ(tags.size(), 1000u) << "no object skipped between pages of 300";
+  std::set<std::string> slugs;
+  for (const auto& tag : tags)
+    slugs.insert(std::string(tag.at("slug").as_string()));
+  EXPECT_EQ(slugs.size(), 1000u) << "none twice";
+  EXPECT_EQ(recording.urls().size(), 4u);
 }
 
 TEST(NetBoxClient, ErrorsCarryNetBoxsBody) {

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <stop_token>
+
 #include "fakes.hpp"
 #include "sync/json_util.hpp"
 
@@ -33,9 +36,30 @@ class EngineTest : public ::testing::Test {
     NetBoxClient client(netbox_transport, "http://127.0.0.1:1", netbox.token);
     ProxmoxSource source{
         "lab", {"http://127.0.0.1:2", proxmox.token, "", ""}, proxmox_transport, "", {}};
-    SyncEngine engine(client, {source}, options,
-                      [this](const SyncEvent& event) { events.push_back(event); });
+    SyncEngine engine(client, {source}, options, [this](const SyncEvent& event) {
+      events.push_back(event);
+      if (on_event) on_event(event);
+    });
     return engine.run();
+  }
+
+  // A run whose stop is requested from its own event stream, as the service does when the SSE
+  // client has gone.
+  SyncSummary sync_stopping_at(const std::function<bool(const SyncEvent&)>& stop_here) {
+    std::stop_source stop;
+    on_event = [&](const SyncEvent& event) {
+      if (stop_here(event)) stop.request_stop();
+    };
+    SyncOptions options;
+    options.stop = stop.get_token();
+    SyncSummary summary = sync(options);
+    on_event = {};
+    return summary;
+  }
+
+  size_t error_events() const {
+    return std::count_if(events.begin(), events.end(),
+                         [](const SyncEvent& event) { return event.type == "error"; });
   }
 
   std::vector<json::object> vms() {
@@ -47,6 +71,7 @@ class EngineTest : public ::testing::Test {
   InProcessTransport netbox_transport{netbox.handler()};
   std::shared_ptr<Transport> proxmox_transport;
   std::vector<SyncEvent> events;
+  std::function<void(const SyncEvent&)> on_event;
 };
 
 TEST_F(EngineTest, FirstRunCreatesEverythingInBulk) {
@@ -190,6 +215,109 @@ TEST_F(EngineTest, UnreachableProxmoxIsAnErrorNotACrash) {
   ASSERT_EQ(summary.errors.size(), 1u);
   EXPECT_NE(summary.errors[0].find("401"), std::string::npos);
   EXPECT_TRUE(vms().empty());
+}
+
+TEST_F(EngineTest, StopRequestedBeforeNetBoxIsTouchedWritesNothing) {
+  const SyncSummary summary = sync_stopping_at([](const SyncEvent&) { return true; });
+  EXPECT_TRUE(summary.cancelled);
+  EXPECT_EQ(netbox.writes(), 0u);
+  EXPECT_TRUE(vms().empty());
+  ASSERT_FALSE(events.empty());
+  EXPECT_EQ(events.back().type, "complete");
+  EXPECT_EQ(events.back().data.at("cancelled"), true);
+}
+
+TEST_F(EngineTest, StopDuringWritesEndsBetweenBatchesAndTheNextRunFinishesTheJob) {
+  proxmox.guests.clear();
+  for (int i = 0; i < 1200; ++i) {
+    FakeGuest guest;
+    guest.vmid = 1000 + i;
+    guest.name = "guest-" + std::to_string(i);
+    guest.node = i % 2 ? "pve1" : "pve2";
+    proxmox.guests.push_back(guest);
+  }
+  proxmox.backups = {{"backup:backup/vzdump-qemu-1000-2026_01_01.vma.zst", 1000}};
+  SyncOptions with_orphans;
+  with_orphans.delete_orphans = true;
+  const SyncSummary stopped = sync_stopping_at([](const SyncEvent& event) {
+    const auto message = event.data.if_contains("message");
+    return message && message->as_string() == "virtual_machines: 500 of 1200 created";
+  });
+  EXPECT_TRUE(stopped.cancelled);
+  EXPECT_EQ(stopped.kinds.at("virtual_machines").created, 500u) << "the batch sent completes";
+  EXPECT_EQ(vms().size(), 500u) << "no batch after the stop";
+  EXPECT_TRUE(netbox.objects("/api/plugins/proxbox/backups/").empty());
+  EXPECT_EQ(netbox.deletes, 0u);
+
+  const SyncSummary resumed = sync();
+  EXPECT_FALSE(resumed.cancelled);
+  EXPECT_TRUE(resumed.errors.empty()) << resumed.errors.front();
+  EXPECT_EQ(resumed.kinds.at("virtual_machines").unchanged, 500u);
+  EXPECT_EQ(resumed.kinds.at("virtual_machines").created, 700u);
+  EXPECT_EQ(vms().size(), 1200u);
+  EXPECT_EQ(netbox.objects("/api/plugins/proxbox/backups/").size(), 1u);
+}
+
+TEST_F(EngineTest, BackupsScopeSkipsGuestsNotInNetBoxYetWithOneErrorEach) {
+  proxmox.backups.push_back({"backup:backup/vzdump-qemu-100-2026_01_02.vma.zst", 100});
+  proxmox.backups.push_back({"backup:backup/vzdump-lxc-101-2026_01_02.tar.zst", 101});
+  SyncOptions backups_only;
+  backups_only.scope = SyncScope::backups;
+  const SyncSummary before_vms = sync(backups_only);
+  EXPECT_TRUE(vms().empty()) << "the backups route writes no virtual machines";
+  EXPECT_TRUE(netbox.objects("/api/plugins/proxbox/backups/").empty());
+  EXPECT_EQ(before_vms.kinds.at("backups").created, 0u);
+  ASSERT_EQ(before_vms.errors.size(), 2u) << "one per guest, not one per backup";
+  EXPECT_EQ(error_events(), 2u);
+  EXPECT_NE(before_vms.errors[0].find("lxc/101 (db): 1 backup skipped"), std::string::npos)
+      << before_vms.errors[0];
+  EXPECT_NE(before_vms.errors[1].find("qemu/100 (web): 2 backups skipped: the virtual machine "
+                                      "is not in NetBox yet"),
+            std::string::npos)
+      << before_vms.errors[1];
+
+  SyncOptions vms_only;
+  vms_only.scope = SyncScope::virtual_machines;
+  sync(vms_only);
+  events.clear();
+  const SyncSummary after_vms = sync(backups_only);
+  EXPECT_TRUE(after_vms.errors.empty()) << after_vms.errors.front();
+  EXPECT_EQ(after_vms.kinds.at("backups").created, 3u);
+  EXPECT_EQ(netbox.objects("/api/plugins/proxbox/backups/").size(), 3u);
+}
+
+TEST_F(EngineTest, DryRunOfAFullSyncCountsBackupsOfVirtualMachinesItWouldCreate) {
+  SyncOptions options;
+  options.dry_run = true;
+  const SyncSummary summary = sync(options);
+  EXPECT_TRUE(summary.errors.empty()) << summary.errors.front();
+  EXPECT_EQ(summary.kinds.at("backups").created, 1u);
+  EXPECT_EQ(netbox.writes(), 0u);
+}
+
+TEST_F(EngineTest, ListsAskOnlyForTheFieldsTheDiffCompares) {
+  testing::RecordingTransport recording(netbox_transport);
+  auto run = [&] {
+    NetBoxClient client(recording, "http://127.0.0.1:1", netbox.token);
+    ProxmoxSource source{
+        "lab", {"http://127.0.0.1:2", proxmox.token, "", ""}, proxmox_transport, "", {}};
+    return SyncEngine(client, {source}, {}).run();
+  };
+  run();
+  recording.clear();
+  netbox.reset_counts();
+  run();
+  EXPECT_EQ(netbox.writes(), 0u) << "what the lists leave out is nothing the diff compares";
+  bool vm_list = false;
+  for (const auto& url : recording.urls()) {
+    if (url.find("/virtualization/virtual-machines/?") == std::string::npos) continue;
+    vm_list = true;
+    EXPECT_NE(url.find("fields=cluster%2Ccustom_fields%2Cdevice%2Cdisk%2Cid%2Cmemory%2Cname%2C"
+                       "role%2Cstatus%2Ctags%2Cvcpus"),
+              std::string::npos)
+        << url;
+  }
+  EXPECT_TRUE(vm_list);
 }
 
 }  // namespace

@@ -229,13 +229,21 @@ http::Response FakeNetBox::handle(http::Request& request) {
       ++gets;
       size_t limit = 50, offset = 0;
       std::map<std::string, std::set<std::string>> filters;
+      std::set<std::string> fields;  // `fields=`: only these, as NetBox 4.0+ answers
       for (const auto& [key, value] : request.query) {
-        if (key == "limit")
-          limit = std::stoul(value);
-        else if (key == "offset")
+        if (key == "limit") {
+          limit = std::min<size_t>(std::stoul(value), max_page_size);
+        } else if (key == "offset") {
           offset = std::stoul(value);
-        else
+        } else if (key == "fields") {
+          for (size_t start = 0; start <= value.size();) {
+            const size_t comma = std::min(value.find(',', start), value.size());
+            fields.insert(value.substr(start, comma - start));
+            start = comma + 1;
+          }
+        } else if (key != "ordering") {  // ids are the map's order, all we are asked for
           filters[key].insert(value);
+        }
       }
       std::vector<const json::object*> matching;
       for (const auto& [id, object] : table) {
@@ -259,14 +267,24 @@ http::Response FakeNetBox::handle(http::Request& request) {
         if (ok) matching.push_back(&object);
       }
       json::array results;
-      for (size_t i = offset; i < matching.size() && i < offset + limit; ++i)
-        results.push_back(*matching[i]);
+      for (size_t i = offset; i < matching.size() && i < offset + limit; ++i) {
+        if (fields.empty()) {
+          results.push_back(*matching[i]);
+          continue;
+        }
+        json::object selected;
+        for (const auto& name : fields) {
+          if (const auto* value = matching[i]->if_contains(name)) selected[name] = *value;
+        }
+        results.push_back(std::move(selected));
+      }
       json::value next = nullptr;
       if (offset + limit < matching.size()) {
         http::Params params;
         for (const auto& [key, value] : request.query) {
-          if (key != "offset") params.emplace_back(key, value);
+          if (key != "offset" && key != "limit") params.emplace_back(key, value);
         }
+        params.emplace_back("limit", std::to_string(limit));
         params.emplace_back("offset", std::to_string(offset + limit));
         next = advertised_origin + path + "?" + http::encode_form(params);
       }
@@ -326,6 +344,25 @@ http::Response FakeNetBox::handle(http::Request& request) {
     default:
       return netbox_error(http::Status::method_not_allowed, {{"detail", "no"}});
   }
+}
+
+http::ClientResponse RecordingTransport::send(http::Verb method, std::string_view url,
+                                              std::string body, const http::Headers& headers) {
+  {
+    std::lock_guard lock(mutex_);
+    urls_.emplace_back(url);
+  }
+  return inner_.send(method, url, std::move(body), headers);
+}
+
+std::vector<std::string> RecordingTransport::urls() {
+  std::lock_guard lock(mutex_);
+  return urls_;
+}
+
+void RecordingTransport::clear() {
+  std::lock_guard lock(mutex_);
+  urls_.clear();
 }
 
 }  // namespace pbx::sync::testing

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "http/message.hpp"
+#include "sync/transport.hpp"
 
 namespace pbx::sync::testing {
 
@@ -58,6 +59,7 @@ class FakeNetBox {
   std::string version = "4.2.2";
   std::string token = "0123456789abcdef0123456789abcdef01234567";
   std::string advertised_origin = "http://netbox.internal:8080";  // what `next` links carry
+  size_t max_page_size = 1000;  // NetBox's MAX_PAGE_SIZE: a larger `limit` is capped
 
   http::Response handle(http::Request& request);
   http::Handler handler() {
@@ -76,6 +78,21 @@ class FakeNetBox {
   std::mutex mutex_;
   int64_t next_id_ = 1;
   std::map<std::string, std::map<int64_t, boost::json::object>> store_;
+};
+
+// Passes requests on and records their URLs (thread-safe: list pages go out concurrently).
+class RecordingTransport final : public Transport {
+ public:
+  explicit RecordingTransport(Transport& target) : inner_(target) {}
+  http::ClientResponse send(http::Verb method, std::string_view url, std::string body,
+                            const http::Headers& headers) override;
+  std::vector<std::string> urls();
+  void clear();
+
+ private:
+  Transport& inner_;
+  std::mutex mutex_;
+  std::vector<std::string> urls_;
 };
 
 }  // namespace pbx::sync::testing
