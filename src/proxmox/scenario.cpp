@@ -2,7 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <boost/describe/members.hpp>
 #include <boost/json.hpp>
+#include <boost/mp11/algorithm.hpp>
 #include <random>
 #include <set>
 #include <stdexcept>
@@ -11,6 +13,11 @@ namespace pbx::proxmox {
 namespace {
 
 namespace json = boost::json;
+namespace describe = boost::describe;
+namespace mp11 = boost::mp11;
+
+template <typename S>
+S read_struct(const json::value& value, const std::string& context);
 
 // Reads one JSON object field by field and, on finish(), rejects every key nobody asked for, so
 // a typo in a scenario file is an error naming the key instead of a silently ignored setting.
@@ -65,14 +72,24 @@ class ObjectReader {
       }
     }
   }
-  template <typename T, typename ParseOne>
-  void read_list(std::string_view key, std::vector<T>& out, ParseOne parse_one) {
+  void read(std::string_view key, Service& out) {
+    std::string name(to_string(out));
+    read(key, name);
+    try {
+      out = parse_service(name);
+    } catch (const std::invalid_argument& error) {
+      fail(key, error.what());
+    }
+  }
+  // A list of scenario structs, each read (and validated) by read_struct.
+  template <typename S>
+  void read(std::string_view key, std::vector<S>& out) {
     if (const auto* v = take(key)) {
       if (!v->is_array()) fail(key, "expected an array");
       out.clear();
       size_t index = 0;
       for (const auto& item : v->as_array()) {
-        out.push_back(parse_one(item, fmt::format("{}[{}]", path_of(key), index++)));
+        out.push_back(read_struct<S>(item, fmt::format("{}[{}]", path_of(key), index++)));
       }
     }
   }
@@ -105,87 +122,17 @@ class ObjectReader {
   std::set<std::string, std::less<>> consumed_;
 };
 
-json::array strings_to_json(const std::vector<std::string>& values) {
-  json::array out;
-  for (const auto& value : values)
-    out.emplace_back(value);
-  return out;
-}
-
-template <typename T, typename ToJson>
-json::array list_to_json(const std::vector<T>& values, ToJson to_json_one) {
-  json::array out;
-  out.reserve(values.size());
-  for (const auto& value : values)
-    out.push_back(to_json_one(value));
-  return out;
-}
-
-NodeScenario node_from_json(const json::value& value, const std::string& context) {
-  NodeScenario node;
-  ObjectReader r(value, context);
-  r.read("name", node.name);
-  r.read("status", node.status);
-  r.read("ip", node.ip);
-  r.read("cpus", node.cpus);
-  r.read("memory_bytes", node.memory_bytes);
-  r.read("disk_bytes", node.disk_bytes);
-  r.finish();
+// What a scenario struct's values must satisfy beyond their JSON types, checked after reading.
+void validate(const ObjectReader& r, const NodeScenario& node) {
   if (node.name.empty()) r.fail("name", "required");
   if (node.status != "online" && node.status != "offline") {
     r.fail("status", "must be online or offline");
   }
-  return node;
 }
 
-json::value node_to_json(const NodeScenario& node) {
-  return json::object{{"name", node.name},
-                      {"status", node.status},
-                      {"ip", node.ip},
-                      {"cpus", node.cpus},
-                      {"memory_bytes", node.memory_bytes},
-                      {"disk_bytes", node.disk_bytes}};
-}
+void validate(const ObjectReader&, const NicScenario&) {}
 
-NicScenario nic_from_json(const json::value& value, const std::string& context) {
-  NicScenario nic;
-  ObjectReader r(value, context);
-  r.read("name", nic.name);
-  r.read("mac", nic.mac);
-  r.read("bridge", nic.bridge);
-  r.read("ip_addresses", nic.ip_addresses);
-  r.finish();
-  return nic;
-}
-
-json::value nic_to_json(const NicScenario& nic) {
-  return json::object{{"name", nic.name},
-                      {"mac", nic.mac},
-                      {"bridge", nic.bridge},
-                      {"ip_addresses", strings_to_json(nic.ip_addresses)}};
-}
-
-GuestScenario guest_from_json(const json::value& value, const std::string& context) {
-  GuestScenario guest;
-  ObjectReader r(value, context);
-  r.read("vmid", guest.vmid);
-  r.read("type", guest.type);
-  r.read("name", guest.name);
-  r.read("node", guest.node);
-  r.read("status", guest.status);
-  r.read("cores", guest.cores);
-  r.read("memory_mb", guest.memory_mb);
-  r.read("disk_gb", guest.disk_gb);
-  r.read("onboot", guest.onboot);
-  r.read("agent", guest.agent);
-  r.read("unprivileged", guest.unprivileged);
-  r.read("template", guest.template_);
-  r.read("pool", guest.pool);
-  r.read("tags", guest.tags);
-  r.read("description", guest.description);
-  r.read("os_type", guest.os_type);
-  r.read_list("nics", guest.nics, nic_from_json);
-  r.finish();
+void validate(const ObjectReader& r, const GuestScenario& guest) {
   if (guest.vmid < 100 || guest.vmid > 999999999) r.fail("vmid", "must be 100..999999999");
   if (guest.type != "qemu" && guest.type != "lxc") r.fail("type", "must be qemu or lxc");
   if (guest.status != "running" && guest.status != "stopped" && guest.status != "paused") {
@@ -194,144 +141,30 @@ GuestScenario guest_from_json(const json::value& value, const std::string& conte
   if (guest.cores < 1) r.fail("cores", "must be at least 1");
   if (guest.memory_mb < 16) r.fail("memory_mb", "must be at least 16");
   if (guest.disk_gb < 0) r.fail("disk_gb", "must not be negative");
-  return guest;
 }
 
-json::value guest_to_json(const GuestScenario& guest) {
-  return json::object{{"vmid", guest.vmid},
-                      {"type", guest.type},
-                      {"name", guest.name},
-                      {"node", guest.node},
-                      {"status", guest.status},
-                      {"cores", guest.cores},
-                      {"memory_mb", guest.memory_mb},
-                      {"disk_gb", guest.disk_gb},
-                      {"onboot", guest.onboot},
-                      {"agent", guest.agent},
-                      {"unprivileged", guest.unprivileged},
-                      {"template", guest.template_},
-                      {"pool", guest.pool},
-                      {"tags", strings_to_json(guest.tags)},
-                      {"description", guest.description},
-                      {"os_type", guest.os_type},
-                      {"nics", list_to_json(guest.nics, nic_to_json)}};
-}
-
-StorageScenario storage_from_json(const json::value& value, const std::string& context) {
-  StorageScenario storage;
-  ObjectReader r(value, context);
-  r.read("id", storage.id);
-  r.read("type", storage.type);
-  r.read("content", storage.content);
-  r.read("shared", storage.shared);
-  r.read("nodes", storage.nodes);
-  r.read("total_bytes", storage.total_bytes);
-  r.finish();
+void validate(const ObjectReader& r, const StorageScenario& storage) {
   if (storage.id.empty()) r.fail("id", "required");
-  return storage;
 }
 
-json::value storage_to_json(const StorageScenario& storage) {
-  return json::object{{"id", storage.id},
-                      {"type", storage.type},
-                      {"content", strings_to_json(storage.content)},
-                      {"shared", storage.shared},
-                      {"nodes", strings_to_json(storage.nodes)},
-                      {"total_bytes", storage.total_bytes}};
-}
-
-BackupScenario backup_from_json(const json::value& value, const std::string& context) {
-  BackupScenario backup;
-  ObjectReader r(value, context);
-  r.read("storage", backup.storage);
-  r.read("node", backup.node);
-  r.read("vmid", backup.vmid);
-  r.read("volid", backup.volid);
-  r.read("format", backup.format);
-  r.read("size", backup.size);
-  r.read("ctime", backup.ctime);
-  r.read("notes", backup.notes);
-  r.read("protected", backup.protected_);
-  r.read("verification", backup.verification);
-  r.finish();
+void validate(const ObjectReader& r, const BackupScenario& backup) {
   if (backup.storage.empty()) r.fail("storage", "required");
   if (backup.vmid < 100) r.fail("vmid", "must be at least 100");
-  return backup;
 }
 
-json::value backup_to_json(const BackupScenario& backup) {
-  return json::object{{"storage", backup.storage},
-                      {"node", backup.node},
-                      {"vmid", backup.vmid},
-                      {"volid", backup.volid},
-                      {"format", backup.format},
-                      {"size", backup.size},
-                      {"ctime", backup.ctime},
-                      {"notes", backup.notes},
-                      {"protected", backup.protected_},
-                      {"verification", backup.verification}};
-}
-
-DatastoreScenario datastore_from_json(const json::value& value, const std::string& context) {
-  DatastoreScenario datastore;
-  ObjectReader r(value, context);
-  r.read("name", datastore.name);
-  r.read("path", datastore.path);
-  r.read("namespaces", datastore.namespaces);
-  r.finish();
+void validate(const ObjectReader& r, const DatastoreScenario& datastore) {
   if (datastore.name.empty()) r.fail("name", "required");
-  return datastore;
 }
 
-json::value datastore_to_json(const DatastoreScenario& datastore) {
-  return json::object{{"name", datastore.name},
-                      {"path", datastore.path},
-                      {"namespaces", strings_to_json(datastore.namespaces)}};
-}
-
-TokenScenario token_from_json(const json::value& value, const std::string& context) {
-  TokenScenario token;
-  ObjectReader r(value, context);
-  r.read("id", token.id);
-  r.read("secret", token.secret);
-  r.read("privsep", token.privsep);
-  r.finish();
+void validate(const ObjectReader& r, const TokenScenario& token) {
   if (token.id.empty()) r.fail("id", "required");
-  return token;
 }
 
-json::value token_to_json(const TokenScenario& token) {
-  return json::object{{"id", token.id}, {"secret", token.secret}, {"privsep", token.privsep}};
-}
-
-UserScenario user_from_json(const json::value& value, const std::string& context) {
-  UserScenario user;
-  ObjectReader r(value, context);
-  r.read("userid", user.userid);
-  r.read("password", user.password);
-  r.read_list("tokens", user.tokens, token_from_json);
-  r.finish();
+void validate(const ObjectReader& r, const UserScenario& user) {
   if (user.userid.find('@') == std::string::npos) r.fail("userid", "must be user@realm");
-  return user;
 }
 
-json::value user_to_json(const UserScenario& user) {
-  return json::object{{"userid", user.userid},
-                      {"password", user.password},
-                      {"tokens", list_to_json(user.tokens, token_to_json)}};
-}
-
-ClusterScenario cluster_from_json(const json::value& value, const std::string& context) {
-  ClusterScenario cluster;
-  ObjectReader r(value, context);
-  r.read("name", cluster.name);
-  r.read("mode", cluster.mode);
-  r.read_list("nodes", cluster.nodes, node_from_json);
-  r.read_list("guests", cluster.guests, guest_from_json);
-  r.read_list("storages", cluster.storages, storage_from_json);
-  r.read_list("backups", cluster.backups, backup_from_json);
-  r.read_list("datastores", cluster.datastores, datastore_from_json);
-  r.finish();
+void validate(const ObjectReader& r, const ClusterScenario& cluster) {
   if (cluster.mode != "cluster" && cluster.mode != "standalone") {
     r.fail("mode", "must be cluster or standalone");
   }
@@ -368,41 +201,64 @@ ClusterScenario cluster_from_json(const json::value& value, const std::string& c
              fmt::format("backup of {} is on unknown node '{}'", backup.vmid, backup.node));
     }
   }
-  return cluster;
 }
 
-json::value cluster_to_json(const ClusterScenario& cluster) {
-  return json::object{{"name", cluster.name},
-                      {"mode", cluster.mode},
-                      {"nodes", list_to_json(cluster.nodes, node_to_json)},
-                      {"guests", list_to_json(cluster.guests, guest_to_json)},
-                      {"storages", list_to_json(cluster.storages, storage_to_json)},
-                      {"backups", list_to_json(cluster.backups, backup_to_json)},
-                      {"datastores", list_to_json(cluster.datastores, datastore_to_json)}};
+void validate(const ObjectReader&, const Scenario&) {}
+
+// A described member's JSON key: its name without the trailing '_' that keeps C++ keywords
+// ("template_", "protected_") usable as member names.
+std::string_view json_key(std::string_view member_name) {
+  if (member_name.ends_with('_')) member_name.remove_suffix(1);
+  return member_name;
+}
+
+// Calls `visit(key, member)` for every field the struct's BOOST_DESCRIBE_STRUCT lists, in order.
+template <typename S, typename Visit>
+void for_each_field(S& value, Visit visit) {
+  using Members = describe::describe_members<std::remove_const_t<S>, describe::mod_public>;
+  mp11::mp_for_each<Members>(
+      [&](auto member) { visit(json_key(member.name), value.*member.pointer); });
+}
+
+template <typename S>
+S read_struct(const json::value& value, const std::string& context) {
+  S out;
+  ObjectReader reader(value, context);
+  for_each_field(out, [&reader](std::string_view key, auto& field) { reader.read(key, field); });
+  reader.finish();
+  validate(reader, out);
+  return out;
+}
+
+template <typename T>
+json::value to_json_value(const T& value) {
+  if constexpr (std::is_same_v<T, Service>) {
+    return json::string(to_string(value));
+  } else if constexpr (std::is_same_v<T, std::string> || std::is_arithmetic_v<T>) {
+    return json::value_from(value);
+  } else if constexpr (describe::has_describe_members<T>::value) {
+    json::object object;
+    for_each_field(value, [&object](std::string_view key, const auto& field) {
+      object.emplace(key, to_json_value(field));
+    });
+    return object;
+  } else {
+    json::array array;
+    array.reserve(value.size());
+    for (const auto& item : value)
+      array.push_back(to_json_value(item));
+    return array;
+  }
 }
 
 }  // namespace
 
 Scenario Scenario::from_json(const boost::json::value& json) {
-  Scenario scenario;
-  ObjectReader r(json, "");
-  std::string service = std::string(to_string(scenario.service));
-  r.read("service", service);
-  r.read_list("clusters", scenario.clusters, cluster_from_json);
-  r.read_list("users", scenario.users, user_from_json);
-  r.finish();
-  try {
-    scenario.service = parse_service(service);
-  } catch (const std::invalid_argument& error) {
-    r.fail("service", error.what());
-  }
-  return scenario;
+  return read_struct<Scenario>(json, "");
 }
 
 boost::json::value Scenario::to_json() const {
-  return json::object{{"service", to_string(service)},
-                      {"clusters", list_to_json(clusters, cluster_to_json)},
-                      {"users", list_to_json(users, user_to_json)}};
+  return to_json_value(*this);
 }
 
 Scenario generate_scenario(const GenerateOptions& options) {

@@ -5,7 +5,11 @@
 // One ClusterScenario is one Proxmox API endpoint (a PVE cluster, a standalone node, or a PBS
 // server). A Scenario may hold several; `proxmox-mock` serves each on its own listener.
 // JSON form: see to_json()/from_json(); unknown keys are rejected with a message naming them.
+// Each struct's JSON fields are the members its BOOST_DESCRIBE_STRUCT lists, in that order, keyed
+// by the member's name without a trailing '_' (template_ → "template"): one list serves both
+// directions. A member left out of the list is neither read nor written.
 
+#include <boost/describe/class.hpp>
 #include <boost/json/value.hpp>
 #include <cstdint>
 #include <optional>
@@ -26,14 +30,20 @@ struct NodeScenario {
   int cpus = 8;
   int64_t memory_bytes = 32LL << 30;
   int64_t disk_bytes = 512LL << 30;
+
+  bool operator==(const NodeScenario&) const = default;
 };
+BOOST_DESCRIBE_STRUCT(NodeScenario, (), (name, status, ip, cpus, memory_bytes, disk_bytes))
 
 struct NicScenario {
   std::string name = "net0";  // net0.. (qemu), eth0.. (lxc: name inside the guest)
   std::string mac;            // "BC:24:11:00:00:01"; generated when empty
   std::string bridge = "vmbr0";
   std::vector<std::string> ip_addresses;  // CIDR, reported by the guest agent / lxc config
+
+  bool operator==(const NicScenario&) const = default;
 };
+BOOST_DESCRIBE_STRUCT(NicScenario, (), (name, mac, bridge, ip_addresses))
 
 struct GuestScenario {
   int vmid = 0;
@@ -53,7 +63,12 @@ struct GuestScenario {
   std::string description;
   std::string os_type;  // qemu ostype / lxc ostype
   std::vector<NicScenario> nics;
+
+  bool operator==(const GuestScenario&) const = default;
 };
+BOOST_DESCRIBE_STRUCT(GuestScenario, (),
+                      (vmid, type, name, node, status, cores, memory_mb, disk_gb, onboot, agent,
+                       unprivileged, template_, pool, tags, description, os_type, nics))
 
 struct StorageScenario {
   std::string id;                                         // "local", "backup"
@@ -62,7 +77,10 @@ struct StorageScenario {
   bool shared = false;
   std::vector<std::string> nodes;  // empty: every node
   int64_t total_bytes = 1LL << 40;
+
+  bool operator==(const StorageScenario&) const = default;
 };
+BOOST_DESCRIBE_STRUCT(StorageScenario, (), (id, type, content, shared, nodes, total_bytes))
 
 struct BackupScenario {
   std::string storage;  // a StorageScenario id with "backup" content
@@ -76,26 +94,40 @@ struct BackupScenario {
   std::string notes;
   bool protected_ = false;   // JSON key "protected"
   std::string verification;  // "", "ok", "failed"
+
+  bool operator==(const BackupScenario&) const = default;
 };
+BOOST_DESCRIBE_STRUCT(BackupScenario, (),
+                      (storage, node, vmid, volid, format, size, ctime, notes, protected_,
+                       verification))
 
 struct TokenScenario {
   std::string id;      // "automation" in root@pam!automation
   std::string secret;  // UUID-shaped in the real API
   bool privsep = false;
+
+  bool operator==(const TokenScenario&) const = default;
 };
+BOOST_DESCRIBE_STRUCT(TokenScenario, (), (id, secret, privsep))
 
 struct UserScenario {
   std::string userid = "root@pam";
   std::string password = "proxmox";
   std::vector<TokenScenario> tokens;
+
+  bool operator==(const UserScenario&) const = default;
 };
+BOOST_DESCRIBE_STRUCT(UserScenario, (), (userid, password, tokens))
 
 // PBS-side state (service=pbs).
 struct DatastoreScenario {
   std::string name;
   std::string path;
   std::vector<std::string> namespaces;
+
+  bool operator==(const DatastoreScenario&) const = default;
 };
+BOOST_DESCRIBE_STRUCT(DatastoreScenario, (), (name, path, namespaces))
 
 struct ClusterScenario {
   std::string name = "pve";      // cluster name (standalone: the node's name)
@@ -105,7 +137,11 @@ struct ClusterScenario {
   std::vector<StorageScenario> storages;
   std::vector<BackupScenario> backups;
   std::vector<DatastoreScenario> datastores;  // pbs
+
+  bool operator==(const ClusterScenario&) const = default;
 };
+BOOST_DESCRIBE_STRUCT(ClusterScenario, (),
+                      (name, mode, nodes, guests, storages, backups, datastores))
 
 struct Scenario {
   Service service = Service::pve;
@@ -114,9 +150,11 @@ struct Scenario {
       users;  // empty: the documented defaults (root@pam / proxmox and
               // token root@pam!proxbox = 00000000-0000-0000-0000-000000000000)
 
+  bool operator==(const Scenario&) const = default;
   static Scenario from_json(const boost::json::value& json);  // throws std::invalid_argument
   boost::json::value to_json() const;
 };
+BOOST_DESCRIBE_STRUCT(Scenario, (), (service, clusters, users))
 
 // A big deterministic scenario for benchmarks: `guests` spread over `nodes` over `clusters`,
 // with `backups_per_guest` backups each.

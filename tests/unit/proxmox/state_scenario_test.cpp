@@ -34,6 +34,214 @@ TEST(StateScenarioTest, JsonRoundTripKeepsEveryField) {
   EXPECT_EQ(parsed.users[0].tokens[0].secret, "s3");
 }
 
+// Every field of every scenario struct away from its default, so a field that to_json() forgets
+// or from_json() ignores comes back different.
+Scenario scenario_with_every_field_set() {
+  NicScenario nic{"net3", "AA:BB:CC:DD:EE:FF", "vmbr9", {"10.1.1.1/24", "fd00::1/64"}};
+  GuestScenario guest{4242, "lxc", "ct-x", "lab1", "paused",   3,      2048,     33,   true,
+                      true, false, true,   "gold", {"a", "b"}, "desc", "debian", {nic}};
+  Scenario scenario;
+  scenario.service = Service::pbs;
+  scenario.clusters.push_back(ClusterScenario{
+      "lab",
+      "standalone",
+      {NodeScenario{"lab1", "offline", "10.9.9.9", 12, int64_t{3} << 30, int64_t{7} << 30}},
+      {guest},
+      {StorageScenario{"nas", "nfs", {"backup"}, true, {"lab1"}, int64_t{5} << 40}},
+      {BackupScenario{"nas", "lab1", 4242, "nas:backup/vzdump-lxc-4242.tar.zst", "tar.zst", 123,
+                      1767225600, "weekly", true, "failed"}},
+      {DatastoreScenario{"store1", "/mnt/store1", {"ns1", "ns2"}}}});
+  scenario.users.push_back(UserScenario{"alice@pve", "pw", {TokenScenario{"ci", "s3", true}}});
+  return scenario;
+}
+
+// The message from_json() gives for `json`, or "" when it accepts it.
+std::string load_error(const json::value& json) {
+  try {
+    Scenario::from_json(json);
+    return "";
+  } catch (const std::invalid_argument& error) {
+    return error.what();
+  }
+}
+
+// Whether `whole` holds every member `part` sets, with the same value (arrays element-wise).
+bool json_contains(const json::value& whole, const json::value& part) {
+  if (part.is_object()) {
+    if (!whole.is_object()) return false;
+    for (const auto& [key, value] : part.as_object()) {
+      const auto* found = whole.as_object().if_contains(key);
+      if (found == nullptr || !json_contains(*found, value)) return false;
+    }
+    return true;
+  }
+  if (part.is_array()) {
+    if (!whole.is_array() || whole.as_array().size() != part.as_array().size()) return false;
+    for (size_t i = 0; i < part.as_array().size(); ++i) {
+      if (!json_contains(whole.as_array()[i], part.as_array()[i])) return false;
+    }
+    return true;
+  }
+  return whole == part;
+}
+
+TEST(StateScenarioTest, EveryStructRoundTripsEveryField) {
+  const Scenario original = scenario_with_every_field_set();
+  const Scenario defaults;
+  // The sample really differs from the defaults in each struct it holds.
+  EXPECT_NE(original.clusters[0].nodes[0], NodeScenario{});
+  EXPECT_NE(original.clusters[0].guests[0].nics[0], NicScenario{});
+  EXPECT_NE(original.users[0], UserScenario{});
+  const Scenario parsed = Scenario::from_json(json::parse(json::serialize(original.to_json())));
+  EXPECT_EQ(parsed.service, Service::pbs);
+  EXPECT_EQ(parsed.clusters[0].nodes, original.clusters[0].nodes);
+  EXPECT_EQ(parsed.clusters[0].guests[0].nics, original.clusters[0].guests[0].nics);
+  EXPECT_EQ(parsed.clusters[0].guests, original.clusters[0].guests);
+  EXPECT_EQ(parsed.clusters[0].storages, original.clusters[0].storages);
+  EXPECT_EQ(parsed.clusters[0].backups, original.clusters[0].backups);
+  EXPECT_EQ(parsed.clusters[0].datastores, original.clusters[0].datastores);
+  EXPECT_EQ(parsed.users[0].tokens, original.users[0].tokens);
+  EXPECT_EQ(parsed.users, original.users);
+  EXPECT_EQ(parsed.clusters, original.clusters);
+  EXPECT_EQ(parsed, original);
+  EXPECT_NE(parsed, defaults);
+}
+
+TEST(StateScenarioTest, JsonFormKeepsKeyNamesAndOrder) {
+  const json::value value = scenario_with_every_field_set().to_json();
+  const std::string cluster = json::serialize(value.at_pointer("/clusters/0/nodes/0"));
+  EXPECT_EQ(cluster, R"({"name":"lab1","status":"offline","ip":"10.9.9.9","cpus":12,)"
+                     R"("memory_bytes":3221225472,"disk_bytes":7516192768})");
+  EXPECT_EQ(json::serialize(value.at_pointer("/clusters/0/guests/0")),
+            R"({"vmid":4242,"type":"lxc","name":"ct-x","node":"lab1","status":"paused",)"
+            R"("cores":3,"memory_mb":2048,"disk_gb":33,"onboot":true,"agent":true,)"
+            R"("unprivileged":false,"template":true,"pool":"gold","tags":["a","b"],)"
+            R"("description":"desc","os_type":"debian","nics":[{"name":"net3",)"
+            R"("mac":"AA:BB:CC:DD:EE:FF","bridge":"vmbr9","ip_addresses":["10.1.1.1/24",)"
+            R"("fd00::1/64"]}]})");
+  EXPECT_EQ(json::serialize(value.at_pointer("/clusters/0/storages/0")),
+            R"({"id":"nas","type":"nfs","content":["backup"],"shared":true,"nodes":["lab1"],)"
+            R"("total_bytes":5497558138880})");
+  EXPECT_EQ(json::serialize(value.at_pointer("/clusters/0/backups/0")),
+            R"({"storage":"nas","node":"lab1","vmid":4242,)"
+            R"("volid":"nas:backup/vzdump-lxc-4242.tar.zst","format":"tar.zst","size":123,)"
+            R"("ctime":1767225600,"notes":"weekly","protected":true,"verification":"failed"})");
+  EXPECT_EQ(json::serialize(value.at_pointer("/clusters/0/datastores/0")),
+            R"({"name":"store1","path":"/mnt/store1","namespaces":["ns1","ns2"]})");
+  EXPECT_EQ(json::serialize(value.at_pointer("/users")),
+            R"([{"userid":"alice@pve","password":"pw","tokens":[{"id":"ci","secret":"s3",)"
+            R"("privsep":true}]}])");
+  std::vector<std::string> cluster_keys, root_keys;
+  for (const auto& entry : value.at_pointer("/clusters/0").as_object())
+    cluster_keys.emplace_back(entry.key());
+  for (const auto& entry : value.as_object())
+    root_keys.emplace_back(entry.key());
+  EXPECT_EQ(cluster_keys, (std::vector<std::string>{"name", "mode", "nodes", "guests", "storages",
+                                                    "backups", "datastores"}));
+  EXPECT_EQ(root_keys, (std::vector<std::string>{"service", "clusters", "users"}));
+  EXPECT_EQ(value.at("service"), "pbs");
+}
+
+TEST(StateScenarioTest, UnknownKeyIsRejectedInEveryStruct) {
+  for (const std::string pointer :
+       {"", "/clusters/0", "/clusters/0/nodes/0", "/clusters/0/guests/0",
+        "/clusters/0/guests/0/nics/0", "/clusters/0/storages/0", "/clusters/0/backups/0",
+        "/clusters/0/datastores/0", "/users/0", "/users/0/tokens/0"}) {
+    json::value value = scenario_with_every_field_set().to_json();
+    value.at_pointer(pointer).as_object()["bogus"] = 1;
+    // "/clusters/0/nodes/0" names the key as "clusters[0].nodes[0].bogus".
+    std::string path;
+    for (size_t at = 1; at < pointer.size();) {
+      const size_t end = std::min(pointer.find('/', at), pointer.size());
+      const std::string part = pointer.substr(at, end - at);
+      path += std::isdigit(static_cast<unsigned char>(part[0])) ? "[" + part + "]"
+                                                                : (path.empty() ? "" : ".") + part;
+      at = end + 1;
+    }
+    path += path.empty() ? "bogus" : ".bogus";
+    EXPECT_EQ(load_error(value), "scenario: " + path + ": unknown key") << pointer;
+  }
+}
+
+TEST(StateScenarioTest, ValidationMessagesAreUnchanged) {
+  struct Case {
+    std::string pointer;  // the value replaced
+    json::value replacement;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {"/clusters/0/nodes/0/name", "", "scenario: clusters[0].nodes[0].name: required"},
+      {"/clusters/0/nodes/0/status", "up",
+       "scenario: clusters[0].nodes[0].status: must be online or offline"},
+      {"/clusters/0/nodes/0/cpus", "8", "scenario: clusters[0].nodes[0].cpus: expected an integer"},
+      {"/clusters/0/nodes/0/cpus", int64_t{1} << 40,
+       "scenario: clusters[0].nodes[0].cpus: integer out of range"},
+      {"/clusters/0/nodes/0/ip", 7, "scenario: clusters[0].nodes[0].ip: expected a string"},
+      {"/clusters/0/guests/0/vmid", 99,
+       "scenario: clusters[0].guests[0].vmid: must be 100..999999999"},
+      {"/clusters/0/guests/0/type", "kvm",
+       "scenario: clusters[0].guests[0].type: must be qemu or lxc"},
+      {"/clusters/0/guests/0/status", "gone",
+       "scenario: clusters[0].guests[0].status: must be running, stopped or paused"},
+      {"/clusters/0/guests/0/cores", 0,
+       "scenario: clusters[0].guests[0].cores: must be at least 1"},
+      {"/clusters/0/guests/0/memory_mb", 15,
+       "scenario: clusters[0].guests[0].memory_mb: must be at least 16"},
+      {"/clusters/0/guests/0/disk_gb", -1,
+       "scenario: clusters[0].guests[0].disk_gb: must not be negative"},
+      {"/clusters/0/guests/0/onboot", 2,
+       "scenario: clusters[0].guests[0].onboot: expected a boolean"},
+      {"/clusters/0/guests/0/tags", json::array{1},
+       "scenario: clusters[0].guests[0].tags: expected an array of strings"},
+      {"/clusters/0/guests/0/nics", json::object{},
+       "scenario: clusters[0].guests[0].nics: expected an array"},
+      {"/clusters/0/guests/0/nics/0", 1,
+       "scenario: clusters[0].guests[0].nics[0]: expected an object"},
+      {"/clusters/0/guests/0/node", "lab9",
+       "scenario: clusters[0].guests: guest 4242 is on unknown node 'lab9'"},
+      {"/clusters/0/storages/0/id", "", "scenario: clusters[0].storages[0].id: required"},
+      {"/clusters/0/backups/0/storage", "", "scenario: clusters[0].backups[0].storage: required"},
+      {"/clusters/0/backups/0/vmid", 99,
+       "scenario: clusters[0].backups[0].vmid: must be at least 100"},
+      {"/clusters/0/backups/0/storage", "tape",
+       "scenario: clusters[0].backups: backup of 4242 is on unknown storage 'tape'"},
+      {"/clusters/0/backups/0/node", "lab9",
+       "scenario: clusters[0].backups: backup of 4242 is on unknown node 'lab9'"},
+      {"/clusters/0/datastores/0/name", "", "scenario: clusters[0].datastores[0].name: required"},
+      {"/clusters/0/mode", "ha", "scenario: clusters[0].mode: must be cluster or standalone"},
+      {"/clusters/0/nodes/1", json::object{{"name", "lab1"}},
+       "scenario: clusters[0].nodes: duplicate node lab1"},
+      {"/clusters/0/guests/1", json::object{{"vmid", 4242}, {"node", "lab1"}},
+       "scenario: clusters[0].guests: duplicate vmid 4242"},
+      {"/clusters/0/storages/1", json::object{{"id", "nas"}},
+       "scenario: clusters[0].storages: duplicate storage nas"},
+      {"/users/0/tokens/0/id", "", "scenario: users[0].tokens[0].id: required"},
+      {"/users/0/userid", "alice", "scenario: users[0].userid: must be user@realm"},
+      {"/service", "vmware",
+       "scenario: service: unknown Proxmox service 'vmware' (valid: pve, pbs, pdm)"},
+  };
+  for (const auto& c : cases) {
+    json::value value = scenario_with_every_field_set().to_json();
+    const size_t slash = c.pointer.rfind('/');
+    json::value& parent = value.at_pointer(c.pointer.substr(0, slash));
+    const std::string last = c.pointer.substr(slash + 1);
+    if (parent.is_array()) {
+      auto& array = parent.as_array();
+      const size_t index = std::stoul(last);
+      if (index < array.size()) {
+        array[index] = c.replacement;
+      } else {
+        array.push_back(c.replacement);
+      }
+    } else {
+      parent.as_object()[last] = c.replacement;
+    }
+    EXPECT_EQ(load_error(value), c.message) << c.pointer;
+  }
+  EXPECT_EQ(load_error(json::array{}), "scenario: (root): expected an object");
+  EXPECT_EQ(load_error(scenario_with_every_field_set().to_json()), "");
+}
+
 TEST(StateScenarioTest, UnknownKeyIsRejectedByName) {
   json::value value = sample_scenario().to_json();
   value.as_object()["clusters"]
@@ -98,7 +306,12 @@ TEST(StateScenarioTest, ShippedScenariosLoad) {
     ASSERT_TRUE(file) << name;
     std::stringstream text;
     text << file.rdbuf();
-    EXPECT_NO_THROW(Scenario::from_json(json::parse(text.str()))) << name;
+    const json::value file_json = json::parse(text.str());
+    Scenario loaded;
+    ASSERT_NO_THROW(loaded = Scenario::from_json(file_json)) << name;
+    // Loaded unchanged: every value the file sets comes back from to_json().
+    EXPECT_TRUE(json_contains(loaded.to_json(), file_json)) << name;
+    EXPECT_EQ(Scenario::from_json(loaded.to_json()), loaded) << name;
   }
 }
 
