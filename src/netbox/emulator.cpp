@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <cctype>
 #include <cstdint>
 #include <map>
 #include <mutex>
@@ -1429,14 +1430,7 @@ struct Emulator::Impl {
     if (!set) return std::nullopt;  // the set is required on select fields; nothing to check
     const json::value* base = set->if_contains("base_choices");
     if (base && base->is_string() && !base->get_string().empty()) return std::nullopt;
-    std::set<std::string> values;
-    if (const json::value* extra = set->if_contains("extra_choices"); extra && extra->is_array()) {
-      for (const json::value& pair : extra->get_array()) {
-        if (pair.is_array() && !pair.get_array().empty() && pair.get_array()[0].is_string()) {
-          values.emplace(pair.get_array()[0].get_string());
-        }
-      }
-    }
+    const std::set<std::string> values = choice_values(*set);
     auto valid = [&](const json::value& item) {
       return item.is_string() && values.count(std::string(item.get_string()));
     };
@@ -1601,6 +1595,7 @@ struct Emulator::Impl {
       }
     } else if (model.key == "extras.customfieldchoiceset") {
       check_choice_set(out, errors);
+      if (id && errors.empty()) check_removed_choices(*id, out, errors);
     }
     // Generic relations must name an existing object.
     for (const Field& field : model.fields) {
@@ -1613,6 +1608,77 @@ struct Emulator::Impl {
       if (!related || !store.exists(*related, target->get_int64())) {
         errors[field.via].push_back("Related object not found using the provided numeric ID: " +
                                     std::to_string(target->get_int64()));
+      }
+    }
+  }
+
+  static std::set<std::string> choice_values(const json::object& set) {
+    std::set<std::string> values;
+    const json::value* extra = set.if_contains("extra_choices");
+    if (!extra || !extra->is_array()) return values;
+    for (const json::value& pair : extra->get_array()) {
+      if (pair.is_array() && !pair.get_array().empty() && pair.get_array()[0].is_string()) {
+        values.emplace(pair.get_array()[0].get_string());
+      }
+    }
+    return values;
+  }
+
+  // An object type as NetBox names it in messages: "Virtualization > Virtual Machine".
+  static std::string object_type_label(const Model& model) {
+    static const std::map<std::string, std::string> kAppNames = {
+        {"dcim", "DCIM"},       {"ipam", "IPAM"},     {"virtualization", "Virtualization"},
+        {"tenancy", "Tenancy"}, {"extras", "Extras"}, {"users", "Users"}};
+    const std::string app = model.key.substr(0, model.key.find('.'));
+    const auto known = kAppNames.find(app);
+    std::string label = (known == kAppNames.end() ? app : known->second) + " > ";
+    bool word_start = true;
+    for (const char c : model.verbose) {
+      label.push_back(word_start ? static_cast<char>(std::toupper(static_cast<unsigned char>(c)))
+                                 : c);
+      word_start = c == ' ';
+    }
+    return label;
+  }
+
+  // NetBox refuses to drop a choice from a set while objects still hold it in a custom field
+  // that uses the set (CustomFieldChoiceSet.clean).
+  void check_removed_choices(int64_t set_id, const json::object& out, Errors& errors) {
+    const auto before =
+        store.get(*Registry::instance().by_key("extras.customfieldchoiceset"), set_id);
+    if (!before) return;
+    const std::set<std::string> kept = choice_values(out);
+    std::vector<std::string> removed;
+    for (const std::string& value : choice_values(*before)) {
+      if (!kept.count(value)) removed.push_back(value);
+    }
+    if (removed.empty()) return;
+    for (const StoredObject& field : custom_field_rows()) {
+      if (int_field(field.data, "choice_set") != set_id) continue;
+      const std::string name(field.data.at("name").as_string());
+      const bool multiple = field.data.at("type").as_string() == "multiselect";
+      const json::value* types = field.data.if_contains("object_types");
+      if (!types || !types->is_array()) continue;
+      for (const json::value& type : types->get_array()) {
+        const Model* holder =
+            type.is_string() ? Registry::instance().by_key(type.get_string()) : nullptr;
+        if (!holder) continue;
+        for (const std::string& choice : removed) {
+          Condition where;
+          if (multiple) {
+            where.add("EXISTS (SELECT 1 FROM json_each(data, '$.custom_fields." + name +
+                          "') WHERE value = ?)",
+                      {choice});
+          } else {
+            where.add(field_sql("custom_fields." + name) + " = ?", {choice});
+          }
+          if (store.count(*holder, where) > 0) {
+            errors["__all__"].push_back("Cannot remove choice " + choice + " as there are " +
+                                        object_type_label(*holder) +
+                                        " objects which reference it.");
+            return;
+          }
+        }
       }
     }
   }

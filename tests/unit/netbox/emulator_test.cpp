@@ -738,6 +738,29 @@ TEST(NetboxChoiceSets, SelectValuesAreCheckedAgainstTheSet) {
       << "a choice set used by a custom field is protected";
 }
 
+TEST(NetboxChoiceSets, AChoiceInUseCannotBeRemoved) {
+  EmulatorClient client;
+  const Topology t = make_topology(client);
+  const int64_t tiers = client.create(
+      "/api/extras/custom-field-choice-sets/",
+      {{"name", "Tiers"}, {"extra_choices", pairs({{"gold", "Gold"}, {"silver", "Silver"}})}});
+  client.create("/api/extras/custom-fields/",
+                {{"name", "tiers"},
+                 {"type", "multiselect"},
+                 {"choice_set", tiers},
+                 {"object_types", {"virtualization.virtualmachine"}}});
+  client.create(
+      kVms, {{"name", "vm1"}, {"cluster", t.cluster}, {"custom_fields", {{"tiers", {"gold"}}}}});
+  const std::string set = "/api/extras/custom-field-choice-sets/" + std::to_string(tiers) + "/";
+  auto response = client.send(Verb::patch, set, {{"extra_choices", pairs({{"silver", "S"}})}});
+  ASSERT_EQ(response.code(), 400u) << response.body;
+  EXPECT_EQ(body_of(response).at("__all__").at(0),
+            "Cannot remove choice gold as there are Virtualization > Virtual Machine objects which "
+            "reference it.");
+  response = client.send(Verb::patch, set, {{"extra_choices", pairs({{"gold", "G"}})}});
+  EXPECT_EQ(response.code(), 200u) << "silver is unused: " << response.body;
+}
+
 TEST(NetboxChoiceSets, PairsBaseOrExtraAndAlphabeticalOrder) {
   EmulatorClient client;
   const std::string sets = "/api/extras/custom-field-choice-sets/";
