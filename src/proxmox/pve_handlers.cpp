@@ -462,6 +462,15 @@ const NodeState* online_node(const ClusterState& state, std::string_view name) {
   return node;
 }
 
+std::vector<Snapshot>::iterator snapshot_named(GuestState& guest, std::string_view name) {
+  return std::find_if(guest.snapshots.begin(), guest.snapshots.end(),
+                      [&](const Snapshot& snapshot) { return snapshot.name == name; });
+}
+
+ApiResult no_such_snapshot(std::string_view name) {
+  return ApiResult::error(500, fmt::format("snapshot '{}' does not exist", name));
+}
+
 // ---- handler factories ----------------------------------------------------------------------
 
 // Looks up the guest named by {node}/{vmid} of the given type, or explains why not.
@@ -675,9 +684,7 @@ void add_guest_handlers(HandlerTable& table, const std::string& type) {
         if (problem) return *problem;
         const std::string name = call.text("snapname");
         if (name == "current") return ApiResult::error(500, "invalid snapshot name 'current'");
-        const bool used = std::any_of(guest->snapshots.begin(), guest->snapshots.end(),
-                                      [&](const Snapshot& s) { return s.name == name; });
-        if (used)
+        if (snapshot_named(*guest, name) != guest->snapshots.end())
           return ApiResult::error(500, fmt::format("snapshot name '{}' already used", name));
         guest->snapshots.push_back(Snapshot{name, call.text("description"), guest->snapshot_parent,
                                             ClusterState::now_seconds(),
@@ -696,11 +703,8 @@ void add_guest_handlers(HandlerTable& table, const std::string& type) {
         if (problem) return *problem;
         const std::string name = call.text("snapname");
         auto& snapshots = guest->snapshots;
-        const auto it = std::find_if(snapshots.begin(), snapshots.end(),
-                                     [&](const Snapshot& s) { return s.name == name; });
-        if (it == snapshots.end()) {
-          return ApiResult::error(500, fmt::format("snapshot '{}' does not exist", name));
-        }
+        const auto it = snapshot_named(*guest, name);
+        if (it == snapshots.end()) return no_such_snapshot(name);
         const std::string parent = it->parent;
         snapshots.erase(it);
         for (auto& snapshot : snapshots) {
@@ -719,11 +723,8 @@ void add_guest_handlers(HandlerTable& table, const std::string& type) {
         auto [guest, problem] = find_guest(state, call, type);
         if (problem) return *problem;
         const std::string name = call.text("snapname");
-        const auto it = std::find_if(guest->snapshots.begin(), guest->snapshots.end(),
-                                     [&](const Snapshot& s) { return s.name == name; });
-        if (it == guest->snapshots.end()) {
-          return ApiResult::error(500, fmt::format("snapshot '{}' does not exist", name));
-        }
+        const auto it = snapshot_named(*guest, name);
+        if (it == guest->snapshots.end()) return no_such_snapshot(name);
         guest->snapshot_parent = name;
         if (!it->vmstate) {
           guest->spec.status = "stopped";

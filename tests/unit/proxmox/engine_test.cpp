@@ -230,6 +230,38 @@ TEST(EngineTest, Snapshots) {
   EXPECT_EQ(call(engine, Verb::delete_, base + "/before").status, 500u);
 }
 
+TEST(EngineTest, SnapshotRollbackAndDeleteFindTheSnapshotByName) {
+  Engine engine(test_options());
+  const std::string base = "/api2/json/nodes/pve1/qemu/100/snapshot";
+  const std::string status = "/api2/json/nodes/pve1/qemu/100/status/current";
+  ASSERT_EQ(call(engine, Verb::post, base, "snapname=first").status, 200u);
+  ASSERT_EQ(call(engine, Verb::post, base, "snapname=second").status, 200u);
+  EXPECT_NE(call(engine, Verb::post, base, "snapname=first").body.find("already used"),
+            std::string::npos);
+  for (const auto& [method, suffix] :
+       {std::pair{Verb::post, "/missing/rollback"}, std::pair{Verb::delete_, "/missing"}}) {
+    const Reply missing = call(engine, method, base + suffix);
+    EXPECT_EQ(missing.status, 500u) << suffix;
+    EXPECT_NE(missing.body.find("snapshot 'missing' does not exist"), std::string::npos)
+        << missing.body;
+  }
+  // Rolling back to a snapshot without RAM state stops the guest and makes it the parent.
+  ASSERT_EQ(get(engine, status).data().at("status"), "running");
+  ASSERT_EQ(call(engine, Verb::post, base + "/first/rollback").status, 200u);
+  EXPECT_EQ(get(engine, status).data().at("status"), "stopped");
+  auto list = get(engine, base).data().as_array();
+  ASSERT_EQ(list.size(), 3u);
+  EXPECT_EQ(list.back().at("parent"), "first");
+  // Deleting "first" re-parents "second" onto first's parent (none).
+  ASSERT_EQ(call(engine, Verb::delete_, base + "/first").status, 200u);
+  list = get(engine, base).data().as_array();
+  ASSERT_EQ(list.size(), 2u);
+  EXPECT_EQ(list[0].at("name"), "second");
+  EXPECT_EQ(list[0].as_object().if_contains("parent"), nullptr);
+  EXPECT_EQ(list[1].as_object().if_contains("parent"), nullptr);
+  EXPECT_EQ(call(engine, Verb::post, base + "/first/rollback").status, 500u);
+}
+
 TEST(EngineTest, GuestAgentInterfaces) {
   Engine engine(test_options());
   const Reply agent = get(engine, "/api2/json/nodes/pve1/qemu/100/agent/network-get-interfaces");
