@@ -1493,7 +1493,8 @@ struct Emulator::Impl {
       const int64_t cluster = int_field(out, "cluster");
       const int64_t device = int_field(out, "device");
       const auto host = device ? store.get(devices, device) : std::nullopt;
-      int64_t site = int_field(out, "site");
+      const int64_t given_site = int_field(out, "site");  // NetBox's clean() sees this one
+      int64_t site = given_site;
       const bool placed = site || cluster || (standalone_hosts && device);
       if (cluster && !site) {
         site = cluster_site(cluster);
@@ -1503,34 +1504,38 @@ struct Emulator::Impl {
         site = int_field(*host, "site");
         if (site) out["site"] = site;
       }
-      if (!placed) {
+      if (!placed && standalone_hosts) {
         errors["__all__"].push_back(
-            standalone_hosts ? "A virtual machine must be assigned to a site, cluster, or device."
-                             : "A virtual machine must be assigned to a site and/or cluster.");
+            "A virtual machine must be assigned to a site, cluster, or device.");
+      } else if (!placed) {
+        errors["cluster"].push_back("A virtual machine must be assigned to a site and/or cluster.");
       }
       if (cluster && site) {
         const int64_t scoped = cluster_site(cluster);
         if (scoped && scoped != site) {
-          errors["cluster"].push_back("The selected cluster is not assigned to this site.");
+          errors["cluster"].push_back(
+              "The selected cluster (" + display_of("virtualization.cluster", cluster) +
+              ") is not assigned to this site (" + display_of("dcim.site", site) + ").");
         }
+      }
+      const int64_t host_cluster = host ? int_field(*host, "cluster") : 0;
+      const int64_t host_site = host ? int_field(*host, "site") : 0;
+      if (standalone_hosts && host_site && given_site && host_site != given_site) {
+        errors["site"].push_back("The selected device (" + display_of("dcim.device", device) +
+                                 ") is not assigned to this site (" +
+                                 display_of("dcim.site", given_site) + ").");
       }
       if (device && !cluster && !standalone_hosts) {
         errors["device"].push_back("Must specify a cluster when assigning a host device.");
-      } else if (device && !cluster) {
-        const int64_t host_cluster = host ? int_field(*host, "cluster") : 0;
-        const int64_t host_site = host ? int_field(*host, "site") : 0;
-        if (host_cluster) {
-          errors["cluster"].push_back("Must specify the assigned device's cluster (" +
-                                      display_of("virtualization.cluster", host_cluster) +
-                                      ") when assigning host device " +
-                                      display_of("dcim.device", device) + ".");
-        } else if (host_site && site && host_site != site) {
-          errors["site"].push_back("The selected device (" + display_of("dcim.device", device) +
-                                   ") is not assigned to this site (" +
-                                   display_of("dcim.site", site) + ").");
-        }
-      } else if (device && (!host || int_field(*host, "cluster") != cluster)) {
-        errors["device"].push_back("The selected device is not assigned to this cluster.");
+      } else if (device && !cluster && host_cluster) {
+        errors["cluster"].push_back("Must specify the assigned device's cluster (" +
+                                    display_of("virtualization.cluster", host_cluster) +
+                                    ") when assigning host device " +
+                                    display_of("dcim.device", device) + ".");
+      } else if (device && cluster && host_cluster != cluster) {
+        errors["device"].push_back("The selected device (" + display_of("dcim.device", device) +
+                                   ") is not assigned to this cluster (" +
+                                   display_of("virtualization.cluster", cluster) + ").");
       }
       if (id) {
         const int64_t total = disk_total(*id);

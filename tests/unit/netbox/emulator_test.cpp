@@ -971,7 +971,7 @@ TEST(NetboxVersions, VmOnAStandaloneHostFrom46) {
     if (std::string_view(version) == "4.5") {
       EXPECT_EQ(body_of(response).at("device").at(0),
                 "Must specify a cluster when assigning a host device.");
-      EXPECT_EQ(body_of(nowhere).at("__all__").at(0),
+      EXPECT_EQ(body_of(nowhere).at("cluster").at(0),
                 "A virtual machine must be assigned to a site and/or cluster.");
       continue;
     }
@@ -985,6 +985,26 @@ TEST(NetboxVersions, VmOnAStandaloneHostFrom46) {
     const auto twin = client.send(Verb::post, kVms, {{"name", "VM"}, {"device", standalone}});
     EXPECT_EQ(body_of(twin).at("__all__").at(0), "Virtual machine name must be unique per device.");
   }
+}
+
+TEST(NetboxRules, VmClusterSiteAndHostMismatchesNameTheObjects) {
+  EmulatorClient client;
+  const Topology t = make_topology(client);
+  const int64_t elsewhere = client.create("/api/dcim/sites/", {{"name", "DC2"}, {"slug", "dc2"}});
+  const int64_t host = client.create(
+      "/api/dcim/devices/",
+      {{"name", "host1"}, {"device_type", t.device_type}, {"role", t.role}, {"site", t.site}});
+  auto response =
+      client.send(Verb::post, kVms, {{"name", "vm"}, {"cluster", t.cluster}, {"site", elsewhere}});
+  EXPECT_EQ(body_of(response).at("cluster").at(0),
+            "The selected cluster (pve) is not assigned to this site (DC2).");
+  response =
+      client.send(Verb::post, kVms, {{"name", "vm"}, {"cluster", t.cluster}, {"device", host}});
+  EXPECT_EQ(body_of(response).at("device").at(0),
+            "The selected device (host1) is not assigned to this cluster (pve).");
+  response = client.send(Verb::post, kVms, {{"name", "vm"}, {"device", host}, {"site", elsewhere}});
+  EXPECT_EQ(body_of(response).at("site").at(0),
+            "The selected device (host1) is not assigned to this site (DC2).");
 }
 
 TEST(NetboxVersions, PlatformNamesUniquePerManufacturerFrom44) {
