@@ -2,7 +2,6 @@
 
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <boost/asio/dispatch.hpp>
@@ -32,7 +31,6 @@
 #include <charconv>
 #include <condition_variable>
 #include <cstdio>
-#include <fstream>
 #include <future>
 #include <iostream>
 #include <mutex>
@@ -40,6 +38,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "common/files.hpp"
 #include "http/tls.hpp"
 
 namespace pbx::http {
@@ -650,12 +649,6 @@ std::shared_ptr<spdlog::logger> logger_named(const std::string& name) {
   return logger;
 }
 
-std::string read_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot read " + path.string());
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
 }  // namespace
 
 struct Server::Impl {
@@ -733,8 +726,8 @@ void Server::start() {
       core.certificate_pem = std::move(bundle.certificate_pem);
       key_pem = std::move(bundle.private_key_pem);
     } else {
-      core.certificate_pem = read_file(tls.certificate_file);
-      key_pem = read_file(tls.private_key_file);
+      core.certificate_pem = common::read_file(tls.certificate_file);
+      key_pem = common::read_file(tls.private_key_file);
     }
     core.tls_context.emplace(net::ssl::context::tls_server);
     auto& context = *core.tls_context;
@@ -868,14 +861,7 @@ void announce_ready(const Server& server, const std::filesystem::path& ready_fil
   if (ready_file.empty()) return;
   const std::string content =
       boost::json::serialize(boost::json::object{{"endpoints", std::move(endpoints)}});
-  auto temporary = ready_file;
-  temporary += ".tmp." + std::to_string(::getpid());
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    out << content << '\n';
-    if (!out.flush()) throw std::runtime_error("cannot write " + temporary.string());
-  }
-  std::filesystem::rename(temporary, ready_file);
+  common::write_file_atomically(ready_file, content + '\n');
 }
 
 }  // namespace pbx::http

@@ -5,12 +5,12 @@
 #include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
 #include <cstdlib>
-#include <fstream>
 #include <regex>
 #include <sstream>
 #include <stdexcept>
 #include <unordered_map>
 
+#include "common/files.hpp"
 #include "http/router.hpp"
 #include "proxmox/schema_json.hpp"
 
@@ -37,18 +37,6 @@ namespace {
 
 [[noreturn]] void fail(const std::filesystem::path& file, const std::string& reason) {
   throw std::runtime_error("proxmox schema " + file.string() + ": " + reason);
-}
-
-std::string read_file(const std::filesystem::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) fail(file, "cannot open file");
-  std::string text;
-  in.seekg(0, std::ios::end);
-  text.resize(static_cast<size_t>(in.tellg()));
-  in.seekg(0);
-  in.read(text.data(), static_cast<std::streamsize>(text.size()));
-  if (!in) fail(file, "cannot read file");
-  return text;
 }
 
 std::vector<std::string> template_parameters(std::string_view path) {
@@ -158,7 +146,12 @@ ApiSchema::~ApiSchema() = default;
 ApiSchema ApiSchema::load(const std::filesystem::path& file) {
   auto impl = std::make_unique<Impl>();
   impl->file = file;
-  const std::string text = read_file(file);
+  std::string text;
+  try {
+    text = common::read_file(file);
+  } catch (const common::FileError& error) {
+    fail(file, error.what());
+  }
   boost::system::error_code error;
   impl->document = json::parse(text, error, json::storage_ptr(&impl->arena));
   if (error) fail(file, "invalid JSON: " + error.message());

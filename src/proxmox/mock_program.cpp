@@ -8,11 +8,10 @@
 #include <atomic>
 #include <boost/json.hpp>
 #include <cstdlib>
-#include <fstream>
 #include <iostream>
 #include <map>
-#include <sstream>
 
+#include "common/files.hpp"
 #include "http/server.hpp"
 #include "http/server_cli.hpp"
 #include "proxmox/engine.hpp"
@@ -40,12 +39,14 @@ std::string default_listen(Service service) {
 }
 
 Scenario read_scenario(const std::string& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw std::invalid_argument("--scenario: cannot read " + file);
-  std::stringstream text;
-  text << in.rdbuf();
+  std::string text;
+  try {
+    text = common::read_file(file);
+  } catch (const common::FileError& error) {
+    throw std::invalid_argument(std::string("--scenario: ") + error.what());
+  }
   json::error_code error;
-  const json::value value = json::parse(text.str(), error);
+  const json::value value = json::parse(text, error);
   if (error) throw std::invalid_argument("--scenario: " + file + ": " + error.message());
   return Scenario::from_json(value);
 }
@@ -150,14 +151,9 @@ int serve(const MockCli& cli, Service service) {
   // Prints "listening on ..."; the ready file is ours because it also names the clusters.
   http::announce_ready(server, {});
   if (!server_cli.ready_file.empty()) {
-    const std::filesystem::path ready = server_cli.ready_file;
-    std::filesystem::path temporary = ready;
-    temporary += ".tmp";
-    {
-      std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-      out << json::serialize(json::object{{"endpoints", std::move(listed)}}) << '\n';
-    }
-    std::filesystem::rename(temporary, ready);
+    common::write_file_atomically(
+        server_cli.ready_file,
+        json::serialize(json::object{{"endpoints", std::move(listed)}}) + '\n');
   }
   server.run_until_signal();
   return 0;

@@ -11,9 +11,8 @@
 #include <boost/json.hpp>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
+#include "common/files.hpp"
 #include "common/process.hpp"
 #include "http/client.hpp"
 #include "proxmox/api_schema.hpp"
@@ -32,13 +31,6 @@ fs::path build_dir() {
 
 fs::path mock_binary() {
   return build_dir() / "apps/proxmox-mock/proxmox-mock";
-}
-
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
 }
 
 class MockProcess {
@@ -72,7 +64,7 @@ class MockProcess {
   }
 
   bool ready() const { return !ready_.empty(); }
-  std::string log() const { return read_file(dir_ / "output.log"); }
+  std::string log() const { return common::read_file(dir_ / "output.log"); }
   const json::array& endpoints() const { return ready_.at("endpoints").as_array(); }
   std::string url(size_t index = 0) const {
     return std::string(endpoints().at(index).as_object().at("url").as_string());
@@ -168,6 +160,17 @@ TEST(MockProgramTest, RejectsUnsupportedApiModeClearly) {
   const auto result = common::run_command(options, 20s);
   EXPECT_EQ(result.exit_code, 2);
   EXPECT_NE(result.output.find("PROXMOX_API_MODE=real"), std::string::npos) << result.output;
+}
+
+TEST(MockProgramTest, UnreadableScenarioFileIsAUsageErrorNamingIt) {
+  common::ProcessOptions options;
+  const std::string missing = "/nonexistent/pstate-scenario.json";
+  options.argv = {mock_binary().string(), "--listen", "127.0.0.1:0", "--scenario", missing};
+  const auto result = common::run_command(options, 20s);
+  EXPECT_EQ(result.exit_code, 2) << result.output;
+  EXPECT_NE(result.output.find("proxmox-mock: --scenario: cannot read " + missing),
+            std::string::npos)
+      << result.output;
 }
 
 TEST(MockProgramTest, ScenarioGeneratePrintsLoadableJson) {

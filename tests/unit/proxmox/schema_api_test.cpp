@@ -193,7 +193,9 @@ TEST(ApiSchemaTest, LoadErrorsNameTheFile) {
         try {
           ApiSchema::load("/nonexistent/pve.json");
         } catch (const std::runtime_error& e) {
-          EXPECT_NE(std::string(e.what()).find("/nonexistent/pve.json"), std::string::npos);
+          EXPECT_TRUE(std::string(e.what()).starts_with(
+              "proxmox schema /nonexistent/pve.json: cannot read /nonexistent/pve.json"))
+              << e.what();
           throw;
         }
       },
@@ -205,6 +207,12 @@ TEST(ApiSchemaTest, LoadErrorsNameTheFile) {
   std::ofstream(bad) << "{}";
   EXPECT_THROW(ApiSchema::load(bad), std::runtime_error);
   std::filesystem::remove(bad);
+  try {
+    ApiSchema::load(std::filesystem::temp_directory_path());
+    ADD_FAILURE() << "a directory loaded as a schema";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("is a directory"), std::string::npos) << e.what();
+  }
 }
 
 TEST(ApiSchemaTest, LoadIsFast) {

@@ -1,9 +1,8 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
-#include <fstream>
-#include <sstream>
 
+#include "common/files.hpp"
 #include "proxmox/engine.hpp"
 #include "proxmox/scenario.hpp"
 #include "proxmox/state.hpp"
@@ -302,11 +301,8 @@ TEST(StateScenarioTest, GenerateIsDeterministicAndSpreadsTotals) {
 
 TEST(StateScenarioTest, ShippedScenariosLoad) {
   for (const char* name : {"minimal", "multi-cluster", "with-backups"}) {
-    std::ifstream file(std::string(PBX_SOURCE_DIR) + "/data/scenarios/" + name + ".json");
-    ASSERT_TRUE(file) << name;
-    std::stringstream text;
-    text << file.rdbuf();
-    const json::value file_json = json::parse(text.str());
+    const json::value file_json = json::parse(
+        common::read_file(std::string(PBX_SOURCE_DIR) + "/data/scenarios/" + name + ".json"));
     Scenario loaded;
     ASSERT_NO_THROW(loaded = Scenario::from_json(file_json)) << name;
     // Loaded unchanged: every value the file sets comes back from to_json().
