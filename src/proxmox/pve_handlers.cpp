@@ -467,8 +467,13 @@ std::vector<Snapshot>::iterator snapshot_named(GuestState& guest, std::string_vi
                       [&](const Snapshot& snapshot) { return snapshot.name == name; });
 }
 
-ApiResult no_such_snapshot(std::string_view name) {
-  return ApiResult::error(500, fmt::format("snapshot '{}' does not exist", name));
+// The answer to a change of `guest`: the UPID of the task Proxmox runs for it.
+ApiResult guest_task(ClusterState& state, const GuestState& guest, std::string_view task_type,
+                     const ApiCall& call, std::string exitstatus = "OK") {
+  return ApiResult::ok(state
+                           .start_task(guest.spec.node, task_type, std::to_string(guest.spec.vmid),
+                                       call.user, std::move(exitstatus))
+                           .upid);
 }
 
 // ---- handler factories ----------------------------------------------------------------------
@@ -485,6 +490,24 @@ auto find_guest(State& state, const ApiCall& call, std::string_view type)
     return {nullptr, no_such_guest(type, node, vmid)};
   }
   return {guest, std::nullopt};
+}
+
+struct GuestSnapshot {
+  GuestState* guest = nullptr;
+  std::vector<Snapshot>::iterator snapshot;
+};
+
+// The guest named by {node}/{vmid} and its snapshot {snapname}, or the answer explaining why not.
+auto find_snapshot(ClusterState& state, const ApiCall& call, std::string_view type)
+    -> std::pair<GuestSnapshot, std::optional<ApiResult>> {
+  auto [guest, problem] = find_guest(state, call, type);
+  if (problem) return {{}, std::move(problem)};
+  const std::string name = call.text("snapname");
+  const auto snapshot = snapshot_named(*guest, name);
+  if (snapshot == guest->snapshots.end()) {
+    return {{}, ApiResult::error(500, fmt::format("snapshot '{}' does not exist", name))};
+  }
+  return {{guest, snapshot}, std::nullopt};
 }
 
 void add_guest_handlers(HandlerTable& table, const std::string& type) {
@@ -577,10 +600,7 @@ void add_guest_handlers(HandlerTable& table, const std::string& type) {
       apply_config(*guest, call);
       state.touch();
       if (!async) return ApiResult::ok();
-      return ApiResult::ok(state
-                               .start_task(guest->spec.node, prefix + "config",
-                                           std::to_string(guest->spec.vmid), call.user)
-                               .upid);
+      return guest_task(state, *guest, prefix + "config", call);
     });
   };
   table[handler_key(Verb::put, guest_path + "/config")] = update_config(false);
@@ -649,10 +669,7 @@ void add_guest_handlers(HandlerTable& table, const std::string& type) {
             guest->spec.status = "running";
           }
           state.touch();
-          return ApiResult::ok(state
-                                   .start_task(guest->spec.node, task_type, std::to_string(vmid),
-                                               call.user, exitstatus)
-                                   .upid);
+          return guest_task(state, *guest, task_type, call, std::move(exitstatus));
         });
   }
 
@@ -691,50 +708,38 @@ void add_guest_handlers(HandlerTable& table, const std::string& type) {
                                             call.flag("vmstate") && guest->running()});
         guest->snapshot_parent = name;
         state.touch();
-        return ApiResult::ok(state
-                                 .start_task(guest->spec.node, prefix + "snapshot",
-                                             std::to_string(guest->spec.vmid), call.user)
-                                 .upid);
+        return guest_task(state, *guest, prefix + "snapshot", call);
       });
 
   table[handler_key(Verb::delete_, guest_path + "/snapshot/{snapname}")] =
       writer([type, prefix](ClusterState& state, const ApiCall& call) -> ApiResult {
-        auto [guest, problem] = find_guest(state, call, type);
+        auto [found, problem] = find_snapshot(state, call, type);
         if (problem) return *problem;
-        const std::string name = call.text("snapname");
+        GuestState* guest = found.guest;
         auto& snapshots = guest->snapshots;
-        const auto it = snapshot_named(*guest, name);
-        if (it == snapshots.end()) return no_such_snapshot(name);
-        const std::string parent = it->parent;
-        snapshots.erase(it);
+        const std::string name = found.snapshot->name;
+        const std::string parent = found.snapshot->parent;
+        snapshots.erase(found.snapshot);
         for (auto& snapshot : snapshots) {
           if (snapshot.parent == name) snapshot.parent = parent;
         }
         if (guest->snapshot_parent == name) guest->snapshot_parent = parent;
         state.touch();
-        return ApiResult::ok(state
-                                 .start_task(guest->spec.node, prefix + "delsnapshot",
-                                             std::to_string(guest->spec.vmid), call.user)
-                                 .upid);
+        return guest_task(state, *guest, prefix + "delsnapshot", call);
       });
 
   table[handler_key(Verb::post, guest_path + "/snapshot/{snapname}/rollback")] =
       writer([type, prefix](ClusterState& state, const ApiCall& call) -> ApiResult {
-        auto [guest, problem] = find_guest(state, call, type);
+        auto [found, problem] = find_snapshot(state, call, type);
         if (problem) return *problem;
-        const std::string name = call.text("snapname");
-        const auto it = snapshot_named(*guest, name);
-        if (it == guest->snapshots.end()) return no_such_snapshot(name);
-        guest->snapshot_parent = name;
-        if (!it->vmstate) {
+        GuestState* guest = found.guest;
+        guest->snapshot_parent = found.snapshot->name;
+        if (!found.snapshot->vmstate) {
           guest->spec.status = "stopped";
           guest->started_at = 0;
         }
         state.touch();
-        return ApiResult::ok(state
-                                 .start_task(guest->spec.node, prefix + "rollback",
-                                             std::to_string(guest->spec.vmid), call.user)
-                                 .upid);
+        return guest_task(state, *guest, prefix + "rollback", call);
       });
 }
 

@@ -234,7 +234,14 @@ TEST(EngineTest, SnapshotRollbackAndDeleteFindTheSnapshotByName) {
   Engine engine(test_options());
   const std::string base = "/api2/json/nodes/pve1/qemu/100/snapshot";
   const std::string status = "/api2/json/nodes/pve1/qemu/100/status/current";
-  ASSERT_EQ(call(engine, Verb::post, base, "snapname=first").status, 200u);
+  // Each change answers the UPID of its task, typed as Proxmox types it.
+  const auto task_of = [&engine](Verb method, const std::string& target, std::string body = {}) {
+    const Reply reply = call(engine, method, target, std::move(body));
+    EXPECT_EQ(reply.status, 200u) << target << ": " << reply.body;
+    return reply.status == 200u ? std::string(reply.data().as_string()) : reply.body;
+  };
+  EXPECT_NE(task_of(Verb::post, base, "snapname=first").find(":qmsnapshot:100:"),
+            std::string::npos);
   ASSERT_EQ(call(engine, Verb::post, base, "snapname=second").status, 200u);
   EXPECT_NE(call(engine, Verb::post, base, "snapname=first").body.find("already used"),
             std::string::npos);
@@ -247,13 +254,14 @@ TEST(EngineTest, SnapshotRollbackAndDeleteFindTheSnapshotByName) {
   }
   // Rolling back to a snapshot without RAM state stops the guest and makes it the parent.
   ASSERT_EQ(get(engine, status).data().at("status"), "running");
-  ASSERT_EQ(call(engine, Verb::post, base + "/first/rollback").status, 200u);
+  EXPECT_NE(task_of(Verb::post, base + "/first/rollback").find(":qmrollback:100:"),
+            std::string::npos);
   EXPECT_EQ(get(engine, status).data().at("status"), "stopped");
   auto list = get(engine, base).data().as_array();
   ASSERT_EQ(list.size(), 3u);
   EXPECT_EQ(list.back().at("parent"), "first");
   // Deleting "first" re-parents "second" onto first's parent (none).
-  ASSERT_EQ(call(engine, Verb::delete_, base + "/first").status, 200u);
+  EXPECT_NE(task_of(Verb::delete_, base + "/first").find(":qmdelsnapshot:100:"), std::string::npos);
   list = get(engine, base).data().as_array();
   ASSERT_EQ(list.size(), 2u);
   EXPECT_EQ(list[0].at("name"), "second");
