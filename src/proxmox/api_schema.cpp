@@ -150,7 +150,7 @@ ApiSchema ApiSchema::load(const std::filesystem::path& file) {
   try {
     text = common::read_file(file);
   } catch (const common::FileError& error) {
-    fail(file, error.what());
+    throw std::runtime_error(std::string("proxmox schema: ") + error.what());  // names the file
   }
   boost::system::error_code error;
   impl->document = json::parse(text, error, json::storage_ptr(&impl->arena));

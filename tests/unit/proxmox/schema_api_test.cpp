@@ -194,7 +194,7 @@ TEST(ApiSchemaTest, LoadErrorsNameTheFile) {
           ApiSchema::load("/nonexistent/pve.json");
         } catch (const std::runtime_error& e) {
           EXPECT_TRUE(std::string(e.what()).starts_with(
-              "proxmox schema /nonexistent/pve.json: cannot read /nonexistent/pve.json"))
+              "proxmox schema: cannot read /nonexistent/pve.json"))
               << e.what();
           throw;
         }
