@@ -1,8 +1,11 @@
 #include "api/service.hpp"
 
+#include <array>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <charconv>
+#include <functional>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <stop_token>
@@ -114,8 +117,9 @@ void apply_secret(const json::object& body, std::string_view name, std::string& 
   if (text != mask_secret(target)) target = text;
 }
 
-// Applies the fields present in `body`; returns an error message for a bad value.
-std::optional<std::string> apply_netbox(const json::object& body, NetBoxEndpoint& endpoint) {
+// The connection fields NetBox and Proxmox endpoints share (the reference's aliases included).
+template <typename Endpoint>
+void apply_connection(const json::object& body, Endpoint& endpoint) {
   if (const auto* v = body.if_contains("name")) endpoint.name = json_string(v);
   for (const char* key : {"address", "ip_address", "domain"}) {
     if (const auto* v = body.if_contains(key); v && !v->is_null())
@@ -123,14 +127,25 @@ std::optional<std::string> apply_netbox(const json::object& body, NetBoxEndpoint
   }
   if (const auto* v = body.if_contains("port")) endpoint.port = static_cast<int>(json_int(v));
   if (const auto* v = body.if_contains("scheme")) endpoint.scheme = json_string(v);
-  if (const auto* v = body.if_contains("token_version")) endpoint.token_version = json_string(v);
-  if (const auto* v = body.if_contains("token_key")) endpoint.token_key = json_string(v);
   if (const auto* v = body.if_contains("verify_ssl")) endpoint.verify_ssl = json_bool(v, true);
-  apply_secret(body, "token", endpoint.token);
+}
+
+template <typename Endpoint>
+std::optional<std::string> connection_problem(const Endpoint& endpoint) {
   if (endpoint.address.empty()) return "address is required";
   if (endpoint.port <= 0 || endpoint.port > 65535) return "port must be 1 to 65535";
   if (endpoint.scheme != "http" && endpoint.scheme != "https")
     return "scheme must be http or https";
+  return std::nullopt;
+}
+
+// Applies the fields present in `body`; returns an error message for a bad value.
+std::optional<std::string> apply_netbox(const json::object& body, NetBoxEndpoint& endpoint) {
+  apply_connection(body, endpoint);
+  if (const auto* v = body.if_contains("token_version")) endpoint.token_version = json_string(v);
+  if (const auto* v = body.if_contains("token_key")) endpoint.token_key = json_string(v);
+  apply_secret(body, "token", endpoint.token);
+  if (auto problem = connection_problem(endpoint)) return problem;
   if (endpoint.token_version != "v1" && endpoint.token_version != "v2") {
     return "token_version must be v1 or v2";
   }
@@ -140,16 +155,9 @@ std::optional<std::string> apply_netbox(const json::object& body, NetBoxEndpoint
 
 std::optional<std::string> apply_proxmox(const json::object& body,
                                          ProxmoxEndpointRecord& endpoint) {
-  if (const auto* v = body.if_contains("name")) endpoint.name = json_string(v);
-  for (const char* key : {"address", "ip_address", "domain"}) {
-    if (const auto* v = body.if_contains(key); v && !v->is_null())
-      endpoint.address = json_string(v);
-  }
-  if (const auto* v = body.if_contains("port")) endpoint.port = static_cast<int>(json_int(v));
-  if (const auto* v = body.if_contains("scheme")) endpoint.scheme = json_string(v);
+  apply_connection(body, endpoint);
   if (const auto* v = body.if_contains("username")) endpoint.username = json_string(v);
   if (const auto* v = body.if_contains("token_name")) endpoint.token_name = json_string(v);
-  if (const auto* v = body.if_contains("verify_ssl")) endpoint.verify_ssl = json_bool(v, true);
   if (const auto* v = body.if_contains("timeout"))
     endpoint.timeout = static_cast<int>(json_int(v, 30));
   for (const char* key : {"site_name", "site"}) {
@@ -160,11 +168,8 @@ std::optional<std::string> apply_proxmox(const json::object& body,
   }
   apply_secret(body, "password", endpoint.password);
   apply_secret(body, "token_value", endpoint.token_value);
-  if (endpoint.address.empty()) return "address is required";
+  if (auto problem = connection_problem(endpoint)) return problem;
   if (endpoint.name.empty()) endpoint.name = endpoint.address;
-  if (endpoint.port <= 0 || endpoint.port > 65535) return "port must be 1 to 65535";
-  if (endpoint.scheme != "http" && endpoint.scheme != "https")
-    return "scheme must be http or https";
   if (endpoint.username.find('@') == std::string::npos) return "username must be user@realm";
   if (endpoint.password.empty() && endpoint.api_token().empty()) {
     return "either password or token_name + token_value is required";
@@ -262,6 +267,100 @@ struct Service::Impl {
                  }
                });
     docs.push_back(std::move(doc));
+  }
+
+  // The five routes over a collection of endpoints (create, list, read, change, remove). The
+  // NetBox endpoint (one) and the Proxmox endpoints (many) differ only in what this holds.
+  template <typename Record>
+  struct EndpointCollection {
+    std::string path;  // the collection; items are `path/{id}`
+    std::string tag;
+    std::string schema;                    // request body component
+    std::string noun;                      // "NetBox endpoint", for "... not found."
+    std::array<std::string, 5> summaries;  // create, list, read, change, remove
+    std::string shown_as;                  // what a 200 answer holds
+    std::string create_conflict;           // what a 409 on create means
+    std::function<std::vector<Record>()> list;
+    std::function<std::optional<Record>(int64_t)> find;
+    std::function<Record(Record)> save;
+    std::function<bool(int64_t)> remove;
+    std::function<std::optional<std::string>(const json::object&, Record&)> apply;
+    std::function<json::object(const Record&)> to_json;
+    // The 409 message for a save the store refused, or nullopt for a real error.
+    std::function<std::optional<std::string>(const std::exception&)> conflict;
+  };
+
+  template <typename Record>
+  void add_endpoint_routes(EndpointCollection<Record> spec) {
+    using V = http::Verb;
+    auto collection = std::make_shared<const EndpointCollection<Record>>(std::move(spec));
+    const auto& c = *collection;
+    const std::string item = c.path + "/{id}";
+    const std::vector<std::pair<int, std::string>> answers{
+        {200, c.shown_as}, {401, "Missing or invalid key"}, {404, "Not found"}, {422, "Invalid"}};
+    // Validates the body into `record` and saves it; `status` on success.
+    const auto save_from_body = [collection](const http::Request& request, Record record,
+                                             Status status) {
+      const auto body = parse_object(request.body);
+      if (!body) return detail(Status::unprocessable_entity, "Body must be a JSON object");
+      if (auto problem = collection->apply(*body, record))
+        return detail(Status::unprocessable_entity, *problem);
+      try {
+        return Response::json(status, collection->to_json(collection->save(std::move(record))));
+      } catch (const std::exception& error) {
+        if (auto message = collection->conflict(error)) return detail(Status::conflict, *message);
+        throw;
+      }
+    };
+    const auto not_found = [collection] {
+      return detail(Status::not_found, collection->noun + " not found.");
+    };
+
+    add({V::post,
+         c.path,
+         c.summaries[0],
+         c.tag,
+         true,
+         {},
+         c.schema,
+         {{201, "Created"}, {409, c.create_conflict}, {422, "Invalid"}}},
+        [save_from_body](http::Request& request) {
+          return save_from_body(request, Record{}, Status::created);
+        });
+    add({V::get, c.path, c.summaries[1], c.tag, true, {}, {}, answers},
+        [collection](http::Request&) {
+          json::array list;
+          for (const auto& record : collection->list())
+            list.push_back(collection->to_json(record));
+          return Response::json(list);
+        });
+    add({V::get, item, c.summaries[2], c.tag, true, {}, {}, answers},
+        [collection, not_found](http::Request& request) {
+          const auto id = parse_id(request.path_param("id"));
+          const auto record = id ? collection->find(*id) : std::nullopt;
+          if (!record) return not_found();
+          return Response::json(collection->to_json(*record));
+        });
+    add({V::put, item, c.summaries[3], c.tag, true, {}, c.schema, answers},
+        [collection, not_found, save_from_body](http::Request& request) {
+          const auto id = parse_id(request.path_param("id"));
+          auto record = id ? collection->find(*id) : std::nullopt;
+          if (!record) return not_found();
+          return save_from_body(request, std::move(*record), Status::ok);
+        });
+    add({V::delete_,
+         item,
+         c.summaries[4],
+         c.tag,
+         true,
+         {},
+         {},
+         {{204, "Deleted"}, {404, "Not found"}}},
+        [collection, not_found](http::Request& request) {
+          const auto id = parse_id(request.path_param("id"));
+          if (!id || !collection->remove(*id)) return not_found();
+          return Response::empty(Status::no_content);
+        });
   }
 
   std::optional<Response> authenticate(const http::Request& request) {
@@ -509,92 +608,32 @@ void Service::Impl::register_routes() {
         return Response::empty(Status::no_content);
       });
 
-  // NetBox endpoint (one).
-  const std::vector<std::pair<int, std::string>> netbox_answers{
-      {200, "The NetBox endpoint (token masked)"},
-      {401, "Missing or invalid key"},
-      {404, "Not found"},
-      {422, "Invalid"}};
-  add({V::post,
-       "/netbox/endpoint",
-       "Configure the NetBox endpoint",
-       "netbox",
-       true,
-       {},
-       "NetBoxEndpoint",
-       {{201, "Created"}, {409, "One is already configured"}, {422, "Invalid"}}},
-      [this](http::Request& request) {
-        const auto body = parse_object(request.body);
-        if (!body) return detail(Status::unprocessable_entity, "Body must be a JSON object");
-        NetBoxEndpoint endpoint;
-        if (auto problem = apply_netbox(*body, endpoint))
-          return detail(Status::unprocessable_entity, *problem);
-        try {
-          return Response::json(Status::created, netbox_json(endpoints.save_netbox(endpoint)));
-        } catch (const std::logic_error& error) {
-          return detail(Status::conflict,
-                        "A NetBox endpoint is already configured; PUT to change it.");
-        }
-      });
-  add({V::get,
-       "/netbox/endpoint",
-       "List the NetBox endpoint (zero or one)",
-       "netbox",
-       true,
-       {},
-       {},
-       netbox_answers},
-      [this](http::Request&) {
-        json::array list;
-        if (auto endpoint = endpoints.netbox()) list.push_back(netbox_json(*endpoint));
-        return Response::json(list);
-      });
-  add({V::get,
-       "/netbox/endpoint/{id}",
-       "Read the NetBox endpoint",
-       "netbox",
-       true,
-       {},
-       {},
-       netbox_answers},
-      [this](http::Request& request) {
-        const auto id = parse_id(request.path_param("id"));
-        const auto endpoint = id ? endpoints.netbox(*id) : std::nullopt;
-        if (!endpoint) return detail(Status::not_found, "NetBox endpoint not found.");
-        return Response::json(netbox_json(*endpoint));
-      });
-  add({V::put,
-       "/netbox/endpoint/{id}",
-       "Change the NetBox endpoint",
-       "netbox",
-       true,
-       {},
-       "NetBoxEndpoint",
-       netbox_answers},
-      [this](http::Request& request) {
-        const auto id = parse_id(request.path_param("id"));
-        auto endpoint = id ? endpoints.netbox(*id) : std::nullopt;
-        if (!endpoint) return detail(Status::not_found, "NetBox endpoint not found.");
-        const auto body = parse_object(request.body);
-        if (!body) return detail(Status::unprocessable_entity, "Body must be a JSON object");
-        if (auto problem = apply_netbox(*body, *endpoint))
-          return detail(Status::unprocessable_entity, *problem);
-        return Response::json(netbox_json(endpoints.save_netbox(*endpoint)));
-      });
-  add({V::delete_,
-       "/netbox/endpoint/{id}",
-       "Remove the NetBox endpoint",
-       "netbox",
-       true,
-       {},
-       {},
-       {{204, "Deleted"}, {404, "Not found"}}},
-      [this](http::Request& request) {
-        const auto id = parse_id(request.path_param("id"));
-        if (!id || !endpoints.delete_netbox(*id))
-          return detail(Status::not_found, "NetBox endpoint not found.");
-        return Response::empty(Status::no_content);
-      });
+  add_endpoint_routes(EndpointCollection<NetBoxEndpoint>{
+      .path = "/netbox/endpoint",
+      .tag = "netbox",
+      .schema = "NetBoxEndpoint",
+      .noun = "NetBox endpoint",
+      .summaries = {"Configure the NetBox endpoint", "List the NetBox endpoint (zero or one)",
+                    "Read the NetBox endpoint", "Change the NetBox endpoint",
+                    "Remove the NetBox endpoint"},
+      .shown_as = "The NetBox endpoint (token masked)",
+      .create_conflict = "One is already configured",
+      .list =
+          [this] {
+            std::vector<NetBoxEndpoint> list;
+            if (auto endpoint = endpoints.netbox()) list.push_back(std::move(*endpoint));
+            return list;
+          },
+      .find = [this](int64_t id) { return endpoints.netbox(id); },
+      .save =
+          [this](NetBoxEndpoint endpoint) { return endpoints.save_netbox(std::move(endpoint)); },
+      .remove = [this](int64_t id) { return endpoints.delete_netbox(id); },
+      .apply = apply_netbox,
+      .to_json = netbox_json,
+      .conflict = [](const std::exception& error) -> std::optional<std::string> {
+        if (dynamic_cast<const std::logic_error*>(&error) == nullptr) return std::nullopt;
+        return "A NetBox endpoint is already configured; PUT to change it.";
+      }});
   add({V::get,
        "/netbox/status",
        "Reachability, version and latency of NetBox",
@@ -621,98 +660,29 @@ void Service::Impl::register_routes() {
         }
       });
 
-  // Proxmox endpoints (many).
-  const std::vector<std::pair<int, std::string>> proxmox_answers{
-      {200, "Proxmox endpoint (secrets masked)"},
-      {401, "Missing or invalid key"},
-      {404, "Not found"},
-      {422, "Invalid"}};
-  add({V::post,
-       "/proxmox/endpoints",
-       "Add a Proxmox endpoint",
-       "proxmox",
-       true,
-       {},
-       "ProxmoxEndpoint",
-       {{201, "Created"}, {409, "Name taken"}, {422, "Invalid"}}},
-      [this](http::Request& request) {
-        const auto body = parse_object(request.body);
-        if (!body) return detail(Status::unprocessable_entity, "Body must be a JSON object");
-        ProxmoxEndpointRecord endpoint;
-        if (auto problem = apply_proxmox(*body, endpoint))
-          return detail(Status::unprocessable_entity, *problem);
-        try {
-          return Response::json(Status::created, proxmox_json(endpoints.save_proxmox(endpoint)));
-        } catch (const common::SqliteError& error) {
-          if (!error.is_constraint()) throw;
-          return detail(Status::conflict, "A Proxmox endpoint with this name exists.");
-        }
-      });
-  add({V::get,
-       "/proxmox/endpoints",
-       "List Proxmox endpoints",
-       "proxmox",
-       true,
-       {},
-       {},
-       proxmox_answers},
-      [this](http::Request&) {
-        json::array list;
-        for (const auto& endpoint : endpoints.proxmox())
-          list.push_back(proxmox_json(endpoint));
-        return Response::json(list);
-      });
-  add({V::get,
-       "/proxmox/endpoints/{id}",
-       "Read a Proxmox endpoint",
-       "proxmox",
-       true,
-       {},
-       {},
-       proxmox_answers},
-      [this](http::Request& request) {
-        const auto id = parse_id(request.path_param("id"));
-        const auto endpoint = id ? endpoints.proxmox(*id) : std::nullopt;
-        if (!endpoint) return detail(Status::not_found, "Proxmox endpoint not found.");
-        return Response::json(proxmox_json(*endpoint));
-      });
-  add({V::put,
-       "/proxmox/endpoints/{id}",
-       "Change a Proxmox endpoint",
-       "proxmox",
-       true,
-       {},
-       "ProxmoxEndpoint",
-       proxmox_answers},
-      [this](http::Request& request) {
-        const auto id = parse_id(request.path_param("id"));
-        auto endpoint = id ? endpoints.proxmox(*id) : std::nullopt;
-        if (!endpoint) return detail(Status::not_found, "Proxmox endpoint not found.");
-        const auto body = parse_object(request.body);
-        if (!body) return detail(Status::unprocessable_entity, "Body must be a JSON object");
-        if (auto problem = apply_proxmox(*body, *endpoint))
-          return detail(Status::unprocessable_entity, *problem);
-        try {
-          return Response::json(proxmox_json(endpoints.save_proxmox(*endpoint)));
-        } catch (const common::SqliteError& error) {
-          if (!error.is_constraint()) throw;
-          return detail(Status::conflict, "A Proxmox endpoint with this name exists.");
-        }
-      });
-  add({V::delete_,
-       "/proxmox/endpoints/{id}",
-       "Remove a Proxmox endpoint",
-       "proxmox",
-       true,
-       {},
-       {},
-       {{204, "Deleted"}, {404, "Not found"}}},
-      [this](http::Request& request) {
-        const auto id = parse_id(request.path_param("id"));
-        if (!id || !endpoints.delete_proxmox(*id))
-          return detail(Status::not_found, "Proxmox endpoint not found.");
-        return Response::empty(Status::no_content);
-      });
+  add_endpoint_routes(EndpointCollection<ProxmoxEndpointRecord>{
+      .path = "/proxmox/endpoints",
+      .tag = "proxmox",
+      .schema = "ProxmoxEndpoint",
+      .noun = "Proxmox endpoint",
+      .summaries = {"Add a Proxmox endpoint", "List Proxmox endpoints", "Read a Proxmox endpoint",
+                    "Change a Proxmox endpoint", "Remove a Proxmox endpoint"},
+      .shown_as = "Proxmox endpoint (secrets masked)",
+      .create_conflict = "Name taken",
+      .list = [this] { return endpoints.proxmox(); },
+      .find = [this](int64_t id) { return endpoints.proxmox(id); },
+      .save =
+          [this](ProxmoxEndpointRecord endpoint) {
+            return endpoints.save_proxmox(std::move(endpoint));
+          },
+      .remove = [this](int64_t id) { return endpoints.delete_proxmox(id); },
+      .apply = apply_proxmox,
+      .to_json = proxmox_json,
+      .conflict = [](const std::exception& error) -> std::optional<std::string> {
+        const auto* sqlite = dynamic_cast<const common::SqliteError*>(&error);
+        if (sqlite == nullptr || !sqlite->is_constraint()) return std::nullopt;
+        return "A Proxmox endpoint with this name exists.";
+      }});
 
   add({V::get,
        "/sync/status",

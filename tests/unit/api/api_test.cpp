@@ -256,6 +256,32 @@ TEST_F(ServiceTest, OnlyOneNetBoxEndpoint) {
   EXPECT_EQ(call(http::Verb::get, "/full-update").code(), 400u);
 }
 
+TEST_F(ServiceTest, ProxmoxEndpointsCrudWithNameConflictsAndBadInput) {
+  register_and_configure();
+  const std::string second = R"({"name":"edge","address":"127.0.0.2","port":8006,)"
+                             R"("username":"root@pam","password":"pw"})";
+  const auto created = call(http::Verb::post, "/proxmox/endpoints", second);
+  ASSERT_EQ(created.code(), 201u) << created.body;
+  const auto id = body(created).at("id").as_int64();
+  EXPECT_EQ(body(call(http::Verb::get, "/proxmox/endpoints")).as_array().size(), 2u);
+  EXPECT_EQ(body(call(http::Verb::get, "/proxmox/endpoints/" + std::to_string(id))).at("name"),
+            "edge");
+
+  EXPECT_EQ(call(http::Verb::post, "/proxmox/endpoints", second).code(), 409u) << "name taken";
+  const auto renamed =
+      call(http::Verb::put, "/proxmox/endpoints/" + std::to_string(id), R"({"name":"lab"})");
+  EXPECT_EQ(renamed.code(), 409u) << renamed.body;
+  EXPECT_EQ(call(http::Verb::post, "/proxmox/endpoints", "{not json").code(), 422u);
+  EXPECT_EQ(call(http::Verb::put, "/proxmox/endpoints/999", R"({"name":"x"})").code(), 404u);
+  EXPECT_EQ(call(http::Verb::get, "/proxmox/endpoints/abc").code(), 404u);
+
+  EXPECT_EQ(call(http::Verb::delete_, "/proxmox/endpoints/" + std::to_string(id)).code(), 204u);
+  EXPECT_EQ(call(http::Verb::delete_, "/proxmox/endpoints/" + std::to_string(id)).code(), 404u);
+  const auto left = body(call(http::Verb::get, "/proxmox/endpoints")).as_array();
+  ASSERT_EQ(left.size(), 1u);
+  EXPECT_EQ(left.at(0).at("name"), "lab") << "the failed rename changed nothing";
+}
+
 TEST_F(ServiceTest, CustomFieldsCreateIsIdempotentOnBothPaths) {
   register_and_configure();
   const auto first = call(http::Verb::get, "/extras/custom-fields/create");
