@@ -11,7 +11,7 @@ if(PBX_SANITIZE)
   target_link_options(pbx_options INTERFACE -fsanitize=address,undefined)
 endif()
 target_compile_definitions(pbx_options INTERFACE
-  BOOST_ASIO_NO_DEPRECATED BOOST_BEAST_USE_STD_STRING_VIEW
+  BOOST_ASIO_NO_DEPRECATED
   PBX_SHARED_DIR="${PBX_SHARED_DIR}"
   PBX_SOURCE_DIR="${CMAKE_SOURCE_DIR}"
   PBX_VERSION="${PROJECT_VERSION}")
