@@ -1,5 +1,7 @@
 #include "api/endpoint_store.hpp"
 
+#include <fmt/format.h>
+
 #include <stdexcept>
 
 namespace pbx::api {
@@ -107,11 +109,7 @@ NetBoxEndpoint EndpointStore::save_netbox(NetBoxEndpoint endpoint) {
 }
 
 bool EndpointStore::delete_netbox(int64_t id) {
-  std::lock_guard lock(database_mutex_);
-  auto statement = database_.prepare("DELETE FROM netbox_endpoints WHERE id = ?");
-  statement.bind(1, id);
-  statement.step();
-  return database_.changes() > 0;
+  return delete_row("netbox_endpoints", id);
 }
 
 ProxmoxEndpointRecord EndpointStore::read_proxmox(common::Statement& statement) const {
@@ -182,8 +180,12 @@ ProxmoxEndpointRecord EndpointStore::save_proxmox(ProxmoxEndpointRecord endpoint
 }
 
 bool EndpointStore::delete_proxmox(int64_t id) {
+  return delete_row("proxmox_endpoints", id);
+}
+
+bool EndpointStore::delete_row(std::string_view table, int64_t id) {
   std::lock_guard lock(database_mutex_);
-  auto statement = database_.prepare("DELETE FROM proxmox_endpoints WHERE id = ?");
+  auto statement = database_.prepare(fmt::format("DELETE FROM {} WHERE id = ?", table));
   statement.bind(1, id);
   statement.step();
   return database_.changes() > 0;

@@ -6,6 +6,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "api/secrets.hpp"
@@ -65,6 +66,8 @@ class EndpointStore {
 
  private:
   ProxmoxEndpointRecord read_proxmox(common::Statement& statement) const;
+  // `table` is one of ours, never input.
+  bool delete_row(std::string_view table, int64_t id);
   std::string seal(const std::string& secret) const;
   std::string open(const std::string& sealed) const;
 

@@ -18,6 +18,23 @@ json::object boolean_schema() {
   return {{"type", "boolean"}};
 }
 
+json::object secret_schema() {
+  return {{"type", "string"}, {"writeOnly", true}};
+}
+
+// The connection properties both endpoint kinds have, plus `specific` ones.
+json::object endpoint_properties(const json::object& specific) {
+  json::object properties{
+      {"name", string_schema()},
+      {"address", string_schema()},
+      {"port", integer_schema()},
+      {"scheme", json::object{{"type", "string"}, {"enum", json::array{"http", "https"}}}},
+      {"verify_ssl", boolean_schema()}};
+  for (const auto& [name, schema] : specific)
+    properties[name] = schema;
+  return properties;
+}
+
 json::object components() {
   const json::object detail{{"type", "object"},
                             {"properties", json::object{{"detail", string_schema()}}}};
@@ -47,32 +64,21 @@ json::object components() {
       {"type", "object"},
       {"required", json::array{"address", "token"}},
       {"properties",
-       json::object{
-           {"name", string_schema()},
-           {"address", string_schema()},
-           {"port", integer_schema()},
-           {"scheme", json::object{{"type", "string"}, {"enum", json::array{"http", "https"}}}},
+       endpoint_properties(json::object{
            {"token_version", json::object{{"type", "string"}, {"enum", json::array{"v1", "v2"}}}},
            {"token_key", string_schema()},
-           {"token", json::object{{"type", "string"}, {"writeOnly", true}}},
-           {"verify_ssl", boolean_schema()}}}};
+           {"token", secret_schema()}})}};
   json::object proxmox_endpoint{
       {"type", "object"},
       {"required", json::array{"address"}},
-      {"properties",
-       json::object{
-           {"name", string_schema()},
-           {"address", string_schema()},
-           {"port", integer_schema()},
-           {"scheme", json::object{{"type", "string"}, {"enum", json::array{"http", "https"}}}},
-           {"username", string_schema()},
-           {"password", json::object{{"type", "string"}, {"writeOnly", true}}},
-           {"token_name", string_schema()},
-           {"token_value", json::object{{"type", "string"}, {"writeOnly", true}}},
-           {"verify_ssl", boolean_schema()},
-           {"timeout", integer_schema()},
-           {"site_name", string_schema()},
-           {"tenant_id", json::object{{"type", json::array{"integer", "null"}}}}}}};
+      {"properties", endpoint_properties(json::object{
+                         {"username", string_schema()},
+                         {"password", secret_schema()},
+                         {"token_name", string_schema()},
+                         {"token_value", secret_schema()},
+                         {"timeout", integer_schema()},
+                         {"site_name", string_schema()},
+                         {"tenant_id", json::object{{"type", json::array{"integer", "null"}}}}})}};
   return {
       {"schemas", json::object{{"Detail", detail},
                                {"SyncSummary", std::move(sync_summary)},
