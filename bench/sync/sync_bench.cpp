@@ -44,19 +44,11 @@ struct Started {
 };
 
 Started start(const fs::path& dir, const std::string& name, std::vector<std::string> argv) {
-  const fs::path ready = dir / (name + ".ready");
-  argv.insert(argv.end(),
-              {"--ready-file", ready.string(), "--log-level", "warn", "--no-access-log"});
-  common::ProcessOptions options;
-  options.argv = std::move(argv);
-  options.stdout_file = dir / (name + ".log");
-  Started started;
-  started.process = std::make_unique<common::Process>(options);
-  const auto content = common::wait_for_ready_file(*started.process, ready, 120s);
-  if (!content)
-    throw std::runtime_error(name + " did not start; see " + options.stdout_file.string());
-  started.endpoints = json::parse(*content).at("endpoints").as_array();
-  return started;
+  argv.insert(argv.end(), {"--log-level", "warn", "--no-access-log"});
+  auto program = common::start_until_ready({.argv = std::move(argv)}, dir, name, 120s);
+  if (!program.ready)
+    throw std::runtime_error(name + " did not start; see " + program.log.string());
+  return {std::move(program.process), json::parse(*program.ready).at("endpoints").as_array()};
 }
 
 int64_t emulator_writes(http::Client& client, const std::string& url) {

@@ -189,6 +189,20 @@ std::optional<std::string> wait_for_ready_file(Process& process, const std::file
   }
 }
 
+ReadyProcess start_until_ready(ProcessOptions options, const std::filesystem::path& dir,
+                               const std::string& name, std::chrono::milliseconds timeout) {
+  const auto ready_file = dir / (name + ".ready");
+  std::error_code ignored;
+  std::filesystem::remove(ready_file, ignored);  // a stale one would end the wait at once
+  options.argv.insert(options.argv.end(), {"--ready-file", ready_file.string()});
+  if (options.stdout_file.empty()) options.stdout_file = dir / (name + ".log");
+  ReadyProcess started;
+  started.log = options.stdout_file;
+  started.process = std::make_unique<Process>(std::move(options));
+  started.ready = wait_for_ready_file(*started.process, ready_file, timeout);
+  return started;
+}
+
 CommandResult run_command(const ProcessOptions& options, std::chrono::milliseconds timeout) {
   ProcessOptions capture = options;
   std::filesystem::path temporary;

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -47,6 +48,17 @@ class Process {
 // on timeout or when `process` exits first.
 std::optional<std::string> wait_for_ready_file(Process& process, const std::filesystem::path& path,
                                                std::chrono::milliseconds timeout);
+
+// A server started with `--ready-file <dir>/<name>.ready` added to its argv and its output in
+// <dir>/<name>.log (unless options name another file), then waited for: the start-up that tests
+// and benchmarks share.
+struct ReadyProcess {
+  std::unique_ptr<Process> process;
+  std::optional<std::string> ready;  // the ready file's text; nullopt: exited or timed out
+  std::filesystem::path log;         // says why it did not come up
+};
+ReadyProcess start_until_ready(ProcessOptions options, const std::filesystem::path& dir,
+                               const std::string& name, std::chrono::milliseconds timeout);
 
 // Runs a command to completion, capturing stdout+stderr. For conformance peers (python, node).
 struct CommandResult {

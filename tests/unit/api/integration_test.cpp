@@ -113,19 +113,14 @@ class IntegrationTest : public ::testing::Test {
 
   Started start(const std::string& name, std::vector<std::string> argv,
                 std::map<std::string, std::string> env = {}) {
-    const fs::path ready = dir_ / (name + ".ready");
-    argv.push_back("--ready-file");
-    argv.push_back(ready.string());
-    common::ProcessOptions options;
-    options.argv = std::move(argv);
-    options.env = std::move(env);
-    options.stdout_file = dir_ / (name + ".log");
+    auto program = common::start_until_ready({.argv = std::move(argv), .env = std::move(env)}, dir_,
+                                             name, 30s);
+    if (!program.ready)
+      throw std::runtime_error(name + " did not become ready; see " + program.log.string());
     Started started;
-    started.process = std::make_unique<common::Process>(options);
-    const auto content = common::wait_for_ready_file(*started.process, ready, 30s);
-    if (!content)
-      throw std::runtime_error(name + " did not become ready; see " + options.stdout_file.string());
-    started.url = std::string(json::parse(*content).at("endpoints").at(0).at("url").as_string());
+    started.process = std::move(program.process);
+    started.url =
+        std::string(json::parse(*program.ready).at("endpoints").at(0).at("url").as_string());
     return started;
   }
 

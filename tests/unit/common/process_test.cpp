@@ -6,6 +6,8 @@
 #include <fstream>
 #include <thread>
 
+#include "common/files.hpp"
+
 namespace pbx::common {
 namespace {
 
@@ -133,6 +135,27 @@ TEST(Process, WaitForReadyFile) {
   const auto started = std::chrono::steady_clock::now();
   EXPECT_EQ(wait_for_ready_file(quitter, dir / "never.json", 10s), std::nullopt);
   EXPECT_LT(std::chrono::steady_clock::now() - started, 5s);  // the exit ends the wait early
+  std::filesystem::remove_all(dir);
+}
+
+TEST(Process, StartUntilReadyPassesTheReadyFileAndNamesTheLog) {
+  const auto dir = scratch_dir();
+  // The ready file's path arrives as $2 ("--ready-file" is $1); a stale one must not count.
+  common::write_file(dir / "server.ready", "stale");
+  auto server = start_until_ready(
+      {.argv = {"sh", "-c", "sleep 0.2; echo started; echo ready > \"$2\"; sleep 30", "sh"}}, dir,
+      "server", 10s);
+  ASSERT_TRUE(server.ready);
+  EXPECT_EQ(*server.ready, "ready\n");
+  EXPECT_EQ(server.log, dir / "server.log");
+  EXPECT_EQ(common::read_file(server.log), "started\n");
+  ASSERT_TRUE(server.process && server.process->running());
+
+  auto quitter = start_until_ready({.argv = {"sh", "-c", "echo no config >&2; exit 2", "sh"}}, dir,
+                                   "quitter", 10s);
+  EXPECT_EQ(quitter.ready, std::nullopt);
+  EXPECT_EQ(common::read_file(quitter.log), "no config\n") << "stderr goes to the log too";
+  server.process.reset();
   std::filesystem::remove_all(dir);
 }
 

@@ -54,25 +54,19 @@ struct RunningEmulator {
 inline RunningEmulator start_emulator(const ScratchDir& scratch, std::vector<std::string> flags,
                                       const std::string& name = "emulator",
                                       const std::filesystem::path& binary = emulator_binary()) {
-  RunningEmulator running;
-  const auto ready = scratch.path() / (name + ".ready");
-  running.log = scratch.path() / (name + ".log");
-  std::filesystem::remove(ready);
-  std::vector<std::string> argv = {binary.string(), "--ready-file", ready.string(), "--log-level",
-                                   "warn"};
+  std::vector<std::string> argv = {binary.string(), "--log-level", "warn"};
   const bool has_listen = std::find(flags.begin(), flags.end(), "--listen") != flags.end();
   if (!has_listen) {
     argv.push_back("--listen");
     argv.push_back("127.0.0.1:0");
   }
   argv.insert(argv.end(), flags.begin(), flags.end());
-  running.process = std::make_unique<common::Process>(
-      common::ProcessOptions{.argv = argv, .stdout_file = running.log});
-  const auto content =
-      common::wait_for_ready_file(*running.process, ready, std::chrono::seconds(30));
-  if (content) {
+  auto program = common::start_until_ready({.argv = std::move(argv)}, scratch.path(), name,
+                                           std::chrono::seconds(30));
+  RunningEmulator running{std::move(program.process), {}, std::move(program.log)};
+  if (program.ready) {
     running.url =
-        std::string(boost::json::parse(*content).at("endpoints").at(0).at("url").as_string());
+        std::string(boost::json::parse(*program.ready).at("endpoints").at(0).at("url").as_string());
   }
   return running;
 }

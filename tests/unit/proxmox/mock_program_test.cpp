@@ -40,22 +40,14 @@ class MockProcess {
     dir_ = fs::temp_directory_path() /
            ("pstate-mock-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
     fs::create_directories(dir_);
-    common::ProcessOptions options;
-    options.argv = {mock_binary().string(),
-                    "--ready-file",
-                    (dir_ / "ready.json").string(),
-                    "--threads",
-                    "2",
-                    "--task-ms",
-                    "30",
-                    "--log-level",
-                    "warn"};
-    options.argv.insert(options.argv.end(), args.begin(), args.end());
-    options.env = std::move(env);
-    options.stdout_file = dir_ / "output.log";
-    process_.emplace(options);
-    const auto ready = common::wait_for_ready_file(*process_, dir_ / "ready.json", 20s);
-    if (ready) ready_ = json::parse(*ready).as_object();
+    std::vector<std::string> argv = {mock_binary().string(), "--threads", "2", "--task-ms", "30",
+                                     "--log-level",          "warn"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    auto program = common::start_until_ready({.argv = std::move(argv), .env = std::move(env)}, dir_,
+                                             "mock", 20s);
+    process_ = std::move(program.process);
+    log_ = std::move(program.log);
+    if (program.ready) ready_ = json::parse(*program.ready).as_object();
   }
   ~MockProcess() {
     if (process_) process_->terminate();
@@ -64,7 +56,7 @@ class MockProcess {
   }
 
   bool ready() const { return !ready_.empty(); }
-  std::string log() const { return common::read_file(dir_ / "output.log"); }
+  std::string log() const { return common::read_file(log_); }
   const json::array& endpoints() const { return ready_.at("endpoints").as_array(); }
   std::string url(size_t index = 0) const {
     return std::string(endpoints().at(index).as_object().at("url").as_string());
@@ -75,7 +67,8 @@ class MockProcess {
 
  private:
   fs::path dir_;
-  std::optional<common::Process> process_;
+  std::unique_ptr<common::Process> process_;
+  fs::path log_;
   json::object ready_;
 };
 
