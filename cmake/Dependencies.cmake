@@ -1,6 +1,6 @@
 # Everything comes from Debian packages (scripts/setup installs them, by the names the Debian
 # release offers). Boost.URL first shipped in 1.81.
-find_package(Boost 1.81 REQUIRED COMPONENTS json url system)
+find_package(Boost 1.81 REQUIRED CONFIG COMPONENTS json url system)
 find_package(OpenSSL REQUIRED)
 find_package(SQLite3 REQUIRED)
 find_package(Threads REQUIRED)
