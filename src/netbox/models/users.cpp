@@ -1,0 +1,21 @@
+// NetBox users app (4.5+): owners.
+
+#include "netbox/models/declare.hpp"
+
+namespace pbx::netbox::models {
+
+void declare_users(std::vector<Model>& models) {
+  {
+    Model m = base("users.owner", "users/owners", "Owner", "owner");
+    m.fields = {name_field(100), description()};
+    m.brief = {"id", "url", "display", "name", "description"};
+    m.unique = {unique_field("owner", "name")};
+    m.not_emulated = {"group", "user_groups", "users"};
+    m.tags = false;
+    m.custom_fields = false;
+    m.since = "4.5";
+    models.push_back(std::move(m));
+  }
+}
+
+}  // namespace pbx::netbox::models
