@@ -175,7 +175,7 @@ ClusterScenario default_cluster(Service service) {
 struct Engine::Impl {
   EngineOptions options;
   std::shared_ptr<const ApiSchema> schema;
-  HandlerTable handlers;
+  BoundHandlers handlers;
   Authenticator auth;
   FaultInjector faults;
   RequestJournal journal;
@@ -213,7 +213,12 @@ struct Engine::Impl {
       }
       schema = std::make_shared<const ApiSchema>(ApiSchema::load(file));
     }
-    handlers = options.service == Service::pbs ? pbs_handlers() : pve_handlers();
+    if (schema) {
+      // Fails start-up when a handler names an operation this schema does not have.
+      const Release release = release_of(options.service, *schema);
+      handlers = bind_handlers(
+          options.service == Service::pbs ? pbs_handlers(release) : pve_handlers(release), *schema);
+    }
     if (!options.cluster) options.cluster = default_cluster(options.service);
     reset_state(*options.cluster, options.users);
   }
@@ -365,13 +370,12 @@ struct Engine::Impl {
     if (request.method == Verb::post && operation.path == "/access/ticket") {
       return login(params);
     }
-    const auto handler = handlers.find(
-        handler_key(request.method == Verb::head ? Verb::get : request.method, operation.path));
-    if (handler == handlers.end()) {
+    const HandlerSpec* handler = handlers.find(operation);
+    if (handler == nullptr) {
       return json_body(200,
                        data_body(sample_returns(operation, request.path_params, options.seed)));
     }
-    return run_handler(handler->second, request, params, user);
+    return run_handler(*handler, request, params, user);
   }
 
   http::Response run_handler(const HandlerSpec& spec, const http::Request& request,

@@ -1,20 +1,26 @@
 #pragma once
-// Hand-written API behaviour over ClusterState, keyed by schema operation ("GET
-// /nodes/{node}/qemu"). The engine resolves and validates a request against the schema first, then
-// calls the handler for that operation under the right lock: readers share the state, writers own
-// it.
+// Hand-written API behaviour over ClusterState, keyed by schema operation (GET
+// /nodes/{node}/qemu). Each API subtree registers its handlers in a HandlerTable; at start-up the
+// engine binds the table to the loaded schema (bind_handlers), which fails when a handler names
+// an operation the schema does not have, unless it is marked version-specific. The engine
+// resolves and validates a request against the schema first, then calls the handler bound to that
+// operation under the right lock: readers share the state, writers own it.
 
 #include <boost/json/object.hpp>
 #include <boost/json/string.hpp>
 #include <boost/json/value.hpp>
+#include <compare>
 #include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <utility>
+#include <vector>
 
 #include "http/message.hpp"
+#include "proxmox/api_schema.hpp"
+#include "proxmox/release.hpp"
 #include "proxmox/state.hpp"
 
 namespace pbx::proxmox {
@@ -68,13 +74,61 @@ HandlerSpec writer(Fn fn) {
   return spec;
 }
 
-using HandlerTable = std::unordered_map<std::string, HandlerSpec>;
+// A schema operation: the method and the path template relative to /api2/json.
+struct OperationKey {
+  http::Verb method = http::Verb::get;
+  std::string path;  // "/nodes/{node}/qemu"
 
-// "GET /nodes/{node}/qemu"
-std::string handler_key(http::Verb method, std::string_view path_template);
+  auto operator<=>(const OperationKey&) const = default;
+};
 
-HandlerTable pve_handlers();
-HandlerTable pbs_handlers();
+std::string to_string(const OperationKey& key);  // "GET /nodes/{node}/qemu"
+
+// Whether every schema of the service has the operation, or only some releases do (the handler
+// is then bound only where the loaded schema has it).
+enum class Availability { every_schema, version_specific };
+
+// What the subtrees register. A key registered twice is a programming error (std::logic_error).
+class HandlerTable {
+ public:
+  void add(OperationKey key, HandlerSpec spec,
+           Availability availability = Availability::every_schema);
+  void add(http::Verb method, std::string path, HandlerSpec spec,
+           Availability availability = Availability::every_schema) {
+    add(OperationKey{method, std::move(path)}, std::move(spec), availability);
+  }
+
+  struct Entry {
+    OperationKey key;
+    HandlerSpec spec;
+    Availability availability = Availability::every_schema;
+  };
+  const std::vector<Entry>& entries() const { return entries_; }
+  const Entry* find(const OperationKey& key) const;
+
+ private:
+  std::vector<Entry> entries_;
+};
+
+// A table bound to one loaded schema: the handler of each operation that has one.
+class BoundHandlers {
+ public:
+  BoundHandlers() = default;
+  // null: answer from the schema's `returns` (a generated sample).
+  const HandlerSpec* find(const Operation& operation) const;
+  size_t size() const { return by_operation_.size(); }
+
+ private:
+  friend BoundHandlers bind_handlers(HandlerTable table, const ApiSchema& schema);
+  std::unordered_map<const Operation*, HandlerSpec> by_operation_;
+};
+
+// Throws std::runtime_error naming every handler whose operation the schema lacks (unless
+// version-specific), so a mistyped key fails start-up instead of being silently dead.
+BoundHandlers bind_handlers(HandlerTable table, const ApiSchema& schema);
+
+HandlerTable pve_handlers(const Release& release);
+HandlerTable pbs_handlers(const Release& release);
 // /nodes/{node}/tasks/... shared by both services.
 void add_task_handlers(HandlerTable& table);
 

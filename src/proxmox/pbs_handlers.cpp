@@ -72,63 +72,63 @@ json::object snapshot_entry(const ClusterState& state, const BackupScenario& bac
 
 }  // namespace
 
-HandlerTable pbs_handlers() {
+HandlerTable pbs_handlers(const Release& release) {
   HandlerTable table;
   add_task_handlers(table);
 
-  table[handler_key(Verb::get, "/version")] = reader([](const ClusterState&, const ApiCall&) {
-    return ApiResult::ok(
-        json::object{{"version", "4.0.14"}, {"release", "4.0"}, {"repoid", "d0f5e7c1"}});
-  });
+  table.add(Verb::get, "/version", reader([release](const ClusterState&, const ApiCall&) {
+              return ApiResult::ok(json::object{{"version", release.version},
+                                                {"release", release.release},
+                                                {"repoid", release.repoid}});
+            }));
 
-  table[handler_key(Verb::get, "/nodes")] = reader([](const ClusterState& state, const ApiCall&) {
-    json::array out;
-    for (const auto& node : state.nodes())
-      out.push_back(json::object{{"node", node.spec.name}});
-    return ApiResult::ok(std::move(out));
-  });
+  table.add(Verb::get, "/nodes", reader([](const ClusterState& state, const ApiCall&) {
+              json::array out;
+              for (const auto& node : state.nodes())
+                out.push_back(json::object{{"node", node.spec.name}});
+              return ApiResult::ok(std::move(out));
+            }));
 
-  table[handler_key(Verb::get, "/admin/datastore")] =
-      reader([](const ClusterState& state, const ApiCall&) {
-        json::array out;
-        for (const auto& store : state.datastores())
-          out.push_back(json::object{{"store", store.name}});
-        return ApiResult::ok(std::move(out));
-      });
+  table.add(Verb::get, "/admin/datastore", reader([](const ClusterState& state, const ApiCall&) {
+              json::array out;
+              for (const auto& store : state.datastores())
+                out.push_back(json::object{{"store", store.name}});
+              return ApiResult::ok(std::move(out));
+            }));
 
-  table[handler_key(Verb::get, "/config/datastore")] =
-      reader([](const ClusterState& state, const ApiCall&) {
-        json::array out;
-        for (const auto& store : state.datastores()) {
-          out.push_back(json::object{
-              {"name", store.name},
-              {"path", store.path.empty() ? "/mnt/datastore/" + store.name : store.path}});
-        }
-        return ApiResult::ok(std::move(out));
-      });
+  table.add(Verb::get, "/config/datastore", reader([](const ClusterState& state, const ApiCall&) {
+              json::array out;
+              for (const auto& store : state.datastores()) {
+                out.push_back(json::object{
+                    {"name", store.name},
+                    {"path", store.path.empty() ? "/mnt/datastore/" + store.name : store.path}});
+              }
+              return ApiResult::ok(std::move(out));
+            }));
 
-  table[handler_key(Verb::get, "/config/datastore/{name}")] =
-      reader([](const ClusterState& state, const ApiCall& call) -> ApiResult {
-        const auto* store = find_datastore(state, call.text("name"));
-        if (store == nullptr) return no_such_datastore(call.text("name"));
-        return ApiResult::ok(json::object{
-            {"name", store->name},
-            {"path", store->path.empty() ? "/mnt/datastore/" + store->name : store->path}});
-      });
+  table.add(Verb::get, "/config/datastore/{name}",
+            reader([](const ClusterState& state, const ApiCall& call) -> ApiResult {
+              const auto* store = find_datastore(state, call.text("name"));
+              if (store == nullptr) return no_such_datastore(call.text("name"));
+              return ApiResult::ok(json::object{
+                  {"name", store->name},
+                  {"path", store->path.empty() ? "/mnt/datastore/" + store->name : store->path}});
+            }));
 
-  table[handler_key(Verb::post, "/config/datastore")] =
-      writer([](ClusterState& state, const ApiCall& call) -> ApiResult {
-        const std::string name = call.text("name");
-        if (find_datastore(state, name) != nullptr) {
-          return ApiResult::error(400, fmt::format("datastore '{}' already exists.", name));
-        }
-        state.datastores().push_back(DatastoreScenario{name, call.text("path"), {}});
-        state.touch();
-        return ApiResult::ok(
-            state.start_task(node_name(state), "create-datastore", name, call.user).upid);
-      });
+  table.add(Verb::post, "/config/datastore",
+            writer([](ClusterState& state, const ApiCall& call) -> ApiResult {
+              const std::string name = call.text("name");
+              if (find_datastore(state, name) != nullptr) {
+                return ApiResult::error(400, fmt::format("datastore '{}' already exists.", name));
+              }
+              state.datastores().push_back(DatastoreScenario{name, call.text("path"), {}});
+              state.touch();
+              return ApiResult::ok(
+                  state.start_task(node_name(state), "create-datastore", name, call.user).upid);
+            }));
 
-  table[handler_key(Verb::delete_, "/config/datastore/{name}")] =
+  table.add(
+      Verb::delete_, "/config/datastore/{name}",
       writer([](ClusterState& state, const ApiCall& call) -> ApiResult {
         const std::string name = call.text("name");
         if (std::erase_if(state.datastores(), [&](const auto& s) { return s.name == name; }) == 0) {
@@ -138,102 +138,103 @@ HandlerTable pbs_handlers() {
         state.touch();
         return ApiResult::ok(
             state.start_task(node_name(state), "delete-datastore", name, call.user).upid);
-      });
+      }));
 
-  table[handler_key(Verb::get, "/admin/datastore/{store}/groups")] =
-      reader([](const ClusterState& state, const ApiCall& call) -> ApiResult {
-        const std::string store = call.text("store");
-        if (find_datastore(state, store) == nullptr) return no_such_datastore(store);
-        const std::string type_filter = call.text("backup-type");
-        struct Group {
-          std::string type;
-          int64_t last = 0;
-          int64_t count = 0;
-        };
-        std::map<std::pair<std::string, int>, Group> groups;
-        for (const auto& backup : state.backups()) {
-          if (backup.storage != store) continue;
-          const std::string type = backup_type(state, backup);
-          if (!type_filter.empty() && type != type_filter) continue;
-          Group& group = groups[{type, backup.vmid}];
-          group.type = type;
-          group.last = std::max(group.last, backup.ctime);
-          ++group.count;
-        }
-        json::array out;
-        for (const auto& [key, group] : groups) {
-          out.push_back(json::object{{"backup-type", group.type},
-                                     {"backup-id", std::to_string(key.second)},
-                                     {"last-backup", group.last},
-                                     {"backup-count", group.count},
-                                     {"owner", "root@pam"},
-                                     {"files", backup_files(group.type)}});
-        }
-        return ApiResult::ok(std::move(out));
-      });
+  table.add(Verb::get, "/admin/datastore/{store}/groups",
+            reader([](const ClusterState& state, const ApiCall& call) -> ApiResult {
+              const std::string store = call.text("store");
+              if (find_datastore(state, store) == nullptr) return no_such_datastore(store);
+              const std::string type_filter = call.text("backup-type");
+              struct Group {
+                std::string type;
+                int64_t last = 0;
+                int64_t count = 0;
+              };
+              std::map<std::pair<std::string, int>, Group> groups;
+              for (const auto& backup : state.backups()) {
+                if (backup.storage != store) continue;
+                const std::string type = backup_type(state, backup);
+                if (!type_filter.empty() && type != type_filter) continue;
+                Group& group = groups[{type, backup.vmid}];
+                group.type = type;
+                group.last = std::max(group.last, backup.ctime);
+                ++group.count;
+              }
+              json::array out;
+              for (const auto& [key, group] : groups) {
+                out.push_back(json::object{{"backup-type", group.type},
+                                           {"backup-id", std::to_string(key.second)},
+                                           {"last-backup", group.last},
+                                           {"backup-count", group.count},
+                                           {"owner", "root@pam"},
+                                           {"files", backup_files(group.type)}});
+              }
+              return ApiResult::ok(std::move(out));
+            }));
 
-  table[handler_key(Verb::get, "/admin/datastore/{store}/snapshots")] =
-      reader([](const ClusterState& state, const ApiCall& call) -> ApiResult {
-        const std::string store = call.text("store");
-        if (find_datastore(state, store) == nullptr) return no_such_datastore(store);
-        const std::string type_filter = call.text("backup-type");
-        const std::string id_filter = call.text("backup-id");
-        json::array out;
-        for (const auto& backup : state.backups()) {
-          if (backup.storage != store) continue;
-          if (!type_filter.empty() && backup_type(state, backup) != type_filter) continue;
-          if (!id_filter.empty() && std::to_string(backup.vmid) != id_filter) continue;
-          out.push_back(snapshot_entry(state, backup));
-        }
-        return ApiResult::ok(std::move(out));
-      });
+  table.add(Verb::get, "/admin/datastore/{store}/snapshots",
+            reader([](const ClusterState& state, const ApiCall& call) -> ApiResult {
+              const std::string store = call.text("store");
+              if (find_datastore(state, store) == nullptr) return no_such_datastore(store);
+              const std::string type_filter = call.text("backup-type");
+              const std::string id_filter = call.text("backup-id");
+              json::array out;
+              for (const auto& backup : state.backups()) {
+                if (backup.storage != store) continue;
+                if (!type_filter.empty() && backup_type(state, backup) != type_filter) continue;
+                if (!id_filter.empty() && std::to_string(backup.vmid) != id_filter) continue;
+                out.push_back(snapshot_entry(state, backup));
+              }
+              return ApiResult::ok(std::move(out));
+            }));
 
-  table[handler_key(Verb::delete_, "/admin/datastore/{store}/snapshots")] =
-      writer([](ClusterState& state, const ApiCall& call) -> ApiResult {
-        const std::string store = call.text("store");
-        if (find_datastore(state, store) == nullptr) return no_such_datastore(store);
-        const std::string type = call.text("backup-type");
-        const std::string id = call.text("backup-id");
-        const int64_t time = call.integer("backup-time").value_or(-1);
-        auto& backups = state.backups();
-        const auto it = std::find_if(backups.begin(), backups.end(), [&](const BackupScenario& b) {
-          return b.storage == store && std::to_string(b.vmid) == id && b.ctime == time &&
-                 backup_type(state, b) == type;
-        });
-        if (it == backups.end()) {
-          return ApiResult::error(
-              400, fmt::format("backup snapshot '{}/{}/{}' does not exist", type, id, time));
-        }
-        if (it->protected_) {
-          return ApiResult::error(400, "cannot remove protected snapshot");
-        }
-        backups.erase(it);
-        state.touch();
-        return ApiResult::ok();
-      });
+  table.add(Verb::delete_, "/admin/datastore/{store}/snapshots",
+            writer([](ClusterState& state, const ApiCall& call) -> ApiResult {
+              const std::string store = call.text("store");
+              if (find_datastore(state, store) == nullptr) return no_such_datastore(store);
+              const std::string type = call.text("backup-type");
+              const std::string id = call.text("backup-id");
+              const int64_t time = call.integer("backup-time").value_or(-1);
+              auto& backups = state.backups();
+              const auto it =
+                  std::find_if(backups.begin(), backups.end(), [&](const BackupScenario& b) {
+                    return b.storage == store && std::to_string(b.vmid) == id && b.ctime == time &&
+                           backup_type(state, b) == type;
+                  });
+              if (it == backups.end()) {
+                return ApiResult::error(
+                    400, fmt::format("backup snapshot '{}/{}/{}' does not exist", type, id, time));
+              }
+              if (it->protected_) {
+                return ApiResult::error(400, "cannot remove protected snapshot");
+              }
+              backups.erase(it);
+              state.touch();
+              return ApiResult::ok();
+            }));
 
-  table[handler_key(Verb::get, "/admin/datastore/{store}/status")] =
-      reader([](const ClusterState& state, const ApiCall& call) -> ApiResult {
-        const std::string store = call.text("store");
-        if (find_datastore(state, store) == nullptr) return no_such_datastore(store);
-        const int64_t used = datastore_used(state, store);
-        return ApiResult::ok(json::object{
-            {"total", kDatastoreBytes}, {"used", used}, {"avail", kDatastoreBytes - used}});
-      });
+  table.add(Verb::get, "/admin/datastore/{store}/status",
+            reader([](const ClusterState& state, const ApiCall& call) -> ApiResult {
+              const std::string store = call.text("store");
+              if (find_datastore(state, store) == nullptr) return no_such_datastore(store);
+              const int64_t used = datastore_used(state, store);
+              return ApiResult::ok(json::object{
+                  {"total", kDatastoreBytes}, {"used", used}, {"avail", kDatastoreBytes - used}});
+            }));
 
-  table[handler_key(Verb::get, "/status/datastore-usage")] =
-      reader([](const ClusterState& state, const ApiCall&) {
-        json::array out;
-        for (const auto& store : state.datastores()) {
-          const int64_t used = datastore_used(state, store.name);
-          out.push_back(json::object{{"store", store.name},
-                                     {"total", kDatastoreBytes},
-                                     {"used", used},
-                                     {"avail", kDatastoreBytes - used},
-                                     {"mount-status", "nonremovable"}});
-        }
-        return ApiResult::ok(std::move(out));
-      });
+  table.add(Verb::get, "/status/datastore-usage",
+            reader([](const ClusterState& state, const ApiCall&) {
+              json::array out;
+              for (const auto& store : state.datastores()) {
+                const int64_t used = datastore_used(state, store.name);
+                out.push_back(json::object{{"store", store.name},
+                                           {"total", kDatastoreBytes},
+                                           {"used", used},
+                                           {"avail", kDatastoreBytes - used},
+                                           {"mount-status", "nonremovable"}});
+              }
+              return ApiResult::ok(std::move(out));
+            }));
 
   return table;
 }

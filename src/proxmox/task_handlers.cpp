@@ -64,7 +64,7 @@ void add_task_handlers(HandlerTable& table) {
     }
     return ApiResult::ok(std::move(out));
   };
-  table[handler_key(Verb::get, "/nodes/{node}/tasks")] = std::move(list);
+  table.add(Verb::get, "/nodes/{node}/tasks", std::move(list));
 
   HandlerSpec status;
   status.read = [](const ClusterState& state, const ApiCall& call) -> ApiResult {
@@ -72,7 +72,7 @@ void add_task_handlers(HandlerTable& table) {
     if (task == nullptr) return no_such_task(call);
     return ApiResult::ok(task->to_json(std::chrono::steady_clock::now()));
   };
-  table[handler_key(Verb::get, "/nodes/{node}/tasks/{upid}/status")] = std::move(status);
+  table.add(Verb::get, "/nodes/{node}/tasks/{upid}/status", std::move(status));
 
   HandlerSpec log;
   log.read = [](const ClusterState& state, const ApiCall& call) -> ApiResult {
@@ -88,7 +88,7 @@ void add_task_handlers(HandlerTable& table) {
     }
     return ApiResult::ok(std::move(lines));
   };
-  table[handler_key(Verb::get, "/nodes/{node}/tasks/{upid}/log")] = std::move(log);
+  table.add(Verb::get, "/nodes/{node}/tasks/{upid}/log", std::move(log));
 
   HandlerSpec stop;
   stop.read = [](const ClusterState& state, const ApiCall& call) -> ApiResult {
@@ -96,7 +96,7 @@ void add_task_handlers(HandlerTable& table) {
     if (find_node_task(state, call) == nullptr) return no_such_task(call);
     return ApiResult::ok();
   };
-  table[handler_key(Verb::delete_, "/nodes/{node}/tasks/{upid}")] = std::move(stop);
+  table.add(Verb::delete_, "/nodes/{node}/tasks/{upid}", std::move(stop));
 }
 
 }  // namespace pbx::proxmox

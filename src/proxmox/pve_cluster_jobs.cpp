@@ -1,0 +1,118 @@
+// /cluster/backup and /cluster/replication: jobs kept as their settings.
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <boost/json.hpp>
+
+#include "proxmox/handler_support.hpp"
+#include "proxmox/pve_support.hpp"
+
+namespace pbx::proxmox {
+namespace {
+
+namespace json = boost::json;
+using Verb = http::Verb;
+
+void add_job_handlers(HandlerTable& table, const std::string& base,
+                      std::vector<Job>& (*jobs_of)(ClusterState&),
+                      const std::vector<Job>& (*const_jobs_of)(const ClusterState&),
+                      bool replication) {
+  const std::string item = base + "/{id}";
+  table.add(Verb::get, base, reader([const_jobs_of](const ClusterState& state, const ApiCall&) {
+              json::array out;
+              for (const auto& job : const_jobs_of(state))
+                out.push_back(job.settings);
+              return ApiResult::ok(std::move(out));
+            }));
+  table.add(
+      Verb::post, base,
+      writer([jobs_of, replication](ClusterState& state, const ApiCall& call) -> ApiResult {
+        auto& jobs = jobs_of(state);
+        std::string id = call.text("id");
+        if (id.empty())
+          id = fmt::format("backup-{:08x}-{:04x}", state.version() * 2654435761u % 0xFFFFFFFF,
+                           jobs.size());
+        if (std::any_of(jobs.begin(), jobs.end(), [&](const Job& job) { return job.id == id; })) {
+          return ApiResult::error(500, fmt::format("Job '{}' already exists", id));
+        }
+        json::object settings;
+        for (const auto& [key, value] : call.params)
+          settings[key] = value;
+        settings["id"] = id;
+        if (replication) {
+          // "100-0": guest 100, job number 0.
+          const size_t dash = id.find('-');
+          settings["guest"] = id.substr(0, dash);
+          settings["jobnum"] = dash == std::string::npos ? "0" : id.substr(dash + 1);
+          if (!settings.contains("type")) settings["type"] = "local";
+          if (!settings.contains("schedule")) settings["schedule"] = "*/15";
+          if (const auto* guest = state.find_guest(std::atoi(id.c_str()))) {
+            settings["source"] = guest->spec.node;
+          }
+        } else {
+          if (!settings.contains("type")) settings["type"] = "vzdump";
+          if (!settings.contains("enabled")) settings["enabled"] = 1;
+        }
+        jobs.push_back(Job{id, std::move(settings)});
+        state.touch();
+        return ApiResult::ok();
+      }));
+  table.add(Verb::get, item,
+            reader([const_jobs_of](const ClusterState& state, const ApiCall& call) -> ApiResult {
+              const std::string id = call.text("id");
+              for (const auto& job : const_jobs_of(state)) {
+                if (job.id == id) return ApiResult::ok(job.settings);
+              }
+              return ApiResult::error(500, fmt::format("job '{}' does not exist", id));
+            }));
+  table.add(Verb::put, item,
+            writer([jobs_of](ClusterState& state, const ApiCall& call) -> ApiResult {
+              const std::string id = call.text("id");
+              for (auto& job : jobs_of(state)) {
+                if (job.id != id) continue;
+                for (const auto& [key, value] : call.params) {
+                  if (key != "id" && key != "delete" && key != "digest") job.settings[key] = value;
+                }
+                if (call.has("delete")) {
+                  for (const auto& key : split_list(call.text("delete"), ",; "))
+                    job.settings.erase(key);
+                }
+                state.touch();
+                return ApiResult::ok();
+              }
+              return ApiResult::error(500, fmt::format("job '{}' does not exist", id));
+            }));
+  table.add(
+      Verb::delete_, item, writer([jobs_of](ClusterState& state, const ApiCall& call) -> ApiResult {
+        const std::string id = call.text("id");
+        if (std::erase_if(jobs_of(state), [&](const Job& job) { return job.id == id; }) == 0) {
+          return ApiResult::error(500, fmt::format("job '{}' does not exist", id));
+        }
+        state.touch();
+        return ApiResult::ok();
+      }));
+}
+
+std::vector<Job>& backup_jobs_of(ClusterState& state) {
+  return state.backup_jobs();
+}
+const std::vector<Job>& const_backup_jobs_of(const ClusterState& state) {
+  return state.backup_jobs();
+}
+std::vector<Job>& replication_jobs_of(ClusterState& state) {
+  return state.replication_jobs();
+}
+const std::vector<Job>& const_replication_jobs_of(const ClusterState& state) {
+  return state.replication_jobs();
+}
+
+}  // namespace
+
+void add_cluster_job_handlers(HandlerTable& table) {
+  add_job_handlers(table, "/cluster/backup", backup_jobs_of, const_backup_jobs_of, false);
+  add_job_handlers(table, "/cluster/replication", replication_jobs_of, const_replication_jobs_of,
+                   true);
+}
+
+}  // namespace pbx::proxmox

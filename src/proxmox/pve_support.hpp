@@ -1,0 +1,80 @@
+#pragma once
+// What the Proxmox VE handler files share: the views of a guest, node and storage that several
+// API subtrees print (/cluster/resources, the guest lists, pools, storage status), the lookups of
+// {node}/{vmid}, and the errors Proxmox answers when they fail. Also the registration function of
+// each API subtree, which pve_handlers() composes.
+
+#include <boost/json/object.hpp>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "proxmox/handlers.hpp"
+
+namespace pbx::proxmox {
+
+constexpr int64_t kMiB = int64_t{1} << 20;
+constexpr int64_t kGiB = int64_t{1} << 30;
+
+// ---- errors, as Proxmox words them ---------------------------------------------------------
+ApiResult no_such_guest(std::string_view type, std::string_view node, int64_t vmid);
+ApiResult no_such_node(std::string_view node);
+
+// ---- guest views ---------------------------------------------------------------------------
+std::string guest_kind_word(const GuestState& guest);  // "VM" | "CT"
+std::string display_name(const GuestState& guest);     // the name, else "VM 100" / "CT101"
+int64_t guest_maxmem(const GuestState& guest);
+int64_t guest_maxdisk(const GuestState& guest);
+// Fields shared by the guest list, status/current and /cluster/resources.
+boost::json::object guest_metrics(const GuestState& guest, int64_t now);
+
+// ---- node views ----------------------------------------------------------------------------
+struct NodeUsage {
+  int64_t mem = 0;
+  double cpu = 0;
+};
+NodeUsage node_usage(const ClusterState& state, const NodeState& node);
+// One entry of GET /nodes (and the node entries of /cluster/resources).
+boost::json::object node_entry(const ClusterState& state, const NodeState& node, int64_t now);
+
+// ---- storage views -------------------------------------------------------------------------
+// The storage that holds a guest's disks on its node: the first one for images/rootdir.
+const StorageScenario* disk_storage(const ClusterState& state, const GuestState& guest);
+bool has_content(const StorageScenario& storage, std::string_view content);
+// Used bytes of a storage on a node: the disks and backups it holds.
+int64_t storage_used(const ClusterState& state, const StorageScenario& storage,
+                     std::string_view node);
+std::string disk_volume(const ClusterState& state, const GuestState& guest);
+
+// ---- lookups -------------------------------------------------------------------------------
+// The guest named by {node}/{vmid} of the given type, or the answer explaining why not.
+template <typename State>
+auto find_guest(State& state, const ApiCall& call, std::string_view type)
+    -> std::pair<decltype(state.find_guest(0)), std::optional<ApiResult>> {
+  const std::string node = call.text("node");
+  const int64_t vmid = call.integer("vmid").value_or(0);
+  auto* guest = state.find_guest(static_cast<int>(vmid));
+  if (state.find_node(node) == nullptr) return {nullptr, no_such_node(node)};
+  if (guest == nullptr || guest->spec.type != type || guest->spec.node != node) {
+    return {nullptr, no_such_guest(type, node, vmid)};
+  }
+  return {guest, std::nullopt};
+}
+
+// The answer to a change of `guest`: the UPID of the task Proxmox runs for it.
+ApiResult guest_task(ClusterState& state, const GuestState& guest, std::string_view task_type,
+                     const ApiCall& call, std::string exitstatus = "OK");
+
+// ---- the API subtrees ----------------------------------------------------------------------
+void add_cluster_handlers(HandlerTable& table, const Release& release);  // /version, /cluster/*
+void add_cluster_job_handlers(HandlerTable& table);  // /cluster/backup, /cluster/replication
+void add_node_handlers(HandlerTable& table, const Release& release);  // /nodes, node status, net
+void add_guest_handlers(HandlerTable& table, const std::string& type, const Release& release);
+void add_guest_agent_handlers(HandlerTable& table);  // /nodes/{node}/qemu/{vmid}/agent/*
+void add_storage_handlers(HandlerTable& table);      // /storage, /nodes/{node}/storage
+void add_pool_handlers(HandlerTable& table);         // /pools
+
+}  // namespace pbx::proxmox
