@@ -9,6 +9,9 @@ find_package(fmt REQUIRED)
 find_package(CLI11 REQUIRED)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
+# RE2: linear-time regular expressions for patterns and values clients send (mock fault rules,
+# Proxmox parameter patterns); std::regex backtracks and recurses per character.
+pkg_check_modules(RE2 REQUIRED IMPORTED_TARGET re2)
 if(PBX_BUILD_TESTS)
   find_package(GTest REQUIRED)
   include(GoogleTest)

@@ -1,9 +1,13 @@
 #include "proxmox/auth.hpp"
 
 #include <fmt/format.h>
+#include <sodium.h>
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
+#include <cstring>
+#include <stdexcept>
 
 namespace pbx::proxmox {
 namespace {
@@ -16,25 +20,24 @@ std::string_view trim(std::string_view text) {
   return text;
 }
 
-std::string random_hex(std::mt19937_64& random, size_t length) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(length);
-  while (out.size() < length) {
-    uint64_t bits = random();
-    for (int i = 0; i < 16 && out.size() < length; ++i, bits >>= 4)
-      out.push_back(kHex[bits & 0xF]);
-  }
+std::string base64(const unsigned char* data, size_t size) {
+  std::string out(sodium_base64_encoded_len(size, sodium_base64_VARIANT_ORIGINAL_NO_PADDING), '\0');
+  sodium_bin2base64(out.data(), out.size(), data, size, sodium_base64_VARIANT_ORIGINAL_NO_PADDING);
+  out.resize(std::strlen(out.c_str()));
   return out;
 }
 
-uint32_t unix_now() {
-  return static_cast<uint32_t>(std::chrono::duration_cast<std::chrono::seconds>(
-                                   std::chrono::system_clock::now().time_since_epoch())
-                                   .count());
+std::string hex_time(int64_t seconds) {
+  return fmt::format("{:08X}", static_cast<uint32_t>(seconds));
 }
 
 }  // namespace
+
+int64_t unix_seconds_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
 
 std::vector<UserScenario> default_users() {
   return {UserScenario{"root@pam",
@@ -56,16 +59,66 @@ std::optional<std::string> cookie_value(std::string_view cookie_header, std::str
   return std::nullopt;
 }
 
-Authenticator::Authenticator(Service service, std::vector<UserScenario> users, uint64_t seed)
-    : service_(service), random_(seed ^ 0x5eed'a17bULL) {
+Authenticator::Authenticator(Service service, std::vector<UserScenario> users, uint64_t /*seed*/,
+                             UnixClock clock)
+    : service_(service), clock_(std::move(clock)) {
+  if (sodium_init() < 0) throw std::runtime_error("libsodium could not be initialised");
+  static_assert(sizeof(secret_) == crypto_auth_KEYBYTES);
+  crypto_auth_keygen(secret_.data());
   set_users(std::move(users));
 }
 
 void Authenticator::set_users(std::vector<UserScenario> users) {
   std::lock_guard lock(mutex_);
   users_ = users.empty() ? default_users() : std::move(users);
-  std::erase_if(sessions_,
-                [this](const auto& entry) { return find_user(entry.second.user) == nullptr; });
+}
+
+std::string Authenticator::sign(std::string_view data) const {
+  std::array<unsigned char, crypto_auth_BYTES> mac{};
+  crypto_auth(mac.data(), reinterpret_cast<const unsigned char*>(data.data()), data.size(),
+              secret_.data());
+  return base64(mac.data(), mac.size());
+}
+
+bool Authenticator::fresh(std::string_view hex) const {
+  uint32_t stamp = 0;
+  const auto [end, error] = std::from_chars(hex.data(), hex.data() + hex.size(), stamp, 16);
+  if (error != std::errc() || end != hex.data() + hex.size() || hex.size() != 8) return false;
+  const int64_t age = clock_() - static_cast<int64_t>(stamp);
+  return age > -kTicketClockSkewSeconds && age < kTicketLifetimeSeconds;
+}
+
+std::optional<std::string> Authenticator::ticket_user(std::string_view ticket) const {
+  // PREFIX:user:HEXTIME::signature — the signature covers everything before "::".
+  const size_t split = ticket.rfind("::");
+  if (split == std::string_view::npos) return std::nullopt;
+  const std::string_view data = ticket.substr(0, split);
+  const std::string expected = sign(data);
+  const std::string_view signature = ticket.substr(split + 2);
+  if (signature.size() != expected.size() ||
+      sodium_memcmp(signature.data(), expected.data(), expected.size()) != 0) {
+    return std::nullopt;
+  }
+  const size_t first = data.find(':');
+  const size_t last = data.rfind(':');
+  if (first == std::string_view::npos || last <= first) return std::nullopt;
+  if (data.substr(0, first) != (service_ == Service::pbs ? "PBS" : "PVE")) return std::nullopt;
+  if (!fresh(data.substr(last + 1))) return std::nullopt;
+  const std::string_view user = data.substr(first + 1, last - first - 1);
+  if (find_user(user) == nullptr) return std::nullopt;  // removed by a scenario load
+  return std::string(user);
+}
+
+std::string Authenticator::csrf_token_for(std::string_view user, std::string_view hex) const {
+  return fmt::format("{}:{}", hex, sign(fmt::format("csrf:{}:{}", hex, user)));
+}
+
+bool Authenticator::csrf_token_valid(std::string_view user, std::string_view token) const {
+  const size_t colon = token.find(':');
+  if (colon == std::string_view::npos || !fresh(token.substr(0, colon))) return false;
+  const std::string expected = csrf_token_for(user, token.substr(0, colon));
+  return token.size() == expected.size() &&
+         sodium_memcmp(token.data(), expected.data(), expected.size()) == 0;
 }
 
 std::vector<UserScenario> Authenticator::users() const {
@@ -88,18 +141,16 @@ std::optional<IssuedTicket> Authenticator::login(std::string_view username,
   std::lock_guard lock(mutex_);
   const UserScenario* user = find_user(username);
   if (user == nullptr) return std::nullopt;
-  const auto renewed = sessions_.find(password);
-  const bool ticket_renewal = renewed != sessions_.end() && renewed->second.user == username;
+  const bool ticket_renewal = ticket_user(password) == username;
   if (!ticket_renewal && user->password != password) return std::nullopt;
 
-  const uint32_t now = unix_now();
-  const std::string prefix = service_ == Service::pbs ? "PBS" : "PVE";
+  const std::string now = hex_time(clock_());
+  const std::string data =
+      fmt::format("{}:{}:{}", service_ == Service::pbs ? "PBS" : "PVE", user->userid, now);
   IssuedTicket issued;
   issued.username = user->userid;
-  issued.ticket =
-      fmt::format("{}:{}:{:08X}::{}", prefix, user->userid, now, random_hex(random_, 64));
-  issued.csrf_token = fmt::format("{:08X}:{}", now, random_hex(random_, 43));
-  sessions_.emplace(issued.ticket, Session{user->userid, issued.csrf_token});
+  issued.ticket = data + "::" + sign(data);
+  issued.csrf_token = csrf_token_for(user->userid, now);
   return issued;
 }
 
@@ -140,18 +191,13 @@ AuthResult Authenticator::authenticate(const http::Request& request, bool is_wri
   }
   const auto ticket = cookie_value(request.header(http::Field::cookie), cookie_name());
   if (!ticket) return {std::nullopt, "No ticket"};
-  const auto session = sessions_.find(*ticket);
-  if (session == sessions_.end()) return {std::nullopt, "invalid ticket"};
-  if (is_write && request.header("CSRFPreventionToken") != session->second.csrf_token) {
-    // The real API accepts any token minted for the same user; ours are per ticket and
-    // remembered, so compare against every live session of that user.
-    const std::string_view sent = request.header("CSRFPreventionToken");
-    const bool known = std::any_of(sessions_.begin(), sessions_.end(), [&](const auto& entry) {
-      return entry.second.user == session->second.user && entry.second.csrf_token == sent;
-    });
-    if (!known) return {std::nullopt, "Permission denied - invalid csrf token"};
+  const std::optional<std::string> user = ticket_user(*ticket);
+  if (!user) return {std::nullopt, "invalid ticket"};
+  // As in Proxmox, any unexpired CSRF token minted for the same user is accepted.
+  if (is_write && !csrf_token_valid(*user, request.header("CSRFPreventionToken"))) {
+    return {std::nullopt, "Permission denied - invalid csrf token"};
   }
-  return {Identity{session->second.user, {}}, {}};
+  return {Identity{*user, {}}, {}};
 }
 
 }  // namespace pbx::proxmox

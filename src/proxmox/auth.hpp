@@ -3,11 +3,18 @@
 // POST /access/ticket carried in the PVEAuthCookie (PBSAuthCookie) cookie, a CSRF token required
 // for writes made with a ticket, and API tokens in the Authorization header
 // (`PVEAPIToken=user@realm!id=secret`, PBS: `PBSAPIToken=user@realm!id:secret`). Thread-safe.
+//
+// Tickets (`PVE:root@pam:<hex time>::<signature>`) and CSRF tokens (`<hex time>:<signature>`)
+// are signed (HMAC, libsodium) with a secret drawn at random when the Authenticator is made, so
+// two mocks started with the same seed issue different tickets and one cannot forge another's;
+// and they expire as Proxmox's do: valid from 5 minutes before their time stamp (clock skew) to
+// two hours after it. Nothing is stored per login, so logins cannot grow the mock.
 
-#include <map>
+#include <array>
+#include <cstdint>
+#include <functional>
 #include <mutex>
 #include <optional>
-#include <random>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -37,33 +44,44 @@ struct AuthResult {
   std::string failure;
 };
 
+// Seconds since the epoch; injectable so tests can expire a ticket without sleeping.
+using UnixClock = std::function<int64_t()>;
+int64_t unix_seconds_now();
+
 class Authenticator {
  public:
-  Authenticator(Service service, std::vector<UserScenario> users, uint64_t seed);
+  static constexpr int64_t kTicketLifetimeSeconds = 2 * 60 * 60;
+  static constexpr int64_t kTicketClockSkewSeconds = 5 * 60;
+
+  // Tickets do not depend on `seed` (only generated data does): their secret is random.
+  Authenticator(Service service, std::vector<UserScenario> users, uint64_t seed,
+                UnixClock clock = unix_seconds_now);
 
   // Replaces the accounts (scenario load); issued tickets stay valid only for users that remain.
   void set_users(std::vector<UserScenario> users);
   std::vector<UserScenario> users() const;
 
-  // `password` may also be a still-valid ticket of the same user (ticket renewal).
+  // `password` may also be an unexpired ticket of the same user (ticket renewal).
   std::optional<IssuedTicket> login(std::string_view username, std::string_view password);
   AuthResult authenticate(const http::Request& request, bool is_write) const;
 
   std::string_view cookie_name() const;
 
  private:
-  struct Session {
-    std::string user;
-    std::string csrf_token;
-  };
   std::optional<Identity> check_token(std::string_view header_value) const;
   const UserScenario* find_user(std::string_view userid) const;
+  std::string sign(std::string_view data) const;
+  bool fresh(std::string_view hex_time) const;
+  // The user a signed, unexpired ticket names (who must still exist), else nullopt.
+  std::optional<std::string> ticket_user(std::string_view ticket) const;
+  std::string csrf_token_for(std::string_view user, std::string_view hex_time) const;
+  bool csrf_token_valid(std::string_view user, std::string_view token) const;
 
   Service service_;
+  UnixClock clock_;
+  std::array<unsigned char, 32> secret_{};
   mutable std::mutex mutex_;
   std::vector<UserScenario> users_;
-  std::map<std::string, Session, std::less<>> sessions_;  // ticket → session
-  std::mt19937_64 random_;
 };
 
 // The value of one cookie from a Cookie header ("a=1; PVEAuthCookie=x"), percent-decoded.

@@ -18,6 +18,7 @@
 #include "proxmox/journal.hpp"
 #include "proxmox/openapi.hpp"
 #include "proxmox/parameter_validation.hpp"
+#include "proxmox/response_cache.hpp"
 #include "proxmox/sample_data.hpp"
 #include "proxmox/state.hpp"
 
@@ -29,7 +30,6 @@ using Verb = http::Verb;
 using Clock = std::chrono::steady_clock;
 
 constexpr std::string_view kApiPrefix = "/api2/json";
-constexpr size_t kMaxCachedBodies = 512;
 constexpr size_t kLargeBody = size_t{1} << 20;
 
 http::Response json_body(unsigned status, std::string body) {
@@ -110,6 +110,7 @@ std::vector<ExtraPath> extra_paths() {
       {Verb::delete_, "/mock/faults", "Remove fault rules (all, or ?id=N)", any},
       {Verb::get, "/mock/requests", "Request journal (?limit=N)", any},
       {Verb::delete_, "/mock/requests", "Clear the request journal", any},
+      {Verb::get, "/mock/cache", "Response cache and journal sizes against their bounds", any},
   };
 }
 
@@ -185,14 +186,8 @@ struct Engine::Impl {
   mutable std::shared_mutex state_mutex;
   std::unique_ptr<ClusterState> state;
 
-  struct CachedBody {
-    uint64_t version = 0;
-    int64_t second = 0;  // uptimes change every second
-    std::string body;
-  };
-  std::mutex cache_mutex;
+  ResponseCache cache;
   std::mutex rebuild_mutex;
-  std::unordered_map<std::string, CachedBody> cache;
 
   explicit Impl(EngineOptions engine_options)
       : options(std::move(engine_options)),
@@ -245,7 +240,6 @@ struct Engine::Impl {
       state = std::move(fresh);
     }
     auth.set_users(valid.users);
-    std::lock_guard lock(cache_mutex);
     cache.clear();
   }
 
@@ -390,12 +384,9 @@ struct Engine::Impl {
       const bool cacheable = spec.cacheable && request.method == Verb::get;
       const uint64_t version = state->version();
       const int64_t second = ClusterState::now_seconds();
+      const std::string key = cacheable ? ResponseCache::key_for(request.path, params) : "";
       const auto cached = [&]() -> std::optional<http::Response> {
-        std::lock_guard cache_lock(cache_mutex);
-        const auto hit = cache.find(request.target);
-        if (hit != cache.end() && hit->second.version == version && hit->second.second == second) {
-          return json_body(200, hit->second.body);
-        }
+        if (auto body = cache.find(key, version, second)) return json_body(200, std::move(*body));
         return std::nullopt;
       };
       std::unique_lock<std::mutex> single_flight;
@@ -415,9 +406,7 @@ struct Engine::Impl {
           result.data = nullptr;
           malloc_trim(0);
         }
-        std::lock_guard cache_lock(cache_mutex);
-        if (cache.size() >= kMaxCachedBodies) cache.clear();
-        cache[request.target] = CachedBody{version, second, body};
+        cache.store(key, version, second, body);
         return json_body(200, std::move(body));
       }
     }
@@ -524,6 +513,16 @@ struct Engine::Impl {
           return bad_request("rule", problem.what());
         }
       }
+    }
+    if (path == "/mock/cache" && method == Verb::get) {
+      const ResponseCache::Stats stats = cache.stats();
+      return json_body(200, data_body(json::object{
+                                {"cache", json::object{{"entries", stats.entries},
+                                                       {"bytes", stats.bytes},
+                                                       {"max_bytes", stats.max_bytes}}},
+                                {"journal", json::object{{"entries", journal.size()},
+                                                         {"bytes", journal.bytes()},
+                                                         {"max_bytes", journal.max_bytes()}}}}));
     }
     if (path == "/mock/requests") {
       if (method == Verb::delete_) {

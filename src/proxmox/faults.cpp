@@ -1,11 +1,11 @@
 #include "proxmox/faults.hpp"
 
 #include <fmt/format.h>
+#include <re2/re2.h>
 
 #include <boost/beast/http/verb.hpp>
 #include <boost/json.hpp>
 #include <cmath>
-#include <regex>
 #include <stdexcept>
 
 namespace pbx::proxmox {
@@ -14,6 +14,13 @@ namespace {
 namespace json = boost::json;
 
 enum class LatencyKind { none, fixed, uniform, lognormal };
+
+// A rule's pattern is client input: RE2 matches in time linear in the path and without
+// recursion, so no pattern can hang or crash the mock (std::regex overflowed its stack on
+// `^/(a|b)*$` and a 15,000-character path, and took seconds on `(a|a)*b`). These bounds keep a
+// rule's compiled program small.
+constexpr size_t kMaxPatternLength = 1024;
+constexpr int64_t kMaxPatternMemory = 1 << 20;
 
 [[noreturn]] void bad_rule(std::string_view field, std::string_view message) {
   throw std::invalid_argument(fmt::format("fault rule: {}: {}", field, message));
@@ -34,6 +41,23 @@ double number_field(const json::object& object, std::string_view key, std::strin
   return value;
 }
 
+std::unique_ptr<RE2> compile_path_regex(std::string_view pattern) {
+  if (pattern.size() > kMaxPatternLength) {
+    bad_rule("path_regex", fmt::format("longer than {} characters", kMaxPatternLength));
+  }
+  RE2::Options options;
+  options.set_log_errors(false);
+  options.set_max_mem(kMaxPatternMemory);
+  auto regex = std::make_unique<RE2>(re2::StringPiece(pattern.data(), pattern.size()), options);
+  if (!regex->ok()) {
+    bad_rule("path_regex",
+             fmt::format("not a valid RE2 regular expression ({}); RE2 has no backreferences "
+                         "or lookaround",
+                         regex->error()));
+  }
+  return regex;
+}
+
 double rate_field(const json::object& object, std::string_view key) {
   const double rate = number_field(object, key, "rule", 0.0);
   if (rate > 1) bad_rule(key, "must be between 0 and 1");
@@ -47,7 +71,7 @@ struct FaultInjector::Rule {
   json::value source;
   std::optional<http::Verb> method;  // nullopt: any
   std::string glob = "*";
-  std::optional<std::regex> regex;
+  std::unique_ptr<RE2> regex;
   LatencyKind latency = LatencyKind::none;
   double a = 0;  // fixed ms | uniform min | lognormal median
   double b = 0;  // uniform max | lognormal sigma
@@ -59,7 +83,7 @@ struct FaultInjector::Rule {
 
   bool matches(http::Verb request_method, std::string_view path) const {
     if (method && *method != request_method) return false;
-    if (regex) return std::regex_search(path.begin(), path.end(), *regex);
+    if (regex) return RE2::PartialMatch(path, *regex);
     return glob_match(glob, path);
   }
 };
@@ -114,11 +138,7 @@ int FaultInjector::add(const json::value& value) {
   }
   if (const auto* pattern = object.if_contains("path_regex")) {
     if (!pattern->is_string()) bad_rule("path_regex", "expected a string");
-    try {
-      rule->regex.emplace(std::string(pattern->as_string()), std::regex::ECMAScript);
-    } catch (const std::regex_error& error) {
-      bad_rule("path_regex", error.what());
-    }
+    rule->regex = compile_path_regex(pattern->as_string());
   }
   if (const auto* latency = object.if_contains("latency")) {
     if (!latency->is_object()) bad_rule("latency", "expected an object");

@@ -1,5 +1,6 @@
 #pragma once
-// Fault injection for the mock: rules chosen by method and path (glob or regex) add latency
+// Fault injection for the mock: rules chosen by method and path (glob, or an RE2 regex: linear
+// time, so a client's pattern cannot hang or crash the mock) add latency
 // (fixed, uniform or lognormal), answer with an error status at a given rate, reset the
 // connection or truncate the body. Random choices come from one seeded generator, so a run
 // with the same seed and request order repeats its faults. Thread-safe.

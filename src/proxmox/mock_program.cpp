@@ -14,6 +14,7 @@
 #include "common/files.hpp"
 #include "http/server.hpp"
 #include "http/server_cli.hpp"
+#include "proxmox/admin_access.hpp"
 #include "proxmox/engine.hpp"
 
 namespace pbx::proxmox {
@@ -63,6 +64,7 @@ struct MockCli {
   uint64_t seed = 1;
   bool no_auth = false;
   int task_ms = 100;
+  std::string admin_token = env_or("PROXMOX_MOCK_ADMIN_TOKEN", "");
   http::ServerCli server;
 };
 
@@ -127,7 +129,9 @@ int serve(const MockCli& cli, Service service) {
   auto by_port = std::make_unique<std::map<uint16_t, Engine*>>();
   std::atomic<const std::map<uint16_t, Engine*>*> published{nullptr};
   Engine* primary = engines.front().get();
-  http::Server server(options, [&published, primary](http::Request& request) {
+  const AdminAccess admin(cli.admin_token);
+  http::Server server(options, [&published, primary, &admin](http::Request& request) {
+    if (auto refused = admin.refusal(request)) return std::move(*refused);
     Engine* engine = primary;
     if (const auto* ports = published.load(std::memory_order_acquire)) {
       if (const auto it = ports->find(request.local_port); it != ports->end()) engine = it->second;
@@ -174,6 +178,10 @@ int run_proxmox_mock(int argc, char** argv) {
   app.add_option("--seed", cli.seed, "Seed for generated data and fault draws")
       ->capture_default_str();
   app.add_flag("--no-auth", cli.no_auth, "Accept every request without credentials");
+  app.add_option("--admin-token", cli.admin_token,
+                 "Require this token for the /mock/* admin API (Authorization: Bearer <token> or "
+                 "X-Mock-Admin-Token); env PROXMOX_MOCK_ADMIN_TOKEN keeps it off the command "
+                 "line. Without it anyone who reaches a listener can use the admin API");
   app.add_option("--task-ms", cli.task_ms, "How long a task (UPID) runs before it stops")
       ->capture_default_str()
       ->check(CLI::Range(0, 600'000));

@@ -1,6 +1,7 @@
 #include "proxmox/parameter_validation.hpp"
 
 #include <arpa/inet.h>
+#include <re2/re2.h>
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -10,9 +11,10 @@
 #include <cstdio>
 #include <memory>
 #include <mutex>
-#include <regex>
+#include <optional>
 #include <shared_mutex>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "proxmox/schema_json.hpp"
@@ -108,8 +110,35 @@ bool valid_utf8(std::string_view text) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Patterns: Proxmox writes Perl regexes (PBS wraps them in /.../). Translated once to ECMAScript
-// and cached process-wide, keyed by the schema's text, so a request never compiles a regex.
+// Patterns: Proxmox writes Perl regexes (PBS wraps them in /.../). Translated once to RE2's
+// syntax and cached process-wide, keyed by the schema's text, so a request never compiles a
+// regex. RE2 matches in linear time without recursion: a client's value cannot make a match
+// hang or overflow the stack, whatever the pattern nests.
+
+// RE2 refuses counted repetitions above 1000 (`[0-9a-zA-Z!=]{0,4096}` in PVE's schema). Such a
+// bound becomes open (`{0,}`): the value's maxLength still bounds it, and a pattern that accepts
+// a little more is better than one that refuses valid values or is not checked at all.
+// Returns the replacement and how many characters of `rest` it replaces.
+std::optional<std::pair<std::string, size_t>> relax_large_repeat(std::string_view rest) {
+  constexpr unsigned kRe2MaxRepeat = 1000;
+  if (!rest.starts_with("{")) return std::nullopt;
+  const size_t close = rest.find('}');
+  if (close == std::string_view::npos) return std::nullopt;
+  const std::string_view inside = rest.substr(1, close - 1);
+  const size_t comma = inside.find(',');
+  const auto number = [](std::string_view digits) -> std::optional<unsigned> {
+    unsigned value = 0;
+    const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+    if (digits.empty() || error != std::errc() || end != digits.data() + digits.size()) {
+      return std::nullopt;
+    }
+    return value;
+  };
+  const auto low = number(inside.substr(0, comma));
+  const auto high = comma == std::string_view::npos ? low : number(inside.substr(comma + 1));
+  if (!low || *low > kRe2MaxRepeat || !high || *high <= kRe2MaxRepeat) return std::nullopt;
+  return std::pair{"{" + std::to_string(*low) + ",}", close + 1};
+}
 
 std::string translate_pattern(std::string_view perl, bool& icase) {
   std::string_view body = perl;
@@ -152,6 +181,9 @@ std::string translate_pattern(std::string_view perl, bool& icase) {
     } else if (rest.starts_with("{,")) {
       out += "{0,";
       i += 2;
+    } else if (const auto relaxed = relax_large_repeat(rest)) {
+      out += relaxed->first;
+      i += relaxed->second;
     } else {
       out.push_back(rest.front());
       ++i;
@@ -162,27 +194,22 @@ std::string translate_pattern(std::string_view perl, bool& icase) {
 
 class PatternCache {
  public:
-  // Null when the pattern uses Perl syntax std::regex cannot express: then it is not checked.
-  const std::regex* get(std::string_view pattern) {
+  // Null when the pattern uses Perl syntax RE2 cannot express: then it is not checked.
+  const RE2* get(std::string_view pattern) {
     {
       std::shared_lock lock(mutex_);
       const auto it = cache_.find(std::string(pattern));
       if (it != cache_.end()) return it->second.get();
     }
-    std::unique_ptr<std::regex> compiled;
+    std::unique_ptr<RE2> compiled;
     bool icase = false;
     const std::string translated = translate_pattern(pattern, icase);
     if (!translated.empty()) {
-      try {
-        // Polynomial (breadth-first) matching: Proxmox patterns such as the OCI reference one nest
-        // quantifiers, which take exponential time in a backtracking matcher on a bad value.
-        auto flags =
-            std::regex::ECMAScript | std::regex::optimize | std::regex_constants::__polynomial;
-        if (icase) flags |= std::regex::icase;
-        compiled = std::make_unique<std::regex>(translated, flags);
-      } catch (const std::regex_error&) {
-        compiled.reset();
-      }
+      RE2::Options options;
+      options.set_log_errors(false);
+      options.set_case_sensitive(!icase);
+      compiled = std::make_unique<RE2>(translated, options);
+      if (!compiled->ok()) compiled.reset();
     }
     std::unique_lock lock(mutex_);
     auto& slot = cache_[std::string(pattern)];
@@ -192,7 +219,7 @@ class PatternCache {
 
  private:
   std::shared_mutex mutex_;
-  std::unordered_map<std::string, std::unique_ptr<std::regex>> cache_;
+  std::unordered_map<std::string, std::unique_ptr<RE2>> cache_;
 };
 
 PatternCache& patterns() {
@@ -201,14 +228,10 @@ PatternCache& patterns() {
 }
 
 bool matches(std::string_view pattern, std::string_view text) {
-  const std::regex* regex = patterns().get(pattern);
+  const RE2* regex = patterns().get(pattern);
   if (!regex) return true;
   if (text.size() > kMaxRegexInput) return false;
-  try {
-    return std::regex_match(text.begin(), text.end(), *regex);
-  } catch (const std::regex_error&) {
-    return true;  // a construct the polynomial matcher refuses: leave it unchecked
-  }
+  return RE2::FullMatch(re2::StringPiece(text.data(), text.size()), *regex);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -239,12 +262,12 @@ bool is_cidr(std::string_view text, bool require_mask) {
 
 // pve-firewall's IPorCIDRorAlias: an IP, a CIDR, or an alias name, optionally "dc/" or "guest/".
 bool is_ip_cidr_or_alias(std::string_view text) {
-  static const std::regex alias("(?:(?:dc|guest)/)?[A-Za-z][A-Za-z0-9\\-_]+");
-  return is_cidr(text, false) || std::regex_match(text.begin(), text.end(), alias);
+  static const RE2 alias("(?:(?:dc|guest)/)?[A-Za-z][A-Za-z0-9\\-_]+");
+  return is_cidr(text, false) || RE2::FullMatch(re2::StringPiece(text.data(), text.size()), alias);
 }
 
 struct Format {
-  const char* pattern;  // ECMAScript regex, or null when `check` decides
+  const char* pattern;  // regex (RE2 syntax), or null when `check` decides
   bool (*check)(std::string_view);
   const char* message;  // "%s" is replaced by the value
 };

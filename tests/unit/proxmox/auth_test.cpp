@@ -127,5 +127,64 @@ TEST(AuthTest, CookieParsing) {
   EXPECT_EQ(cookie_value("", "PVEAuthCookie"), std::nullopt);
 }
 
+// Issue 12.7: two mocks with the same seed issued the same tickets, and tickets never expired.
+TEST(AuthTest, TicketsAreSignedPerStartAndExpireAfterTwoHours) {
+  int64_t now = 1'767'225'600;
+  const UnixClock clock = [&now] { return now; };
+  Authenticator first(Service::pve, {}, 1, clock);
+  Authenticator second(Service::pve, {}, 1, clock);
+  const auto one = first.login("root@pam", "proxmox");
+  const auto two = second.login("root@pam", "proxmox");
+  ASSERT_TRUE(one && two);
+  EXPECT_TRUE(one->ticket.starts_with("PVE:root@pam:6955B900::")) << one->ticket;
+  EXPECT_NE(one->ticket, two->ticket);
+  EXPECT_NE(one->csrf_token, two->csrf_token);
+
+  const auto request = [&](const IssuedTicket& issued, bool with_csrf) {
+    http::Request made = http::Request::make(Verb::post, "/api2/json/nodes/pve1/qemu");
+    made.headers.set(http::Field::cookie, "PVEAuthCookie=" + http::percent_encode(issued.ticket));
+    if (with_csrf) made.headers.set("CSRFPreventionToken", issued.csrf_token);
+    return made;
+  };
+  EXPECT_TRUE(first.authenticate(request(*one, true), true).identity);
+  EXPECT_FALSE(second.authenticate(request(*one, true), true).identity);  // another mock's
+  EXPECT_EQ(first.authenticate(request(*one, false), true).failure,
+            "Permission denied - invalid csrf token");
+  IssuedTicket forged = *one;
+  forged.ticket.replace(forged.ticket.find("root@pam"), 8, "evil@pam");
+  EXPECT_FALSE(first.authenticate(request(forged, false), false).identity);
+  IssuedTicket other_csrf = *one;
+  other_csrf.csrf_token = two->csrf_token;
+  EXPECT_FALSE(first.authenticate(request(other_csrf, true), true).identity);
+
+  now += Authenticator::kTicketLifetimeSeconds - 1;
+  EXPECT_TRUE(first.authenticate(request(*one, true), true).identity);
+  const auto renewed = first.login("root@pam", one->ticket);  // renewal with the ticket
+  ASSERT_TRUE(renewed);
+  now += 2;  // two hours and a second after the first ticket
+  const AuthResult expired = first.authenticate(request(*one, false), false);
+  EXPECT_FALSE(expired.identity);
+  EXPECT_EQ(expired.failure, "invalid ticket");
+  EXPECT_FALSE(first.login("root@pam", one->ticket));  // an expired ticket renews nothing
+  EXPECT_TRUE(first.authenticate(request(*renewed, true), true).identity);
+  // A ticket dated more than five minutes ahead (clock skew) is refused as Proxmox does.
+  const int64_t renewed_at = 1'767'225'600 + Authenticator::kTicketLifetimeSeconds - 1;
+  now = renewed_at - Authenticator::kTicketClockSkewSeconds + 1;
+  EXPECT_TRUE(first.authenticate(request(*renewed, false), false).identity);
+  now = renewed_at - Authenticator::kTicketClockSkewSeconds - 1;
+  EXPECT_FALSE(first.authenticate(request(*renewed, false), false).identity);
+}
+
+TEST(AuthTest, TicketsOfRemovedUsersStopWorking) {
+  Authenticator auth(Service::pve, {}, 1);
+  const auto issued = auth.login("root@pam", "proxmox");
+  ASSERT_TRUE(issued);
+  http::Request made = http::Request::make(Verb::get, "/api2/json/nodes");
+  made.headers.set(http::Field::cookie, "PVEAuthCookie=" + http::percent_encode(issued->ticket));
+  EXPECT_TRUE(auth.authenticate(made, false).identity);
+  auth.set_users({UserScenario{"sync@pve", "pw", {}}});
+  EXPECT_FALSE(auth.authenticate(made, false).identity);
+}
+
 }  // namespace
 }  // namespace pbx::proxmox

@@ -1,11 +1,17 @@
 // Admin API (/mock/...), faults, the request journal and bad input.
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <boost/json.hpp>
+#include <set>
 
 #include "mock_test_support.hpp"
+#include "proxmox/admin_access.hpp"
 #include "proxmox/faults.hpp"
+#include "proxmox/journal.hpp"
+#include "proxmox/response_cache.hpp"
 
 namespace pbx::proxmox {
 namespace {
@@ -180,6 +186,147 @@ TEST(MockAdminTest, ConcurrentReadersAndWriters) {
     thread.join();
   EXPECT_EQ(failures.load(), 0);
   EXPECT_EQ(get(engine, "/api2/json/nodes/pve1/qemu").data().as_array().size(), 81u);
+}
+
+// Issue 12.3: std::regex overflowed its stack on `^/(a|b)*$` with a 15,000-character path
+// (SIGSEGV) and backtracked exponentially on `(a|a)*b`. RE2 matches both in linear time.
+TEST(MockAdminTest, FaultPathRegexCannotCrashOrHangTheMock) {
+  Engine engine(test_options());
+  ASSERT_EQ(post_json(engine, "/mock/faults",
+                      json::parse(R"({"path_regex":"^/(a|b)*$","error":{"status":503}})"))
+                .status,
+            200u);
+  ASSERT_EQ(post_json(engine, "/mock/faults",
+                      json::parse(R"({"path_regex":"(a|a)*b","error":{"status":504}})"))
+                .status,
+            200u);
+  const Reply long_path = get(engine, "/" + std::string(15'000, 'a'));
+  EXPECT_EQ(long_path.status, 503u);  // the first rule matched; no crash
+  EXPECT_EQ(get(engine, "/" + std::string(64, 'a') + "c").status, 404u);   // neither rule
+  EXPECT_EQ(get(engine, "/" + std::string(64, 'a') + "bc").status, 504u);  // the second
+}
+
+TEST(MockAdminTest, InvalidOrUnboundedPathRegexIs400WithAClearMessage) {
+  Engine engine(test_options());
+  for (const std::string& pattern :
+       {std::string("("), std::string("(a)\\1"), std::string("(?=a)b"), std::string(2000, 'a')}) {
+    const Reply reply = post_json(engine, "/mock/faults", json::object{{"path_regex", pattern}});
+    EXPECT_EQ(reply.status, 400u) << pattern;
+    EXPECT_NE(reply.body.find("path_regex"), std::string::npos) << reply.body;
+  }
+  const Reply reply = post_json(engine, "/mock/faults", json::parse(R"({"path_regex":"("})"));
+  EXPECT_NE(reply.body.find("not a valid RE2 regular expression"), std::string::npos) << reply.body;
+  EXPECT_EQ(get(engine, "/mock/faults").data().as_array().size(), 0u);  // nothing half-added
+}
+
+TEST(MockAdminTest, AdminTokenGuardsOnlyTheAdminApi) {
+  const AdminAccess open;
+  http::Request request = http::Request::make(Verb::post, "/mock/faults");
+  EXPECT_FALSE(open.refusal(request));
+
+  const AdminAccess guarded("s3cret-token");
+  const auto refused = guarded.refusal(request);
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->code(), 401u);
+  EXPECT_NE(refused->body.find("--admin-token"), std::string::npos) << refused->body;
+  request.headers.set("X-Mock-Admin-Token", "s3cret-tokem");
+  EXPECT_TRUE(guarded.refusal(request));
+  request.headers.set("X-Mock-Admin-Token", "s3cret-token");
+  EXPECT_FALSE(guarded.refusal(request));
+
+  http::Request bearer = http::Request::make(Verb::get, "/mock/requests");
+  bearer.headers.set(http::Field::authorization, "Bearer s3cret-token");
+  EXPECT_FALSE(guarded.refusal(bearer));
+  bearer.headers.set(http::Field::authorization, "Bearer s3cret");
+  EXPECT_TRUE(guarded.refusal(bearer));
+  // The Proxmox API keeps its own authentication; /health stays open.
+  EXPECT_FALSE(guarded.refusal(http::Request::make(Verb::get, "/api2/json/nodes")));
+  EXPECT_FALSE(guarded.refusal(http::Request::make(Verb::get, "/health")));
+}
+
+// Issue 12.6: 520 distinct URLs for /cluster/resources grew the mock from 47 MB to 1.47 GB.
+// URLs that ask the same thing (encoding, order) share one entry; the bytes stay bounded.
+TEST(MockAdminTest, CacheIsKeyedByTheNormalisedRequestAndBoundedByBytes) {
+  Engine engine(test_options());
+  const auto spellings = [](std::string_view text) {
+    std::vector<std::string> out{""};
+    for (const char c : text) {
+      std::vector<std::string> next;
+      for (const auto& prefix : out) {
+        next.push_back(prefix + c);
+        next.push_back(prefix + fmt::format("%{:02X}", c));
+        next.push_back(prefix + fmt::format("%{:02x}", c));
+      }
+      std::sort(next.begin(), next.end());
+      next.erase(std::unique(next.begin(), next.end()), next.end());
+      out = std::move(next);
+    }
+    return out;
+  };
+  std::vector<std::string> urls;
+  for (const char* type : {"vm", "storage", "node"}) {
+    for (const auto& name : spellings("type")) {
+      for (const auto& value : spellings(type))
+        urls.push_back("/api2/json/cluster/resources?" + name + "=" + value);
+    }
+  }
+  ASSERT_GE(urls.size(), 520u);
+  urls.resize(520);  // distinct raw URLs, three distinct requests
+  ASSERT_EQ(urls.size(), 520u);
+  size_t answered = 0;
+  for (const auto& url : urls)
+    answered += get(engine, url).status == 200u ? 1 : 0;
+  EXPECT_EQ(answered, 520u);
+  const auto stats = get(engine, "/mock/cache").data().at("cache");
+  EXPECT_LE(stats.at("entries").to_number<int64_t>(), 3);  // vm, storage, node
+  EXPECT_LE(stats.at("bytes").to_number<int64_t>(), stats.at("max_bytes").to_number<int64_t>());
+
+  ResponseCache small(4096);
+  for (int i = 0; i < 520; ++i) {
+    small.store(ResponseCache::key_for("/cluster/resources", json::object{{"n", i}}), 1, 1,
+                std::string(100, 'x'));
+    ASSERT_LE(small.stats().bytes, 4096u);
+  }
+  const std::string newest = ResponseCache::key_for("/cluster/resources", json::object{{"n", 519}});
+  EXPECT_TRUE(small.find(newest, 1, 1));
+  EXPECT_FALSE(small.find(newest, 2, 1));  // another state version
+  EXPECT_FALSE(small.find(ResponseCache::key_for("/cluster/resources", json::object{{"n", 0}}), 1,
+                          1));                        // evicted, least recently used
+  small.store("huge", 1, 1, std::string(5000, 'x'));  // larger than the bound: not kept
+  EXPECT_FALSE(small.find("huge", 1, 1));
+  EXPECT_EQ(ResponseCache::key_for("/p", json::object{{"b", 1}, {"a", "x"}}),
+            ResponseCache::key_for("/p", json::object{{"a", "x"}, {"b", 1}}));
+  EXPECT_NE(ResponseCache::key_for("/p", json::object{{"a", "1"}}),
+            ResponseCache::key_for("/p", json::object{{"a", 1}}));
+}
+
+// Issue 12.6: a 15 KB query string journalled 10,000 times grew the mock by 150 MB and
+// DELETE /mock/requests did not give it back.
+TEST(MockAdminTest, JournalIsBoundedByBytesAndClearedByDelete) {
+  RequestJournal journal(10'000, 1 << 20);
+  const std::string query(15'000, 'q');
+  for (int i = 0; i < 10'000; ++i) {
+    journal.record(JournalEntry{"GET", "/api2/json/nodes", query, 200, 1, 1, "root@pam"});
+    ASSERT_LE(journal.bytes(), journal.max_bytes());
+  }
+  EXPECT_GT(journal.size(), 10u);  // the newest entries are kept
+  EXPECT_LT(journal.size(), 100u);
+  EXPECT_EQ(journal.last(1).front().query, query);
+  journal.record(JournalEntry{"GET", "/x", std::string(2 << 20, 'q'), 200, 1, 1, ""});
+  EXPECT_LE(journal.bytes(), journal.max_bytes());  // an oversized query is cut to fit
+  EXPECT_EQ(journal.last(1).front().path, "/x");
+  journal.clear();
+  EXPECT_EQ(journal.size(), 0u);
+  EXPECT_EQ(journal.bytes(), 0u);
+
+  Engine engine(test_options());
+  for (int i = 0; i < 50; ++i)
+    get(engine, "/api2/json/nodes?" + std::string(15'000, 'x'));
+  const auto bounds = get(engine, "/mock/cache").data().at("journal");
+  EXPECT_EQ(bounds.at("entries").to_number<int64_t>(), 50);
+  EXPECT_LE(bounds.at("bytes").to_number<int64_t>(), bounds.at("max_bytes").to_number<int64_t>());
+  ASSERT_EQ(call(engine, Verb::delete_, "/mock/requests").status, 200u);
+  EXPECT_EQ(get(engine, "/mock/cache").data().at("journal").at("bytes").to_number<int64_t>(), 0);
 }
 
 }  // namespace

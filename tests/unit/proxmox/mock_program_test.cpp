@@ -106,8 +106,8 @@ TEST(MockProgramTest, ServesHealthRootAndFullOpenapiOnPortZero) {
             static_cast<int64_t>(schema.operation_count()));
   const auto openapi = client.get(mock.url() + "/openapi.json");
   ASSERT_EQ(openapi.status, 200u);
-  // Every schema operation plus the mock's own 12 (/health, /, /version, /openapi.json, /mock/...).
-  EXPECT_EQ(openapi_operation_count(openapi.json()), schema.operation_count() + 12);
+  // Every schema operation plus the mock's own 13 (/health, /, /version, /openapi.json, /mock/...).
+  EXPECT_EQ(openapi_operation_count(openapi.json()), schema.operation_count() + 13);
   // Auth is on by default.
   EXPECT_EQ(client.get(mock.url() + "/api2/json/nodes").status, 401u);
   EXPECT_EQ(client.get(mock.url() + "/api2/json/nodes", token_header()).status, 200u);
@@ -206,6 +206,24 @@ TEST(MockProgramTest, ResetAndTruncateFaultsAreTransportErrorsOverTheWire) {
     ASSERT_EQ(client.request(http::Verb::delete_, mock.url() + "/mock/faults").status, 200u);
   }
   EXPECT_EQ(client.get(nodes).status, 200u);
+}
+
+TEST(MockProgramTest, AdminTokenGuardsTheAdminApiOverTheWire) {
+  MockProcess mock({"--listen", "127.0.0.1:0"}, {{"PROXMOX_MOCK_ADMIN_TOKEN", "t0ken-from-env"}});
+  ASSERT_TRUE(mock.ready()) << mock.log();
+  http::Client client;
+  const std::string faults = mock.url() + "/mock/faults";
+  const json::value rule = json::parse(R"({"path":"/api2/json/nodes","error":{"status":503}})");
+  EXPECT_EQ(client.send_json(http::Verb::post, faults, rule).status, 401u);
+  EXPECT_EQ(client.get(mock.url() + "/mock/state").status, 401u);
+  http::Headers bearer;
+  bearer.set(http::Field::authorization, "Bearer t0ken-from-env");
+  EXPECT_EQ(client.send_json(http::Verb::post, faults, rule, bearer).status, 200u);
+  http::Headers header;
+  header.set("X-Mock-Admin-Token", "t0ken-from-env");
+  EXPECT_EQ(client.get(faults, header).json().at("data").as_array().size(), 1u);
+  EXPECT_EQ(client.get(mock.url() + "/health").status, 200u);  // not an admin path
+  EXPECT_EQ(client.get(mock.url() + "/api2/json/nodes", token_header()).status, 503u);
 }
 
 // The status line as a raw socket receives it (the http::Client keeps only the code).
