@@ -3,6 +3,7 @@
 // emulator) reads these declarations to validate, persist, filter and render every model, so a
 // new model or field is a declaration here, never a new handler.
 
+#include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 #include <optional>
 #include <string>
@@ -19,8 +20,6 @@ enum class FieldKind {
   Boolean,        // BooleanField, DRF's lenient spellings accepted
   Choice,         // written as the raw value, read as {"value","label"}
   ForeignKey,     // stored as an id, written as id or attribute dict, read as the brief object
-  Tags,           // list of tag ids; written as ids or {name,slug} dicts
-  CustomFields,   // {name: value}, validated against extras.customfield
   Json,           // any JSON value
   StringList,     // e.g. Tag/CustomField object_types
   DateTime,       // ISO 8601 text
@@ -29,13 +28,26 @@ enum class FieldKind {
   GenericObject,  // read-only: the object named by a (ContentType, GenericId) pair
   Count,          // read-only: rows of `related` whose `via` field points here
   Total,          // read-only: sum of `summed` over those rows; null when none has a value
-  Constant,       // read-only value the schema requires but the emulator does not model
+  Constant,       // read-only value the schema requires but the emulator does not model, or
+                  // one derived from the object's own data (Field::derive)
   IpInterface,    // "192.0.2.1/24" host address with mask
   IpNetwork,      // "192.0.2.0/24" network, normalised to its network address
   IpFamily,       // read-only {"value":4|6,"label"} derived from the `via` address field
+  // IpFamily stays last: netbox/field_kinds.cpp sizes its table by it.
 };
 
 enum class OnDelete { Protect, Cascade, SetNull };
+
+struct CleanContext;    // netbox/model_rules.hpp
+struct RequestContext;  // netbox/request_context.hpp
+
+// A model's own validation beyond its fields (NetBox keeps it in each model's clean()): reads
+// and may complete the object being written, adds NetBox's messages to the context's errors.
+using CleanRule = void (*)(CleanContext& clean);
+// Keeps data derived from this model in step after a write or delete (before/after: the stored
+// object, null when it did not exist / no longer exists).
+using AfterWriteRule = void (*)(RequestContext& context, const boost::json::object* before,
+                                const boost::json::object* after);
 
 struct Choice {
   std::string value;
@@ -58,6 +70,8 @@ struct Field {
   std::vector<std::string> allowed_types;  // ContentType: accepted "app.model" values
   OnDelete on_delete = OnDelete::SetNull;
   std::string since;  // first NetBox version with the field ("" = always)
+  // Constant: the value computed from the object's stored data instead of default_value.
+  boost::json::value (*derive)(const boost::json::object& data) = nullptr;
 
   // Fluent modifiers so the registry reads as a table.
   Field& req() {
@@ -121,6 +135,8 @@ struct Model {
   // Writable NetBox fields the emulator does not model (rack, vrf, ...): refused with a message
   // saying so, instead of being dropped silently or called unknown.
   std::vector<std::string> not_emulated;
+  CleanRule clean = nullptr;             // the model's clean(), run before uniqueness checks
+  AfterWriteRule after_write = nullptr;  // derived data of other objects kept in step
 
   std::string table() const;
   std::string app() const;  // "virtualization"

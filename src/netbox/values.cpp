@@ -86,6 +86,11 @@ std::optional<int64_t> parse_integer(std::string_view text) {
   return value;
 }
 
+int64_t int_field(const boost::json::object& data, std::string_view name) {
+  const boost::json::value* value = data.if_contains(name);
+  return value && value->is_int64() ? value->get_int64() : 0;
+}
+
 std::optional<double> parse_number(std::string_view text) {
   double value = 0;
   const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);

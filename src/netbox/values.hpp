@@ -2,6 +2,7 @@
 // Value coercion with Django REST Framework's / NetBox's rules and messages: strings, integers,
 // booleans, IP addresses, Python-style reprs for error texts.
 
+#include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 #include <cstdint>
 #include <optional>
@@ -18,6 +19,8 @@ std::string python_repr(const boost::json::value& value);
 std::string python_type(const boost::json::value& value);
 
 std::optional<int64_t> parse_integer(std::string_view text);
+// The integer at `name` of a stored object (an id, mostly); 0 when absent or not an integer.
+int64_t int_field(const boost::json::object& data, std::string_view name);
 std::optional<double> parse_number(std::string_view text);
 // DRF BooleanField spellings: true/false, yes/no, on/off, t/f, y/n, 1/0 (any case).
 std::optional<bool> parse_boolean(std::string_view text);

@@ -39,261 +39,277 @@ std::vector<Choice> interface_types() {
           {"other", "Other"}};
 }
 
+Model site_model() {
+  Model m = organisational("dcim.site", "dcim/sites", "Site", "site");
+  m.fields.insert(m.fields.begin() + 2, choice("status", site_status()).def("active"));
+  m.fields.push_back(fk("tenant", "tenancy.tenant", OnDelete::Protect).null());
+  m.fields.push_back(str("facility", 50));
+  m.fields.push_back(str("time_zone").null());
+  m.fields.push_back(str("physical_address", 200));
+  m.fields.push_back(str("shipping_address", 200));
+  m.fields.push_back(number("latitude").null());
+  m.fields.push_back(number("longitude").null());
+  m.fields.push_back(comments());
+  m.fields.push_back(count("device_count", "dcim.device", "site"));
+  m.fields.push_back(count("virtualmachine_count", "virtualization.virtualmachine", "site"));
+  m.fields.push_back(count("vlan_count", "ipam.vlan", "site"));
+  m.fields.push_back(constant("circuit_count", 0));
+  m.fields.push_back(constant("rack_count", 0));
+  m.ignored_on_write = {"prefix_count"};
+  m.not_emulated = {"asns", "group", "region"};
+  return m;
+}
+
+Model manufacturer_model() {
+  Model m =
+      organisational("dcim.manufacturer", "dcim/manufacturers", "Manufacturer", "manufacturer");
+  m.fields.push_back(count("devicetype_count", "dcim.devicetype", "manufacturer"));
+  m.fields.push_back(count("platform_count", "dcim.platform", "manufacturer"));
+  m.fields.push_back(constant("inventoryitem_count", 0));
+  m.fields.push_back(constant("moduletype_count", 0).from("4.5"));
+  m.fields.push_back(comments().from("4.5"));
+  m.brief.push_back("devicetype_count");
+  return m;
+}
+
+Model devicetype_model() {
+  Model m = base("dcim.devicetype", "dcim/device-types", "DeviceType", "device type");
+  m.fields = {
+      fk("manufacturer", "dcim.manufacturer", OnDelete::Protect).req(),
+      fk("default_platform", "dcim.platform").null(),
+      str("model", 100).req(),
+      slug(),
+      str("part_number", 50),
+      number("u_height").def(1.0),
+      boolean("exclude_from_utilization", false),
+      boolean("is_full_depth", true),
+      number("weight").null(),
+      description(),
+      comments(),
+      count("device_count", "dcim.device", "device_type"),
+  };
+  for (const char* name :
+       {"console_port_template_count", "console_server_port_template_count",
+        "power_port_template_count", "power_outlet_template_count", "interface_template_count",
+        "front_port_template_count", "rear_port_template_count", "device_bay_template_count",
+        "module_bay_template_count", "inventory_item_template_count"}) {
+    m.fields.push_back(constant(name, 0));
+  }
+  m.brief = {"id",    "url",  "display",     "manufacturer",
+             "model", "slug", "description", "device_count"};
+  m.unique = {
+      {{"manufacturer", "model"},
+       false,
+       {},
+       "__all__",
+       "Device type with this Manufacturer and Model already exists.",
+       "",
+       ""},
+      {{"manufacturer", "slug"},
+       false,
+       {},
+       "__all__",
+       "Device type with this Manufacturer and Slug already exists.",
+       "",
+       ""},
+  };
+  m.display = "{model}";
+  m.search = {"model", "slug", "part_number", "description"};
+  m.not_emulated = {"airflow", "front_image", "rear_image", "subdevice_role", "weight_unit"};
+  m.ordering = "model";
+  return m;
+}
+
+Model devicerole_model() {
+  Model m = organisational("dcim.devicerole", "dcim/device-roles", "DeviceRole", "device role");
+  m.fields.push_back(str("color", 6).def("9e9e9e"));
+  m.fields.push_back(boolean("vm_role", true));
+  m.fields.push_back(fk("parent", "dcim.devicerole", OnDelete::Cascade).null().from("4.3"));
+  m.fields.push_back(comments().from("4.3"));
+  m.fields.push_back(count("device_count", "dcim.device", "role"));
+  m.fields.push_back(count("virtualmachine_count", "virtualization.virtualmachine", "role"));
+  m.brief.push_back("device_count");
+  m.brief.push_back("virtualmachine_count");
+  m.not_emulated = {"config_template"};
+  return m;
+}
+
+Model platform_model() {
+  Model m = organisational("dcim.platform", "dcim/platforms", "Platform", "platform");
+  m.fields.push_back(fk("manufacturer", "dcim.manufacturer", OnDelete::Protect).null());
+  // 4.4: names and slugs are unique per manufacturer (and among platforms without one).
+  m.unique = {
+      {{"name"}, false, {}, "name", "platform with this name already exists.", "", "4.4"},
+      {{"slug"}, false, {}, "slug", "platform with this slug already exists.", "", "4.4"},
+      {{"manufacturer", "name"},
+       false,
+       {},
+       "__all__",
+       "Platform with this Manufacturer and Name already exists.",
+       "4.4",
+       ""},
+      {{"name"}, false, {"manufacturer"}, "__all__", "Platform name must be unique.", "4.4", ""},
+      {{"manufacturer", "slug"},
+       false,
+       {},
+       "__all__",
+       "Platform with this Manufacturer and Slug already exists.",
+       "4.4",
+       ""},
+      {{"slug"}, false, {"manufacturer"}, "__all__", "Platform slug must be unique.", "4.4", ""},
+  };
+  m.fields.push_back(count("device_count", "dcim.device", "platform"));
+  m.fields.push_back(count("virtualmachine_count", "virtualization.virtualmachine", "platform"));
+  m.brief.push_back("device_count");
+  m.brief.push_back("virtualmachine_count");
+  m.not_emulated = {"config_template"};
+  return m;
+}
+
+Model device_model() {
+  Model m = base("dcim.device", "dcim/devices", "Device", "device");
+  m.fields = {
+      str("name", 64).null(),
+      fk("device_type", "dcim.devicetype", OnDelete::Protect).req(),
+      fk("role", "dcim.devicerole", OnDelete::Protect).req(),
+      fk("tenant", "tenancy.tenant", OnDelete::Protect).null(),
+      fk("platform", "dcim.platform").null(),
+      str("serial", 50),
+      str("asset_tag", 50).null(),
+      fk("site", "dcim.site", OnDelete::Protect).req(),
+      number("latitude").null(),
+      number("longitude").null(),
+      choice("status", device_status()).def("active"),
+      fk("primary_ip4", "ipam.ipaddress").null(),
+      fk("primary_ip6", "ipam.ipaddress").null(),
+      fk("oob_ip", "ipam.ipaddress").null(),
+      fk("cluster", "virtualization.cluster").null(),
+      description(),
+      comments(),
+      make("local_context_data", FieldKind::Json).null(),
+      count("interface_count", "dcim.interface", "device"),
+  };
+  for (const char* name : {"console_port_count", "console_server_port_count", "power_port_count",
+                           "power_outlet_count", "front_port_count", "rear_port_count",
+                           "device_bay_count", "module_bay_count", "inventory_item_count"}) {
+    m.fields.push_back(constant(name, 0));
+  }
+  m.brief = {"id", "url", "display", "name", "description"};
+  m.unique = {
+      {{"name", "site", "tenant"},
+       true,
+       {},
+       "__all__",
+       "Device name must be unique per site and tenant.",
+       "",
+       ""},
+      {{"name", "site"},
+       true,
+       {"tenant"},
+       "__all__",
+       "Device name must be unique per site.",
+       "",
+       ""},
+  };
+  m.display_fallback = "Unnamed device";
+  m.search = {"name", "serial", "asset_tag", "description"};
+  m.ignored_on_write = {"config_context", "parent_device", "primary_ip"};
+  m.not_emulated = {"airflow", "config_template", "face",        "location",       "position",
+                    "rack",    "vc_position",     "vc_priority", "virtual_chassis"};
+  return m;
+}
+
+Model interface_model() {
+  Model m = base("dcim.interface", "dcim/interfaces", "Interface", "interface");
+  m.fields = {
+      fk("device", "dcim.device", OnDelete::Cascade).req(),
+      name_field(64),
+      str("label", 64),
+      choice("type", interface_types()).req(),
+      boolean("enabled", true),
+      fk("parent", "dcim.interface").null(),
+      fk("bridge", "dcim.interface").null(),
+      fk("lag", "dcim.interface").null(),
+      integer("mtu").null(),
+      fk("primary_mac_address", "dcim.macaddress").null(),
+      integer("speed").null(),
+      boolean("mgmt_only", false),
+      description(),
+      fk("untagged_vlan", "ipam.vlan").null(),
+      boolean("mark_connected", false),
+      constant("cable_end", ""),
+      constant("link_peers", json::array{}),
+      constant("connected_endpoints_reachable", false),
+      constant("_occupied", false),
+      count("count_ipaddresses", "ipam.ipaddress", "assigned_object_id"),
+      constant("count_fhrp_groups", 0),
+  };
+  m.brief = {"id", "url", "display", "device", "name", "description", "_occupied"};
+  m.unique = {{{"device", "name"},
+               false,
+               {},
+               "__all__",
+               "Interface with this Device and Name already exists.",
+               "",
+               ""}};
+  m.search = {"name", "label", "description"};
+  m.ignored_on_write = {"cable",
+                        "connected_endpoints",
+                        "connected_endpoints_type",
+                        "l2vpn_termination",
+                        "link_peers_type",
+                        "mac_address",
+                        "mac_addresses",
+                        "wireless_link"};
+  m.not_emulated = {"duplex",
+                    "mode",
+                    "module",
+                    "poe_mode",
+                    "poe_type",
+                    "qinq_svlan",
+                    "rf_channel",
+                    "rf_channel_frequency",
+                    "rf_channel_width",
+                    "rf_role",
+                    "tagged_vlans",
+                    "tx_power",
+                    "vdcs",
+                    "vlan_translation_policy",
+                    "vrf",
+                    "wireless_lans",
+                    "wwn"};
+  return m;
+}
+
+Model macaddress_model() {
+  Model m = base("dcim.macaddress", "dcim/mac-addresses", "MACAddress", "MAC address");
+  m.fields = {
+      str("mac_address").req(),
+      content_type("assigned_object_type", kInterfaceTypes),
+      make("assigned_object_id", FieldKind::GenericId).null(),
+      generic_object("assigned_object", "assigned_object_type", "assigned_object_id"),
+      description(),
+      comments(),
+  };
+  m.brief = {"id", "url", "display", "mac_address", "description"};
+  m.display = "{mac_address}";
+  m.search = {"mac_address", "description"};
+  m.ordering = "mac_address";
+  m.since = "4.2";
+  return m;
+}
+
 }  // namespace
 
 void declare_dcim(std::vector<Model>& models) {
-  {
-    Model m = organisational("dcim.site", "dcim/sites", "Site", "site");
-    m.fields.insert(m.fields.begin() + 2, choice("status", site_status()).def("active"));
-    m.fields.push_back(fk("tenant", "tenancy.tenant", OnDelete::Protect).null());
-    m.fields.push_back(str("facility", 50));
-    m.fields.push_back(str("time_zone").null());
-    m.fields.push_back(str("physical_address", 200));
-    m.fields.push_back(str("shipping_address", 200));
-    m.fields.push_back(number("latitude").null());
-    m.fields.push_back(number("longitude").null());
-    m.fields.push_back(comments());
-    m.fields.push_back(count("device_count", "dcim.device", "site"));
-    m.fields.push_back(count("virtualmachine_count", "virtualization.virtualmachine", "site"));
-    m.fields.push_back(count("vlan_count", "ipam.vlan", "site"));
-    m.fields.push_back(constant("circuit_count", 0));
-    m.fields.push_back(constant("rack_count", 0));
-    m.ignored_on_write = {"prefix_count"};
-    m.not_emulated = {"asns", "group", "region"};
-    models.push_back(std::move(m));
-  }
-  {
-    Model m =
-        organisational("dcim.manufacturer", "dcim/manufacturers", "Manufacturer", "manufacturer");
-    m.fields.push_back(count("devicetype_count", "dcim.devicetype", "manufacturer"));
-    m.fields.push_back(count("platform_count", "dcim.platform", "manufacturer"));
-    m.fields.push_back(constant("inventoryitem_count", 0));
-    m.fields.push_back(constant("moduletype_count", 0).from("4.5"));
-    m.fields.push_back(comments().from("4.5"));
-    m.brief.push_back("devicetype_count");
-    models.push_back(std::move(m));
-  }
-  {
-    Model m = base("dcim.devicetype", "dcim/device-types", "DeviceType", "device type");
-    m.fields = {
-        fk("manufacturer", "dcim.manufacturer", OnDelete::Protect).req(),
-        fk("default_platform", "dcim.platform").null(),
-        str("model", 100).req(),
-        slug(),
-        str("part_number", 50),
-        number("u_height").def(1.0),
-        boolean("exclude_from_utilization", false),
-        boolean("is_full_depth", true),
-        number("weight").null(),
-        description(),
-        comments(),
-        count("device_count", "dcim.device", "device_type"),
-    };
-    for (const char* name :
-         {"console_port_template_count", "console_server_port_template_count",
-          "power_port_template_count", "power_outlet_template_count", "interface_template_count",
-          "front_port_template_count", "rear_port_template_count", "device_bay_template_count",
-          "module_bay_template_count", "inventory_item_template_count"}) {
-      m.fields.push_back(constant(name, 0));
-    }
-    m.brief = {"id",    "url",  "display",     "manufacturer",
-               "model", "slug", "description", "device_count"};
-    m.unique = {
-        {{"manufacturer", "model"},
-         false,
-         {},
-         "__all__",
-         "Device type with this Manufacturer and Model already exists.",
-         "",
-         ""},
-        {{"manufacturer", "slug"},
-         false,
-         {},
-         "__all__",
-         "Device type with this Manufacturer and Slug already exists.",
-         "",
-         ""},
-    };
-    m.display = "{model}";
-    m.search = {"model", "slug", "part_number", "description"};
-    m.not_emulated = {"airflow", "front_image", "rear_image", "subdevice_role", "weight_unit"};
-    m.ordering = "model";
-    models.push_back(std::move(m));
-  }
-  {
-    Model m = organisational("dcim.devicerole", "dcim/device-roles", "DeviceRole", "device role");
-    m.fields.push_back(str("color", 6).def("9e9e9e"));
-    m.fields.push_back(boolean("vm_role", true));
-    m.fields.push_back(fk("parent", "dcim.devicerole", OnDelete::Cascade).null().from("4.3"));
-    m.fields.push_back(comments().from("4.3"));
-    m.fields.push_back(count("device_count", "dcim.device", "role"));
-    m.fields.push_back(count("virtualmachine_count", "virtualization.virtualmachine", "role"));
-    m.brief.push_back("device_count");
-    m.brief.push_back("virtualmachine_count");
-    m.not_emulated = {"config_template"};
-    models.push_back(std::move(m));
-  }
-  {
-    Model m = organisational("dcim.platform", "dcim/platforms", "Platform", "platform");
-    m.fields.push_back(fk("manufacturer", "dcim.manufacturer", OnDelete::Protect).null());
-    // 4.4: names and slugs are unique per manufacturer (and among platforms without one).
-    m.unique = {
-        {{"name"}, false, {}, "name", "platform with this name already exists.", "", "4.4"},
-        {{"slug"}, false, {}, "slug", "platform with this slug already exists.", "", "4.4"},
-        {{"manufacturer", "name"},
-         false,
-         {},
-         "__all__",
-         "Platform with this Manufacturer and Name already exists.",
-         "4.4",
-         ""},
-        {{"name"}, false, {"manufacturer"}, "__all__", "Platform name must be unique.", "4.4", ""},
-        {{"manufacturer", "slug"},
-         false,
-         {},
-         "__all__",
-         "Platform with this Manufacturer and Slug already exists.",
-         "4.4",
-         ""},
-        {{"slug"}, false, {"manufacturer"}, "__all__", "Platform slug must be unique.", "4.4", ""},
-    };
-    m.fields.push_back(count("device_count", "dcim.device", "platform"));
-    m.fields.push_back(count("virtualmachine_count", "virtualization.virtualmachine", "platform"));
-    m.brief.push_back("device_count");
-    m.brief.push_back("virtualmachine_count");
-    m.not_emulated = {"config_template"};
-    models.push_back(std::move(m));
-  }
-  {
-    Model m = base("dcim.device", "dcim/devices", "Device", "device");
-    m.fields = {
-        str("name", 64).null(),
-        fk("device_type", "dcim.devicetype", OnDelete::Protect).req(),
-        fk("role", "dcim.devicerole", OnDelete::Protect).req(),
-        fk("tenant", "tenancy.tenant", OnDelete::Protect).null(),
-        fk("platform", "dcim.platform").null(),
-        str("serial", 50),
-        str("asset_tag", 50).null(),
-        fk("site", "dcim.site", OnDelete::Protect).req(),
-        number("latitude").null(),
-        number("longitude").null(),
-        choice("status", device_status()).def("active"),
-        fk("primary_ip4", "ipam.ipaddress").null(),
-        fk("primary_ip6", "ipam.ipaddress").null(),
-        fk("oob_ip", "ipam.ipaddress").null(),
-        fk("cluster", "virtualization.cluster").null(),
-        description(),
-        comments(),
-        make("local_context_data", FieldKind::Json).null(),
-        count("interface_count", "dcim.interface", "device"),
-    };
-    for (const char* name : {"console_port_count", "console_server_port_count", "power_port_count",
-                             "power_outlet_count", "front_port_count", "rear_port_count",
-                             "device_bay_count", "module_bay_count", "inventory_item_count"}) {
-      m.fields.push_back(constant(name, 0));
-    }
-    m.brief = {"id", "url", "display", "name", "description"};
-    m.unique = {
-        {{"name", "site", "tenant"},
-         true,
-         {},
-         "__all__",
-         "Device name must be unique per site and tenant.",
-         "",
-         ""},
-        {{"name", "site"},
-         true,
-         {"tenant"},
-         "__all__",
-         "Device name must be unique per site.",
-         "",
-         ""},
-    };
-    m.display_fallback = "Unnamed device";
-    m.search = {"name", "serial", "asset_tag", "description"};
-    m.ignored_on_write = {"config_context", "parent_device", "primary_ip"};
-    m.not_emulated = {"airflow", "config_template", "face",        "location",       "position",
-                      "rack",    "vc_position",     "vc_priority", "virtual_chassis"};
-    models.push_back(std::move(m));
-  }
-  {
-    Model m = base("dcim.interface", "dcim/interfaces", "Interface", "interface");
-    m.fields = {
-        fk("device", "dcim.device", OnDelete::Cascade).req(),
-        name_field(64),
-        str("label", 64),
-        choice("type", interface_types()).req(),
-        boolean("enabled", true),
-        fk("parent", "dcim.interface").null(),
-        fk("bridge", "dcim.interface").null(),
-        fk("lag", "dcim.interface").null(),
-        integer("mtu").null(),
-        fk("primary_mac_address", "dcim.macaddress").null(),
-        integer("speed").null(),
-        boolean("mgmt_only", false),
-        description(),
-        fk("untagged_vlan", "ipam.vlan").null(),
-        boolean("mark_connected", false),
-        constant("cable_end", ""),
-        constant("link_peers", json::array{}),
-        constant("connected_endpoints_reachable", false),
-        constant("_occupied", false),
-        count("count_ipaddresses", "ipam.ipaddress", "assigned_object_id"),
-        constant("count_fhrp_groups", 0),
-    };
-    m.brief = {"id", "url", "display", "device", "name", "description", "_occupied"};
-    m.unique = {{{"device", "name"},
-                 false,
-                 {},
-                 "__all__",
-                 "Interface with this Device and Name already exists.",
-                 "",
-                 ""}};
-    m.search = {"name", "label", "description"};
-    m.ignored_on_write = {"cable",
-                          "connected_endpoints",
-                          "connected_endpoints_type",
-                          "l2vpn_termination",
-                          "link_peers_type",
-                          "mac_address",
-                          "mac_addresses",
-                          "wireless_link"};
-    m.not_emulated = {"duplex",
-                      "mode",
-                      "module",
-                      "poe_mode",
-                      "poe_type",
-                      "qinq_svlan",
-                      "rf_channel",
-                      "rf_channel_frequency",
-                      "rf_channel_width",
-                      "rf_role",
-                      "tagged_vlans",
-                      "tx_power",
-                      "vdcs",
-                      "vlan_translation_policy",
-                      "vrf",
-                      "wireless_lans",
-                      "wwn"};
-    models.push_back(std::move(m));
-  }
-  {
-    Model m = base("dcim.macaddress", "dcim/mac-addresses", "MACAddress", "MAC address");
-    m.fields = {
-        str("mac_address").req(),
-        content_type("assigned_object_type", kInterfaceTypes),
-        make("assigned_object_id", FieldKind::GenericId).null(),
-        generic_object("assigned_object", "assigned_object_type", "assigned_object_id"),
-        description(),
-        comments(),
-    };
-    m.brief = {"id", "url", "display", "mac_address", "description"};
-    m.display = "{mac_address}";
-    m.search = {"mac_address", "description"};
-    m.ordering = "mac_address";
-    m.since = "4.2";
-    models.push_back(std::move(m));
-  }
+  models.push_back(site_model());
+  models.push_back(manufacturer_model());
+  models.push_back(devicetype_model());
+  models.push_back(devicerole_model());
+  models.push_back(platform_model());
+  models.push_back(device_model());
+  models.push_back(interface_model());
+  models.push_back(macaddress_model());
 }
 
 }  // namespace pbx::netbox::models

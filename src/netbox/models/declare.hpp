@@ -77,6 +77,13 @@ inline Field constant(std::string name, json::value value) {
   field.read_only = true;
   return field;
 }
+// A read-only value computed from the object's own stored data.
+inline Field derived(std::string name, json::value (*derive)(const json::object& data)) {
+  Field field = make(std::move(name), FieldKind::Constant);
+  field.derive = derive;
+  field.read_only = true;
+  return field;
+}
 inline Field content_type(std::string name, std::vector<std::string> allowed) {
   Field field = make(std::move(name), FieldKind::ContentType).null();
   field.allowed_types = std::move(allowed);

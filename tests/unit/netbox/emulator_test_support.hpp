@@ -61,6 +61,12 @@ inline json::array pairs(std::initializer_list<std::pair<const char*, const char
   return out;
 }
 
+inline constexpr const char* kVms = "/api/virtualization/virtual-machines/";
+
+inline std::string text(const json::value& value) {
+  return std::string(value.as_string());
+}
+
 inline json::value body_of(const http::Response& response) {
   return json::parse(response.body);
 }

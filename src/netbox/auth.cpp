@@ -1,0 +1,48 @@
+#include "netbox/auth.hpp"
+
+#include <algorithm>
+
+#include "netbox/errors.hpp"
+#include "netbox/model.hpp"
+#include "netbox/values.hpp"
+
+namespace pbx::netbox {
+
+Authenticator::Authenticator(const std::vector<std::string>& tokens, std::string version)
+    : version_(std::move(version)) {
+  for (const std::string& token : tokens) {
+    (token.starts_with("nbt_") ? v2_tokens_ : v1_tokens_).push_back(token);
+  }
+}
+
+bool Authenticator::at_least(std::string_view version) const {
+  return compare_versions(version_, version) >= 0;
+}
+
+std::optional<http::Response> Authenticator::refuse(const http::Request& request) const {
+  const std::string_view header = request.header(http::Field::authorization);
+  const size_t space = header.find(' ');
+  const std::string_view keyword = header.substr(0, space);
+  const std::string value =
+      space == std::string_view::npos ? std::string{} : trim(header.substr(space + 1));
+  const bool keyword_ok = keyword == "Token" || (keyword == "Bearer" && at_least("4.5"));
+  if (header.empty() || !keyword_ok || value.empty()) {
+    return detail(http::Status::forbidden, "Authentication credentials were not provided.");
+  }
+  auto accepted = [&](const std::vector<std::string>& tokens) {
+    return std::find(tokens.begin(), tokens.end(), value) != tokens.end();
+  };
+  if (!at_least("4.5")) {
+    if (accepted(v1_tokens_)) return std::nullopt;
+    return detail(http::Status::forbidden, "Invalid token");
+  }
+  if (value.starts_with("nbt_")) {
+    const bool well_formed = value.find('.') != std::string::npos;
+    if (well_formed && accepted(v2_tokens_)) return std::nullopt;
+    return detail(http::Status::forbidden, "Invalid v2 token");
+  }
+  if (accepted(v1_tokens_)) return std::nullopt;
+  return detail(http::Status::forbidden, "Invalid v1 token");
+}
+
+}  // namespace pbx::netbox

@@ -1,0 +1,28 @@
+#pragma once
+// NetBox's token authentication per version: v1 tokens ("Token <40 hex>") always, from 4.5 also
+// v2 tokens ("nbt_<key>.<secret>", as "Bearer" or "Token"), with NetBox's 403 texts.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "http/message.hpp"
+
+namespace pbx::netbox {
+
+class Authenticator {
+ public:
+  // `tokens`: the accepted tokens; the "nbt_" prefix marks a v2 token.
+  Authenticator(const std::vector<std::string>& tokens, std::string version);
+
+  // Nothing when the request carries an accepted token, else NetBox's 403 answer.
+  [[nodiscard]] std::optional<http::Response> refuse(const http::Request& request) const;
+
+ private:
+  bool at_least(std::string_view version) const;
+  std::string version_;
+  std::vector<std::string> v1_tokens_;
+  std::vector<std::string> v2_tokens_;
+};
+
+}  // namespace pbx::netbox

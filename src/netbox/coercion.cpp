@@ -1,0 +1,309 @@
+#include "netbox/coercion.hpp"
+
+#include <algorithm>
+#include <boost/json/serialize.hpp>
+#include <set>
+
+#include "netbox/store.hpp"
+#include "netbox/values.hpp"
+
+namespace pbx::netbox {
+namespace {
+
+namespace json = boost::json;
+
+std::string not_found_by_attributes(const json::value& value) {
+  return "Related object not found using the provided attributes: " + python_repr(value);
+}
+
+// Adds one `key: attribute` of a relation's attribute dict to `where`; false when it cannot
+// name anything of `related`.
+bool match_attribute(RequestContext& context, const Model& related, const std::string& key,
+                     const json::value& attribute, Condition& where) {
+  const Registry& registry = Registry::instance();
+  const size_t split = key.find("__");
+  const Field* field = related.field(key.substr(0, split));
+  const bool plain = key == "id" || (field && split == std::string::npos);
+  if (plain) {
+    json::value match = attribute;
+    if (attribute.is_object() && field && field->kind == FieldKind::ForeignKey) {
+      // A relation inside the attributes is itself a dict of attributes (NetBox's Brief
+      // request shapes nest: device_type → manufacturer).
+      auto inner = resolve_related(context, *registry.by_key(field->related), attribute);
+      if (std::holds_alternative<std::string>(inner)) return false;
+      match = std::get<int64_t>(inner);
+    }
+    if (match.is_null()) {
+      where.add(field_sql(key) + " IS NULL");
+    } else {
+      where.add(field_sql(key) + " = ?", {to_sql(match)});
+    }
+    return true;
+  }
+  if (!field || field->kind != FieldKind::ForeignKey) return false;
+  // "manufacturer__slug": one hop through a relation.
+  const Model& hop = *registry.by_key(field->related);
+  const std::string hop_field = key.substr(split + 2);
+  if (hop_field != "id" && !hop.field(hop_field)) return false;
+  where.add(field_sql(field->name) + " IN (SELECT id FROM " + hop.table() + " WHERE " +
+                field_sql(hop_field) + " = ?)",
+            {to_sql(attribute)});
+  return true;
+}
+
+}  // namespace
+
+std::variant<int64_t, std::string> resolve_related(RequestContext& context, const Model& related,
+                                                   const json::value& value) {
+  std::optional<int64_t> id;
+  if (value.is_int64()) id = value.get_int64();
+  if (value.is_uint64()) id = static_cast<int64_t>(value.get_uint64());
+  if (value.is_string()) id = parse_integer(value.get_string());
+  if (id) {
+    if (context.store.exists(related, *id)) return *id;
+    return "Related object not found using the provided numeric ID: " + std::to_string(*id);
+  }
+  if (!value.is_object()) {
+    return "Related objects must be referenced by numeric ID or by dictionary of attributes. "
+           "Received an unrecognized value: " +
+           python_repr(value);
+  }
+  Condition where;
+  for (const auto& [key, attribute] : value.get_object()) {
+    if (!match_attribute(context, related, std::string(key), attribute, where)) {
+      return not_found_by_attributes(value);
+    }
+  }
+  const auto ids = context.store.ids(related, where);
+  if (ids.empty()) return not_found_by_attributes(value);
+  if (ids.size() > 1) {
+    return "Multiple objects match the provided attributes: " + python_repr(value);
+  }
+  return ids.front();
+}
+
+void coerce_tags(RequestContext& context, const json::value& input, json::value& stored,
+                 Errors& errors) {
+  if (!input.is_array()) {
+    errors["tags"].push_back("Expected a list of items but got type \"" + python_type(input) +
+                             "\".");
+    return;
+  }
+  const Model& tag_model = *Registry::instance().by_key("extras.tag");
+  json::array ids;
+  for (const json::value& item : input.get_array()) {
+    auto resolved = resolve_related(context, tag_model, item);
+    if (auto* message = std::get_if<std::string>(&resolved)) {
+      errors["tags"].push_back(*message);
+      return;
+    }
+    const int64_t id = std::get<int64_t>(resolved);
+    if (std::find(ids.begin(), ids.end(), json::value(id)) == ids.end()) ids.push_back(id);
+  }
+  stored = std::move(ids);
+}
+
+void check_unknown_fields(const RequestContext& context, const Model& model,
+                          const json::object& body, Errors& errors) {
+  static const std::set<std::string_view> kSerialisedForEveryModel = {
+      "id", "url", "display", "display_url", "created", "last_updated"};
+  auto listed = [](const std::vector<std::string>& names, std::string_view name) {
+    return std::find(names.begin(), names.end(), name) != names.end();
+  };
+  for (const auto& [key, value] : body) {
+    const Field* field = model.field(key);
+    const bool known =
+        kSerialisedForEveryModel.count(key) ||
+        (field && field_in_version(*field, context.options.version)) ||
+        (key == "tags" && model.tags) || (key == "custom_fields" && model.custom_fields) ||
+        ((key == "add_tags" || key == "remove_tags") && model.tags && context.at_least("4.6")) ||
+        (key == "changelog_message" && context.at_least("4.4")) ||
+        listed(model.ignored_on_write, key);
+    if (known) continue;
+    errors[std::string(key)].push_back(listed(model.not_emulated, key)
+                                           ? "netbox-emulator does not emulate this NetBox field."
+                                           : "Unknown field.");
+  }
+}
+
+void check_unique(RequestContext& context, const Model& model, const json::object& out,
+                  std::optional<int64_t> id, Errors& errors) {
+  for (const UniqueRule& rule : model.unique) {
+    if (!rule_in_version(rule, context.options.version)) continue;
+    Condition where;
+    bool applies = true;
+    for (size_t i = 0; i < rule.fields.size() && applies; ++i) {
+      const json::value* value = out.if_contains(rule.fields[i]);
+      if (!value || value->is_null()) {
+        applies = false;
+        break;
+      }
+      const std::string expression = field_sql(rule.fields[i]);
+      if (i == 0 && rule.case_insensitive_first) {
+        where.add("lower(" + expression + ") = lower(?)", {to_sql(*value)});
+      } else {
+        where.add(expression + " = ?", {to_sql(*value)});
+      }
+    }
+    for (const std::string& scope : rule.when_null) {
+      const json::value* value = out.if_contains(scope);
+      applies = applies && (!value || value->is_null());
+      where.add(field_sql(scope) + " IS NULL");
+    }
+    if (!applies) continue;
+    if (id) where.add("id <> ?", {*id});
+    if (context.store.count(model, where) > 0) errors[rule.error_key].push_back(rule.message);
+  }
+}
+
+std::optional<std::string> coerce_text(RequestContext&, const Field& field,
+                                       const json::value& input, json::value& stored) {
+  std::string text;
+  if (input.is_string()) {
+    text = trim(input.get_string());
+  } else if (input.is_int64() || input.is_uint64() || input.is_double()) {
+    text = json::serialize(input);
+  } else {
+    return "Not a valid string.";
+  }
+  if (text.empty() && !field.allow_blank) return "This field may not be blank.";
+  if (field.max_length && utf8_length(text) > field.max_length) {
+    return "Ensure this field has no more than " + std::to_string(field.max_length) +
+           " characters.";
+  }
+  if (field.kind == FieldKind::Slug && !is_slug(text)) {
+    return "Enter a valid \xE2\x80\x9Cslug\xE2\x80\x9D consisting of letters, numbers, "
+           "underscores or hyphens.";
+  }
+  stored = text;
+  return std::nullopt;
+}
+
+std::optional<std::string> coerce_integer(RequestContext&, const Field&, const json::value& input,
+                                          json::value& stored) {
+  std::optional<int64_t> number;
+  if (input.is_int64()) number = input.get_int64();
+  if (input.is_uint64() && input.get_uint64() <= INT64_MAX) {
+    number = static_cast<int64_t>(input.get_uint64());
+  }
+  if (input.is_double() &&
+      input.get_double() == static_cast<double>(static_cast<int64_t>(input.get_double()))) {
+    number = static_cast<int64_t>(input.get_double());
+  }
+  if (input.is_string()) number = parse_integer(trim(input.get_string()));
+  if (!number) return "A valid integer is required.";
+  stored = *number;
+  return std::nullopt;
+}
+
+std::optional<std::string> coerce_number(RequestContext&, const Field&, const json::value& input,
+                                         json::value& stored) {
+  std::optional<double> number;
+  if (input.is_int64() || input.is_uint64() || input.is_double()) {
+    number = input.to_number<double>();
+  }
+  if (input.is_string()) number = parse_number(trim(input.get_string()));
+  if (!number) return "A valid number is required.";
+  stored = *number;
+  return std::nullopt;
+}
+
+std::optional<std::string> coerce_boolean(RequestContext&, const Field&, const json::value& input,
+                                          json::value& stored) {
+  std::optional<bool> flag;
+  if (input.is_bool()) flag = input.get_bool();
+  if (input.is_int64() && (input.get_int64() == 0 || input.get_int64() == 1)) {
+    flag = input.get_int64() == 1;
+  }
+  if (input.is_string()) flag = parse_boolean(input.get_string());
+  if (!flag) return "Must be a valid boolean.";
+  stored = *flag;
+  return std::nullopt;
+}
+
+std::optional<std::string> coerce_choice(RequestContext&, const Field& field,
+                                         const json::value& input, json::value& stored) {
+  if (input.is_object() || input.is_array()) {
+    return "Value must be passed directly (e.g. \"foo\": 123); do not use a dictionary or list.";
+  }
+  const std::string raw =
+      input.is_string() ? std::string(input.get_string()) : json::serialize(input);
+  if (raw.empty() && field.nullable) {
+    stored = nullptr;
+    return std::nullopt;
+  }
+  for (const Choice& choice : field.choices) {
+    if (choice.value == raw) {
+      stored = raw;
+      return std::nullopt;
+    }
+  }
+  return "\"" + raw + "\" is not a valid choice.";
+}
+
+std::optional<std::string> coerce_foreign_key(RequestContext& context, const Field& field,
+                                              const json::value& input, json::value& stored) {
+  auto resolved = resolve_related(context, *Registry::instance().by_key(field.related), input);
+  if (auto* message = std::get_if<std::string>(&resolved)) return *message;
+  stored = std::get<int64_t>(resolved);
+  return std::nullopt;
+}
+
+std::optional<std::string> coerce_json(RequestContext&, const Field&, const json::value& input,
+                                       json::value& stored) {
+  stored = input;
+  return std::nullopt;
+}
+
+std::optional<std::string> coerce_string_list(RequestContext&, const Field& field,
+                                              const json::value& input, json::value& stored) {
+  if (!input.is_array()) {
+    return "Expected a list of items but got type \"" + python_type(input) + "\".";
+  }
+  json::array items;
+  for (const json::value& item : input.get_array()) {
+    if (!item.is_string()) return "Not a valid string.";
+    if (!Registry::instance().by_key(item.get_string()) && field.name == "object_types") {
+      return "Invalid content type: " + std::string(item.get_string());
+    }
+    items.push_back(item);
+  }
+  stored = std::move(items);
+  return std::nullopt;
+}
+
+std::optional<std::string> coerce_datetime(RequestContext&, const Field&, const json::value& input,
+                                           json::value& stored) {
+  if (!input.is_string() || !is_iso_datetime(input.get_string())) {
+    return "Datetime has wrong format. Use one of these formats instead: "
+           "YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z].";
+  }
+  stored = input;
+  return std::nullopt;
+}
+
+std::optional<std::string> coerce_content_type(RequestContext&, const Field& field,
+                                               const json::value& input, json::value& stored) {
+  if (!input.is_string() || input.get_string().find('.') == json::string::npos) {
+    return "Invalid value. Specify a content type as '<app_label>.<model_name>'.";
+  }
+  const std::string type(input.get_string());
+  if (std::find(field.allowed_types.begin(), field.allowed_types.end(), type) ==
+      field.allowed_types.end()) {
+    return "Invalid content type: " + type;
+  }
+  stored = type;
+  return std::nullopt;
+}
+
+std::optional<std::string> coerce_ip(RequestContext&, const Field& field, const json::value& input,
+                                     json::value& stored) {
+  if (!input.is_string()) return "Not a valid string.";
+  std::string error;
+  const auto address = normalize_ip(input.get_string(), field.kind == FieldKind::IpNetwork, error);
+  if (!address) return error;
+  stored = *address;
+  return std::nullopt;
+}
+
+}  // namespace pbx::netbox

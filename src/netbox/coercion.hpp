@@ -1,0 +1,69 @@
+#pragma once
+// Validation and coercion of written values with DRF's / NetBox's rules and messages: each
+// field kind's coercion (see netbox/field_kinds.hpp), relations written as ids or attribute
+// dicts, tags, unknown body fields, and uniqueness rules.
+
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+
+#include "netbox/errors.hpp"
+#include "netbox/model.hpp"
+#include "netbox/request_context.hpp"
+
+namespace pbx::netbox {
+
+// A relation written as an id, a numeric string or a dict of attributes (nested dicts and one
+// `<fk>__<field>` hop too) → the related object's id, or NetBox's message.
+std::variant<int64_t, std::string> resolve_related(RequestContext& context, const Model& related,
+                                                   const boost::json::value& value);
+
+// `tags` (and 4.6 add_tags/remove_tags): a list of tag ids or {name,slug} dicts → unique ids.
+void coerce_tags(RequestContext& context, const boost::json::value& input,
+                 boost::json::value& stored, Errors& errors);
+
+// Body fields the model does not have (unless --accept-unknown-fields): "Unknown field.", or
+// that the emulator does not emulate a NetBox field. Read-only fields NetBox serialises pass.
+void check_unknown_fields(const RequestContext& context, const Model& model,
+                          const boost::json::object& body, Errors& errors);
+
+// The model's uniqueness rules of this version against every other stored object.
+void check_unique(RequestContext& context, const Model& model, const boost::json::object& out,
+                  std::optional<int64_t> id, Errors& errors);
+
+// The per-kind coercions of the field-kind table.
+std::optional<std::string> coerce_text(RequestContext& context, const Field& field,
+                                       const boost::json::value& input, boost::json::value& stored);
+std::optional<std::string> coerce_integer(RequestContext& context, const Field& field,
+                                          const boost::json::value& input,
+                                          boost::json::value& stored);
+std::optional<std::string> coerce_number(RequestContext& context, const Field& field,
+                                         const boost::json::value& input,
+                                         boost::json::value& stored);
+std::optional<std::string> coerce_boolean(RequestContext& context, const Field& field,
+                                          const boost::json::value& input,
+                                          boost::json::value& stored);
+std::optional<std::string> coerce_choice(RequestContext& context, const Field& field,
+                                         const boost::json::value& input,
+                                         boost::json::value& stored);
+std::optional<std::string> coerce_foreign_key(RequestContext& context, const Field& field,
+                                              const boost::json::value& input,
+                                              boost::json::value& stored);
+std::optional<std::string> coerce_json(RequestContext& context, const Field& field,
+                                       const boost::json::value& input, boost::json::value& stored);
+std::optional<std::string> coerce_string_list(RequestContext& context, const Field& field,
+                                              const boost::json::value& input,
+                                              boost::json::value& stored);
+std::optional<std::string> coerce_datetime(RequestContext& context, const Field& field,
+                                           const boost::json::value& input,
+                                           boost::json::value& stored);
+std::optional<std::string> coerce_content_type(RequestContext& context, const Field& field,
+                                               const boost::json::value& input,
+                                               boost::json::value& stored);
+std::optional<std::string> coerce_ip(RequestContext& context, const Field& field,
+                                     const boost::json::value& input, boost::json::value& stored);
+
+}  // namespace pbx::netbox

@@ -1,0 +1,233 @@
+#include "netbox/custom_fields.hpp"
+
+#include <algorithm>
+
+#include "netbox/rendering.hpp"
+#include "netbox/values.hpp"
+
+namespace pbx::netbox {
+namespace {
+
+namespace json = boost::json;
+
+// A select value must be one of its choice set's values, a multiselect value a list of them
+// (NetBox's CustomField.validate, with its messages). Base choices (IATA, ISO 3166,
+// UN/LOCODE) are not loaded, so a set that has them accepts any value besides its extras.
+std::optional<std::string> choice_problem(RequestContext& context, const json::object& definition,
+                                          const json::value& value) {
+  const int64_t set_id = int_field(definition, "choice_set");
+  const auto set = set_id ? context.store.get(
+                                *Registry::instance().by_key("extras.customfieldchoiceset"), set_id)
+                          : std::nullopt;
+  if (!set) return std::nullopt;  // the set is required on select fields; nothing to check
+  const json::value* base = set->if_contains("base_choices");
+  if (base && base->is_string() && !base->get_string().empty()) return std::nullopt;
+  const std::set<std::string> values = choice_values(*set);
+  auto valid = [&](const json::value& item) {
+    return item.is_string() && values.count(std::string(item.get_string()));
+  };
+  const std::string set_name(set->at("name").as_string());
+  const bool multiple = definition.at("type").as_string() == "multiselect";
+  const bool ok = multiple ? value.is_array() && std::all_of(value.get_array().begin(),
+                                                             value.get_array().end(), valid)
+                           : valid(value);
+  if (ok) return std::nullopt;
+  // Python formats the value with str(): a string bare, anything else as its repr.
+  const std::string shown =
+      value.is_string() ? std::string(value.get_string()) : python_repr(value);
+  return std::string(multiple ? "Invalid choice(s) (" : "Invalid choice (") + shown +
+         ") for choice set " + set_name + ".";
+}
+
+std::optional<std::string> integer_problem(const json::object& definition,
+                                           const json::value& value) {
+  if (!value.is_int64() && !value.is_uint64()) return "Value must be an integer.";
+  const int64_t number = value.to_number<int64_t>();
+  const json::value* minimum = definition.if_contains("validation_minimum");
+  const json::value* maximum = definition.if_contains("validation_maximum");
+  if (minimum && minimum->is_int64() && number < minimum->get_int64()) {
+    return "Value must be at least " + std::to_string(minimum->get_int64());
+  }
+  if (maximum && maximum->is_int64() && number > maximum->get_int64()) {
+    return "Value must not exceed " + std::to_string(maximum->get_int64());
+  }
+  return std::nullopt;
+}
+
+// object / multiobject: ids (or dicts with an id, reduced to it) of existing objects.
+std::optional<std::string> object_problem(RequestContext& context, const json::object& definition,
+                                          json::value& value) {
+  const json::value* related_type = definition.if_contains("related_object_type");
+  const Model* related = related_type && related_type->is_string()
+                             ? Registry::instance().by_key(related_type->get_string())
+                             : nullptr;
+  auto check = [&](json::value& item) -> std::optional<std::string> {
+    if (item.is_object() && item.get_object().if_contains("id")) {
+      item = json::value(item.get_object().at("id"));
+    }
+    if (!item.is_int64()) return "Value must be an object ID, not " + python_type(item);
+    if (related && !context.store.exists(*related, item.get_int64())) {
+      return "Related object not found using the provided numeric ID: " +
+             std::to_string(item.get_int64());
+    }
+    return std::nullopt;
+  };
+  if (definition.at("type").as_string() == "object") return check(value);
+  if (!value.is_array()) return "Value must be a list of object IDs";
+  for (json::value& item : value.get_array()) {
+    if (auto problem = check(item)) return problem;
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> custom_field_problem(RequestContext& context,
+                                                const json::object& definition,
+                                                json::value& value) {
+  if (value.is_null()) return std::nullopt;
+  const std::string type(definition.at("type").as_string());
+  if (type == "text" || type == "longtext" || type == "url") {
+    if (!value.is_string()) return "Value must be a string.";
+    return std::nullopt;
+  }
+  if (type == "select" || type == "multiselect") return choice_problem(context, definition, value);
+  if (type == "integer") return integer_problem(definition, value);
+  if (type == "decimal") {
+    if (!value.is_number()) return "Value must be a decimal.";
+    return std::nullopt;
+  }
+  if (type == "boolean") {
+    if (!value.is_bool()) return "Value must be true or false.";
+    return std::nullopt;
+  }
+  if (type == "date") {
+    if (!value.is_string() || !is_iso_date(value.get_string())) {
+      return "Date values must be in ISO 8601 format (YYYY-MM-DD).";
+    }
+    return std::nullopt;
+  }
+  if (type == "datetime") {
+    if (!value.is_string() || !is_iso_datetime(value.get_string())) {
+      return "Date and time values must be in ISO 8601 format (YYYY-MM-DD HH:MM:SS).";
+    }
+    return std::nullopt;
+  }
+  if (type == "object" || type == "multiobject") return object_problem(context, definition, value);
+  return std::nullopt;  // json
+}
+
+}  // namespace
+
+const std::vector<StoredObject>& custom_field_rows(RequestContext& context) {
+  if (!context.custom_fields) {
+    const Model& model = *Registry::instance().by_key("extras.customfield");
+    context.custom_fields = context.store.select(model, {}, field_sql("name"), -1, 0);
+  }
+  return *context.custom_fields;
+}
+
+std::vector<const json::object*> custom_fields_for(RequestContext& context, const Model& model) {
+  std::vector<const json::object*> fields;
+  for (const StoredObject& row : custom_field_rows(context)) {
+    const json::value* types = row.data.if_contains("object_types");
+    if (!types || !types->is_array()) continue;
+    for (const json::value& type : types->get_array()) {
+      if (type.is_string() && type.get_string() == model.key) {
+        fields.push_back(&row.data);
+        break;
+      }
+    }
+  }
+  return fields;
+}
+
+json::value render_custom_field_value(RequestContext& context, const json::object& definition,
+                                      const json::value& value) {
+  const std::string type(definition.at("type").as_string());
+  const json::value* related_type = definition.if_contains("related_object_type");
+  const Model* related = related_type && related_type->is_string()
+                             ? Registry::instance().by_key(related_type->get_string())
+                             : nullptr;
+  if (related && type == "object" && value.is_int64()) {
+    return nested(context, *related, value.get_int64());
+  }
+  if (related && type == "multiobject" && value.is_array()) {
+    json::array items;
+    for (const json::value& id : value.get_array()) {
+      if (id.is_int64()) items.push_back(nested(context, *related, id.get_int64()));
+    }
+    return items;
+  }
+  return value;
+}
+
+void validate_custom_fields(RequestContext& context, const Model& model, const json::value* input,
+                            bool creating, json::object& out, Errors& errors) {
+  json::object values;
+  if (const json::value* existing = out.if_contains("custom_fields");
+      existing && existing->is_object()) {
+    values = existing->get_object();
+  }
+  const auto definitions = custom_fields_for(context, model);
+  if (creating) {
+    for (const json::object* definition : definitions) {
+      const std::string name(definition->at("name").as_string());
+      const json::value* fallback = definition->if_contains("default");
+      if (!values.contains(name)) values[name] = fallback ? *fallback : nullptr;
+    }
+  }
+  if (input) {
+    if (!input->is_object()) {
+      errors["custom_fields"].push_back(
+          "Invalid data format. Custom field data must be passed as a dictionary mapping field "
+          "names to their values.");
+      return;
+    }
+    for (const auto& [name, value] : input->get_object())
+      values[name] = value;
+  }
+  for (auto& [name_view, value] : values) {
+    const std::string name(name_view);
+    const auto definition =
+        std::find_if(definitions.begin(), definitions.end(),
+                     [&](const json::object* cf) { return cf->at("name").as_string() == name; });
+    if (definition == definitions.end()) {
+      errors["__all__"].push_back("Unknown field name '" + name + "' in custom field data.");
+      continue;
+    }
+    if (auto problem = custom_field_problem(context, **definition, value)) {
+      errors["__all__"].push_back("Invalid value for custom field '" + name + "': " + *problem);
+    }
+  }
+  for (const json::object* definition : definitions) {
+    const json::value* required = definition->if_contains("required");
+    const std::string name(definition->at("name").as_string());
+    const json::value* value = values.if_contains(name);
+    if (required && required->is_bool() && required->get_bool() && (!value || value->is_null())) {
+      errors["__all__"].push_back("Missing required custom field '" + name + "'.");
+    }
+  }
+  out["custom_fields"] = std::move(values);
+}
+
+std::set<std::string> choice_values(const json::object& set) {
+  std::set<std::string> values;
+  const json::value* extra = set.if_contains("extra_choices");
+  if (!extra || !extra->is_array()) return values;
+  for (const json::value& pair : extra->get_array()) {
+    if (pair.is_array() && !pair.get_array().empty() && pair.get_array()[0].is_string()) {
+      values.emplace(pair.get_array()[0].get_string());
+    }
+  }
+  return values;
+}
+
+std::string custom_field_data_type(std::string_view type) {
+  if (type == "integer") return "integer";
+  if (type == "decimal") return "decimal";
+  if (type == "boolean") return "boolean";
+  if (type == "json" || type == "object") return "object";
+  if (type == "multiselect" || type == "multiobject") return "array";
+  return "string";
+}
+
+}  // namespace pbx::netbox

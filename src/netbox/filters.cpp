@@ -1,0 +1,454 @@
+#include "netbox/filters.hpp"
+
+#include <boost/json/value.hpp>
+#include <map>
+#include <set>
+
+#include "netbox/custom_fields.hpp"
+#include "netbox/errors.hpp"
+#include "netbox/field_kinds.hpp"
+#include "netbox/values.hpp"
+
+namespace pbx::netbox {
+namespace {
+
+namespace json = boost::json;
+
+// Paging, selection and ordering parameters; never filters.
+const std::set<std::string> kReservedParams = {"limit", "offset",   "brief", "fields",
+                                               "omit",  "ordering", "start", "format"};
+
+struct Lookup {
+  std::string base;
+  std::string op;  // "" = exact
+};
+
+Lookup split_lookup(const std::string& name) {
+  static const std::set<std::string> kOps = {"n",   "ic",   "nic", "ie", "nie", "isw", "nisw",
+                                             "iew", "niew", "gte", "gt", "lte", "lt",  "empty"};
+  const size_t at = name.rfind("__");
+  if (at != std::string::npos && kOps.count(name.substr(at + 2))) {
+    return {name.substr(0, at), name.substr(at + 2)};
+  }
+  return {name, ""};
+}
+
+enum class ValueType { Integer, Number, Boolean, Text };
+
+std::string like_pattern(std::string_view value, bool prefix_wild, bool suffix_wild) {
+  std::string pattern = prefix_wild ? "%" : "";
+  for (const char c : value) {
+    if (c == '%' || c == '_' || c == '\\') pattern.push_back('\\');
+    pattern.push_back(c);
+  }
+  if (suffix_wild) pattern.push_back('%');
+  return pattern;
+}
+
+// `__empty=true|false`: null or blank.
+std::optional<std::string> apply_empty(Condition& where, const std::string& expression,
+                                       const std::string& value) {
+  const auto flag = parse_boolean(value);
+  if (!flag) return "Enter a valid boolean.";
+  const std::string empty = "(" + expression + " IS NULL OR " + expression + " = '')";
+  where.add(*flag ? empty : "NOT " + empty);
+  return std::nullopt;
+}
+
+// The case-insensitive text lookups: ic/nic (contains), ie/nie (equals), isw/nisw, iew/niew.
+void apply_text_lookup(Condition& where, const std::string& expression, const std::string& op,
+                       const std::vector<std::string>& values) {
+  std::string clause;
+  std::vector<common::SqlValue> params;
+  for (const std::string& value : values) {
+    if (!clause.empty()) clause += " OR ";
+    if (op == "ie" || op == "nie") {
+      clause += "lower(" + expression + ") = lower(?)";
+      params.emplace_back(value);
+    } else {
+      clause += expression + " LIKE ? ESCAPE '\\'";
+      const bool starts = op == "isw" || op == "nisw";
+      const bool ends = op == "iew" || op == "niew";
+      params.emplace_back(like_pattern(value, !starts, !ends));
+    }
+  }
+  const bool negated = op.front() == 'n';
+  where.add(negated ? expression + " IS NULL OR NOT (" + clause + ")" : clause, std::move(params));
+}
+
+// One filter value as a bound parameter of `type`; NetBox's message when it is not one.
+std::optional<std::string> typed_param(ValueType type, const std::string& value,
+                                       std::vector<common::SqlValue>& params) {
+  switch (type) {
+    case ValueType::Integer: {
+      const auto number = parse_integer(value);
+      if (!number) return "Enter a whole number.";
+      params.emplace_back(*number);
+      return std::nullopt;
+    }
+    case ValueType::Number: {
+      const auto number = parse_number(value);
+      if (!number) return "Enter a number.";
+      params.emplace_back(*number);
+      return std::nullopt;
+    }
+    case ValueType::Boolean: {
+      const auto flag = parse_boolean(value);
+      if (!flag) return "Select a valid choice. " + value + " is not one of the available choices.";
+      params.emplace_back(static_cast<int64_t>(*flag ? 1 : 0));
+      return std::nullopt;
+    }
+    case ValueType::Text:
+      params.emplace_back(value);
+      return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+// Adds `expression <lookup> values` to `where`; returns an error message for a bad value.
+std::optional<std::string> apply_lookup(Condition& where, const std::string& expression,
+                                        ValueType type, const std::string& op,
+                                        const std::vector<std::string>& values) {
+  if (op == "empty") return apply_empty(where, expression, values.front());
+  static const std::set<std::string> kTextOps = {"ic",  "nic",  "isw", "nisw",
+                                                 "iew", "niew", "ie",  "nie"};
+  if (kTextOps.count(op)) {
+    apply_text_lookup(where, expression, op, values);
+    return std::nullopt;
+  }
+  std::vector<common::SqlValue> params;
+  bool has_null = false;
+  for (const std::string& value : values) {
+    if (value == "null" && type != ValueType::Text) {
+      has_null = true;
+      continue;
+    }
+    if (auto problem = typed_param(type, value, params)) return problem;
+  }
+  if (op == "gte" || op == "gt" || op == "lte" || op == "lt") {
+    const std::string symbol = op == "gte" ? ">=" : op == "gt" ? ">" : op == "lte" ? "<=" : "<";
+    std::string clause;
+    for (size_t i = 0; i < params.size(); ++i) {
+      clause += (i ? " OR " : "") + expression + " " + symbol + " ?";
+    }
+    if (!clause.empty()) where.add(clause, std::move(params));
+    return std::nullopt;
+  }
+  std::string in_list;
+  for (size_t i = 0; i < params.size(); ++i)
+    in_list += i ? ",?" : "?";
+  std::string matches;
+  if (!params.empty()) matches = expression + " IN (" + in_list + ")";
+  if (has_null) matches += (matches.empty() ? "" : " OR ") + expression + " IS NULL";
+  if (matches.empty()) return std::nullopt;
+  if (op == "n") {
+    // Django's exclude(): rows whose value is null are kept unless null itself is excluded.
+    where.add(has_null ? "NOT (" + matches + ")" : expression + " IS NULL OR NOT (" + matches + ")",
+              std::move(params));
+  } else {
+    where.add(matches, std::move(params));
+  }
+  return std::nullopt;
+}
+
+// Slugs (or names) of `related` → their ids as filter values ("null" kept; none → "0", which
+// matches nothing); NetBox's message for a value that names no object.
+std::optional<std::string> resolve_filter_values(RequestContext& context, const Model& related,
+                                                 const std::vector<std::string>& values,
+                                                 std::vector<std::string>& ids) {
+  const std::string key = related.field("slug") ? "slug" : related.field("name") ? "name" : "id";
+  bool has_null = false;
+  for (const std::string& value : values) {
+    if (value == "null") {
+      has_null = true;
+      continue;
+    }
+    Condition where;
+    where.add(field_sql(key) + " = ?", {value});
+    const auto found = context.store.ids(related, where);
+    if (found.empty()) {
+      return "Select a valid choice. " + value + " is not one of the available choices.";
+    }
+    for (const int64_t id : found)
+      ids.push_back(std::to_string(id));
+  }
+  if (has_null) ids.push_back("null");
+  if (ids.empty()) ids.push_back("0");
+  return std::nullopt;
+}
+
+std::optional<std::string> filter_search(const Model& model, const std::vector<std::string>& values,
+                                         Condition& where) {
+  if (values.front().empty() || model.search.empty()) return std::nullopt;
+  std::string clause;
+  std::vector<common::SqlValue> params;
+  for (const std::string& field : model.search) {
+    clause += (clause.empty() ? "" : " OR ") + field_sql(field) + " LIKE ? ESCAPE '\\'";
+    params.emplace_back(like_pattern(trim(values.front()), true, true));
+  }
+  where.add(clause, std::move(params));
+  return std::nullopt;
+}
+
+// `tag=<slug>` / `tag_id=<id>`, each value required (ANDed); `__n` excludes.
+std::optional<std::string> filter_tags(RequestContext& context, const Lookup& lookup,
+                                       const std::vector<std::string>& values, Condition& where) {
+  const Model& tag_model = *Registry::instance().by_key("extras.tag");
+  for (const std::string& value : values) {
+    std::optional<int64_t> tag_id;
+    if (lookup.base == "tag_id") {
+      tag_id = parse_integer(value);
+    } else {
+      Condition by_slug;
+      by_slug.add(field_sql("slug") + " = ?", {value});
+      const auto ids = context.store.ids(tag_model, by_slug);
+      if (!ids.empty()) tag_id = ids.front();
+    }
+    if (!tag_id) {
+      return "Select a valid choice. " + value + " is not one of the available choices.";
+    }
+    const std::string exists = "EXISTS (SELECT 1 FROM json_each(data, '$.tags') WHERE value = ?)";
+    where.add(lookup.op == "n" ? "NOT " + exists : exists, {*tag_id});
+  }
+  return std::nullopt;
+}
+
+// `cf_<name>`: typed by the custom field; text fields with loose filter logic match contains.
+std::optional<std::string> filter_custom_field(RequestContext& context, const Model& model,
+                                               const Lookup& lookup,
+                                               const std::vector<std::string>& values,
+                                               Condition& where) {
+  const std::string cf_name = lookup.base.substr(3);
+  for (const json::object* definition : custom_fields_for(context, model)) {
+    if (definition->at("name").as_string() != cf_name) continue;
+    const std::string type(definition->at("type").as_string());
+    const json::value* logic = definition->if_contains("filter_logic");
+    const bool loose = !logic || !logic->is_string() || logic->get_string() == "loose";
+    ValueType value_type = ValueType::Text;
+    if (type == "integer" || type == "object") value_type = ValueType::Integer;
+    if (type == "decimal") value_type = ValueType::Number;
+    if (type == "boolean") value_type = ValueType::Boolean;
+    const bool textual = type == "text" || type == "longtext" || type == "url";
+    std::string op = lookup.op;
+    if (op.empty() && textual && loose) op = "ic";
+    return apply_lookup(where, field_sql("custom_fields." + cf_name), value_type, op, values);
+  }
+  return std::nullopt;
+}
+
+// Clusters and prefixes (4.2+) keep `site`/`site_id` filters through their scope.
+std::optional<std::string> filter_scope_site(RequestContext& context, const Lookup& lookup,
+                                             const std::vector<std::string>& values,
+                                             Condition& where) {
+  std::vector<std::string> ids = values;
+  if (lookup.base == "site") {
+    ids.clear();
+    const Model& sites = *Registry::instance().by_key("dcim.site");
+    if (auto problem = resolve_filter_values(context, sites, values, ids)) return problem;
+  }
+  where.add(field_sql("scope_type") + " = 'dcim.site'");
+  return apply_lookup(where, field_sql("scope_id"), ValueType::Integer, lookup.op, ids);
+}
+
+// Objects assigned to interfaces (IP and MAC addresses) filter by the interface and by its
+// parent virtual machine or device.
+struct Assignment {
+  const char* param;
+  const char* interface_type;
+  const char* parent_field;  // "" when the parameter names the interface itself
+  const char* parent_model;
+};
+constexpr Assignment kAssignments[] = {
+    {"interface", "dcim.interface", "", ""},
+    {"vminterface", "virtualization.vminterface", "", ""},
+    {"device", "dcim.interface", "device", "dcim.device"},
+    {"virtual_machine", "virtualization.vminterface", "virtual_machine",
+     "virtualization.virtualmachine"},
+};
+
+const Assignment* assignment_for(const std::string& base) {
+  for (const Assignment& assignment : kAssignments) {
+    const std::string name = assignment.param;
+    if (base == name + "_id" || (base == name && *assignment.parent_field)) return &assignment;
+  }
+  return nullptr;
+}
+
+std::optional<std::string> filter_assignment(RequestContext& context, const Assignment& via,
+                                             const Lookup& lookup,
+                                             const std::vector<std::string>& values,
+                                             Condition& where) {
+  const Registry& registry = Registry::instance();
+  std::vector<std::string> ids = values;
+  if (lookup.base == via.param) {
+    ids.clear();
+    if (auto problem =
+            resolve_filter_values(context, *registry.by_key(via.parent_model), values, ids)) {
+      return problem;
+    }
+  }
+  where.add(field_sql("assigned_object_type") + " = ?", {std::string(via.interface_type)});
+  if (!*via.parent_field) {
+    return apply_lookup(where, field_sql("assigned_object_id"), ValueType::Integer, lookup.op, ids);
+  }
+  const Model& interfaces = *registry.by_key(via.interface_type);
+  Condition parents;
+  auto problem = apply_lookup(parents, field_sql(via.parent_field), ValueType::Integer, "", ids);
+  if (!problem) {
+    where.add(field_sql("assigned_object_id") + " IN (SELECT id FROM " + interfaces.table() +
+                  " WHERE " + parents.sql + ")",
+              parents.params);
+  }
+  return problem;
+}
+
+// One filter parameter (all its values); NetBox's message when a value cannot match.
+std::optional<std::string> filter_parameter(RequestContext& context, const Model& model,
+                                            const std::string& param,
+                                            const std::vector<std::string>& values,
+                                            Condition& where) {
+  const Lookup lookup = split_lookup(param);
+  const std::string& base = lookup.base;
+  if (param == "q") return filter_search(model, values, where);
+  if ((base == "tag" || base == "tag_id") && model.tags) {
+    return filter_tags(context, lookup, values, where);
+  }
+  if (base.starts_with("cf_") && model.custom_fields) {
+    return filter_custom_field(context, model, lookup, values, where);
+  }
+  if ((base == "site" || base == "site_id") && !model.field("site") && model.field("scope_type")) {
+    return filter_scope_site(context, lookup, values, where);
+  }
+  if (model.field("assigned_object_type")) {
+    if (const Assignment* via = assignment_for(base)) {
+      return filter_assignment(context, *via, lookup, values, where);
+    }
+  }
+  if (base == "id") return apply_lookup(where, "id", ValueType::Integer, lookup.op, values);
+  // Foreign keys: `<field>_id` by id, `<field>` by slug (or name).
+  if (base.size() > 3 && base.ends_with("_id")) {
+    const Field* field = model.field(base.substr(0, base.size() - 3));
+    if (field && field->kind == FieldKind::ForeignKey) {
+      return apply_lookup(where, field_sql(field->name), ValueType::Integer, lookup.op, values);
+    }
+  }
+  const Field* field = model.field(base);
+  if (!field || !field_in_version(*field, context.options.version)) return std::nullopt;
+  const FilterFn filter = behaviour(field->kind).filter;
+  return filter ? filter(context, *field, lookup.op, values, where) : std::nullopt;
+}
+
+}  // namespace
+
+std::optional<http::Response> build_filter(RequestContext& context, const Model& model,
+                                           const http::Request& request, Condition& where) {
+  std::map<std::string, std::vector<std::string>> grouped;
+  std::vector<std::string> order;
+  for (const auto& [name, value] : request.query) {
+    if (kReservedParams.count(name)) continue;
+    if (!grouped.count(name)) order.push_back(name);
+    grouped[name].push_back(value);
+  }
+  Errors errors;
+  for (const std::string& param : order) {
+    if (auto problem = filter_parameter(context, model, param, grouped[param], where)) {
+      errors[param].push_back(*problem);
+    }
+  }
+  if (!errors.empty()) return bad_request(errors);
+  return std::nullopt;
+}
+
+std::string order_clause(const Model& model, const http::Request& request) {
+  std::string ordering = model.ordering;
+  if (auto requested = request.query_value("ordering"); requested && !requested->empty()) {
+    ordering = std::string(*requested);
+  }
+  std::string clause;
+  size_t start = 0;
+  while (start <= ordering.size()) {
+    const size_t comma = ordering.find(',', start);
+    std::string term = trim(ordering.substr(start, comma - start));
+    start = comma == std::string::npos ? ordering.size() + 1 : comma + 1;
+    const bool descending = !term.empty() && term.front() == '-';
+    if (descending) term.erase(0, 1);
+    const Field* field = model.field(term);
+    const bool sortable = term == "id" || term == "created" || term == "last_updated" ||
+                          (field && behaviour(field->kind).sortable);
+    if (!sortable) continue;
+    clause += (clause.empty() ? "" : ", ") + field_sql(term) + (descending ? " DESC" : "");
+  }
+  return clause.empty() ? "id" : clause + ", id";
+}
+
+std::optional<std::string> filter_text(RequestContext&, const Field& field, const std::string& op,
+                                       const std::vector<std::string>& values, Condition& where) {
+  return apply_lookup(where, field_sql(field.name), ValueType::Text, op, values);
+}
+
+std::optional<std::string> filter_integer(RequestContext&, const Field& field,
+                                          const std::string& op,
+                                          const std::vector<std::string>& values,
+                                          Condition& where) {
+  return apply_lookup(where, field_sql(field.name), ValueType::Integer, op, values);
+}
+
+std::optional<std::string> filter_number(RequestContext&, const Field& field, const std::string& op,
+                                         const std::vector<std::string>& values, Condition& where) {
+  return apply_lookup(where, field_sql(field.name), ValueType::Number, op, values);
+}
+
+std::optional<std::string> filter_boolean(RequestContext&, const Field& field,
+                                          const std::string& op,
+                                          const std::vector<std::string>& values,
+                                          Condition& where) {
+  return apply_lookup(where, field_sql(field.name), ValueType::Boolean, op, values);
+}
+
+std::optional<std::string> filter_foreign_key(RequestContext& context, const Field& field,
+                                              const std::string& op,
+                                              const std::vector<std::string>& values,
+                                              Condition& where) {
+  std::vector<std::string> ids;
+  const Model& related = *Registry::instance().by_key(field.related);
+  if (auto problem = resolve_filter_values(context, related, values, ids)) return problem;
+  return apply_lookup(where, field_sql(field.name), ValueType::Integer, op, ids);
+}
+
+std::optional<std::string> filter_string_list(RequestContext&, const Field& field,
+                                              const std::string&,
+                                              const std::vector<std::string>& values,
+                                              Condition& where) {
+  for (const std::string& value : values) {
+    where.add("EXISTS (SELECT 1 FROM json_each(data, '$." + field.name + "') WHERE value = ?)",
+              {value});
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> filter_ip_family(RequestContext&, const Field& field,
+                                            const std::string& op,
+                                            const std::vector<std::string>& values,
+                                            Condition& where) {
+  return apply_lookup(where,
+                      "(CASE WHEN instr(" + field_sql(field.via) + ", ':') > 0 THEN 6 ELSE 4 END)",
+                      ValueType::Integer, op, values);
+}
+
+std::optional<std::string> filter_ip_interface(RequestContext& context, const Field& field,
+                                               const std::string& op,
+                                               const std::vector<std::string>& values,
+                                               Condition& where) {
+  if (!op.empty()) return filter_text(context, field, op, values, where);
+  std::string clause;
+  std::vector<common::SqlValue> params;
+  for (const std::string& value : values) {
+    const std::string host = value.substr(0, value.find('/'));
+    clause += (clause.empty() ? "" : " OR ") + field_sql(field.name) + " LIKE ?";
+    params.emplace_back(host + "/%");
+  }
+  where.add(clause, std::move(params));
+  return std::nullopt;
+}
+
+}  // namespace pbx::netbox

@@ -1,0 +1,49 @@
+// List filters (netbox/filters.cpp): relations by slug or id, tags, custom fields.
+
+#include <gtest/gtest.h>
+
+#include "emulator_test_support.hpp"
+
+namespace pbx::netbox::testing {
+namespace {
+
+using http::Verb;
+
+TEST(NetboxFilters, RelatedSlugsIdsAndUnknownSlug) {
+  EmulatorClient client;
+  const Topology t = make_topology(client);
+  client.create(kVms, {{"name", "a"}, {"cluster", t.cluster}});
+  client.create(kVms, {{"name", "b"}, {"site", t.site}});
+  EXPECT_EQ(client.get(std::string(kVms) + "?cluster_id=" + std::to_string(t.cluster)).at("count"),
+            1);
+  EXPECT_EQ(client.get(std::string(kVms) + "?site=dc1").at("count"), 2);
+  EXPECT_EQ(client.get(std::string(kVms) + "?cluster_id=null").at("count"), 1);
+  const auto bad = client.call(Verb::get, std::string(kVms) + "?site=nope");
+  EXPECT_EQ(bad.code(), 400u);
+  EXPECT_EQ(body_of(bad),
+            (json::value{
+                {"site", {"Select a valid choice. nope is not one of the available choices."}}}));
+  EXPECT_EQ(
+      client.get("/api/virtualization/clusters/?site_id=" + std::to_string(t.site)).at("count"), 1);
+  EXPECT_EQ(client.get("/api/virtualization/clusters/?site=dc1").at("count"), 1);
+}
+
+TEST(NetboxFilters, TagsAreAndedAndCustomTextFieldsMatchLoosely) {
+  EmulatorClient client;
+  client.create("/api/extras/tags/", {{"name", "A"}, {"slug", "a"}});
+  client.create("/api/extras/tags/", {{"name", "B"}, {"slug", "b"}});
+  client.create("/api/extras/custom-fields/",
+                {{"name", "proxmox_node"}, {"type", "text"}, {"object_types", {"dcim.site"}}});
+  client.create("/api/dcim/sites/", {{"name", "S1"},
+                                     {"slug", "s1"},
+                                     {"tags", {1, 2}},
+                                     {"custom_fields", {{"proxmox_node", "pve-node-1"}}}});
+  client.create("/api/dcim/sites/", {{"name", "S2"}, {"slug", "s2"}, {"tags", {1}}});
+  EXPECT_EQ(client.get("/api/dcim/sites/?tag=a&tag=b").at("count"), 1);
+  EXPECT_EQ(client.get("/api/dcim/sites/?tag=a").at("count"), 2);
+  EXPECT_EQ(client.get("/api/dcim/sites/?cf_proxmox_node=node").at("count"), 1);
+  EXPECT_EQ(client.call(Verb::get, "/api/dcim/sites/?tag=zzz").code(), 400u);
+}
+
+}  // namespace
+}  // namespace pbx::netbox::testing

@@ -1,0 +1,87 @@
+// Lists and single reads (netbox/reads.cpp): paging, brief/fields, ordering, cursor paging.
+
+#include <gtest/gtest.h>
+
+#include "emulator_test_support.hpp"
+
+namespace pbx::netbox::testing {
+namespace {
+
+using http::Verb;
+
+class NetboxLists : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    json::array tenants;
+    for (int i = 0; i < 120; ++i) {
+      tenants.push_back({{"name", "tenant-" + std::to_string(i)},
+                         {"slug", "tenant-" + std::to_string(i)},
+                         {"description", i % 2 ? "odd" : "even"}});
+    }
+    ASSERT_EQ(client.send(Verb::post, "/api/tenancy/tenants/", tenants).code(), 201u);
+  }
+  EmulatorClient client;
+};
+
+TEST_F(NetboxLists, DefaultPageIs50WithAbsoluteNext) {
+  const auto page = client.get("/api/tenancy/tenants/?description=odd");
+  EXPECT_EQ(page.at("count"), 60);
+  EXPECT_EQ(page.at("results").as_array().size(), 50u);
+  EXPECT_EQ(page.at("next"),
+            "http://netbox.test/api/tenancy/tenants/?description=odd&limit=50&offset=50");
+  EXPECT_TRUE(page.at("previous").is_null());
+  const auto second = client.get(std::string(page.at("next").as_string()).substr(18));
+  EXPECT_EQ(second.at("results").as_array().size(), 10u);
+  EXPECT_EQ(second.at("previous"),
+            "http://netbox.test/api/tenancy/tenants/?description=odd&limit=50");
+}
+
+TEST_F(NetboxLists, LimitIsCappedAndZeroMeansMax) {
+  EXPECT_EQ(client.get("/api/tenancy/tenants/?limit=1000000").at("results").as_array().size(),
+            120u);
+  EXPECT_EQ(client.get("/api/tenancy/tenants/?limit=0").at("results").as_array().size(), 120u);
+  EXPECT_EQ(client.get("/api/tenancy/tenants/?limit=-5").at("results").as_array().size(), 50u);
+  EXPECT_EQ(client.get("/api/tenancy/tenants/?limit=1000000").at("next").is_null(), true);
+  EXPECT_TRUE(client.get("/api/tenancy/tenants/?offset=500").at("results").as_array().empty());
+}
+
+TEST_F(NetboxLists, NextHonoursForwardedHeaders) {
+  client.set_header("X-Forwarded-Proto", "https");
+  client.set_header("X-Forwarded-Host", "proxy.example");
+  EXPECT_EQ(client.get("/api/tenancy/tenants/?limit=10").at("next"),
+            "https://proxy.example/api/tenancy/tenants/?limit=10&offset=10");
+}
+
+TEST_F(NetboxLists, FiltersExactOrLookupsAndQ) {
+  EXPECT_EQ(client.get("/api/tenancy/tenants/?name=tenant-1&name=tenant-2").at("count"), 2);
+  EXPECT_EQ(client.get("/api/tenancy/tenants/?name__ic=TENANT-11").at("count"), 11);
+  EXPECT_EQ(client.get("/api/tenancy/tenants/?description__n=odd").at("count"), 60);
+  EXPECT_EQ(client.get("/api/tenancy/tenants/?q=ant-10").at("count"), 11);
+  EXPECT_EQ(client.get("/api/tenancy/tenants/?id__gte=100").at("count"), 21);
+  EXPECT_EQ(client.get("/api/tenancy/tenants/?name__ie=TENANT-5").at("count"), 1);
+  EXPECT_EQ(client.get("/api/tenancy/tenants/?bogus=1").at("count"), 120);
+}
+
+TEST_F(NetboxLists, BriefFieldsAndOrdering) {
+  const auto brief = client.get("/api/tenancy/tenants/?brief=0&limit=1").at("results").at(0);
+  EXPECT_EQ(brief.as_object().size(), 6u) << json::serialize(brief);
+  EXPECT_FALSE(brief.as_object().contains("created"));
+  const auto fields =
+      client.get("/api/tenancy/tenants/?fields=id,name&limit=1").at("results").at(0);
+  EXPECT_EQ(fields.as_object().size(), 2u);
+  const auto last = client.get("/api/tenancy/tenants/?ordering=-id&limit=1").at("results").at(0);
+  EXPECT_EQ(last.at("id"), 120);
+}
+
+TEST_F(NetboxLists, CursorPagingFrom46) {
+  const auto page = client.get("/api/tenancy/tenants/?start=100&limit=10");
+  EXPECT_TRUE(page.at("count").is_null());
+  EXPECT_EQ(page.at("results").at(0).at("id"), 100);
+  EXPECT_EQ(page.at("next"), "http://netbox.test/api/tenancy/tenants/?start=110&limit=10");
+  EXPECT_EQ(client.call(Verb::get, "/api/tenancy/tenants/?start=1&offset=5").code(), 400u);
+  const auto omitted = client.get("/api/tenancy/tenants/?omit=custom_fields,tags&limit=1");
+  EXPECT_FALSE(omitted.at("results").at(0).as_object().contains("tags"));
+}
+
+}  // namespace
+}  // namespace pbx::netbox::testing
