@@ -107,16 +107,24 @@ json::object build_openapi(const std::vector<RouteDoc>& routes) {
   for (const auto& route : routes) {
     json::object operation{{"summary", route.summary},
                            {"operationId", operation_id(route)},
-                           {"tags", json::array{json::string(route.tag)}}};
+                           {"tags", json::array{json::string(route.tag)}},
+                           {"x-implemented", route.implemented}};
+    if (!route.implemented) {
+      operation["description"] =
+          "Called by the netbox-proxbox plugin; not implemented by this proxbox-api yet: answers "
+          "501 with {\"detail\": ...} naming the route.";
+    }
     json::array parameters;
     // Path parameters come from the template's {name} segments.
     for (size_t open = route.path.find('{'); open != std::string::npos;
          open = route.path.find('{', open + 1)) {
       const size_t close = route.path.find('}', open);
-      parameters.push_back(json::object{{"name", route.path.substr(open + 1, close - open - 1)},
+      const std::string name = route.path.substr(open + 1, close - open - 1);
+      const bool numeric = name == "id" || name == "vm_id" || name == "vmid";
+      parameters.push_back(json::object{{"name", name},
                                         {"in", "path"},
                                         {"required", true},
-                                        {"schema", integer_schema()}});
+                                        {"schema", numeric ? integer_schema() : string_schema()}});
     }
     for (const auto& param : route.query) {
       json::object schema{{"type", param.type}};

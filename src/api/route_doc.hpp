@@ -27,6 +27,9 @@ struct RouteDoc {
   std::string request_schema;  // a component name; empty: no body
   std::vector<std::pair<int, std::string>> responses;
   bool event_stream = false;
+  // false: a route the plugin calls that answers 501 until it is implemented; the document
+  // marks it (x-implemented: false).
+  bool implemented = true;
 };
 
 boost::json::object build_openapi(const std::vector<RouteDoc>& routes);

@@ -11,6 +11,8 @@
 #include <stop_token>
 
 #include "api/endpoint_store.hpp"
+#include "api/plugin_events.hpp"
+#include "api/plugin_routes.hpp"
 #include "api/route_doc.hpp"
 #include "common/clock.hpp"
 #include "common/sqlite.hpp"
@@ -40,17 +42,6 @@ TransportFactory http_transport_factory(std::string ca_file) {
 
 namespace {
 
-Response detail(Status status, std::string message) {
-  return Response::json(status, json::object{{"detail", std::move(message)}});
-}
-
-const std::vector<QueryParam> kSyncParams{
-    {"proxmox_endpoint_ids", "array",
-     "Restrict to these Proxmox endpoint ids (comma-separated or repeated)"},
-    {"delete_orphans", "boolean",
-     "Delete NetBox objects owned by proxbox that Proxmox no longer has"},
-    {"dry_run", "boolean", "Compute and report the changes without writing to NetBox"}};
-
 bool truthy(std::string_view text) {
   return text == "1" || text == "true" || text == "True" || text == "yes" || text == "on";
 }
@@ -60,13 +51,6 @@ std::optional<json::object> parse_object(const std::string& body) {
   json::value value = json::parse(body, error);
   if (error || !value.is_object()) return std::nullopt;
   return std::move(value.as_object());
-}
-
-std::optional<int64_t> parse_id(std::string_view text) {
-  int64_t id = 0;
-  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), id);
-  if (error != std::errc{} || end != text.data() + text.size() || id <= 0) return std::nullopt;
-  return id;
 }
 
 json::object netbox_json(const NetBoxEndpoint& endpoint) {
@@ -246,9 +230,9 @@ struct Service::Impl {
         endpoints(database, database_mutex, SecretBox(options.encryption_key)),
         limiter(5, std::chrono::minutes(5), options.clock) {
     router.on_not_found(
-        [](const http::Request&) { return detail(Status::not_found, "Not Found"); });
+        [](const http::Request&) { return detail_response(Status::not_found, "Not Found"); });
     router.on_method_not_allowed([](const http::Request&, const std::vector<http::Verb>&) {
-      return detail(Status::method_not_allowed, "Method Not Allowed");
+      return detail_response(Status::method_not_allowed, "Method Not Allowed");
     });
     register_routes();
   }
@@ -263,7 +247,7 @@ struct Service::Impl {
                  try {
                    return handler(request);
                  } catch (const std::exception& error) {
-                   return detail(Status::internal_server_error, error.what());
+                   return detail_response(Status::internal_server_error, error.what());
                  }
                });
     docs.push_back(std::move(doc));
@@ -302,18 +286,19 @@ struct Service::Impl {
     const auto save_from_body = [collection](const http::Request& request, Record record,
                                              Status status) {
       const auto body = parse_object(request.body);
-      if (!body) return detail(Status::unprocessable_entity, "Body must be a JSON object");
+      if (!body) return detail_response(Status::unprocessable_entity, "Body must be a JSON object");
       if (auto problem = collection->apply(*body, record))
-        return detail(Status::unprocessable_entity, *problem);
+        return detail_response(Status::unprocessable_entity, *problem);
       try {
         return Response::json(status, collection->to_json(collection->save(std::move(record))));
       } catch (const std::exception& error) {
-        if (auto message = collection->conflict(error)) return detail(Status::conflict, *message);
+        if (auto message = collection->conflict(error))
+          return detail_response(Status::conflict, *message);
         throw;
       }
     };
     const auto not_found = [collection] {
-      return detail(Status::not_found, collection->noun + " not found.");
+      return detail_response(Status::not_found, collection->noun + " not found.");
     };
 
     add({V::post,
@@ -336,14 +321,14 @@ struct Service::Impl {
         });
     add({V::get, item, c.summaries[2], c.tag, true, {}, {}, answers},
         [collection, not_found](http::Request& request) {
-          const auto id = parse_id(request.path_param("id"));
+          const auto id = parse_positive_id(request.path_param("id"));
           const auto record = id ? collection->find(*id) : std::nullopt;
           if (!record) return not_found();
           return Response::json(collection->to_json(*record));
         });
     add({V::put, item, c.summaries[3], c.tag, true, {}, c.schema, answers},
         [collection, not_found, save_from_body](http::Request& request) {
-          const auto id = parse_id(request.path_param("id"));
+          const auto id = parse_positive_id(request.path_param("id"));
           auto record = id ? collection->find(*id) : std::nullopt;
           if (!record) return not_found();
           return save_from_body(request, std::move(*record), Status::ok);
@@ -357,7 +342,7 @@ struct Service::Impl {
          {},
          {{204, "Deleted"}, {404, "Not found"}}},
         [collection, not_found](http::Request& request) {
-          const auto id = parse_id(request.path_param("id"));
+          const auto id = parse_positive_id(request.path_param("id"));
           if (!id || !collection->remove(*id)) return not_found();
           return Response::empty(Status::no_content);
         });
@@ -367,20 +352,20 @@ struct Service::Impl {
     const std::string client =
         request.remote_address.empty() ? std::string("in-process") : request.remote_address;
     if (const int64_t wait = limiter.retry_after(client); wait > 0) {
-      Response response = detail(Status::too_many_requests,
-                                 "Too many failed authentication attempts. Try again later.");
+      Response response = detail_response(
+          Status::too_many_requests, "Too many failed authentication attempts. Try again later.");
       response.headers.set(http::Field::retry_after, std::to_string(wait));
       return response;
     }
     const std::string key(request.header("X-Proxbox-API-Key"));
     if (key.empty()) {
       limiter.record_failure(client);
-      return detail(Status::unauthorized,
-                    "Missing API key. Send it in the X-Proxbox-API-Key header.");
+      return detail_response(Status::unauthorized,
+                             "Missing API key. Send it in the X-Proxbox-API-Key header.");
     }
     if (!keys.verify(key)) {
       limiter.record_failure(client);
-      return detail(Status::unauthorized, "Invalid API key.");
+      return detail_response(Status::unauthorized, "Invalid API key.");
     }
     limiter.record_success(client);
     return std::nullopt;
@@ -390,10 +375,6 @@ struct Service::Impl {
     return options.transport_factory(target);
   }
 
-  struct NetBoxConnection {
-    std::shared_ptr<sync::Transport> transport;
-    std::unique_ptr<sync::NetBoxClient> client;
-  };
   std::optional<NetBoxConnection> netbox_connection() {
     const auto endpoint = endpoints.netbox();
     if (!endpoint) return std::nullopt;
@@ -415,10 +396,10 @@ struct Service::Impl {
         const std::string_view item = rest.substr(0, comma);
         rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
         if (item.empty()) continue;
-        const auto id = parse_id(item);
+        const auto id = parse_positive_id(item);
         if (!id)
-          return detail(Status::unprocessable_entity,
-                        "proxmox_endpoint_ids must be positive integers");
+          return detail_response(Status::unprocessable_entity,
+                                 "proxmox_endpoint_ids must be positive integers");
         wanted.insert(*id);
       }
     }
@@ -436,26 +417,30 @@ struct Service::Impl {
       sources.push_back(std::move(source));
     }
     if (sources.empty()) {
-      return detail(Status::bad_request, wanted.empty()
-                                             ? "No Proxmox endpoint is configured."
-                                             : "None of the requested Proxmox endpoints exists.");
+      return detail_response(Status::bad_request,
+                             wanted.empty() ? "No Proxmox endpoint is configured."
+                                            : "None of the requested Proxmox endpoints exists.");
     }
     return sources;
   }
 
-  Response sync_route(http::Request& request, sync::SyncScope scope, bool stream) {
+  // One stage run (see plugin_routes.hpp): JSON answers the engine's summary (plus what the
+  // route adds); a stream sends the plugin's payloads (plugin_events.hpp), ending in `complete`.
+  Response run_stage(http::Request& request, StageRun stage) {
     auto selected = sources_for(request);
     if (auto* refusal = std::get_if<Response>(&selected)) return std::move(*refusal);
     auto sources = std::get<std::vector<sync::ProxmoxSource>>(std::move(selected));
     if (!endpoints.netbox())
-      return detail(Status::bad_request, "No NetBox endpoint is configured.");
+      return detail_response(Status::bad_request, "No NetBox endpoint is configured.");
     sync::SyncOptions sync_options;
-    sync_options.scope = scope;
-    sync_options.delete_orphans = truthy(request.query_value("delete_orphans").value_or(""));
+    sync_options.scope = stage.scope;
+    sync_options.delete_orphans =
+        truthy(request.query_value("delete_orphans").value_or("")) ||
+        (!stage.delete_flag.empty() && truthy(request.query_value(stage.delete_flag).value_or("")));
     sync_options.dry_run = truthy(request.query_value("dry_run").value_or(""));
     sync_options.reader = options.reader;
-    auto slot = try_start_sync(scope);
-    if (!slot) return detail(Status::conflict, "a sync is already running");
+    auto slot = try_start_sync(stage.scope);
+    if (!slot) return detail_response(Status::conflict, "a sync is already running");
 
     auto run =
         [this, sources = std::move(sources), sync_options](
@@ -476,32 +461,40 @@ struct Service::Impl {
         return message;
       }
     };
-    if (!stream) {
+    if (!stage.stream) {
       auto outcome = run(*slot, {}, {});
       if (auto* message = std::get_if<std::string>(&outcome)) {
-        return detail(Status::bad_gateway, *message);
+        return detail_response(Status::bad_gateway, *message);
       }
-      return Response::json(std::get<sync::SyncSummary>(outcome).to_json());
+      json::object summary = std::get<sync::SyncSummary>(outcome).to_json();
+      for (auto& [name, value] : stage.extra_result)
+        summary[name] = std::move(value);
+      return Response::json(std::move(summary));
     }
-    return Response::events([run = std::move(run), slot](http::EventSink& sink) {
+    return Response::events([run = std::move(run), slot, stage](http::EventSink& sink) {
+      const PluginEventTranslator translator(stage.stage);
+      auto send = [&](const SseFrame& frame) {
+        return sink.send(frame.event, json::serialize(frame.data));
+      };
       // A client that went away cancels its sync: nobody would see the rest, and the run would
       // hold the slot that a new request needs.
       std::stop_source client_gone;
       auto outcome = run(*slot, client_gone.get_token(), [&](const sync::SyncEvent& event) {
-        if (!sink.send(event.type, json::serialize(event.data))) client_gone.request_stop();
+        for (const auto& frame : translator.translate(event)) {
+          if (!send(frame)) client_gone.request_stop();
+        }
       });
       if (auto* message = std::get_if<std::string>(&outcome)) {
-        sink.send("error",
-                  json::serialize(json::object{{"step", "netbox"}, {"message", *message}}));
-        sink.send("complete", json::serialize(json::object{{"created", 0},
-                                                           {"updated", 0},
-                                                           {"unchanged", 0},
-                                                           {"deleted", 0},
-                                                           {"errors", 1},
-                                                           {"ok", false}}));
+        send({"error", error_payload("netbox", *message)});
+        send({"complete", complete_payload(false, *message, nullptr,
+                                           json::array{json::object{{"detail", *message}}})});
+        return;
       }
+      send(translator.complete_for(std::get<sync::SyncSummary>(outcome), stage.extra_result));
     });
   }
+
+  PluginRouteHooks plugin_hooks;
 
   void register_routes();
   json::object openapi_document() const { return build_openapi(docs); }
@@ -540,19 +533,19 @@ void Service::Impl::register_routes() {
       [this](http::Request& request) {
         const auto body = parse_object(request.body);
         if (!body || !body->if_contains("api_key")) {
-          return detail(Status::unprocessable_entity,
-                        "Body must be {\"api_key\": ..., \"label\": ...}");
+          return detail_response(Status::unprocessable_entity,
+                                 "Body must be {\"api_key\": ..., \"label\": ...}");
         }
         switch (keys.register_first(json_string(field(*body, "api_key")),
                                     json_string(field(*body, "label")))) {
           case RegisterResult::too_short:
-            return detail(Status::bad_request, "API key must be at least 32 characters.");
+            return detail_response(Status::bad_request, "API key must be at least 32 characters.");
           case RegisterResult::already_registered:
-            return detail(Status::conflict, "An API key is already configured.");
+            return detail_response(Status::conflict, "An API key is already configured.");
           case RegisterResult::registered:
             break;
         }
-        return detail(Status::created, "API key registered.");
+        return detail_response(Status::created, "API key registered.");
       });
   add({V::get,
        "/auth/keys",
@@ -581,8 +574,8 @@ void Service::Impl::register_routes() {
       [this](http::Request& request) {
         const auto body = parse_object(request.body);
         if (!body || !body->if_contains("api_key")) {
-          return detail(Status::unprocessable_entity,
-                        "Body must be {\"api_key\": ..., \"label\": ...}");
+          return detail_response(Status::unprocessable_entity,
+                                 "Body must be {\"api_key\": ..., \"label\": ...}");
         }
         try {
           const int64_t id =
@@ -591,7 +584,7 @@ void Service::Impl::register_routes() {
               Status::created,
               json::object{{"id", id}, {"label", json_string(field(*body, "label"))}});
         } catch (const std::invalid_argument& error) {
-          return detail(Status::bad_request, error.what());
+          return detail_response(Status::bad_request, error.what());
         }
       });
   add({V::delete_,
@@ -603,8 +596,9 @@ void Service::Impl::register_routes() {
        {},
        {{204, "Deleted"}, {404, "No such key"}, {401, "Missing or invalid key"}}},
       [this](http::Request& request) {
-        const auto id = parse_id(request.path_param("id"));
-        if (!id || !keys.remove(*id)) return detail(Status::not_found, "API key not found.");
+        const auto id = parse_positive_id(request.path_param("id"));
+        if (!id || !keys.remove(*id))
+          return detail_response(Status::not_found, "API key not found.");
         return Response::empty(Status::no_content);
       });
 
@@ -644,7 +638,8 @@ void Service::Impl::register_routes() {
        {{200, "Status"}, {400, "No endpoint configured"}}},
       [this](http::Request&) {
         auto connection = netbox_connection();
-        if (!connection) return detail(Status::bad_request, "No NetBox endpoint is configured.");
+        if (!connection)
+          return detail_response(Status::bad_request, "No NetBox endpoint is configured.");
         try {
           const auto status = connection->client->status();
           return Response::json(json::object{{"reachable", true},
@@ -706,59 +701,28 @@ void Service::Impl::register_routes() {
          {{200, "The custom fields"}, {400, "No NetBox endpoint"}, {502, "NetBox error"}}},
         [this](http::Request&) {
           auto connection = netbox_connection();
-          if (!connection) return detail(Status::bad_request, "No NetBox endpoint is configured.");
+          if (!connection)
+            return detail_response(Status::bad_request, "No NetBox endpoint is configured.");
           try {
             json::array fields;
             for (auto& object : sync::ensure_custom_fields(*connection->client))
               fields.push_back(std::move(object));
             return Response::json(fields);
           } catch (const std::exception& error) {
-            return detail(Status::bad_gateway, error.what());
+            return detail_response(Status::bad_gateway, error.what());
           }
         });
   }
 
-  // Sync routes and their SSE twins.
-  struct SyncRoute {
-    const char* path;
-    sync::SyncScope scope;
-    const char* summary;
+  // The plugin's stages (JSON and SSE), full-update, bootstrap and the routes it calls.
+  plugin_hooks.add = [this](RouteDoc doc, std::function<Response(http::Request&)> handler) {
+    add(std::move(doc), std::move(handler));
   };
-  for (const SyncRoute& route :
-       {SyncRoute{"/dcim/devices/create", sync::SyncScope::devices,
-                  "Sync Proxmox nodes to NetBox devices"},
-        SyncRoute{"/virtualization/virtual-machines/create", sync::SyncScope::virtual_machines,
-                  "Sync Proxmox guests to NetBox virtual machines (and their nodes)"},
-        SyncRoute{"/virtualization/virtual-machines/backups/all/create", sync::SyncScope::backups,
-                  "Sync Proxmox backups to the plugin's backup objects"},
-        SyncRoute{"/full-update", sync::SyncScope::full,
-                  "Full sync: devices, virtual machines, backups"}}) {
-    const sync::SyncScope scope = route.scope;
-    add({V::get,
-         route.path,
-         route.summary,
-         "sync",
-         true,
-         kSyncParams,
-         {},
-         {{200, "Sync summary"},
-          {400, "Nothing configured"},
-          {409, "A sync is already running"},
-          {502, "NetBox unavailable"}}},
-        [this, scope](http::Request& request) { return sync_route(request, scope, false); });
-    add({V::get,
-         std::string(route.path) + "/stream",
-         std::string(route.summary) + " (server-sent events)",
-         "sync",
-         true,
-         kSyncParams,
-         {},
-         {{200, "Events step, error, complete"},
-          {400, "Nothing configured"},
-          {409, "A sync is already running"}},
-         true},
-        [this, scope](http::Request& request) { return sync_route(request, scope, true); });
-  }
+  plugin_hooks.run_stage = [this](http::Request& request, StageRun stage) {
+    return run_stage(request, std::move(stage));
+  };
+  plugin_hooks.netbox = [this] { return netbox_connection(); };
+  add_plugin_routes(plugin_hooks);
 }
 
 Service::Service(ServiceOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}

@@ -199,6 +199,13 @@ struct SyncEngine::Run {
                        std::to_string(items.size()) +
                        (verb == http::Verb::post ? " created" : " updated"));
       }
+      // Per batch, for the API's `item_progress` events: how far this kind's writes are.
+      emit("item_progress",
+           json::object{{"phase", kind},
+                        {"operation", verb == http::Verb::post ? "create" : "update"},
+                        {"current", end},
+                        {"total", items.size()},
+                        {"item", labels[end - 1]}});
     }
     return written;
   }
@@ -269,6 +276,12 @@ struct SyncEngine::Run {
         pending.ids.push_back(orphan.id);
       deletions.push_back(std::move(pending));
     }
+    // For the API's `phase_summary` events: the plan of this kind (a dry run's would-be counts).
+    emit("phase_summary", json::object{{"phase", kind},
+                                       {"result", json::object{{"created", plan.creates.size()},
+                                                               {"updated", plan.updates.size()},
+                                                               {"unchanged", plan.unchanged.size()},
+                                                               {"orphans", plan.orphans.size()}}}});
     step(kind, std::string(kind) + ": " + std::to_string(plan.creates.size()) + " new, " +
                    std::to_string(plan.updates.size()) + " changed, " +
                    std::to_string(plan.unchanged.size()) + " unchanged, " +

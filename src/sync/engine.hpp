@@ -64,7 +64,9 @@ struct SyncSummary {
   boost::json::object to_json() const;
 };
 
-// `type` is "step", "error" or "complete"; `data` is the event's JSON payload.
+// `type` is "step", "error", "item_progress" (per write batch: phase, operation, current, total,
+// item), "phase_summary" (per kind: phase, result counts of its plan) or "complete"; `data` is
+// the event's JSON payload.
 struct SyncEvent {
   std::string type;
   boost::json::object data;

@@ -39,34 +39,7 @@ int64_t nested_id(const json::object& object, std::string_view key) {
   return json_int(value);
 }
 
-json::object make_definition(const char* name, const char* type, const char* label,
-                             json::array object_types) {
-  return json::object{{"name", name},
-                      {"type", type},
-                      {"label", label},
-                      {"object_types", std::move(object_types)},
-                      {"group_name", "Proxmox"},
-                      {"ui_editable", "hidden"},
-                      {"description", std::string("Written by proxbox: ") + label}};
-}
-
 }  // namespace
-
-std::vector<json::object> custom_field_definitions() {
-  const json::array vm{"virtualization.virtualmachine"};
-  const json::array vm_and_device{"dcim.device", "virtualization.virtualmachine"};
-  return {
-      make_definition("proxmox_vm_id", "integer", "VM ID", vm),
-      make_definition("proxmox_vm_type", "text", "VM Type", vm),
-      make_definition("proxmox_node", "text", "Proxmox Node", vm_and_device),
-      make_definition("proxmox_cluster", "text", "Proxmox Cluster", vm_and_device),
-      make_definition("proxmox_status", "text", "Proxmox Status", vm),
-      make_definition("proxmox_start_at_boot", "boolean", "Start at Boot", vm),
-      make_definition("proxmox_qemu_agent", "boolean", "QEMU Guest Agent", vm),
-      make_definition("proxmox_unprivileged_container", "boolean", "Unprivileged Container", vm),
-      make_definition(kLastUpdatedField, "datetime", "Last Updated", vm_and_device),
-  };
-}
 
 json::object tag_definition() {
   return json::object{{"name", "Proxbox"},

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "sync/custom_fields.hpp"  // custom_field_definitions()
 #include "sync/diff.hpp"
 #include "sync/netbox_client.hpp"
 #include "sync/snapshot.hpp"
@@ -23,8 +24,6 @@ inline constexpr const char* kQemuRoleSlug = "virtual-machine-qemu";
 inline constexpr const char* kLxcRoleSlug = "container-lxc";
 inline constexpr const char* kLastUpdatedField = "proxmox_last_updated";
 
-// The custom fields the sync writes, as NetBox CustomField objects to create.
-std::vector<boost::json::object> custom_field_definitions();
 boost::json::object tag_definition();
 
 // Lower-case, spaces → '-', only [a-z0-9_-] kept (NetBox slug rules).

@@ -5,12 +5,15 @@
 #include <boost/json/serialize.hpp>
 #include <filesystem>
 #include <fstream>
+#include <set>
 
 #include "api/endpoint_store.hpp"
 #include "api/keys.hpp"
+#include "api/plugin_stages.hpp"
 #include "api/secrets.hpp"
 #include "api/service.hpp"
 #include "fakes.hpp"
+#include "sync/custom_fields.hpp"
 
 namespace pbx::api {
 namespace {
@@ -316,9 +319,21 @@ TEST_F(ServiceTest, FullUpdateThenStreamReportsZeroChanges) {
   EXPECT_EQ(sink.events.front().first, "step");
   EXPECT_EQ(sink.events.back().first, "complete");
   const auto complete = json::parse(sink.events.back().second);
-  EXPECT_EQ(complete.at("created"), 0);
-  EXPECT_EQ(complete.at("updated"), 0);
-  EXPECT_EQ(complete.at("unchanged").as_int64() > 0, true);
+  EXPECT_EQ(complete.at("ok"), true);
+  EXPECT_TRUE(complete.at("errors").is_array()) << "the plugin parses a list, never a count";
+  EXPECT_EQ(complete.at("result").at("created"), 0);
+  EXPECT_EQ(complete.at("result").at("updated"), 0);
+  EXPECT_EQ(complete.at("result").at("unchanged").as_int64() > 0, true);
+  std::set<std::string> kinds;
+  for (const auto& [event, data] : sink.events) {
+    kinds.insert(event);
+    if (event == "phase_summary") {
+      const auto summary = json::parse(data);
+      EXPECT_EQ(summary.at("status"), "completed");
+      EXPECT_TRUE(summary.at("result").at("unchanged").is_int64()) << data;
+    }
+  }
+  EXPECT_TRUE(kinds.count("phase_summary")) << "one per kind of the run";
 }
 
 TEST_F(ServiceTest, SecondSyncWhileOneRunsIs409AndAGoneStreamClientCancelsItsRun) {
@@ -438,6 +453,176 @@ TEST_F(ServiceTest, OpenApiListsEveryRouteWithParameters) {
   EXPECT_EQ(full.at("parameters").as_array().size(), 3u);
   EXPECT_TRUE(paths.at("/netbox/endpoint").at("post").as_object().contains("requestBody"));
   EXPECT_TRUE(paths.at("/proxmox/endpoints/{id}").at("put").as_object().contains("requestBody"));
+}
+
+// Every stage of the plugin's table has its JSON and SSE routes; those without a sync answer
+// 501 naming the route, never 404; the implemented ones run.
+TEST_F(ServiceTest, EveryPluginStageAnswersRunsOr501NamingTheRoute) {
+  register_and_configure();
+  const auto document = body(call(http::Verb::get, "/openapi.json", {}, "")).as_object();
+  const auto& paths = document.at("paths").as_object();
+  size_t implemented = 0;
+  for (const auto& stage : plugin_stages()) {
+    for (const std::string suffix : {"", "/stream"}) {
+      const std::string path = std::string(stage.path) + suffix;
+      ASSERT_TRUE(paths.contains(path)) << path;
+      EXPECT_EQ(paths.at(path).at("get").at("x-implemented"), stage.implemented()) << path;
+      const auto response = call(http::Verb::get, path);
+      if (stage.implemented()) {
+        EXPECT_EQ(response.code(), 200u) << path << response.body;
+      } else {
+        ASSERT_EQ(response.code(), 501u) << path;
+        EXPECT_NE(std::string(body(response).at("detail").as_string()).find("GET " + path),
+                  std::string::npos)
+            << body(response);
+      }
+    }
+    implemented += stage.implemented();
+  }
+  EXPECT_EQ(plugin_stages().size(), 13u);
+  EXPECT_EQ(implemented, 3u) << "devices, virtual machines, backups";
+  EXPECT_EQ(plugin_stages().front().sync_type, "devices");
+  EXPECT_EQ(plugin_stages().back().sync_type, "backup-routines");
+}
+
+TEST_F(ServiceTest, PerVmRoutesCheckTheVirtualMachine) {
+  register_and_configure();
+  ASSERT_EQ(call(http::Verb::get, "/virtualization/virtual-machines/create").code(), 200u);
+  const auto vms = netbox.objects("/api/virtualization/virtual-machines/");
+  ASSERT_EQ(vms.size(), 1u);
+  const std::string id = std::to_string(vms[0].at("id").as_int64());
+
+  const auto one = call(http::Verb::get, "/virtualization/virtual-machines/" + id + "/create");
+  ASSERT_EQ(one.code(), 200u) << one.body;
+  EXPECT_EQ(body(one).at("virtual_machine").at("name"), "web");
+  EXPECT_EQ(body(one).at("created"), 0) << "nothing changed since";
+  EXPECT_EQ(
+      call(http::Verb::get, "/virtualization/virtual-machines/" + id + "/backups/create").code(),
+      200u);
+
+  const auto unknown = call(http::Verb::get, "/virtualization/virtual-machines/999/create");
+  EXPECT_EQ(unknown.code(), 404u);
+  EXPECT_EQ(body(unknown).at("detail"), "Virtual machine 999 not found in NetBox.");
+  EXPECT_EQ(call(http::Verb::get, "/virtualization/virtual-machines/abc/create/stream").code(),
+            422u);
+  EXPECT_EQ(call(http::Verb::get, "/virtualization/virtual-machines/0/backups/create").code(),
+            422u);
+  EXPECT_EQ(
+      call(http::Verb::get, "/virtualization/virtual-machines/" + id + "/snapshots/create").code(),
+      501u);
+
+  const auto read = call(http::Verb::get, "/virtualization/virtual-machines/" + id);
+  ASSERT_EQ(read.code(), 200u);
+  EXPECT_EQ(body(read).at("name"), "web");
+  EXPECT_EQ(body(call(http::Verb::get, "/virtualization/virtual-machines")).as_array().size(), 1u);
+  EXPECT_EQ(call(http::Verb::get, "/virtualization/virtual-machines/999").code(), 404u);
+  EXPECT_EQ(call(http::Verb::get, "/virtualization/virtual-machines/x1").code(), 422u);
+}
+
+TEST_F(ServiceTest, CustomFieldReconcileBringsNetBoxToExactlyTheSetAndIsIdempotent) {
+  register_and_configure();
+  auto status = body(call(http::Verb::get, "/extras/bootstrap-status"));
+  EXPECT_EQ(status.at("ok"), false);
+  EXPECT_EQ(status.at("custom_fields").at("missing").as_array().size(),
+            sync::custom_field_set().size());
+
+  const auto first = call(http::Verb::post, "/extras/custom-fields/reconcile");
+  ASSERT_EQ(first.code(), 200u) << first.body;
+  EXPECT_EQ(body(first).at("ok"), true);
+  EXPECT_EQ(body(first).at("custom_fields").at("created").as_array().size(),
+            sync::custom_field_set().size());
+  EXPECT_EQ(netbox.objects("/api/extras/custom-fields/").size(), sync::custom_field_set().size());
+
+  netbox.reset_counts();
+  const auto second = call(http::Verb::post, "/extras/custom-fields/reconcile", "{}");
+  ASSERT_EQ(second.code(), 200u);
+  EXPECT_EQ(netbox.writes(), 0u) << "a reconciled NetBox needs nothing";
+  EXPECT_TRUE(body(second).at("custom_fields").at("updated").as_array().empty());
+  status = body(call(http::Verb::get, "/extras/bootstrap-status"));
+  EXPECT_EQ(status.at("ok"), true);
+  EXPECT_EQ(status.at("tag"), true);
+
+  // An operator changed a label and narrowed the object types: reported, then put back.
+  json::object drifted;
+  for (const auto& field : netbox.objects("/api/extras/custom-fields/")) {
+    if (field.at("name") == "proxmox_node") drifted = field;
+  }
+  ASSERT_FALSE(drifted.empty());
+  http::Request patch = http::Request::make(
+      http::Verb::patch, "/api/extras/custom-fields/",
+      json::serialize(json::array{json::object{{"id", drifted.at("id")},
+                                               {"label", "Node"},
+                                               {"object_types", json::array{"dcim.device"}}}}));
+  patch.headers.set(http::Field::authorization, "Token " + netbox.token);
+  patch.headers.set(http::Field::content_type, "application/json");
+  ASSERT_EQ(netbox.handle(patch).code() / 100, 2u);
+  status = body(call(http::Verb::get, "/extras/bootstrap-status"));
+  EXPECT_EQ(status.at("ok"), false);
+  EXPECT_EQ(status.at("custom_fields").at("different"),
+            (json::array{"proxmox_node: label", "proxmox_node: object_types"}));
+  netbox.reset_counts();
+  const auto repaired = body(call(http::Verb::post, "/extras/custom-fields/reconcile"));
+  EXPECT_EQ(repaired.at("custom_fields").at("updated"), json::array{"proxmox_node"});
+  EXPECT_EQ(netbox.patches, 1u);
+  EXPECT_EQ(repaired.at("ok"), true);
+
+  EXPECT_EQ(call(http::Verb::post, "/extras/custom-fields/reconcile", "[1,").code(), 422u);
+}
+
+TEST_F(ServiceTest, CustomFieldSetIsUpstreamsInventory) {
+  const auto fields = sync::custom_field_set();
+  EXPECT_EQ(fields.size(), 43u) << "upstream's CUSTOM_FIELD_INVENTORY";
+  std::set<std::string_view> names;
+  for (const auto& field : fields) {
+    EXPECT_TRUE(names.insert(field.name).second) << field.name;
+    EXPECT_FALSE(field.object_types.empty()) << field.name;
+    EXPECT_EQ(field.type == "object", !field.related_object_type.empty()) << field.name;
+  }
+  for (const char* name : {"proxmox_vm_id",
+                           "proxmox_vm_type",
+                           "proxmox_node",
+                           "proxmox_cluster",
+                           "proxmox_status",
+                           "proxmox_start_at_boot",
+                           "proxmox_qemu_agent",
+                           "proxmox_unprivileged_container",
+                           "proxmox_search_domain",
+                           "proxmox_link",
+                           "proxmox_endpoint_id",
+                           "proxmox_tags",
+                           "proxmox_os",
+                           "proxmox_cpu_type",
+                           "proxmox_uptime",
+                           "proxmox_last_updated",
+                           "proxmox_mac",
+                           "proxbox_bridge",
+                           "proxmox_vlan_id",
+                           "nic_speed_gbps",
+                           "nic_duplex",
+                           "nic_link",
+                           "hardware_chassis_serial"}) {
+    EXPECT_TRUE(names.count(name)) << name;
+  }
+}
+
+TEST_F(ServiceTest, RoutesThePluginCallsButNotImplementedAnswer501) {
+  register_and_configure();
+  for (const auto& [method, path] : std::vector<std::pair<http::Verb, std::string>>{
+           {http::Verb::get, "/pbs/status"},
+           {http::Verb::get, "/sync/individual/vm"},
+           {http::Verb::post, "/sync/individual/task-history"},
+           {http::Verb::post, "/intent/deletion-requests/4/approve"},
+           {http::Verb::get, "/proxmox/firewall/vms/100/rules"},
+           {http::Verb::get, "/ws"}}) {
+    const auto response = call(method, path);
+    EXPECT_EQ(response.code(), 501u) << path;
+    EXPECT_NE(std::string(body(response).at("detail").as_string()).find(path), std::string::npos);
+  }
+  const auto document = body(call(http::Verb::get, "/openapi.json", {}, "")).as_object();
+  EXPECT_EQ(document.at("paths").at("/sync/individual/vm").at("post").at("x-implemented"), false);
+  EXPECT_EQ(document.at("paths").at("/extras/bootstrap-status").at("get").at("x-implemented"),
+            true);
+  EXPECT_EQ(call(http::Verb::get, "/no/such/route").code(), 404u);
 }
 
 }  // namespace

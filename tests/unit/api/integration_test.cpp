@@ -228,7 +228,8 @@ TEST_F(IntegrationTest, FullUpdateStreamFillsNetBoxAndSecondRunWritesNothing) {
   const auto first = stream("/full-update/stream", &errors, &types);
   EXPECT_TRUE(errors.empty()) << errors.front();
   EXPECT_EQ(types.front(), "step");
-  EXPECT_EQ(first.at("errors"), 0);
+  EXPECT_EQ(first.at("ok"), true);
+  EXPECT_EQ(first.at("errors"), json::array{});
 
   const auto vms = vms_by_name();
   ASSERT_EQ(vms.size(), 3u);
@@ -249,8 +250,8 @@ TEST_F(IntegrationTest, FullUpdateStreamFillsNetBoxAndSecondRunWritesNothing) {
   const int64_t writes = netbox_writes();
   const auto second = stream("/full-update/stream");
   EXPECT_EQ(netbox_writes(), writes) << "an unchanged re-sync writes nothing";
-  EXPECT_EQ(second.at("created"), 0);
-  EXPECT_EQ(second.at("updated"), 0);
+  EXPECT_EQ(second.at("result").at("created"), 0);
+  EXPECT_EQ(second.at("result").at("updated"), 0);
 }
 
 TEST_F(IntegrationTest, RenameUpdatesInPlaceAndDeletedGuestNeedsDeleteOrphans) {

@@ -1,0 +1,401 @@
+#include "api/plugin_routes.hpp"
+
+#include <boost/json/parse.hpp>
+#include <charconv>
+
+#include "api/plugin_stages.hpp"
+#include "sync/custom_fields.hpp"
+#include "sync/json_util.hpp"
+#include "sync/mapping.hpp"
+
+namespace pbx::api {
+namespace json = boost::json;
+using http::Response;
+using http::Status;
+using V = http::Verb;
+
+Response detail_response(Status status, std::string message) {
+  return Response::json(status, json::object{{"detail", std::move(message)}});
+}
+
+std::optional<int64_t> parse_positive_id(std::string_view text) {
+  int64_t id = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), id);
+  if (error != std::errc{} || end != text.data() + text.size() || id <= 0) return std::nullopt;
+  return id;
+}
+
+namespace {
+
+constexpr const char* kVmsPath = "/virtualization/virtual-machines/";
+
+const std::vector<QueryParam> kStageParams{
+    {"proxmox_endpoint_ids", "array",
+     "Restrict to these Proxmox endpoint ids (comma-separated or repeated)"},
+    {"delete_orphans", "boolean",
+     "Delete NetBox objects owned by proxbox that Proxmox no longer has"},
+    {"dry_run", "boolean", "Compute and report the changes without writing to NetBox"}};
+
+std::vector<QueryParam> stage_params(const PluginStage& stage) {
+  auto params = kStageParams;
+  if (stage.delete_flag == "delete_nonexistent_backup") {
+    params.push_back({"delete_nonexistent_backup", "boolean",
+                      "Delete the backups Proxmox no longer has (the plugin sends it)"});
+  }
+  return params;
+}
+
+// The route's 501, documented as such.
+void add_not_implemented(const PluginRouteHooks& hooks, V method, std::string path,
+                         std::string summary, std::string tag) {
+  RouteDoc doc{method,
+               std::move(path),
+               std::move(summary),
+               std::move(tag),
+               true,
+               {},
+               {},
+               {{501, "Not implemented yet"}}};
+  doc.implemented = false;
+  hooks.add(std::move(doc), [](http::Request& request) {
+    return detail_response(
+        Status::not_implemented,
+        not_implemented_detail(std::string(boost::beast::http::to_string(request.method)) + " " +
+                               request.path));
+  });
+}
+
+// A stage's JSON route and its SSE twin; 501 both while the stage has no implementation.
+void add_stage_route(const PluginRouteHooks& hooks, const PluginStage& stage) {
+  for (const bool stream : {false, true}) {
+    const std::string path = std::string(stage.path) + (stream ? "/stream" : "");
+    const std::string summary = "Stage " + std::string(stage.sync_type) + ": " +
+                                std::string(stage.summary) +
+                                (stream ? " (server-sent events)" : "");
+    if (!stage.implemented()) {
+      add_not_implemented(hooks, V::get, path, summary, "sync");
+      continue;
+    }
+    RouteDoc doc{V::get,
+                 path,
+                 summary,
+                 "sync",
+                 true,
+                 stage_params(stage),
+                 {},
+                 {{200, stream ? "Events step, error, item_progress, phase_summary, complete"
+                               : "Sync summary"},
+                  {400, "Nothing configured"},
+                  {409, "A sync is already running"},
+                  {502, "NetBox unavailable"}},
+                 stream};
+    StageRun run{std::string(stage.sync_type), *stage.scope, stream,
+                 std::string(stage.delete_flag)};
+    hooks.add(std::move(doc),
+              [&hooks, run](http::Request& request) { return hooks.run_stage(request, run); });
+  }
+}
+
+// The NetBox virtual machine of a per-VM route: a 4xx answer when the id is malformed, NetBox
+// does not hold it, or proxbox did not sync it (no Proxmox identity to run the stage for).
+std::variant<json::object, Response> proxbox_vm(const PluginRouteHooks& hooks,
+                                                std::string_view id_text) {
+  const auto id = parse_positive_id(id_text);
+  if (!id) return detail_response(Status::unprocessable_entity, "vm_id must be a positive integer");
+  auto connection = hooks.netbox();
+  if (!connection) return detail_response(Status::bad_request, "No NetBox endpoint is configured.");
+  std::vector<json::object> found;
+  try {
+    found = connection->client->list(kVmsPath, {{"id", std::to_string(*id)}});
+  } catch (const std::exception& error) {
+    return detail_response(Status::bad_gateway,
+                           std::string("NetBox is unavailable: ") + error.what());
+  }
+  if (found.empty()) {
+    return detail_response(Status::not_found,
+                           "Virtual machine " + std::to_string(*id) + " not found in NetBox.");
+  }
+  const json::object& vm = found.front();
+  const auto* custom_fields = vm.if_contains("custom_fields");
+  const json::value* vmid = custom_fields && custom_fields->is_object()
+                                ? custom_fields->as_object().if_contains("proxmox_vm_id")
+                                : nullptr;
+  if (!vmid || vmid->is_null()) {
+    return detail_response(Status::unprocessable_entity,
+                           "Virtual machine " + std::to_string(*id) +
+                               " was not synced from Proxmox (it has no proxmox_vm_id).");
+  }
+  return json::object{{"id", *id},
+                      {"name", vm.at("name")},
+                      {"proxmox_vm_id", *vmid},
+                      {"proxmox_vm_type", custom_fields->as_object().at("proxmox_vm_type")}};
+}
+
+// The per-VM variant of a stage. The engine syncs whole scopes, so the run covers the stage for
+// every guest (diff-based: only what changed is written) after checking the VM; the answer
+// names the VM.
+void add_per_vm_route(const PluginRouteHooks& hooks, const PluginStage& stage) {
+  for (const bool stream : {false, true}) {
+    const std::string path = std::string(stage.per_vm_path) + (stream ? "/stream" : "");
+    const std::string summary = "Stage " + std::string(stage.sync_type) +
+                                " for one NetBox virtual machine" +
+                                (stream ? " (server-sent events)" : "");
+    if (!stage.implemented()) {
+      add_not_implemented(hooks, V::get, path, summary, "sync");
+      continue;
+    }
+    RouteDoc doc{V::get,
+                 path,
+                 summary,
+                 "sync",
+                 true,
+                 stage_params(stage),
+                 {},
+                 {{200, stream ? "Events step, error, item_progress, phase_summary, complete"
+                               : "Sync summary"},
+                  {404, "No such virtual machine in NetBox"},
+                  {409, "A sync is already running"},
+                  {422, "Malformed vm_id, or a virtual machine proxbox did not sync"}},
+                 stream};
+    StageRun base{std::string(stage.sync_type), *stage.scope, stream,
+                  std::string(stage.delete_flag)};
+    hooks.add(std::move(doc), [&hooks, base](http::Request& request) {
+      auto vm = proxbox_vm(hooks, request.path_param("vm_id"));
+      if (auto* refusal = std::get_if<Response>(&vm)) return std::move(*refusal);
+      StageRun run = base;
+      run.extra_result["virtual_machine"] = std::get<json::object>(std::move(vm));
+      return hooks.run_stage(request, std::move(run));
+    });
+  }
+}
+
+json::array stage_states() {
+  json::array states;
+  for (const auto& stage : plugin_stages()) {
+    states.push_back(
+        json::object{{"sync_type", stage.sync_type},
+                     {"path", stage.path},
+                     {"state", stage.implemented() ? "run" : "not implemented (501)"}});
+  }
+  return states;
+}
+
+void add_full_update(const PluginRouteHooks& hooks) {
+  for (const bool stream : {false, true}) {
+    RouteDoc doc{V::get,
+                 stream ? "/full-update/stream" : "/full-update",
+                 std::string("Every implemented stage, in the plugin's order") +
+                     (stream ? " (server-sent events)" : ""),
+                 "sync",
+                 true,
+                 kStageParams,
+                 {},
+                 {{200, stream ? "Events step, error, item_progress, phase_summary, complete"
+                               : "Sync summary"},
+                  {400, "Nothing configured"},
+                  {409, "A sync is already running"},
+                  {502, "NetBox unavailable"}},
+                 stream};
+    StageRun run{"full-update", sync::SyncScope::full, stream, {}};
+    run.extra_result["stages"] = stage_states();
+    hooks.add(std::move(doc),
+              [&hooks, run](http::Request& request) { return hooks.run_stage(request, run); });
+  }
+}
+
+// Runs `action` against the configured NetBox, answering 400 without one and 502 when NetBox
+// fails.
+Response with_netbox(const PluginRouteHooks& hooks,
+                     const std::function<Response(sync::NetBoxClient&)>& action) {
+  auto connection = hooks.netbox();
+  if (!connection) return detail_response(Status::bad_request, "No NetBox endpoint is configured.");
+  try {
+    return action(*connection->client);
+  } catch (const sync::NetBoxError& error) {
+    return detail_response(Status::bad_gateway,
+                           std::string("NetBox refused: ") + error.what() + " " + error.body());
+  } catch (const std::exception& error) {
+    return detail_response(Status::bad_gateway,
+                           std::string("NetBox is unavailable: ") + error.what());
+  }
+}
+
+bool tag_present(sync::NetBoxClient& netbox) {
+  return !netbox.list("/extras/tags/", {{"slug", sync::kTagSlug}}).empty();
+}
+
+void add_custom_field_routes(const PluginRouteHooks& hooks) {
+  hooks.add(
+      {V::get,
+       "/extras/bootstrap-status",
+       "Whether NetBox holds exactly proxbox's custom fields and its tag",
+       "extras",
+       true,
+       {},
+       {},
+       {{200, "{ok, custom_fields: {complete, expected, present, missing, different}, tag}"},
+        {400, "No NetBox endpoint"},
+        {502, "NetBox error"}}},
+      [&hooks](http::Request&) {
+        return with_netbox(hooks, [](sync::NetBoxClient& netbox) {
+          const auto report = sync::check_custom_fields(netbox);
+          const bool tag = tag_present(netbox);
+          return Response::json(json::object{
+              {"ok", report.complete() && tag}, {"custom_fields", report.to_json()}, {"tag", tag}});
+        });
+      });
+  hooks.add({V::post,
+             "/extras/custom-fields/reconcile",
+             "Bring NetBox's proxbox custom fields to exactly the defined set, and the tag "
+             "(idempotent: a second call writes nothing)",
+             "extras",
+             true,
+             {},
+             {},
+             {{200, "{ok, custom_fields: {..., created, updated}, tag}"},
+              {400, "No NetBox endpoint"},
+              {422, "A body that is not a JSON object"},
+              {502, "NetBox error"}}},
+            [&hooks](http::Request& request) {
+              if (!request.body.empty()) {
+                boost::system::error_code error;
+                const json::value body = json::parse(request.body, error);
+                if (error || !body.is_object()) {
+                  return detail_response(Status::unprocessable_entity,
+                                         "The body must be empty or a JSON object.");
+                }
+              }
+              return with_netbox(hooks, [](sync::NetBoxClient& netbox) {
+                const auto report = sync::reconcile_custom_fields(netbox);
+                bool tag = tag_present(netbox);
+                if (!tag) {
+                  netbox.create("/extras/tags/", {sync::tag_definition()});
+                  tag = true;
+                }
+                return Response::json(json::object{
+                    {"ok", report.complete()}, {"custom_fields", report.to_json()}, {"tag", tag}});
+              });
+            });
+}
+
+void add_virtual_machine_reads(const PluginRouteHooks& hooks) {
+  hooks.add({V::get,
+             "/virtualization/virtual-machines",
+             "The virtual machines proxbox synced, as NetBox holds them (tag proxbox)",
+             "virtualization",
+             true,
+             {},
+             {},
+             {{200, "NetBox virtual machine objects"},
+              {400, "No NetBox endpoint"},
+              {502, "NetBox error"}}},
+            [&hooks](http::Request&) {
+              return with_netbox(hooks, [](sync::NetBoxClient& netbox) {
+                json::array vms;
+                for (auto& vm : netbox.list(kVmsPath, {{"tag", sync::kTagSlug}}))
+                  vms.push_back(std::move(vm));
+                return Response::json(vms);
+              });
+            });
+  hooks.add(
+      {V::get,
+       "/virtualization/virtual-machines/{vm_id}",
+       "One virtual machine as NetBox holds it",
+       "virtualization",
+       true,
+       {},
+       {},
+       {{200, "The NetBox virtual machine"},
+        {404, "No such virtual machine"},
+        {422, "Malformed id"},
+        {502, "NetBox error"}}},
+      [&hooks](http::Request& request) {
+        const auto id = parse_positive_id(request.path_param("vm_id"));
+        if (!id)
+          return detail_response(Status::unprocessable_entity, "vm_id must be a positive integer");
+        return with_netbox(hooks, [&](sync::NetBoxClient& netbox) {
+          auto found = netbox.list(kVmsPath, {{"id", std::to_string(*id)}});
+          if (found.empty()) {
+            return detail_response(Status::not_found, "Virtual machine " + std::to_string(*id) +
+                                                          " not found in NetBox.");
+          }
+          return Response::json(std::move(found.front()));
+        });
+      });
+}
+
+struct PendingRoute {
+  V method;
+  const char* path;
+  const char* summary;
+  const char* tag;
+};
+
+// Routes the plugin calls that this service does not implement yet: each answers 501 naming
+// itself (the plugin reports that, where a 404 would read as a broken installation).
+const std::vector<PendingRoute> kPendingRoutes{
+    {V::get, "/pbs/status", "Proxmox Backup Server status", "pbs"},
+    {V::get, "/pdm/endpoints", "Proxmox Datacenter Manager endpoints", "pdm"},
+    {V::get, "/pdm/endpoints/{id}", "One Proxmox Datacenter Manager endpoint", "pdm"},
+    {V::get, "/proxmox", "Proxmox API overview per endpoint", "proxmox"},
+    {V::get, "/proxmox/{name}", "A top-level Proxmox path per endpoint", "proxmox"},
+    {V::get, "/proxmox/version", "Proxmox version per endpoint", "proxmox"},
+    {V::get, "/proxmox/sessions", "Proxmox sessions", "proxmox"},
+    {V::get, "/proxmox/nodes", "Proxmox nodes per endpoint", "proxmox"},
+    {V::get, "/proxmox/nodes/{node}/storage/{storage}/content", "Storage content of a node",
+     "proxmox"},
+    {V::get, "/proxmox/storage", "Proxmox storages per endpoint", "proxmox"},
+    {V::get, "/proxmox/cluster/status", "Cluster status per endpoint", "proxmox"},
+    {V::get, "/proxmox/cluster/resources", "Cluster resources per endpoint", "proxmox"},
+    {V::get, "/proxmox/cluster/ha/summary", "HA summary per endpoint", "proxmox"},
+    {V::get, "/proxmox/cluster/ha/resources/by-vm/{vmid}", "HA resource of a guest", "proxmox"},
+    {V::get, "/proxmox/{name}/{node}/{vmid}/config", "A guest's configuration", "proxmox"},
+    {V::get, "/proxmox/firewall/datacenter/rules", "Datacenter firewall rules", "firewall"},
+    {V::post, "/proxmox/firewall/datacenter/rules", "Add a datacenter firewall rule", "firewall"},
+    {V::get, "/proxmox/firewall/datacenter/groups", "Datacenter security groups", "firewall"},
+    {V::get, "/proxmox/firewall/datacenter/ipsets", "Datacenter IP sets", "firewall"},
+    {V::get, "/proxmox/firewall/datacenter/aliases", "Datacenter aliases", "firewall"},
+    {V::get, "/proxmox/firewall/datacenter/options", "Datacenter firewall options", "firewall"},
+    {V::put, "/proxmox/firewall/datacenter/options", "Change datacenter firewall options",
+     "firewall"},
+    {V::get, "/proxmox/firewall/nodes/{node}/rules", "Node firewall rules", "firewall"},
+    {V::post, "/proxmox/firewall/nodes/{node}/rules", "Add a node firewall rule", "firewall"},
+    {V::get, "/proxmox/firewall/nodes/{node}/options", "Node firewall options", "firewall"},
+    {V::put, "/proxmox/firewall/nodes/{node}/options", "Change node firewall options", "firewall"},
+    {V::get, "/proxmox/firewall/vms/{vmid}/rules", "Guest firewall rules", "firewall"},
+    {V::post, "/proxmox/firewall/vms/{vmid}/rules", "Add a guest firewall rule", "firewall"},
+    {V::get, "/proxmox/firewall/vms/{vmid}/ipsets", "Guest IP sets", "firewall"},
+    {V::get, "/proxmox/firewall/vms/{vmid}/aliases", "Guest aliases", "firewall"},
+    {V::get, "/proxmox/firewall/vms/{vmid}/options", "Guest firewall options", "firewall"},
+    {V::put, "/proxmox/firewall/vms/{vmid}/options", "Change guest firewall options", "firewall"},
+    {V::post, "/intent/deletion-requests/{id}/approve", "Approve a deletion request", "intent"},
+    {V::post, "/intent/deletion-requests/{id}/reject", "Reject a deletion request", "intent"},
+    {V::get, "/ssh/sessions", "SSH sessions", "ssh"},
+    {V::get, "/ws", "WebSocket channel", "ws"},
+};
+
+// /sync/individual/<kind>: single-object syncs (GET and POST).
+constexpr const char* kIndividualKinds[] = {
+    "vm",     "node",     "cluster",     "storage",         "disk",        "interface", "ip",
+    "backup", "snapshot", "replication", "backup-routines", "task-history"};
+
+}  // namespace
+
+void add_plugin_routes(const PluginRouteHooks& hooks) {
+  for (const auto& stage : plugin_stages()) {
+    add_stage_route(hooks, stage);
+    if (!stage.per_vm_path.empty()) add_per_vm_route(hooks, stage);
+  }
+  add_full_update(hooks);
+  add_custom_field_routes(hooks);
+  add_virtual_machine_reads(hooks);
+  for (const auto& route : kPendingRoutes)
+    add_not_implemented(hooks, route.method, route.path, route.summary, route.tag);
+  for (const char* kind : kIndividualKinds) {
+    const std::string path = std::string("/sync/individual/") + kind;
+    add_not_implemented(hooks, V::get, path, std::string("Sync one ") + kind, "sync");
+    add_not_implemented(hooks, V::post, path, std::string("Sync one ") + kind, "sync");
+  }
+}
+
+}  // namespace pbx::api

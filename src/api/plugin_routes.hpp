@@ -1,0 +1,53 @@
+#pragma once
+// The routes the netbox-proxbox plugin calls besides keys and endpoints: every sync stage of
+// plugin_stages.hpp (JSON and SSE, per-VM variants), full-update, the custom-field bootstrap,
+// the virtual machines as NetBox holds them, and a 501 naming the route for each route the
+// plugin calls that this service does not implement yet. Registered by the Service through the
+// narrow hooks below, so this file knows nothing of keys, endpoint storage or the sync slot.
+
+#include <boost/json/object.hpp>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "api/route_doc.hpp"
+#include "http/message.hpp"
+#include "sync/engine.hpp"
+#include "sync/netbox_client.hpp"
+
+namespace pbx::api {
+
+// A client for the configured NetBox (the transport it talks through lives as long).
+struct NetBoxConnection {
+  std::shared_ptr<sync::Transport> transport;
+  std::unique_ptr<sync::NetBoxClient> client;
+};
+
+// One sync request as a stage route asks for it.
+struct StageRun {
+  std::string stage;  // the plugin's sync type ("devices"), or "full-update"
+  sync::SyncScope scope = sync::SyncScope::full;
+  bool stream = false;
+  std::string delete_flag;           // a query flag meaning delete_orphans for this stage
+  boost::json::object extra_result;  // added to the answer's result (the VM of a per-VM run)
+};
+
+struct PluginRouteHooks {
+  // Registers a route with its documentation (the key check and error catching included).
+  std::function<void(RouteDoc, std::function<http::Response(http::Request&)>)> add;
+  // Runs a sync and answers (JSON summary, or the SSE stream with the plugin's payloads).
+  std::function<http::Response(http::Request&, StageRun)> run_stage;
+  // The configured NetBox, or nullopt.
+  std::function<std::optional<NetBoxConnection>()> netbox;
+};
+
+void add_plugin_routes(const PluginRouteHooks& hooks);
+
+// {"detail": message} with `status`: the error shape of every proxbox-api route.
+http::Response detail_response(http::Status status, std::string message);
+
+// An id from a path or query ("12"); nullopt unless it is a whole positive integer.
+std::optional<int64_t> parse_positive_id(std::string_view text);
+
+}  // namespace pbx::api

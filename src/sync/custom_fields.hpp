@@ -1,0 +1,57 @@
+#pragma once
+// The NetBox custom fields proxbox owns: upstream proxbox-api's inventory
+// (proxbox_api/services/custom_fields.py) as data, one row per field, and the two operations on
+// a NetBox: check (is exactly this set there?) and reconcile (make it so, idempotently).
+
+#include <boost/json/object.hpp>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sync/netbox_client.hpp"
+
+namespace pbx::sync {
+
+struct CustomFieldDefinition {
+  std::string_view name;
+  std::string_view type;  // NetBox CustomField type: text, integer, boolean, url, datetime, object
+  std::string_view label;
+  std::string_view description;
+  std::vector<std::string_view> object_types;  // "virtualization.virtualmachine", ...
+  std::string_view ui_visible = "if-set";
+  int weight = 100;
+  std::string_view group_name = "Proxmox";
+  std::string_view related_object_type = {};  // for type "object"
+};
+
+// Every field, in upstream's order.
+std::span<const CustomFieldDefinition> custom_field_set();
+
+// The NetBox CustomField write body of one definition (ui_editable hidden, filter_logic loose,
+// search_weight 1000, as upstream).
+boost::json::object to_netbox(const CustomFieldDefinition& definition);
+
+// The definitions as NetBox CustomField objects to create.
+std::vector<boost::json::object> custom_field_definitions();
+
+// How a NetBox's custom fields compare with the set.
+struct CustomFieldReport {
+  std::vector<std::string> present;    // there, with every attribute we own as defined
+  std::vector<std::string> missing;    // not there
+  std::vector<std::string> different;  // there, with an attribute that differs ("name: label")
+  std::vector<std::string> created, updated;  // what reconcile wrote
+  bool complete() const { return missing.empty() && different.empty(); }
+  boost::json::object to_json() const;
+};
+
+// Reads the custom fields of the set from NetBox and compares. Throws NetBoxError /
+// TransportError when NetBox cannot be read.
+CustomFieldReport check_custom_fields(NetBoxClient& netbox);
+
+// Creates the missing fields and PATCHes the attributes that differ (object types: adds ours,
+// keeps types an operator added); a second call writes nothing. The report describes NetBox
+// afterwards, with `created`/`updated` naming what was written.
+CustomFieldReport reconcile_custom_fields(NetBoxClient& netbox);
+
+}  // namespace pbx::sync
