@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <boost/json/serialize.hpp>
+#include <charconv>
+#include <cmath>
+#include <limits>
 #include <set>
 
 #include "netbox/store.hpp"
@@ -11,6 +14,41 @@ namespace pbx::netbox {
 namespace {
 
 namespace json = boost::json;
+
+// DRF refuses number strings longer than this before parsing them.
+constexpr size_t kMaxNumberText = 1000;
+
+// DRF's DecimalField.validate_precision: at most max_digits digits, decimal_places of them
+// after the point.
+std::optional<std::string> precision_problem(const Field& field, const DecimalDigits& number) {
+  if (!field.max_digits) return std::nullopt;
+  int64_t total = 0;
+  int64_t places = 0;
+  if (number.exponent >= 0) {
+    total = number.digits + number.exponent;
+  } else if (number.digits > -number.exponent) {
+    total = number.digits;
+    places = -number.exponent;
+  } else {
+    total = -number.exponent;
+    places = total;
+  }
+  const int64_t whole = total - places;
+  if (total > field.max_digits) {
+    return "Ensure that there are no more than " + std::to_string(field.max_digits) +
+           " digits in total.";
+  }
+  if (places > field.decimal_places) {
+    return "Ensure that there are no more than " + std::to_string(field.decimal_places) +
+           " decimal places.";
+  }
+  if (whole > field.max_digits - field.decimal_places) {
+    return "Ensure that there are no more than " +
+           std::to_string(field.max_digits - field.decimal_places) +
+           " digits before the decimal point.";
+  }
+  return std::nullopt;
+}
 
 std::string not_found_by_attributes(const json::value& value) {
   return "Related object not found using the provided attributes: " + python_repr(value);
@@ -179,31 +217,71 @@ std::optional<std::string> coerce_text(RequestContext&, const Field& field,
   return std::nullopt;
 }
 
-std::optional<std::string> coerce_integer(RequestContext&, const Field&, const json::value& input,
-                                          json::value& stored) {
+std::optional<std::string> coerce_integer(RequestContext&, const Field& field,
+                                          const json::value& input, json::value& stored) {
+  const bool limited = !field.min_value.empty() || !field.max_value.empty();
   std::optional<int64_t> number;
   if (input.is_int64()) number = input.get_int64();
-  if (input.is_uint64() && input.get_uint64() <= INT64_MAX) {
-    number = static_cast<int64_t>(input.get_uint64());
+  if (input.is_uint64() && limited) number = std::numeric_limits<int64_t>::max();
+  if (input.is_double()) {
+    // DRF parses str(value): Python writes a float from 1e16 on in exponent form, which int()
+    // refuses, and an integral float below that as "<digits>.0", which it accepts.
+    const double value = input.get_double();
+    if (value == std::trunc(value) && std::fabs(value) < 1e16) {
+      number = static_cast<int64_t>(value);
+    }
   }
-  if (input.is_double() &&
-      input.get_double() == static_cast<double>(static_cast<int64_t>(input.get_double()))) {
-    number = static_cast<int64_t>(input.get_double());
+  if (input.is_string()) {
+    if (input.get_string().size() > kMaxNumberText) return "String value too large.";
+    std::string text = trim(input.get_string());
+    // DRF drops a trailing ".0…" before int() ("5.0" is 5).
+    if (const size_t point = text.find('.');
+        point != std::string::npos && text.find_first_not_of('0', point + 1) == std::string::npos) {
+      text.erase(point);
+    }
+    number = limited ? parse_integer_clamped(text) : parse_integer(text);
   }
-  if (input.is_string()) number = parse_integer(trim(input.get_string()));
   if (!number) return "A valid integer is required.";
+  const auto minimum = parse_integer(field.min_value);
+  const auto maximum = parse_integer(field.max_value);
+  if (maximum && *number > *maximum) {
+    return "Ensure this value is less than or equal to " + field.max_value + ".";
+  }
+  if (minimum && *number < *minimum) {
+    return "Ensure this value is greater than or equal to " + field.min_value + ".";
+  }
   stored = *number;
   return std::nullopt;
 }
 
-std::optional<std::string> coerce_number(RequestContext&, const Field&, const json::value& input,
-                                         json::value& stored) {
-  std::optional<double> number;
-  if (input.is_int64() || input.is_uint64() || input.is_double()) {
-    number = input.to_number<double>();
+std::optional<std::string> coerce_number(RequestContext&, const Field& field,
+                                         const json::value& input, json::value& stored) {
+  // DRF's DecimalField reads str(value): a JSON number as Python prints it, a string trimmed.
+  std::string text;
+  if (input.is_int64() || input.is_uint64()) {
+    text = json::serialize(input);
+  } else if (input.is_double()) {
+    char buffer[64];
+    const auto written = std::to_chars(buffer, buffer + sizeof buffer, input.get_double());
+    text.assign(buffer, written.ptr);
+  } else if (input.is_string()) {
+    if (input.get_string().size() > kMaxNumberText) return "String value too large.";
+    text = trim(input.get_string());
+  } else {
+    return "A valid number is required.";
   }
-  if (input.is_string()) number = parse_number(trim(input.get_string()));
+  const auto digits = decimal_digits(text);
+  const auto number = digits ? parse_number(text) : std::nullopt;
   if (!number) return "A valid number is required.";
+  if (auto problem = precision_problem(field, *digits)) return problem;
+  const auto maximum = parse_number(field.max_value);
+  const auto minimum = parse_number(field.min_value);
+  if (maximum && *number > *maximum) {
+    return "Ensure this value is less than or equal to " + field.max_value + ".";
+  }
+  if (minimum && *number < *minimum) {
+    return "Ensure this value is greater than or equal to " + field.min_value + ".";
+  }
   stored = *number;
   return std::nullopt;
 }

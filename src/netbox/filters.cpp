@@ -81,7 +81,9 @@ std::optional<std::string> typed_param(ValueType type, const std::string& value,
                                        std::vector<common::SqlValue>& params) {
   switch (type) {
     case ValueType::Integer: {
-      const auto number = parse_integer(value);
+      // Beyond int64 a value matches what its limit matches (nothing, or every row for
+      // __lt/__n), as Django compares an out-of-range integer instead of failing.
+      const auto number = parse_integer_clamped(value);
       if (!number) return "Enter a whole number.";
       params.emplace_back(*number);
       return std::nullopt;

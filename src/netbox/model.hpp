@@ -72,6 +72,13 @@ struct Field {
   std::string since;  // first NetBox version with the field ("" = always)
   // Constant: the value computed from the object's stored data instead of default_value.
   boost::json::value (*derive)(const boost::json::object& data) = nullptr;
+  // Number: Django's DecimalField(max_digits, decimal_places), checked as DRF does (0: none).
+  int max_digits = 0;
+  int decimal_places = 0;
+  // Integer/Number: the model's value limits (Min/MaxValueValidator, or the column's range),
+  // written as NetBox prints them in its messages ("" = no limit).
+  std::string min_value;
+  std::string max_value;
 
   // Fluent modifiers so the registry reads as a table.
   Field& req() {
@@ -97,6 +104,16 @@ struct Field {
   }
   Field& from(std::string version) {
     since = std::move(version);
+    return *this;
+  }
+  Field& decimal(int digits, int places) {
+    max_digits = digits;
+    decimal_places = places;
+    return *this;
+  }
+  Field& between(std::string minimum, std::string maximum) {
+    min_value = std::move(minimum);
+    max_value = std::move(maximum);
     return *this;
   }
 };

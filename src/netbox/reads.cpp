@@ -20,7 +20,7 @@ constexpr int64_t kMaxPageSize = 1000;
 int64_t parse_limit(const http::Request& request) {
   const auto text = request.query_value("limit");
   if (!text) return kDefaultPageSize;
-  const auto value = parse_integer(*text);
+  const auto value = parse_integer_clamped(*text);  // NetBox: int(), then capped
   if (!value || *value < 0) return kDefaultPageSize;
   if (*value == 0 || *value > kMaxPageSize) return kMaxPageSize;
   return *value;
@@ -116,10 +116,13 @@ void offset_page(RequestContext& context, const Model& model, const http::Reques
                  int64_t limit, int64_t offset, const Condition& where, json::object& body,
                  std::vector<StoredObject>& rows) {
   const int64_t total = context.store.count(model, where);
-  rows = context.store.select(model, where, order_clause(model, request), limit, offset);
+  // NetBox answers an offset past the end without querying; offset + limit could overflow.
+  if (offset <= total) {
+    rows = context.store.select(model, where, order_clause(model, request), limit, offset);
+  }
   body["count"] = total;
   body["next"] =
-      offset + limit < total
+      offset < total - limit
           ? json::value(page_url(
                 context, request,
                 {{"limit", std::to_string(limit)}, {"offset", std::to_string(offset + limit)}}, {}))
@@ -142,9 +145,10 @@ http::Response list_objects(RequestContext& context, const Model& model,
   Condition where;
   if (auto error = build_filter(context, model, request, where)) return *error;
   const int64_t limit = parse_limit(request);
+  // DRF's offset: a negative or non-integer offset is 0, a huge one is past every page.
   int64_t offset = 0;
   if (auto text = request.query_value("offset")) {
-    offset = std::max<int64_t>(0, parse_integer(*text).value_or(0));
+    offset = std::max<int64_t>(0, parse_integer_clamped(*text).value_or(0));
   }
   const Selection chosen = selection(context, model, request);
   json::object body;

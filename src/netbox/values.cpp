@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstring>
 #include <ctime>
+#include <limits>
 
 #include "common/clock.hpp"
 
@@ -84,6 +85,50 @@ std::optional<int64_t> parse_integer(std::string_view text) {
   const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (error != std::errc{} || end != text.data() + text.size() || text.empty()) return std::nullopt;
   return value;
+}
+
+std::optional<int64_t> parse_integer_clamped(std::string_view text) {
+  if (auto value = parse_integer(text)) return value;
+  std::string_view digits = text;
+  const bool negative = !digits.empty() && digits.front() == '-';
+  if (!digits.empty() && (digits.front() == '-' || digits.front() == '+')) digits.remove_prefix(1);
+  if (digits.empty() ||
+      !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    return std::nullopt;
+  }
+  return negative ? std::numeric_limits<int64_t>::min() : std::numeric_limits<int64_t>::max();
+}
+
+std::optional<DecimalDigits> decimal_digits(std::string_view text) {
+  size_t at = 0;
+  if (at < text.size() && (text[at] == '-' || text[at] == '+')) ++at;
+  std::string mantissa;
+  int64_t fraction = 0;
+  bool point = false;
+  for (; at < text.size(); ++at) {
+    const char c = text[at];
+    if (c >= '0' && c <= '9') {
+      mantissa.push_back(c);
+      if (point) ++fraction;
+    } else if (c == '.' && !point) {
+      point = true;
+    } else {
+      break;
+    }
+  }
+  if (mantissa.empty()) return std::nullopt;
+  int64_t exponent = 0;
+  if (at < text.size() && (text[at] == 'e' || text[at] == 'E')) {
+    const auto parsed = parse_integer(text.substr(at + 1));
+    if (!parsed || *parsed > 1'000'000'000 || *parsed < -1'000'000'000) return std::nullopt;
+    exponent = *parsed;
+    at = text.size();
+  }
+  if (at != text.size()) return std::nullopt;
+  const size_t first = mantissa.find_first_not_of('0');
+  const int64_t digits =
+      first == std::string::npos ? 1 : static_cast<int64_t>(mantissa.size() - first);
+  return DecimalDigits{digits, exponent - fraction};
 }
 
 int64_t int_field(const boost::json::object& data, std::string_view name) {

@@ -21,7 +21,19 @@ std::string python_type(const boost::json::value& value);
 std::optional<int64_t> parse_integer(std::string_view text);
 // The integer at `name` of a stored object (an id, mostly); 0 when absent or not an integer.
 int64_t int_field(const boost::json::object& data, std::string_view name);
+// Like parse_integer, but an integer beyond int64 is clamped to its limit instead of refused
+// (Python's int has no limit: NetBox compares such a value, it does not reject it).
+std::optional<int64_t> parse_integer_clamped(std::string_view text);
 std::optional<double> parse_number(std::string_view text);
+
+// A finite decimal number's digits as Python's Decimal(text).as_tuple() counts them: its
+// significant digits (leading zeros dropped, at least one) and the exponent of the last one
+// ("1.50" → 3 digits, exponent -2; "1e+308" → 1, 308). Nothing for anything else (inf, nan).
+struct DecimalDigits {
+  int64_t digits = 0;
+  int64_t exponent = 0;
+};
+std::optional<DecimalDigits> decimal_digits(std::string_view text);
 // DRF BooleanField spellings: true/false, yes/no, on/off, t/f, y/n, 1/0 (any case).
 std::optional<bool> parse_boolean(std::string_view text);
 

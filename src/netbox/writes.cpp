@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <boost/json/parse.hpp>
+#include <cctype>
 
 #include "netbox/coercion.hpp"
 #include "netbox/custom_fields.hpp"
@@ -127,7 +128,25 @@ std::optional<int64_t> write_object(RequestContext& context, const Model& model,
   return id;
 }
 
+// The request's data as DRF reads it with NetBox's parsers: an empty body is {} whatever its
+// type; JSON (`application/json`, any parameters) is parsed; multipart forms, which NetBox
+// also parses, are not emulated; anything else (or no Content-Type) is DRF's 415.
 std::optional<json::value> parse_body(const http::Request& request, Response& error) {
+  if (request.body.empty()) return json::value(json::object{});
+  const std::string content_type(request.header(http::Field::content_type));
+  std::string media_type = trim(std::string_view(content_type).substr(0, content_type.find(';')));
+  std::transform(media_type.begin(), media_type.end(), media_type.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (media_type == "multipart/form-data") {
+    error = detail(Status::unsupported_media_type,
+                   "netbox-emulator does not emulate multipart/form-data request bodies.");
+    return std::nullopt;
+  }
+  if (media_type != "application/json") {
+    error = detail(Status::unsupported_media_type,
+                   "Unsupported media type \"" + content_type + "\" in request.");
+    return std::nullopt;
+  }
   boost::system::error_code code;
   json::value body = json::parse(request.body, code);
   if (code) {

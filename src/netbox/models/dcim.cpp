@@ -47,8 +47,8 @@ Model site_model() {
   m.fields.push_back(str("time_zone").null());
   m.fields.push_back(str("physical_address", 200));
   m.fields.push_back(str("shipping_address", 200));
-  m.fields.push_back(number("latitude").null());
-  m.fields.push_back(number("longitude").null());
+  m.fields.push_back(number("latitude").decimal(8, 6).null());
+  m.fields.push_back(number("longitude").decimal(9, 6).null());
   m.fields.push_back(comments());
   m.fields.push_back(count("device_count", "dcim.device", "site"));
   m.fields.push_back(count("virtualmachine_count", "virtualization.virtualmachine", "site"));
@@ -80,10 +80,10 @@ Model devicetype_model() {
       str("model", 100).req(),
       slug(),
       str("part_number", 50),
-      number("u_height").def(1.0),
+      number("u_height").decimal(4, 1).def(1.0),
       boolean("exclude_from_utilization", false),
       boolean("is_full_depth", true),
-      number("weight").null(),
+      number("weight").decimal(8, 2).null(),
       description(),
       comments(),
       count("device_count", "dcim.device", "device_type"),
@@ -177,8 +177,8 @@ Model device_model() {
       str("serial", 50),
       str("asset_tag", 50).null(),
       fk("site", "dcim.site", OnDelete::Protect).req(),
-      number("latitude").null(),
-      number("longitude").null(),
+      number("latitude").decimal(8, 6).null(),
+      number("longitude").decimal(9, 6).null(),
       choice("status", device_status()).def("active"),
       fk("primary_ip4", "ipam.ipaddress").null(),
       fk("primary_ip6", "ipam.ipaddress").null(),
@@ -230,9 +230,9 @@ Model interface_model() {
       fk("parent", "dcim.interface").null(),
       fk("bridge", "dcim.interface").null(),
       fk("lag", "dcim.interface").null(),
-      integer("mtu").null(),
+      integer("mtu").between("1", "65536").null(),
       fk("primary_mac_address", "dcim.macaddress").null(),
-      integer("speed").null(),
+      positive_integer("speed").null(),
       boolean("mgmt_only", false),
       description(),
       fk("untagged_vlan", "ipam.vlan").null(),

@@ -41,6 +41,14 @@ inline Field comments() {
 inline Field integer(std::string name) {
   return make(std::move(name), FieldKind::Integer);
 }
+// Django's PositiveIntegerField and PositiveSmallIntegerField on PostgreSQL: the column's range
+// is the limit DRF checks.
+inline Field positive_integer(std::string name) {
+  return integer(std::move(name)).between("0", "2147483647");
+}
+inline Field positive_small_integer(std::string name) {
+  return integer(std::move(name)).between("0", "32767");
+}
 inline Field number(std::string name) {
   return make(std::move(name), FieldKind::Number);
 }

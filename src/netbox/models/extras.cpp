@@ -176,7 +176,7 @@ Model tag_model() {
   m.fields.push_back(str("color", 6).def("9e9e9e"));
   m.fields.push_back(make("object_types", FieldKind::StringList).def(json::array{}));
   m.fields.push_back(constant("tagged_items", 0));
-  m.fields.push_back(integer("weight").def(1000).from("4.3"));
+  m.fields.push_back(positive_small_integer("weight").def(1000).from("4.3"));
   m.brief = {"id", "url", "display_url", "display", "name", "slug", "color", "description"};
   m.tags = false;
   m.custom_fields = false;
@@ -233,7 +233,7 @@ Model customfield_model() {
       description(),
       boolean("required", false),
       boolean("unique", false),
-      integer("search_weight").def(1000),
+      positive_small_integer("search_weight").def(1000),
       choice("filter_logic", {{"disabled", "Disabled"}, {"loose", "Loose"}, {"exact", "Exact"}})
           .def("loose"),
       choice("ui_visible", {{"always", "Always"}, {"if-set", "If set"}, {"hidden", "Hidden"}})
@@ -244,7 +244,7 @@ Model customfield_model() {
       make("related_object_filter", FieldKind::Json).null(),
       make("validation_schema", FieldKind::Json).null().from("4.6"),
       fk("choice_set", "extras.customfieldchoiceset", OnDelete::Protect).null(),
-      integer("weight").def(100),
+      positive_small_integer("weight").def(100),
       integer("validation_minimum").null(),
       integer("validation_maximum").null(),
       str("validation_regex", 500),

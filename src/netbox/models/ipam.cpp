@@ -103,7 +103,7 @@ Model vlan_model() {
   Model m = base("ipam.vlan", "ipam/vlans", "VLAN", "VLAN");
   m.fields = {
       fk("site", "dcim.site", OnDelete::Protect).null(),
-      integer("vid").req(),
+      integer("vid").between("1", "4094").req(),
       name_field(64),
       fk("tenant", "tenancy.tenant", OnDelete::Protect).null(),
       choice("status",

@@ -221,9 +221,13 @@ Model virtualmachine_model() {
       fk("platform", "dcim.platform").null(),
       fk("primary_ip4", "ipam.ipaddress").null(),
       fk("primary_ip6", "ipam.ipaddress").null(),
-      number("vcpus").null(),
-      integer("memory").null(),
-      integer("disk").null(),
+      // MinValueValidator(Decimal(0.01)): a Decimal of the float 0.01, printed in full.
+      number("vcpus")
+          .decimal(6, 2)
+          .between("0.01000000000000000020816681711721685132943093776702880859375", "")
+          .null(),
+      positive_integer("memory").null(),
+      positive_integer("disk").null(),
       make("start_on_boot", FieldKind::Choice).from("4.5"),
       description(),
       comments(),
@@ -286,7 +290,7 @@ Model vminterface_model() {
       boolean("enabled", true),
       fk("parent", "virtualization.vminterface").null(),
       fk("bridge", "virtualization.vminterface").null(),
-      integer("mtu").null(),
+      integer("mtu").between("1", "65536").null(),
       fk("primary_mac_address", "dcim.macaddress").null(),
       description(),
       fk("untagged_vlan", "ipam.vlan").null(),
@@ -313,7 +317,7 @@ Model virtualdisk_model() {
       fk("virtual_machine", "virtualization.virtualmachine", OnDelete::Cascade).req(),
       name_field(64),
       description(),
-      integer("size").req(),
+      positive_integer("size").req(),
   };
   m.brief = {"id", "url", "display", "virtual_machine", "name", "size", "description"};
   m.unique = {{{"virtual_machine", "name"},

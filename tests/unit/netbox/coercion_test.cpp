@@ -294,5 +294,53 @@ TEST(NetboxRelations, TagsByIdOrNameSlug) {
   EXPECT_EQ(tags.at(0).at("color"), "9e9e9e");
 }
 
+// Issue 12.5: decimals are checked as DRF's DecimalField checks them (digits, places, limits)
+// and integers against their column's range, with NetBox's messages; no value overflows.
+TEST(NetboxValidation, NumbersAreBoundedAsNetboxBoundsThem) {
+  EmulatorClient client;
+  const Topology t = make_topology(client);
+  auto refused = [&](const json::object& fields) {
+    json::object body{{"name", "vm"}, {"cluster", t.cluster}};
+    for (const auto& [key, value] : fields)
+      body[key] = value;
+    const auto response = client.send(Verb::post, kVms, body);
+    EXPECT_EQ(response.code(), 400u) << response.body;
+    return body_of(response);
+  };
+  EXPECT_EQ(refused({{"vcpus", 1e308}}),
+            (json::value{{"vcpus", {"Ensure that there are no more than 6 digits in total."}}}));
+  EXPECT_EQ(refused({{"vcpus", "1.234"}}),
+            (json::value{{"vcpus", {"Ensure that there are no more than 2 decimal places."}}}));
+  EXPECT_EQ(refused({{"vcpus", 12345.5}}),
+            (json::value{{"vcpus",
+                          {"Ensure that there are no more than 4 digits before the decimal "
+                           "point."}}}));
+  EXPECT_EQ(refused({{"vcpus", 0}}).at("vcpus").at(0),
+            "Ensure this value is greater than or equal to "
+            "0.01000000000000000020816681711721685132943093776702880859375.");
+  EXPECT_EQ(refused({{"vcpus", "Infinity"}}),
+            (json::value{{"vcpus", {"A valid number is required."}}}));
+  EXPECT_EQ(refused({{"memory", 10000000000}}),
+            (json::value{{"memory", {"Ensure this value is less than or equal to 2147483647."}}}));
+  EXPECT_EQ(refused({{"disk", -1}}),
+            (json::value{{"disk", {"Ensure this value is greater than or equal to 0."}}}));
+  EXPECT_EQ(refused({{"memory", 1e308}}),
+            (json::value{{"memory", {"A valid integer is required."}}}));
+  EXPECT_EQ(refused({{"memory", "99999999999999999999"}}),
+            (json::value{{"memory", {"Ensure this value is less than or equal to 2147483647."}}}));
+  EXPECT_EQ(client.get(kVms).at("count"), 0);
+  const auto id = client.create(kVms, {{"name", "ok"},
+                                       {"cluster", t.cluster},
+                                       {"vcpus", 1.5},
+                                       {"memory", "2048.0"},
+                                       {"disk", 2147483647}});
+  const auto vm = client.get(std::string(kVms) + std::to_string(id) + "/");
+  EXPECT_EQ(vm.at("vcpus").to_number<double>(), 1.5);
+  EXPECT_EQ(vm.at("memory"), 2048);
+  const auto vlan = client.send(Verb::post, "/api/ipam/vlans/", {{"name", "v"}, {"vid", 4095}});
+  EXPECT_EQ(body_of(vlan),
+            (json::value{{"vid", {"Ensure this value is less than or equal to 4094."}}}));
+}
+
 }  // namespace
 }  // namespace pbx::netbox::testing

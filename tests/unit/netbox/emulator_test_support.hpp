@@ -20,9 +20,20 @@ class EmulatorClient {
                       std::string_view authorization = default_authorization()) {
     http::Request request = http::Request::make(method, target, std::move(body));
     request.headers.set(http::Field::host, "netbox.test");
+    // As every NetBox client does (pynetbox, requests' json=): NetBox parses only JSON bodies.
+    if (!request.body.empty()) request.headers.set(http::Field::content_type, "application/json");
     if (!authorization.empty()) request.headers.set(http::Field::authorization, authorization);
     for (const auto& [name, value] : extra_headers_)
       request.headers.set(name, value);
+    return emulator_.handle(request);
+  }
+  // With the given Content-Type ("" sends none), for the media-type rules.
+  http::Response call_as(http::Verb method, std::string_view target, std::string body,
+                         std::string_view content_type) {
+    http::Request request = http::Request::make(method, target, std::move(body));
+    request.headers.set(http::Field::host, "netbox.test");
+    request.headers.set(http::Field::authorization, default_authorization());
+    if (!content_type.empty()) request.headers.set(http::Field::content_type, content_type);
     return emulator_.handle(request);
   }
   http::Response send(http::Verb method, std::string_view target, const json::value& body) {

@@ -45,5 +45,24 @@ TEST(NetboxFilters, TagsAreAndedAndCustomTextFieldsMatchLoosely) {
   EXPECT_EQ(client.call(Verb::get, "/api/dcim/sites/?tag=zzz").code(), 400u);
 }
 
+// Integer filter values beyond int64 compare as Django compares them (no 400, no overflow);
+// values that are not integers are NetBox's 400.
+TEST(NetboxFilters, IntegerValuesBeyondInt64MatchAsTheirLimit) {
+  EmulatorClient client;
+  const Topology t = make_topology(client);
+  client.create(kVms, {{"name", "a"}, {"cluster", t.cluster}});
+  client.create(kVms, {{"name", "b"}, {"cluster", t.cluster}});
+  const std::string huge = "99999999999999999999";
+  EXPECT_EQ(client.get(std::string(kVms) + "?id=" + huge).at("count"), 0);
+  EXPECT_EQ(client.get(std::string(kVms) + "?id__lt=" + huge).at("count"), 2);
+  EXPECT_EQ(client.get(std::string(kVms) + "?id__gte=" + huge).at("count"), 0);
+  EXPECT_EQ(client.get(std::string(kVms) + "?id__n=" + huge).at("count"), 2);
+  EXPECT_EQ(client.get(std::string(kVms) + "?id__gt=-" + huge).at("count"), 2);
+  EXPECT_EQ(client.get(std::string(kVms) + "?cluster_id=" + huge).at("count"), 0);
+  const auto bad = client.call(Verb::get, std::string(kVms) + "?id=12abc");
+  EXPECT_EQ(bad.code(), 400u);
+  EXPECT_EQ(body_of(bad), (json::value{{"id", {"Enter a whole number."}}}));
+}
+
 }  // namespace
 }  // namespace pbx::netbox::testing

@@ -83,5 +83,34 @@ TEST_F(NetboxLists, CursorPagingFrom46) {
   EXPECT_FALSE(omitted.at("results").at(0).as_object().contains("tags"));
 }
 
+// Issue 12.5: NetBox reads limit and offset with Python's int(): no overflow, a huge offset is
+// past the last page (empty results, next null, previous one page back), a huge limit is capped.
+TEST_F(NetboxLists, HugeOffsetsAndLimitsAreClampedNotOverflowed) {
+  const auto past = client.get("/api/tenancy/tenants/?offset=9223372036854775807");
+  EXPECT_EQ(past.at("count"), 120);
+  EXPECT_TRUE(past.at("results").as_array().empty());
+  EXPECT_TRUE(past.at("next").is_null());
+  EXPECT_EQ(past.at("previous"),
+            "http://netbox.test/api/tenancy/tenants/?offset=9223372036854775757&limit=50");
+  const auto beyond = client.get("/api/tenancy/tenants/?offset=99999999999999999999999&limit=7");
+  EXPECT_TRUE(beyond.at("results").as_array().empty());
+  EXPECT_TRUE(beyond.at("next").is_null());
+  const auto last = client.get("/api/tenancy/tenants/?offset=9223372036854775807&limit=1000");
+  EXPECT_TRUE(last.at("next").is_null());
+  const auto all = client.get("/api/tenancy/tenants/?limit=99999999999999999999");
+  EXPECT_EQ(all.at("results").as_array().size(), 120u);
+  EXPECT_TRUE(all.at("next").is_null());
+  for (const char* ignored : {"-5", "abc", "-99999999999999999999", ""}) {
+    const auto first = client.get(std::string("/api/tenancy/tenants/?offset=") + ignored);
+    EXPECT_EQ(first.at("results").as_array().size(), 50u) << ignored;
+    EXPECT_TRUE(first.at("previous").is_null()) << ignored;
+  }
+  EXPECT_EQ(client.get("/api/tenancy/tenants/?limit=-99999999999999999999")
+                .at("results")
+                .as_array()
+                .size(),
+            50u);
+}
+
 }  // namespace
 }  // namespace pbx::netbox::testing

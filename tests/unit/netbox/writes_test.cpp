@@ -107,5 +107,32 @@ TEST(NetboxDelete, ProtectedDeleteIs409AndCascadeRemovesChildren) {
   EXPECT_EQ(client.get("/api/dcim/interfaces/").at("count"), 0);
 }
 
+// Issue 12.5: NetBox parses JSON (and multipart) bodies only; DRF answers any other media
+// type, or none, with 415. An empty body is {} whatever its type.
+TEST(NetboxWrites, BodiesMustBeJsonAsDrfParsesThem) {
+  EmulatorClient client;
+  const std::string site = R"({"name": "DC1", "slug": "dc1"})";
+  const auto plain = client.call_as(Verb::post, "/api/dcim/sites/", site, "text/plain");
+  EXPECT_EQ(plain.code(), 415u);
+  EXPECT_EQ(body_of(plain),
+            (json::value{{"detail", "Unsupported media type \"text/plain\" in request."}}));
+  const auto untyped = client.call_as(Verb::post, "/api/dcim/sites/", site, "");
+  EXPECT_EQ(untyped.code(), 415u);
+  EXPECT_EQ(body_of(untyped), (json::value{{"detail", "Unsupported media type \"\" in request."}}));
+  const auto form = client.call_as(Verb::patch, "/api/dcim/sites/", "[]", "multipart/form-data");
+  EXPECT_EQ(form.code(), 415u);
+  EXPECT_EQ(client.get("/api/dcim/sites/").at("count"), 0);
+  const auto json =
+      client.call_as(Verb::post, "/api/dcim/sites/", site, "Application/JSON; charset=utf-8");
+  EXPECT_EQ(json.code(), 201u) << json.body;
+  const auto empty = client.call_as(Verb::post, "/api/dcim/sites/", "", "text/plain");
+  EXPECT_EQ(empty.code(), 400u);
+  EXPECT_EQ(body_of(empty), (json::value{{"name", {"This field is required."}},
+                                         {"slug", {"This field is required."}}}));
+  const auto bulk = client.call_as(Verb::patch, "/api/dcim/sites/", "", "");
+  EXPECT_EQ(body_of(bulk).at("non_field_errors").at(0),
+            "Expected a list of items but got type \"dict\".");
+}
+
 }  // namespace
 }  // namespace pbx::netbox::testing
