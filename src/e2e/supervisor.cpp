@@ -10,6 +10,8 @@
 #include <cstdlib>
 #include <system_error>
 
+#include "common/files.hpp"
+
 namespace pbx::e2e {
 namespace {
 
@@ -62,6 +64,14 @@ void install_teardown_on_signals() {
 
 int teardown_signal() {
   return g_teardown_signal.load();
+}
+
+std::string log_tail(const std::filesystem::path& log, size_t max_bytes) {
+  std::error_code missing;
+  if (!std::filesystem::exists(log, missing)) return {};
+  auto content = common::read_file(log);
+  if (content.size() > max_bytes) content = "..." + content.substr(content.size() - max_bytes);
+  return content;
 }
 
 TempDir::TempDir(std::string_view name_prefix) {

@@ -6,6 +6,7 @@
 // unwinds normally (its waits end because the children are gone) and exits non-zero.
 
 #include <filesystem>
+#include <string>
 
 #include "common/process.hpp"
 
@@ -31,6 +32,9 @@ class SupervisedProcess {
 void install_teardown_on_signals();
 // The signal that interrupted this process, 0 if none.
 int teardown_signal();
+
+// The last `max_bytes` of a child's log ("..." first when cut), "" when it never wrote one.
+std::string log_tail(const std::filesystem::path& log, size_t max_bytes = 2000);
 
 // A fresh directory under $TMPDIR (or /tmp), removed with its content on destruction unless
 // keep() was called.
