@@ -12,6 +12,7 @@
 
 #include "common/files.hpp"
 #include "e2e/fixtures.hpp"
+#include "e2e/real_netbox.hpp"
 #include "e2e/supervisor.hpp"
 #include "http/tls.hpp"
 
@@ -23,15 +24,6 @@ namespace fs = std::filesystem;
 
 using common::read_file;
 using common::write_file;
-
-// "" when the program never wrote its log.
-std::string log_tail(const fs::path& log, size_t max_bytes = 2000) {
-  std::error_code missing;
-  if (!fs::exists(log, missing)) return {};
-  auto content = read_file(log);
-  if (content.size() > max_bytes) content = "..." + content.substr(content.size() - max_bytes);
-  return content;
-}
 
 fs::path find_program(std::string_view name) {
   const char* path = std::getenv("PATH");
@@ -219,6 +211,10 @@ struct CellStack::Impl {
   CellOptions options;
   const TransportBundle& bundle;
   TempDir work_dir;
+  std::string netbox_token;
+  // Declared after work_dir (its logs live there) and before `processes`, whose front ends
+  // (nginx, proxbox-api) must stop first.
+  std::unique_ptr<RealNetBox> real_netbox;
   fs::path ca_file;
   fs::path certificate_file;
   fs::path private_key_file;
@@ -232,7 +228,8 @@ struct CellStack::Impl {
   explicit Impl(CellOptions cell_options)
       : options(std::move(cell_options)),
         bundle(transport_bundle(options.cell.transport)),
-        work_dir("proxbox-e2e-" + options.cell.id()) {
+        work_dir("proxbox-e2e-" + options.cell.id()),
+        netbox_token(options.netbox_token) {
     if (options.keep_work_dir) work_dir.keep();
   }
   // Front ends first, so nothing forwards to a backend that is already gone.
@@ -343,6 +340,22 @@ struct CellStack::Impl {
     return start_nginx(name, direct_url);
   }
 
+  // gunicorn serves plain or native TLS itself; nginx goes in front as for the emulator.
+  void start_real_netbox(const std::string& release) {
+    RealNetBoxOptions real;
+    real.release = release;
+    real.work_dir = work_dir.path();
+    real.listen = fmt::format("{}:0", bracketed(host()));
+    if (bundle.netbox == Exposure::native_tls) {
+      real.tls_certificate = certificate_file;
+      real.tls_private_key = private_key_file;
+    }
+    real_netbox = std::make_unique<RealNetBox>(std::move(real));
+    netbox_token = real_netbox->preferred_token();
+    netbox_url = real_netbox->url();
+    if (bundle.netbox == Exposure::nginx_tls) netbox_url = start_nginx("netbox", netbox_url);
+  }
+
   void start() {
     const auto started = std::chrono::steady_clock::now();
     write_certificates();
@@ -359,10 +372,14 @@ struct CellStack::Impl {
       mock_url = start_server("proxmox-mock", std::move(argv));
     }
     if (options.start_netbox) {
-      netbox_url = start_exposed(
-          "netbox-emulator", bundle.netbox,
-          {options.binaries.netbox_emulator.string(), "--db", ":memory:", "--netbox-version",
-           options.cell.netbox_version, "--token", options.netbox_token});
+      if (const auto release = real_netbox_release(options.cell.netbox_version)) {
+        start_real_netbox(*release);
+      } else {
+        netbox_url = start_exposed(
+            "netbox-emulator", bundle.netbox,
+            {options.binaries.netbox_emulator.string(), "--db", ":memory:", "--netbox-version",
+             options.cell.netbox_version, "--token", netbox_token});
+      }
     }
     if (options.start_proxbox) {
       proxbox_url = start_exposed(
@@ -396,7 +413,7 @@ const std::string& CellStack::proxbox_url() const {
   return impl_->proxbox_url;
 }
 const std::string& CellStack::netbox_token() const {
-  return impl_->options.netbox_token;
+  return impl_->netbox_token;
 }
 const fs::path& CellStack::ca_file() const {
   return impl_->ca_file;
@@ -416,10 +433,13 @@ std::map<std::string, std::string> CellStack::environment() const {
       {"PROXBOX_E2E_TRANSPORT", std::to_string(impl_->options.cell.transport)},
       {"PROXBOX_E2E_NETBOX_VERSION", impl_->options.cell.netbox_version},
   };
+  // The suite checks /api/status/ against the version: a real NetBox reports "4.4.10".
+  if (const auto release = real_netbox_release(impl_->options.cell.netbox_version))
+    env["PROXBOX_E2E_NETBOX_VERSION"] = *release;
   if (!impl_->mock_url.empty()) env["PROXMOX_MOCK_PUBLISHED_URL"] = impl_->mock_url;
   if (!impl_->netbox_url.empty()) {
     env["PROXBOX_E2E_NETBOX_URL"] = impl_->netbox_url;
-    env["PROXBOX_E2E_NETBOX_TOKEN"] = impl_->options.netbox_token;
+    env["PROXBOX_E2E_NETBOX_TOKEN"] = impl_->netbox_token;
   }
   if (!impl_->proxbox_url.empty()) env["PROXBOX_E2E_PROXBOX_URL"] = impl_->proxbox_url;
   return env;

@@ -68,6 +68,9 @@ int run_cli(int argc, char** argv) {
   std::vector<std::string> modes;
   matrix->add_option("--event", event, "push | pull_request | release")->capture_default_str();
   matrix->add_option("--mode", modes, "dev and/or release; overrides the event's modes");
+  bool real_netbox = false;
+  matrix->add_flag("--real-netbox", real_netbox,
+                   "add real NetBox cells (real-4.2, real-4.4, real-4.6; scripts/netbox-real)");
 
   auto* cell = app.add_subcommand("cell", "stand one cell up, run the suite, print its table");
   Cell one;
@@ -81,7 +84,9 @@ int run_cli(int argc, char** argv) {
   bool keep = false;
   cell->add_option("--service", service, "pve | pbs | pdm")->capture_default_str();
   cell->add_option("--transport", one.transport, "transport bundle 1-7")->capture_default_str();
-  cell->add_option("--netbox", netbox, "NetBox version (default: newest certified)");
+  cell->add_option("--netbox", netbox,
+                   "NetBox version for the emulator (default: newest certified), or a real "
+                   "NetBox: real-4.2, real-4.4, real-4.6");
   cell->add_option("--mode", mode_name, "dev | release")->capture_default_str();
   cell->add_option("--bin-dir", bin_dir, "build directory (default: the one holding this program)");
   cell->add_option("--prefix", prefix, "release mode: an already installed prefix (skips cpack)");
@@ -100,6 +105,9 @@ int run_cli(int argc, char** argv) {
   run_all->add_option("--prefix", prefix, "release mode: an already installed prefix");
   run_all->add_option("--output-dir", output_dir, "a JUnit XML per cell")->capture_default_str();
   run_all->add_flag("--skip-mock-backend", skip_mock_backend, "do not run mock_backend passes");
+  run_all->add_flag("--real-netbox", real_netbox,
+                    "add real NetBox cells (skipped with the reason where PostgreSQL, Redis or "
+                    "a fitting Python is missing)");
 
   CLI11_PARSE(app, argc, argv);
   try {
@@ -110,7 +118,7 @@ int run_cli(int argc, char** argv) {
 
     if (matrix->parsed()) {
       const auto cells = build_matrix(modes_for(parse_event(event), parse_modes(modes)),
-                                      netbox::load_versions(versions));
+                                      netbox::load_versions(versions), real_netbox);
       std::cout << boost::json::serialize(to_ci_matrix(cells)) << "\n";
       return 0;
     }
@@ -120,6 +128,7 @@ int run_cli(int argc, char** argv) {
       one.mode = parse_mode(mode_name);
       one.proxmox_service = std::string(proxmox::to_string(proxmox::parse_service(service)));
       one.netbox_version = netbox.empty() ? newest_version(versions) : netbox;
+      real_netbox_release(one.netbox_version);  // "real-" + nothing is a usage error here
       transport_bundle(one.transport);
       CellRunOptions options;
       options.cell = one;
@@ -151,7 +160,7 @@ int run_cli(int argc, char** argv) {
       const auto cell_filter = CellFilter::parse(filter);
       MatrixRunOptions options;
       for (const auto& candidate : build_matrix(modes_for(parse_event(event), parse_modes(modes)),
-                                                netbox::load_versions(versions))) {
+                                                netbox::load_versions(versions), real_netbox)) {
         if (cell_filter.matches(candidate)) options.cells.push_back(candidate);
       }
       if (options.cells.empty()) {

@@ -1,6 +1,7 @@
 #include "e2e/matrix.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <array>
@@ -101,14 +102,45 @@ boost::json::object Cell::to_json() const {
           {"proxmox_service", proxmox_service}};
 }
 
+std::optional<std::string> real_netbox_release(std::string_view netbox_axis_value) {
+  if (!netbox_axis_value.starts_with(kRealNetBoxPrefix)) return std::nullopt;
+  const auto release = netbox_axis_value.substr(kRealNetBoxPrefix.size());
+  const bool line = !release.empty() && std::isdigit(static_cast<unsigned char>(release.front())) &&
+                    release.find_first_not_of("0123456789.") == std::string_view::npos;
+  if (!line) {
+    throw std::invalid_argument(fmt::format("'{}' is not a real NetBox version; valid: {}",
+                                            netbox_axis_value,
+                                            fmt::join(real_netbox_versions(), ", ")));
+  }
+  return std::string(release);
+}
+
+std::vector<std::string> real_netbox_versions() {
+  // One per release tree in ../shared/vendor/netbox (4.2.9, 4.4.10, 4.6.8).
+  return {"real-4.2", "real-4.4", "real-4.6"};
+}
+
+std::vector<std::string> netbox_axis(const std::vector<NetBoxVersion>& versions,
+                                     bool with_real_netbox) {
+  std::vector<std::string> axis;
+  for (const auto& version : versions)
+    axis.push_back(version.version);
+  if (with_real_netbox) {
+    for (auto& real : real_netbox_versions())
+      axis.push_back(std::move(real));
+  }
+  return axis;
+}
+
 std::vector<Cell> build_matrix(const std::vector<Mode>& modes,
-                               const std::vector<NetBoxVersion>& versions) {
+                               const std::vector<NetBoxVersion>& versions, bool with_real_netbox) {
+  const auto axis = netbox_axis(versions, with_real_netbox);
   std::vector<Cell> cells;
   for (const auto& bundle : kBundles) {
     for (const auto mode : modes) {
-      for (const auto& version : versions) {
+      for (const auto& version : axis) {
         for (const auto service : kProxmoxServices) {
-          cells.push_back({bundle.id, mode, version.version, std::string(service)});
+          cells.push_back({bundle.id, mode, version, std::string(service)});
         }
       }
     }

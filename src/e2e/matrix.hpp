@@ -50,6 +50,21 @@ inline constexpr std::string_view kProxmoxServices[] = {"pve", "pbs", "pdm"};
 // netbox::load_versions, the same reader the emulator uses.
 using NetBoxVersion = netbox::NetboxVersion;
 
+// A real NetBox on the NetBox axis: "real-<release line>" (scripts/netbox-real serves it).
+inline constexpr std::string_view kRealNetBoxPrefix = "real-";
+
+// "real-4.4" → "4.4"; nullopt for an emulator version ("4.6"). Throws std::invalid_argument for
+// "real-" followed by no release line.
+std::optional<std::string> real_netbox_release(std::string_view netbox_axis_value);
+
+// The real versions `--real-netbox` adds, oldest first: one per vendored release tree.
+std::vector<std::string> real_netbox_versions();
+
+// The NetBox axis: every certified version (the emulator behaves as each), then the real ones
+// when `with_real_netbox`.
+std::vector<std::string> netbox_axis(const std::vector<NetBoxVersion>& versions,
+                                     bool with_real_netbox);
+
 struct Cell {
   int transport = 6;
   Mode mode = Mode::dev;
@@ -62,8 +77,10 @@ struct Cell {
   bool operator==(const Cell&) const = default;
 };
 
+// Every bundle × mode × netbox_axis(versions, with_real_netbox) × service.
 std::vector<Cell> build_matrix(const std::vector<Mode>& modes,
-                               const std::vector<NetBoxVersion>& versions);
+                               const std::vector<NetBoxVersion>& versions,
+                               bool with_real_netbox = false);
 // {"include":[{"transport":1,"mode":"dev","netbox_version":"4.6","proxmox_service":"pve"},...]}
 boost::json::object to_ci_matrix(const std::vector<Cell>& cells);
 

@@ -31,6 +31,13 @@ class MockBackend : public RequiresPveSchema {
     netbox_ = std::make_unique<sync::NetBoxClient>(*transport_, session.netbox_url(),
                                                    session.netbox_token());
     sync::ensure_custom_fields(*netbox_);
+    plugin_missing_ = missing_proxbox_plugin();
+  }
+
+  // Without the plugin's API (a real NetBox) the sync stops short of the plugin's objects,
+  // and their checks skip with the reason once everything else has been verified.
+  sync::SyncScope full_or_without_plugin() const {
+    return plugin_missing_.empty() ? sync::SyncScope::full : sync::SyncScope::virtual_machines;
   }
 
   std::vector<sync::ProxmoxSource> sources_for(
@@ -60,6 +67,7 @@ class MockBackend : public RequiresPveSchema {
 
   std::unique_ptr<sync::HttpTransport> transport_;
   std::unique_ptr<sync::NetBoxClient> netbox_;
+  std::string plugin_missing_;
 };
 
 TEST_F(MockBackend, MultiClusterFullSyncThenNothingToWrite) {
@@ -70,18 +78,20 @@ TEST_F(MockBackend, MultiClusterFullSyncThenNothingToWrite) {
   const auto engines = make_engines(multi);
   ASSERT_EQ(engines.size(), 3u);
 
-  const auto first = sync(engines);
+  const auto first = sync(engines, full_or_without_plugin());
   EXPECT_GT(first.totals().created, 0u);
   expect_devices_synced(session.netbox(), multi);
   expect_vms_synced(session.netbox(), multi);
-  expect_backups_synced(session.netbox(), multi);
+  if (plugin_missing_.empty()) expect_backups_synced(session.netbox(), multi);
 
   const auto writes_before = session.netbox().writes_so_far();
-  const auto second = sync(engines);
+  const auto second = sync(engines, full_or_without_plugin());
   EXPECT_EQ(second.netbox_requests.writes(), 0u) << boost::json::serialize(second.to_json());
   if (writes_before) {
     EXPECT_EQ(session.netbox().writes_so_far(), writes_before);
   }
+  // A failure above still fails the test: gtest reports a skip only when nothing failed.
+  if (!plugin_missing_.empty()) GTEST_SKIP() << "backups not checked: " << plugin_missing_;
 }
 
 TEST_F(MockBackend, FixtureLoadedIntoARunningEngine) {
@@ -90,8 +100,9 @@ TEST_F(MockBackend, FixtureLoadedIntoARunningEngine) {
   const auto replacement = create_cluster_with_backups(unique_prefix("mbr"));
   load_into_engine(*engines.front(), replacement);
   EXPECT_EQ(engines.front()->cluster_name(), replacement.clusters.front().name);
-  sync(engines);
+  sync(engines, full_or_without_plugin());
   expect_vms_synced(session.netbox(), replacement);
+  if (!plugin_missing_.empty()) GTEST_SKIP() << "backups not checked: " << plugin_missing_;
   expect_backups_synced(session.netbox(), replacement);
 }
 

@@ -239,7 +239,13 @@ TEST_F(VmSync, CustomTopologyThroughTheStreamRoute) {
   expect_vms_synced(session.netbox(), scenario);
 }
 
-class BackupsSync : public RequiresPveSchema {};
+class BackupsSync : public RequiresPveSchema {
+ protected:
+  void SetUp() override {
+    RequiresPveSchema::SetUp();
+    if (!IsSkipped()) PBX_REQUIRES_PROXBOX_PLUGIN();
+  }
+};
 
 TEST_F(BackupsSync, BackupsLinkToTheirVirtualMachinesOnce) {
   auto& session = Session::get();

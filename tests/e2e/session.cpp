@@ -264,6 +264,24 @@ void Session::shutdown() {
   session_slot().reset();
 }
 
+std::string missing_proxbox_plugin() {
+  auto& session = Session::get();
+  const auto answer = session.netbox().get("/api/plugins/proxbox/backups/?limit=1");
+  if (answer.status != 404) return {};
+  const auto status = session.netbox().get("/api/status/");
+  std::string version = "?";
+  if (status.ok()) {
+    const auto document = status.json();
+    if (const auto* found = document.as_object().if_contains("netbox-version");
+        found && found->is_string())
+      version = std::string(found->as_string());
+  }
+  return fmt::format(
+      "requires the netbox-proxbox plugin's API; /api/plugins/proxbox/backups/ answers 404 on "
+      "NetBox {} (a real NetBox without the plugin)",
+      version);
+}
+
 void Session::need_only_netbox() {
   const std::lock_guard lock(impl_->mutex);
   impl_->netbox_only = true;

@@ -93,6 +93,43 @@ TEST(CellFilter, KeysAndTogetherValuesOr) {
   EXPECT_THROW(CellFilter::parse("transport"), std::invalid_argument);
 }
 
+TEST(RealNetBox, AxisValuesNameTheirReleaseLine) {
+  EXPECT_EQ(real_netbox_release("real-4.4"), "4.4");
+  EXPECT_EQ(real_netbox_release("real-4.6"), "4.6");
+  EXPECT_EQ(real_netbox_release("4.6"), std::nullopt) << "an emulator version";
+  for (const auto* bad : {"real-", "real-x", "real-.4"}) {
+    try {
+      real_netbox_release(bad);
+      ADD_FAILURE() << bad << " should be refused";
+    } catch (const std::invalid_argument& error) {
+      EXPECT_NE(std::string(error.what()).find("real-4.2, real-4.4, real-4.6"), std::string::npos)
+          << error.what();
+    }
+  }
+  for (const auto& version : real_netbox_versions())
+    EXPECT_TRUE(real_netbox_release(version).has_value()) << version;
+}
+
+TEST(RealNetBox, MatrixAddsRealVersionsOnlyWhenAsked) {
+  EXPECT_EQ(netbox_axis(three_versions(), false), (std::vector<std::string>{"4.2", "4.5", "4.6"}));
+  EXPECT_EQ(netbox_axis(three_versions(), true),
+            (std::vector<std::string>{"4.2", "4.5", "4.6", "real-4.2", "real-4.4", "real-4.6"}));
+  const auto cells = build_matrix({Mode::dev}, three_versions(), true);
+  EXPECT_EQ(cells.size(), 7u * 6 * 3);
+  std::set<std::string> ids;
+  for (const auto& cell : cells)
+    ids.insert(cell.id());
+  EXPECT_EQ(ids.size(), cells.size()) << "cell ids must be unique";
+  EXPECT_TRUE(ids.contains("t1-dev-nbreal-4.4-pve"));
+  EXPECT_EQ(to_ci_matrix(cells).at("include").as_array().size(), cells.size());
+  const auto filter = CellFilter::parse("transport=1,netbox=real-4.4,service=pve");
+  std::vector<Cell> kept;
+  for (const auto& cell : cells)
+    if (filter.matches(cell)) kept.push_back(cell);
+  ASSERT_EQ(kept.size(), 1u);
+  EXPECT_EQ(kept.front().netbox_version, "real-4.4");
+}
+
 TEST(NetBoxVersions, RepositoryFileListsThreeVersionsNewestLast) {
   const auto file = netbox::default_versions_file();
   const auto versions = netbox::load_versions(file);
