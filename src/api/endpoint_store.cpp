@@ -2,11 +2,67 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <charconv>
+#include <cmath>
 #include <stdexcept>
 
 namespace pbx::api {
 
 namespace {
+
+bool has_control_character(std::string_view text) {
+  return std::any_of(text.begin(), text.end(), [](char c) {
+    const auto byte = static_cast<unsigned char>(c);
+    return byte < 0x20 || byte == 0x7f;
+  });
+}
+
+// An integer field: a JSON integer (or a string of one, as forms send) within [low, high].
+std::optional<std::string> integer_problem(const boost::json::value& value, std::string_view name,
+                                           int64_t low, int64_t high) {
+  std::optional<int64_t> number;
+  if (value.is_int64()) {
+    number = value.get_int64();
+  } else if (value.is_uint64()) {
+    if (value.get_uint64() <= static_cast<uint64_t>(high)) {
+      number = static_cast<int64_t>(value.get_uint64());
+    }
+  } else if (value.is_string()) {
+    const std::string_view text = value.get_string();
+    int64_t parsed = 0;
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), parsed);
+    if (error == std::errc() && end == text.data() + text.size() && !text.empty()) number = parsed;
+  } else if (value.is_double()) {
+    // 8006.0 is 8006; 1e308, NaN and 8006.5 are not ports (the range is checked before the cast).
+    const double real = value.get_double();
+    if (real == std::floor(real) && real >= static_cast<double>(low) &&
+        real <= static_cast<double>(high)) {
+      number = static_cast<int64_t>(real);
+    }
+  }
+  if (!number || *number < low || *number > high) {
+    return fmt::format("{} must be an integer from {} to {}", name, low, high);
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> text_problem(const boost::json::value& value, std::string_view name,
+                                        size_t max_length) {
+  if (value.is_null()) return std::nullopt;
+  if (!value.is_string() && !value.is_number() && !value.is_bool()) {
+    return fmt::format("{} must be a string", name);
+  }
+  if (!value.is_string()) return std::nullopt;
+  const std::string_view text = value.get_string();
+  if (text.size() > max_length) {
+    return fmt::format("{} must be at most {} characters", name, max_length);
+  }
+  if (has_control_character(text)) {
+    return fmt::format("{} must not contain control characters (CR, LF, ...)", name);
+  }
+  return std::nullopt;
+}
 
 std::string host_for_url(const std::string& address) {
   // A bare IPv6 address needs brackets inside a URL.
@@ -17,6 +73,44 @@ std::string host_for_url(const std::string& address) {
 }
 
 }  // namespace
+
+std::optional<std::string> endpoint_body_problem(const boost::json::object& body) {
+  using Limits = EndpointLimits;
+  struct TextField {
+    std::string_view name;
+    size_t max_length;
+  };
+  static constexpr TextField kTextFields[] = {
+      {"name", Limits::kMaxNameLength},
+      {"address", Limits::kMaxAddressLength},
+      {"ip_address", Limits::kMaxAddressLength},
+      {"domain", Limits::kMaxAddressLength},
+      {"scheme", 16},
+      {"username", Limits::kMaxNameLength},
+      {"token_name", Limits::kMaxNameLength},
+      {"token_version", 16},
+      {"token_key", Limits::kMaxSecretLength},
+      {"token", Limits::kMaxSecretLength},
+      {"token_value", Limits::kMaxSecretLength},
+      {"password", Limits::kMaxSecretLength},
+      {"site_name", Limits::kMaxNameLength},
+      {"site", Limits::kMaxNameLength},
+  };
+  for (const auto& field : kTextFields) {
+    if (const auto* value = body.if_contains(field.name)) {
+      if (auto problem = text_problem(*value, field.name, field.max_length)) return problem;
+    }
+  }
+  if (const auto* port = body.if_contains("port")) {
+    if (auto problem = integer_problem(*port, "port", 1, 65535)) return problem;
+  }
+  if (const auto* timeout = body.if_contains("timeout"); timeout && !timeout->is_null()) {
+    if (auto problem = integer_problem(*timeout, "timeout", 1, Limits::kMaxTimeoutSeconds)) {
+      return problem;
+    }
+  }
+  return std::nullopt;
+}
 
 std::string NetBoxEndpoint::base_url() const {
   return scheme + "://" + host_for_url(address) + ":" + std::to_string(port);

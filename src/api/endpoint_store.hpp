@@ -2,6 +2,7 @@
 // The NetBox connection (one) and the Proxmox endpoints (many), in SQLite, secrets sealed with
 // SecretBox. Records hold plaintext secrets only in memory, on their way to the sync.
 
+#include <boost/json/object.hpp>
 #include <cstdint>
 #include <mutex>
 #include <optional>
@@ -48,6 +49,20 @@ struct ProxmoxEndpointRecord {
   // "user@realm!name=value" when a token is set, else empty.
   std::string api_token() const;
 };
+
+// Bounds on what an endpoint may hold. Names and addresses end up in URLs, log lines and HTTP
+// headers, so control characters (a CRLF would split a header) are refused everywhere.
+struct EndpointLimits {
+  static constexpr size_t kMaxNameLength = 255;     // NetBox's own limit on names
+  static constexpr size_t kMaxAddressLength = 253;  // a DNS name
+  static constexpr size_t kMaxSecretLength = 4096;
+  static constexpr int64_t kMaxTimeoutSeconds = 3600;
+};
+
+// The first problem with the raw fields of an endpoint create/update body (before they are
+// converted: 4294967297 must not become port 1), as a message for the API's `detail`; nullopt
+// when every field present is acceptable. Required fields are checked after the merge.
+std::optional<std::string> endpoint_body_problem(const boost::json::object& body);
 
 class EndpointStore {
  public:

@@ -9,6 +9,8 @@
 #include <filesystem>
 #include <iostream>
 
+#include "api/keys.hpp"
+#include "api/secrets.hpp"
 #include "api/service.hpp"
 #include "http/server.hpp"
 #include "http/server_cli.hpp"
@@ -29,12 +31,14 @@ std::filesystem::path default_database_path() {
   return data / "proxbox" / "proxbox.db";
 }
 
-int serve(const http::ServerCli& server_cli, const std::string& ca_file) {
+int serve(const http::ServerCli& server_cli, const std::string& ca_file,
+          const std::vector<std::string>& trusted_proxies) {
   http::configure_logging(server_cli);
   const auto database = default_database_path();
   if (!database.parent_path().empty()) std::filesystem::create_directories(database.parent_path());
   ServiceOptions options;
   options.database_path = database.string();
+  options.key_guard.trusted_proxies = trusted_proxies;
   options.encryption_key =
       load_or_create_key(env("PROXBOX_ENCRYPTION_KEY"), database.parent_path() / "proxbox.key");
   options.transport_factory = http_transport_factory(ca_file);
@@ -57,11 +61,61 @@ struct SyncCli {
   std::string proxmox_password;
   std::string netbox_url;
   std::string netbox_token;
+  // Files holding secrets, so they stay out of /proc/PID/cmdline (see with_secrets).
+  std::string netbox_token_file;
+  std::string proxmox_token_file;
+  std::string proxmox_password_file;
   std::string scope = "full";
   bool delete_orphans = false;
   bool dry_run = false;
   bool insecure = false;
 };
+
+// The sync's secrets from the flags, the files or the environment (resolve_secrets); throws
+// std::invalid_argument (exit 2) naming what is missing or conflicting.
+SyncCli with_secrets(SyncCli cli) {
+  const auto on_command_line = [](std::string_view flag, std::string_view env) {
+    std::cerr << "warning: " << flag << " on the command line can be read by every local user "
+              << "(/proc/PID/cmdline); prefer " << env << " or " << flag << "-file\n";
+  };
+  const auto one = [](std::vector<std::string> found, std::string_view flag) {
+    if (found.size() > 1) throw std::invalid_argument(std::string(flag) + ": one value expected");
+    return found.empty() ? std::string() : found.front();
+  };
+  if (!cli.netbox_token.empty()) on_command_line("--netbox-token", "PROXBOX_NETBOX_TOKEN");
+  cli.netbox_token = one(
+      resolve_secrets({"--netbox-token", "--netbox-token-file", "PROXBOX_NETBOX_TOKEN",
+                       cli.netbox_token.empty() ? std::vector<std::string>{}
+                                                : std::vector<std::string>{cli.netbox_token},
+                       cli.netbox_token_file}),
+      "--netbox-token");
+  if (cli.netbox_token.empty()) {
+    throw std::invalid_argument(
+        "a NetBox token is required: set PROXBOX_NETBOX_TOKEN or give --netbox-token-file FILE "
+        "(or --netbox-token)");
+  }
+  if (!cli.proxmox_tokens.empty()) on_command_line("--proxmox-token", "PROXBOX_PROXMOX_TOKEN");
+  cli.proxmox_tokens = resolve_secrets({"--proxmox-token", "--proxmox-token-file",
+                                        "PROXBOX_PROXMOX_TOKEN", cli.proxmox_tokens,
+                                        cli.proxmox_token_file});
+  if (!cli.proxmox_password.empty()) {
+    on_command_line("--proxmox-password", "PROXBOX_PROXMOX_PASSWORD");
+  }
+  cli.proxmox_password = one(
+      resolve_secrets({"--proxmox-password", "--proxmox-password-file", "PROXBOX_PROXMOX_PASSWORD",
+                       cli.proxmox_password.empty()
+                           ? std::vector<std::string>{}
+                           : std::vector<std::string>{cli.proxmox_password},
+                       cli.proxmox_password_file}),
+      "--proxmox-password");
+  for (const auto& file :
+       {cli.netbox_token_file, cli.proxmox_token_file, cli.proxmox_password_file}) {
+    if (!file.empty() && readable_by_others(file)) {
+      std::cerr << "warning: " << file << " is readable by group or others (chmod 600 it)\n";
+    }
+  }
+  return cli;
+}
 
 // Redraws one line on stderr per step; only on a terminal, so cron logs stay clean.
 class ProgressBar {
@@ -155,6 +209,14 @@ int run_program(int argc, char** argv) {
   http::ServerCli server_cli;
   auto* serve_command = app.add_subcommand("serve", "Run the HTTP service");
   http::add_server_flags(*serve_command, server_cli, "127.0.0.1:8800");
+  std::vector<std::string> trusted_proxies;
+  serve_command->add_option("--trusted-proxy", trusted_proxies,
+                            "IP address of a reverse proxy (e.g. the local nginx) whose "
+                            "X-Forwarded-For names the client for the API key limiter "
+                            "(repeatable; without it X-Forwarded-For is ignored)")
+      ->check([](const std::string& value) {
+        return is_ip_address(value) ? std::string() : "not an IP address: " + value;
+      });
   serve_command->add_option("--ca-file", ca_file,
                             "Extra CA (PEM) trusted for NetBox and Proxmox (PROXBOX_CA_FILE)");
 
@@ -163,13 +225,23 @@ int run_program(int argc, char** argv) {
   sync_command->add_option("--proxmox", sync_cli.proxmox_urls, "Proxmox URL (repeatable)")
       ->required();
   sync_command->add_option("--proxmox-token", sync_cli.proxmox_tokens,
-                           "API token user@realm!id=secret (one, or one per --proxmox)");
+                           "API token user@realm!id=secret (one, or one per --proxmox); "
+                           "prefer env PROXBOX_PROXMOX_TOKEN (comma-separated for several) or "
+                           "--proxmox-token-file: the command line is visible to local users");
+  sync_command->add_option("--proxmox-token-file", sync_cli.proxmox_token_file,
+                           "File with the Proxmox API token(s), one per line");
+  sync_command->add_option("--proxmox-password-file", sync_cli.proxmox_password_file,
+                           "File with the password for ticket auth (or env "
+                           "PROXBOX_PROXMOX_PASSWORD)");
   sync_command->add_option("--proxmox-user", sync_cli.proxmox_user, "User for ticket auth");
   sync_command->add_option("--proxmox-password", sync_cli.proxmox_password,
                            "Password for ticket auth");
   sync_command->add_option("--netbox", sync_cli.netbox_url, "NetBox URL")->required();
-  sync_command->add_option("--netbox-token", sync_cli.netbox_token, "NetBox token (v1, or nbt_ v2)")
-      ->required();
+  sync_command->add_option("--netbox-token", sync_cli.netbox_token,
+                           "NetBox token (v1, or nbt_ v2); prefer env PROXBOX_NETBOX_TOKEN or "
+                           "--netbox-token-file: the command line is visible to local users");
+  sync_command->add_option("--netbox-token-file", sync_cli.netbox_token_file,
+                           "File with the NetBox token (one line)");
   sync_command->add_option("--scope", sync_cli.scope, "full | devices | virtual-machines | backups")
       ->check(CLI::IsMember({"full", "devices", "virtual-machines", "backups"}));
   sync_command->add_flag("--delete-orphans", sync_cli.delete_orphans,
@@ -184,8 +256,8 @@ int run_program(int argc, char** argv) {
     return app.exit(error);
   }
   try {
-    if (serve_command->parsed()) return serve(server_cli, ca_file);
-    return sync_once(sync_cli, ca_file);
+    if (serve_command->parsed()) return serve(server_cli, ca_file, trusted_proxies);
+    return sync_once(with_secrets(sync_cli), ca_file);
   } catch (const std::exception& error) {
     std::cerr << "proxbox-api: " << error.what() << "\n";
     return 2;

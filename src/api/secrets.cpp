@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sodium.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -10,6 +11,8 @@
 #include <mutex>
 #include <sstream>
 #include <vector>
+
+#include "common/files.hpp"
 
 namespace pbx::api {
 
@@ -138,6 +141,63 @@ std::string mask_secret(std::string_view secret) {
   if (secret.empty()) return {};
   if (secret.size() < 12) return "****";
   return "****" + std::string(secret.substr(secret.size() - 4));
+}
+
+namespace {
+
+// Splits on commas and line ends; drops empty pieces and surrounding whitespace.
+std::vector<std::string> split_secrets(std::string_view text) {
+  std::vector<std::string> out;
+  while (!text.empty()) {
+    const size_t end = text.find_first_of(",\n");
+    std::string piece = trim(text.substr(0, end));
+    if (!piece.empty()) out.push_back(std::move(piece));
+    text = end == std::string_view::npos ? std::string_view{} : text.substr(end + 1);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<std::string> resolve_secrets(const SecretSources& sources) {
+  if (!sources.values.empty() && !sources.file.empty()) {
+    throw std::invalid_argument(std::string(sources.flag) + " and " +
+                                std::string(sources.file_flag) + " both given; use one");
+  }
+  std::vector<std::string> secrets;
+  if (!sources.values.empty()) {
+    for (const auto& value : sources.values)
+      secrets.push_back(trim(value));
+  } else if (!sources.file.empty()) {
+    std::string content;
+    try {
+      content = common::read_file(sources.file);
+    } catch (const common::FileError& error) {
+      throw std::invalid_argument(std::string(sources.file_flag) + ": " + error.what());
+    }
+    secrets = split_secrets(content);
+    if (secrets.empty()) {
+      throw std::invalid_argument(std::string(sources.file_flag) + ": " + sources.file +
+                                  " holds no secret");
+    }
+  } else if (const char* env = sources.env ? std::getenv(sources.env) : nullptr; env != nullptr) {
+    secrets = split_secrets(env);
+  }
+  for (const auto& secret : secrets) {
+    const bool control = std::any_of(secret.begin(), secret.end(), [](char c) {
+      return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
+    });
+    if (secret.empty() || control) {
+      throw std::invalid_argument(std::string(sources.flag) +
+                                  ": a secret is empty or holds control characters");
+    }
+  }
+  return secrets;
+}
+
+bool readable_by_others(const std::filesystem::path& file) {
+  struct stat info {};
+  return ::stat(file.c_str(), &info) == 0 && (info.st_mode & (S_IRGRP | S_IROTH)) != 0;
 }
 
 }  // namespace pbx::api

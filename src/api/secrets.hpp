@@ -9,6 +9,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace pbx::api {
 
@@ -45,5 +46,25 @@ class SecretBox {
 std::string mask_secret(std::string_view secret);
 
 std::string to_hex(const unsigned char* data, size_t size);
+
+// Where a command-line program may take a secret from. A value on the command line is readable
+// by every local user in /proc/PID/cmdline, so the environment (`env`) and a file (`file`, one
+// secret per line, surrounding whitespace ignored) are offered too.
+struct SecretSources {
+  std::string_view flag;            // "--netbox-token", for messages
+  std::string_view file_flag;       // "--netbox-token-file"
+  const char* env = nullptr;        // "PROXBOX_NETBOX_TOKEN"
+  std::vector<std::string> values;  // from `flag` (repeatable)
+  std::string file;                 // from `file_flag`
+};
+
+// The secrets from the one source given: the flag, else the file, else the environment variable
+// (several in one variable separated by commas or newlines). Empty when none is given. Throws
+// std::invalid_argument naming the flags when the flag and the file are both given, or the file
+// cannot be read or holds nothing. Control characters inside a secret are refused (a CR/LF
+// would end up in an HTTP header).
+std::vector<std::string> resolve_secrets(const SecretSources& sources);
+// A file given for a secret is readable by group or others: worth a warning, not a refusal.
+bool readable_by_others(const std::filesystem::path& file);
 
 }  // namespace pbx::api

@@ -125,6 +125,7 @@ std::optional<std::string> connection_problem(const Endpoint& endpoint) {
 
 // Applies the fields present in `body`; returns an error message for a bad value.
 std::optional<std::string> apply_netbox(const json::object& body, NetBoxEndpoint& endpoint) {
+  if (auto problem = endpoint_body_problem(body)) return problem;
   apply_connection(body, endpoint);
   if (const auto* v = body.if_contains("token_version")) endpoint.token_version = json_string(v);
   if (const auto* v = body.if_contains("token_key")) endpoint.token_key = json_string(v);
@@ -139,6 +140,7 @@ std::optional<std::string> apply_netbox(const json::object& body, NetBoxEndpoint
 
 std::optional<std::string> apply_proxmox(const json::object& body,
                                          ProxmoxEndpointRecord& endpoint) {
+  if (auto problem = endpoint_body_problem(body)) return problem;
   apply_connection(body, endpoint);
   if (const auto* v = body.if_contains("username")) endpoint.username = json_string(v);
   if (const auto* v = body.if_contains("token_name")) endpoint.token_name = json_string(v);
@@ -169,7 +171,7 @@ struct Service::Impl {
   common::Database database;
   KeyStore keys;
   EndpointStore endpoints;
-  FailureLimiter limiter;
+  KeyGuard key_guard;
   http::Router router;
   std::vector<RouteDoc> docs;
 
@@ -228,7 +230,7 @@ struct Service::Impl {
         database(options.database_path),
         keys(database, database_mutex, options.pwhash),
         endpoints(database, database_mutex, SecretBox(options.encryption_key)),
-        limiter(5, std::chrono::minutes(5), options.clock) {
+        key_guard(keys, options.key_guard, options.clock) {
     router.on_not_found(
         [](const http::Request&) { return detail_response(Status::not_found, "Not Found"); });
     router.on_method_not_allowed([](const http::Request&, const std::vector<http::Verb>&) {
@@ -349,26 +351,14 @@ struct Service::Impl {
   }
 
   std::optional<Response> authenticate(const http::Request& request) {
-    const std::string client =
-        request.remote_address.empty() ? std::string("in-process") : request.remote_address;
-    if (const int64_t wait = limiter.retry_after(client); wait > 0) {
-      Response response = detail_response(
-          Status::too_many_requests, "Too many failed authentication attempts. Try again later.");
-      response.headers.set(http::Field::retry_after, std::to_string(wait));
-      return response;
+    // Which key, which address, how many tries: KeyGuard (api/keys.hpp) decides.
+    const auto refusal = key_guard.check(request);
+    if (!refusal) return std::nullopt;
+    Response response = detail_response(refusal->status, refusal->detail);
+    if (refusal->retry_after > 0) {
+      response.headers.set(http::Field::retry_after, std::to_string(refusal->retry_after));
     }
-    const std::string key(request.header("X-Proxbox-API-Key"));
-    if (key.empty()) {
-      limiter.record_failure(client);
-      return detail_response(Status::unauthorized,
-                             "Missing API key. Send it in the X-Proxbox-API-Key header.");
-    }
-    if (!keys.verify(key)) {
-      limiter.record_failure(client);
-      return detail_response(Status::unauthorized, "Invalid API key.");
-    }
-    limiter.record_success(client);
-    return std::nullopt;
+    return response;
   }
 
   std::shared_ptr<sync::Transport> transport_for(const RemoteTarget& target) {

@@ -33,6 +33,7 @@ struct ServiceOptions {
   TransportFactory transport_factory;
   PwhashLimits pwhash;
   FailureLimiter::Clock clock;  // for tests of the lockout
+  KeyGuardOptions key_guard;    // failure limits, trusted proxies
   sync::ReaderOptions reader;
 };
 
