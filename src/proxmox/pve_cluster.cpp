@@ -1,4 +1,4 @@
-// /version and /cluster: status, resources, nextid.
+// /version and /cluster: status, resources, nextid, the recent tasks of every node.
 
 #include <fmt/format.h>
 
@@ -61,6 +61,7 @@ void add_cluster_handlers(HandlerTable& table, const Release& release) {
                   }
                   if (type.empty() || type == "vm") {
                     out.reserve(out.size() + state.guests().size());
+                    const auto ha_states = ha_by_vmid(state);
                     for (const auto& [vmid, guest] : state.guests()) {
                       json::object entry = guest_metrics(guest, now);
                       entry["id"] = guest.resource_id();
@@ -70,8 +71,9 @@ void add_cluster_handlers(HandlerTable& table, const Release& release) {
                       entry.erase("cpus");
                       entry.erase("pid");
                       if (!guest.spec.pool.empty()) entry["pool"] = guest.spec.pool;
-                      entry["hastate"] = nullptr;
-                      entry.erase("hastate");
+                      if (const auto ha = ha_states.find(vmid); ha != ha_states.end()) {
+                        entry["hastate"] = ha->second->state;
+                      }
                       out.push_back(std::move(entry));
                     }
                   }
@@ -116,6 +118,19 @@ void add_cluster_handlers(HandlerTable& table, const Release& release) {
               while (state.find_guest(next) != nullptr)
                 ++next;
               return ApiResult::ok(std::to_string(next));
+            }));
+}
+
+// The real list holds the recent tasks of every node (a bounded index); so does the state.
+void add_cluster_task_handlers(HandlerTable& table) {
+  table.add(Verb::get, "/cluster/tasks", reader([](const ClusterState& state, const ApiCall&) {
+              const auto now = std::chrono::steady_clock::now();
+              json::array out;
+              const auto tasks = state.all_tasks();
+              out.reserve(tasks.size());
+              for (const Task* task : tasks)
+                out.push_back(task->list_entry(now));
+              return ApiResult::ok(std::move(out));
             }));
 }
 

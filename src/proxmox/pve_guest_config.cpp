@@ -7,7 +7,9 @@
 
 #include <algorithm>
 #include <boost/json.hpp>
+#include <cctype>
 #include <charconv>
+#include <cstdlib>
 
 #include "proxmox/handler_support.hpp"
 #include "proxmox/pve_support.hpp"
@@ -17,15 +19,80 @@ namespace {
 
 namespace json = boost::json;
 
-std::string qemu_nic_value(const NicScenario& nic) {
-  return fmt::format("virtio={},bridge={},firewall=1", nic.mac, nic.bridge);
+constexpr std::string_view kQemuNicSettings[] = {"bridge", "firewall", "link_down", "macaddr",
+                                                 "model",  "mtu",      "queues",    "rate",
+                                                 "tag",    "trunks"};
+
+bool is_qemu_nic_setting(std::string_view key) {
+  return std::find(std::begin(kQemuNicSettings), std::end(kQemuNicSettings), key) !=
+         std::end(kQemuNicSettings);
 }
 
+// The optional settings both guest types print after the address part, in Proxmox's order.
+void append_nic_options(std::string& value, const NicScenario& nic) {
+  if (nic.link_down) value += ",link_down=1";
+  if (nic.mtu > 0) value += fmt::format(",mtu={}", nic.mtu);
+}
+
+// "virtio=BC:24:11:..,bridge=vmbr0,firewall=1,link_down=1,mtu=9000,queues=4,rate=12.5,tag=20"
+std::string qemu_nic_value(const NicScenario& nic) {
+  std::string value = fmt::format("{}={},bridge={}", nic.model, nic.mac, nic.bridge);
+  if (nic.firewall) value += ",firewall=1";
+  append_nic_options(value, nic);
+  if (nic.queues > 0) value += fmt::format(",queues={}", nic.queues);
+  if (!nic.rate.empty()) value += ",rate=" + nic.rate;
+  if (nic.tag > 0) value += fmt::format(",tag={}", nic.tag);
+  return value;
+}
+
+bool is_ipv6(std::string_view cidr) {
+  return cidr.find(':') != std::string_view::npos;
+}
+
+// "name=eth0,bridge=vmbr0,firewall=1,gw=..,hwaddr=..,ip=10.0.0.5/24,ip6=..,tag=20,type=veth"
 std::string lxc_nic_value(const NicScenario& nic) {
-  std::string value = fmt::format("name={},bridge={},hwaddr={}", nic.name, nic.bridge, nic.mac);
-  value += nic.ip_addresses.empty() ? ",ip=dhcp" : ",ip=" + nic.ip_addresses.front();
+  const auto first = [&](bool v6) -> std::string {
+    for (const auto& cidr : nic.ip_addresses) {
+      if (is_ipv6(cidr) == v6) return cidr;
+    }
+    return {};
+  };
+  const std::string ip = first(false);
+  const std::string ip6 = first(true);
+  std::string value = fmt::format("name={},bridge={}", nic.name, nic.bridge);
+  if (nic.firewall) value += ",firewall=1";
+  if (!nic.gateway.empty()) value += ",gw=" + nic.gateway;
+  if (!nic.gateway6.empty()) value += ",gw6=" + nic.gateway6;
+  value += ",hwaddr=" + nic.mac;
+  value += ",ip=" + (ip.empty() ? std::string("dhcp") : ip);
+  if (!ip6.empty()) value += ",ip6=" + ip6;
+  append_nic_options(value, nic);
+  if (!nic.rate.empty()) value += ",rate=" + nic.rate;
+  if (nic.tag > 0) value += fmt::format(",tag={}", nic.tag);
   value += ",type=veth";
   return value;
+}
+
+std::string disk_value(const GuestScenario& guest, const DiskScenario& disk) {
+  std::string value = fmt::format("{}:{}", disk.storage, disk.volume);
+  if (!disk.mountpoint.empty()) value += ",mp=" + disk.mountpoint;
+  if (guest.type == "qemu" && disk.key.starts_with("scsi")) value += ",iothread=1";
+  value += fmt::format(",size={}G", disk.size_gb);
+  return value;
+}
+
+void add_devices(json::object& out, const GuestState& guest) {
+  const auto& spec = guest.spec;
+  for (const auto& disk : spec.disks)
+    out[disk.key] = disk_value(spec, disk);
+  for (const auto& nic : spec.nics) {
+    out[guest.nic_key(nic)] = spec.type == "lxc" ? lxc_nic_value(nic) : qemu_nic_value(nic);
+  }
+  if (spec.type == "qemu" && !spec.disks.empty()) {
+    std::string order = "order=" + spec.disks.front().key;
+    if (!spec.nics.empty()) order += ";" + spec.nics.front().name;
+    out["boot"] = order;
+  }
 }
 
 // ---- config writes ------------------------------------------------------------------------
@@ -54,55 +121,140 @@ bool is_control_parameter(std::string_view key) {
   return std::find(std::begin(kControl), std::end(kControl), key) != std::end(kControl);
 }
 
-std::optional<size_t> net_index(std::string_view key) {
-  if (key.size() < 4 || key.substr(0, 3) != "net") return std::nullopt;
+bool is_net_key(std::string_view key) {
+  if (key.size() < 4 || !key.starts_with("net")) return false;
   size_t index = 0;
   const auto [end, error] = std::from_chars(key.data() + 3, key.data() + key.size(), index);
-  if (error != std::errc{} || end != key.data() + key.size()) return std::nullopt;
-  return index;
+  return error == std::errc{} && end == key.data() + key.size();
 }
 
-void set_nic(GuestState& guest, std::string_view key, size_t index, std::string_view value) {
+NicScenario* nic_at(GuestState& guest, std::string_view key) {
   auto& nics = guest.spec.nics;
-  const bool lxc = guest.spec.type == "lxc";
-  NicScenario* nic = nullptr;
-  if (lxc) {
-    if (index < nics.size()) nic = &nics[index];
-  } else {
-    const auto it =
-        std::find_if(nics.begin(), nics.end(), [&](const auto& n) { return n.name == key; });
-    if (it != nics.end()) nic = &*it;
-  }
-  if (nic == nullptr) {
-    nics.push_back(
-        NicScenario{lxc ? fmt::format("eth{}", index) : std::string(key), "", "vmbr0", {}});
-    nic = &nics.back();
-  }
-  for (const auto& [name, setting] : property_string(value)) {
-    if (name == "bridge") {
-      nic->bridge = setting;
-    } else if (name == "hwaddr" || name == "macaddr" || (!lxc && is_mac(setting))) {
-      nic->mac = upper(setting);
-    } else if (lxc && name == "name") {
-      nic->name = setting;
-    } else if (lxc && name == "ip") {
-      nic->ip_addresses.clear();
-      if (setting != "dhcp" && setting != "manual" && !setting.empty()) {
-        nic->ip_addresses.push_back(setting);
+  const auto it = std::find_if(nics.begin(), nics.end(),
+                               [&](const NicScenario& nic) { return guest.nic_key(nic) == key; });
+  return it == nics.end() ? nullptr : &*it;
+}
+
+int integer_or(const std::string& text, int fallback) {
+  return static_cast<int>(leading_integer(text).value_or(fallback));
+}
+
+// Reads a netN value into `nic`: a write replaces every setting; the MAC stays when none is sent.
+void parse_nic(NicScenario& nic, bool lxc, std::string_view value) {
+  const std::string kept_mac = nic.mac;
+  const std::string kept_name = nic.name;
+  NicScenario parsed;
+  parsed.name = kept_name;
+  parsed.key = nic.key;
+  parsed.firewall = false;
+  parsed.mac.clear();
+  const PropertyList properties = property_string(value);
+  for (size_t i = 0; i < properties.size(); ++i) {
+    const auto& [key, setting] = properties[i];
+    if (!lxc && i == 0 && !is_qemu_nic_setting(key)) {
+      parsed.model = key;  // "virtio=<mac>" or a bare "virtio"
+      parsed.mac = setting;
+    } else if (key == "model") {
+      parsed.model = setting;
+    } else if (key == "macaddr" || key == "hwaddr") {
+      parsed.mac = setting;
+    } else if (key == "bridge") {
+      parsed.bridge = setting;
+    } else if (key == "firewall") {
+      parsed.firewall = is_true(setting);
+    } else if (key == "link_down") {
+      parsed.link_down = is_true(setting);
+    } else if (key == "tag") {
+      parsed.tag = integer_or(setting, 0);
+    } else if (key == "mtu") {
+      parsed.mtu = integer_or(setting, 0);
+    } else if (key == "queues") {
+      parsed.queues = integer_or(setting, 0);
+    } else if (key == "rate") {
+      parsed.rate = setting;
+    } else if (lxc && key == "name") {
+      parsed.name = setting;
+    } else if (lxc && (key == "ip" || key == "ip6")) {
+      if (setting != "dhcp" && setting != "manual" && setting != "auto" && !setting.empty()) {
+        parsed.ip_addresses.push_back(setting);
       }
+    } else if (lxc && key == "gw") {
+      parsed.gateway = setting;
+    } else if (lxc && key == "gw6") {
+      parsed.gateway6 = setting;
     }
   }
-  if (nic->mac.empty()) nic->mac = generated_mac(guest.spec.vmid, index);
+  // QEMU's addresses come from inside the guest (the agent): a config write keeps them.
+  if (!lxc) parsed.ip_addresses = nic.ip_addresses;
+  if (parsed.mac.empty()) parsed.mac = kept_mac;
+  nic = std::move(parsed);
+}
+
+void set_nic(GuestState& guest, std::string_view key, std::string_view value) {
+  const bool lxc = guest.spec.type == "lxc";
+  NicScenario* nic = nic_at(guest, key);
+  if (nic == nullptr) {
+    NicScenario added;
+    added.name = lxc ? fmt::format("eth{}", key.substr(3)) : std::string(key);
+    if (lxc) added.key = std::string(key);
+    guest.spec.nics.push_back(std::move(added));
+    nic = &guest.spec.nics.back();
+  }
+  parse_nic(*nic, lxc, value);
+  if (nic->mac.empty()) {
+    const size_t index = static_cast<size_t>(std::atoi(std::string(key.substr(3)).c_str()));
+    nic->mac = generated_mac(guest.spec.vmid, index);
+  }
+}
+
+// "32G" / "512M" / "1T" / "32" (GiB) → whole GiB, rounded up.
+int64_t size_in_gb(std::string_view text, int64_t fallback) {
+  const auto number = leading_integer(text);
+  if (!number) return fallback;
+  if (text.ends_with('T')) return *number * 1024;
+  if (text.ends_with('M')) return (*number + 1023) / 1024;
+  if (text.ends_with('K')) return 1;
+  return *number;
+}
+
+// "local-lvm:32" (a new disk of 32 GiB), "local-lvm:vm-100-disk-1,size=32G", "local-lvm:8,mp=/srv".
+// A CD-ROM ("none,media=cdrom", "local:iso/x.iso,media=cdrom") is not a disk: false.
+bool set_disk(GuestState& guest, std::string_view key, std::string_view value) {
+  const PropertyList properties = property_string(value);
+  if (properties.empty() || property(properties, "media") == "cdrom") return false;
+  const std::string& volume = properties.front().first;
+  const size_t colon = volume.find(':');
+  if (colon == std::string::npos) return false;
+  auto& disks = guest.spec.disks;
+  auto it = std::find_if(disks.begin(), disks.end(),
+                         [&](const DiskScenario& disk) { return disk.key == key; });
+  if (it == disks.end()) {
+    disks.push_back(DiskScenario{std::string(key), "", 0, "", ""});
+    it = disks.end() - 1;
+  }
+  it->storage = volume.substr(0, colon);
+  const std::string name = volume.substr(colon + 1);
+  const bool new_disk = !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+    return std::isdigit(static_cast<unsigned char>(c)) != 0 || c == '.';
+  });
+  if (new_disk) {
+    it->size_gb = size_in_gb(name, it->size_gb);
+    it->volume.clear();  // allocated by complete_guest
+  } else {
+    it->volume = name;
+  }
+  if (const auto size = property(properties, "size")) it->size_gb = size_in_gb(*size, it->size_gb);
+  if (const auto path = property(properties, "mp")) it->mountpoint = *path;
+  return true;
 }
 
 void delete_config_key(GuestState& guest, std::string_view key) {
   auto& spec = guest.spec;
-  if (const auto index = net_index(key)) {
-    if (spec.type == "lxc") {
-      if (*index < spec.nics.size()) spec.nics.erase(spec.nics.begin() + static_cast<long>(*index));
-    } else {
-      std::erase_if(spec.nics, [&](const auto& nic) { return nic.name == key; });
-    }
+  if (is_net_key(key)) {
+    std::erase_if(spec.nics, [&](const NicScenario& nic) { return guest.nic_key(nic) == key; });
+  } else if (is_disk_key(spec.type, key)) {
+    std::erase_if(spec.disks, [&](const DiskScenario& disk) { return disk.key == key; });
+    guest.extra_config.erase(std::string(key));
   } else if (key == "tags") {
     spec.tags.clear();
   } else if (key == "description") {
@@ -118,19 +270,43 @@ void delete_config_key(GuestState& guest, std::string_view key) {
   }
 }
 
-}  // namespace
-
-std::string config_digest(const GuestState& guest) {
-  // Changes whenever the visible config changes, like the real SHA1 over the file.
-  std::hash<std::string> hash;
-  const std::string seed =
-      fmt::format("{}|{}|{}|{}|{}|{}", guest.spec.vmid, guest.spec.name, guest.spec.cores,
-                  guest.spec.memory_mb, join(guest.spec.tags, ";"), guest.extra_config.size());
-  return fmt::format("{:016x}{:016x}{:08x}", hash(seed), hash(seed + "#"),
-                     static_cast<uint32_t>(hash(seed + "!")));
+// Applies one guest-describing key; false when the model does not interpret it.
+bool apply_modelled_key(GuestState& guest, std::string_view key, const std::string& text) {
+  auto& spec = guest.spec;
+  const bool lxc = spec.type == "lxc";
+  if (key == (lxc ? "hostname" : "name")) {
+    spec.name = text;
+  } else if (key == "cores") {
+    spec.cores = integer_or(text, spec.cores);
+  } else if (key == "memory") {
+    spec.memory_mb = leading_integer(text).value_or(spec.memory_mb);
+  } else if (key == "onboot") {
+    spec.onboot = is_true(text);
+  } else if (key == "agent" && !lxc) {
+    // "1", "enabled=1,fstrim_cloned_disks=1", "0"
+    const PropertyList properties = property_string(text);
+    spec.agent = is_true(text) || is_true(property(properties, "enabled").value_or(""));
+  } else if (key == "tags") {
+    spec.tags = split_list(text, ";, ");
+  } else if (key == "description") {
+    spec.description = text;
+  } else if (key == "ostype") {
+    spec.os_type = text;
+  } else if (key == "unprivileged" && lxc) {
+    spec.unprivileged = is_true(text);
+  } else if (key == "template") {
+    spec.template_ = is_true(text);
+  } else if (is_net_key(key)) {
+    set_nic(guest, key, text);
+  } else if (is_disk_key(spec.type, key)) {
+    return set_disk(guest, key, text);
+  } else {
+    return false;
+  }
+  return true;
 }
 
-json::object guest_config(const ClusterState& state, const GuestState& guest) {
+json::object config_without_digest(const ClusterState&, const GuestState& guest) {
   const auto& spec = guest.spec;
   json::object out;
   if (spec.type == "qemu") {
@@ -139,25 +315,16 @@ json::object guest_config(const ClusterState& state, const GuestState& guest) {
     out["sockets"] = 1;
     out["memory"] = std::to_string(spec.memory_mb);
     out["scsihw"] = "virtio-scsi-single";
-    if (spec.disk_gb > 0) {
-      out["scsi0"] = fmt::format("{},iothread=1,size={}G", disk_volume(state, guest), spec.disk_gb);
-      out["boot"] = "order=scsi0;net0";
-    }
     if (spec.agent) out["agent"] = "1";
-    for (const auto& nic : spec.nics)
-      out[nic.name] = qemu_nic_value(nic);
   } else {
     if (!spec.name.empty()) out["hostname"] = spec.name;
     out["cores"] = spec.cores;
     out["memory"] = spec.memory_mb;
     out["swap"] = 512;
     out["arch"] = "amd64";
-    out["rootfs"] = fmt::format("{},size={}G", disk_volume(state, guest), spec.disk_gb);
     if (spec.unprivileged) out["unprivileged"] = 1;
-    for (size_t i = 0; i < spec.nics.size(); ++i) {
-      out[fmt::format("net{}", i)] = lxc_nic_value(spec.nics[i]);
-    }
   }
+  add_devices(out, guest);
   if (!spec.os_type.empty()) out["ostype"] = spec.os_type;
   if (spec.onboot) out["onboot"] = 1;
   if (spec.template_) out["template"] = 1;
@@ -167,67 +334,41 @@ json::object guest_config(const ClusterState& state, const GuestState& guest) {
   if (!guest.snapshot_parent.empty()) out["parent"] = guest.snapshot_parent;
   for (const auto& [key, value] : guest.extra_config)
     out[key] = value;
-  out["digest"] = config_digest(guest);
   return out;
 }
 
-void apply_config(GuestState& guest, const ApiCall& call) {
-  auto& spec = guest.spec;
-  const bool lxc = spec.type == "lxc";
+// Changes whenever the visible config changes, like the real SHA1 over the file.
+std::string digest_of(const json::object& config) {
+  const std::string text = json::serialize(config);
+  std::hash<std::string> hash;
+  return fmt::format("{:016x}{:016x}{:08x}", hash(text), hash(text + "#"),
+                     static_cast<uint32_t>(hash(text + "!")));
+}
+
+}  // namespace
+
+json::object guest_config(const ClusterState& state, const GuestState& guest) {
+  json::object out = config_without_digest(state, guest);
+  out["digest"] = digest_of(out);
+  return out;
+}
+
+std::string config_digest(const ClusterState& state, const GuestState& guest) {
+  return digest_of(config_without_digest(state, guest));
+}
+
+void apply_config(const ClusterState& state, GuestState& guest, const ApiCall& call) {
   for (const auto& [key_value, value] : call.params) {
     const std::string_view key = key_value;
     if (is_control_parameter(key)) continue;
     const std::string text = value_text(value);
-    if (key == (lxc ? "hostname" : "name")) {
-      spec.name = text;
-    } else if (key == "cores") {
-      spec.cores = static_cast<int>(leading_integer(text).value_or(spec.cores));
-    } else if (key == "memory") {
-      spec.memory_mb = leading_integer(text).value_or(spec.memory_mb);
-    } else if (key == "onboot") {
-      spec.onboot = text == "1" || text == "true";
-    } else if (key == "agent" && !lxc) {
-      // "1", "enabled=1,fstrim_cloned_disks=1", "0"
-      const auto props = property_string(text);
-      spec.agent = text == "1" || std::any_of(props.begin(), props.end(), [](const auto& p) {
-                     return p.first == "enabled" && (p.second == "1" || p.second == "true");
-                   });
-    } else if (key == "tags") {
-      spec.tags = split_list(text, ";, ");
-    } else if (key == "description") {
-      spec.description = text;
-    } else if (key == "ostype") {
-      spec.os_type = text;
-    } else if (key == "unprivileged" && lxc) {
-      spec.unprivileged = text == "1" || text == "true";
-    } else if (key == "template") {
-      spec.template_ = text == "1" || text == "true";
-    } else if (const auto index = net_index(key)) {
-      set_nic(guest, key, *index, text);
-    } else if ((key == "rootfs" && lxc) ||
-               (!lxc && (key == "scsi0" || key == "virtio0" || key == "sata0" || key == "ide0"))) {
-      // "local-lvm:32" (new disk of 32 GiB) or "local-lvm:vm-100-disk-0,size=32G"
-      const auto props = property_string(text);
-      const auto size =
-          std::find_if(props.begin(), props.end(), [](const auto& p) { return p.first == "size"; });
-      if (size != props.end()) {
-        spec.disk_gb = leading_integer(size->second).value_or(spec.disk_gb);
-      } else if (!props.empty()) {
-        const size_t colon = props.front().first.find(':');
-        if (colon != std::string::npos) {
-          spec.disk_gb =
-              leading_integer(props.front().first.substr(colon + 1)).value_or(spec.disk_gb);
-        }
-      }
-      if (!(lxc && key == "rootfs") && key != "scsi0") guest.extra_config[std::string(key)] = text;
-    } else {
-      guest.extra_config[std::string(key)] = text;
-    }
+    if (!apply_modelled_key(guest, key, text)) guest.extra_config[std::string(key)] = text;
   }
   if (call.has("delete")) {
     for (const auto& key : split_list(call.text("delete"), ",; "))
       delete_config_key(guest, key);
   }
+  state.complete_guest(guest);
 }
 
 }  // namespace pbx::proxmox

@@ -11,8 +11,9 @@ namespace pbx::proxmox {
 
 boost::json::object guest_config(const ClusterState& state, const GuestState& guest);
 // Changes whenever the visible config changes, like the real SHA1 over the file.
-std::string config_digest(const GuestState& guest);
-// Applies every guest-describing parameter of the call, then its `delete` list.
-void apply_config(GuestState& guest, const ApiCall& call);
+std::string config_digest(const ClusterState& state, const GuestState& guest);
+// Applies every guest-describing parameter of the call (netN and disks parsed into the state),
+// then its `delete` list, then fills what the writes left open (MACs, volumes).
+void apply_config(const ClusterState& state, GuestState& guest, const ApiCall& call);
 
 }  // namespace pbx::proxmox

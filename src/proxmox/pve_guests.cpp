@@ -17,7 +17,7 @@ namespace json = boost::json;
 using Verb = http::Verb;
 
 std::vector<Snapshot>::iterator snapshot_named(GuestState& guest, std::string_view name) {
-  return std::find_if(guest.snapshots.begin(), guest.snapshots.end(),
+  return std::find_if(guest.spec.snapshots.begin(), guest.spec.snapshots.end(),
                       [&](const Snapshot& snapshot) { return snapshot.name == name; });
 }
 
@@ -33,7 +33,7 @@ auto find_snapshot(ClusterState& state, const ApiCall& call, std::string_view ty
   if (problem) return {{}, std::move(problem)};
   const std::string name = call.text("snapname");
   const auto snapshot = snapshot_named(*guest, name);
-  if (snapshot == guest->snapshots.end()) {
+  if (snapshot == guest->spec.snapshots.end()) {
     return {{}, ApiResult::error(500, fmt::format("snapshot '{}' does not exist", name))};
   }
   return {{guest, snapshot}, std::nullopt};
@@ -84,7 +84,7 @@ void add_guest_handlers(HandlerTable& table, const std::string& type, const Rele
               guest.spec.disk_gb = lxc ? 4 : 0;
               guest.spec.unprivileged = false;
               guest.spec.nics.clear();
-              apply_config(guest, call);
+              apply_config(state, guest, call);
               if (call.has("pool")) {
                 guest.spec.pool = call.text("pool");
                 state.pools().emplace(guest.spec.pool, "");
@@ -126,11 +126,11 @@ void add_guest_handlers(HandlerTable& table, const std::string& type, const Rele
     return writer([type, prefix, async](ClusterState& state, const ApiCall& call) -> ApiResult {
       auto [guest, problem] = find_guest(state, call, type);
       if (problem) return *problem;
-      if (call.has("digest") && call.text("digest") != config_digest(*guest)) {
+      if (call.has("digest") && call.text("digest") != config_digest(state, *guest)) {
         return ApiResult::error(
             500, "detected modified configuration - file changed by other user? Try again.");
       }
-      apply_config(*guest, call);
+      apply_config(state, *guest, call);
       state.touch();
       if (!async) return ApiResult::ok();
       return guest_task(state, *guest, prefix + "config", call);
@@ -145,7 +145,7 @@ void add_guest_handlers(HandlerTable& table, const std::string& type, const Rele
               auto [guest, problem] = find_guest(state, call, type);
               if (problem) return *problem;
               json::object out = guest_metrics(*guest, ClusterState::now_seconds());
-              out["ha"] = json::object{{"managed", 0}};
+              out["ha"] = guest_ha_status(state, *guest);
               if (type == "qemu") {
                 out["qmpstatus"] = guest->spec.status;
                 out["agent"] = guest->spec.agent ? 1 : 0;
@@ -214,7 +214,7 @@ void add_guest_handlers(HandlerTable& table, const std::string& type, const Rele
               auto [guest, problem] = find_guest(state, call, type);
               if (problem) return *problem;
               json::array out;
-              for (const auto& snapshot : guest->snapshots) {
+              for (const auto& snapshot : guest->spec.snapshots) {
                 json::object entry{{"name", snapshot.name},
                                    {"description", snapshot.description},
                                    {"snaptime", snapshot.snaptime}};
@@ -237,9 +237,9 @@ void add_guest_handlers(HandlerTable& table, const std::string& type, const Rele
               const std::string name = call.text("snapname");
               if (name == "current")
                 return ApiResult::error(500, "invalid snapshot name 'current'");
-              if (snapshot_named(*guest, name) != guest->snapshots.end())
+              if (snapshot_named(*guest, name) != guest->spec.snapshots.end())
                 return ApiResult::error(500, fmt::format("snapshot name '{}' already used", name));
-              guest->snapshots.push_back(
+              guest->spec.snapshots.push_back(
                   Snapshot{name, call.text("description"), guest->snapshot_parent,
                            ClusterState::now_seconds(), call.flag("vmstate") && guest->running()});
               guest->snapshot_parent = name;
@@ -252,7 +252,7 @@ void add_guest_handlers(HandlerTable& table, const std::string& type, const Rele
               auto [found, problem] = find_snapshot(state, call, type);
               if (problem) return *problem;
               GuestState* guest = found.guest;
-              auto& snapshots = guest->snapshots;
+              auto& snapshots = guest->spec.snapshots;
               const std::string name = found.snapshot->name;
               const std::string parent = found.snapshot->parent;
               snapshots.erase(found.snapshot);

@@ -11,11 +11,15 @@ HandlerTable pve_handlers(const Release& release) {
   add_cluster_handlers(table, release);
   add_cluster_job_handlers(table);
   add_node_handlers(table, release);
+  add_node_network_handlers(table);
   add_guest_handlers(table, "qemu", release);
   add_guest_handlers(table, "lxc", release);
   add_guest_agent_handlers(table);
   add_storage_handlers(table);
   add_pool_handlers(table);
+  add_cluster_task_handlers(table);
+  add_ha_handlers(table);
+  add_sdn_handlers(table);
   return table;
 }
 

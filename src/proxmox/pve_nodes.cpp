@@ -1,4 +1,4 @@
-// /nodes: the node list, node status and node network.
+// /nodes: the node list and node status.
 
 #include <fmt/format.h>
 
@@ -70,40 +70,6 @@ void add_node_handlers(HandlerTable& table, const Release& release) {
                                             {"version", release.kernel_build},
                                             {"machine", "x86_64"}}}});
       }));
-
-  table.add(Verb::get, "/nodes/{node}/network",
-            reader([](const ClusterState& state, const ApiCall& call) -> ApiResult {
-              const NodeState* node = state.find_node(call.text("node"));
-              if (node == nullptr) return no_such_node(call.text("node"));
-              const std::string type = call.text("type");
-              json::array out;
-              int priority = 1;
-              for (const auto& iface : node->interfaces) {
-                const bool any_bridge = type == "any_bridge" && iface.type == "bridge";
-                if (!type.empty() && type != iface.type && !any_bridge) continue;
-                json::object entry{{"iface", iface.iface},
-                                   {"type", iface.type},
-                                   {"method", iface.address.empty() ? "manual" : "static"},
-                                   {"method6", "manual"},
-                                   {"families", json::array{"inet"}},
-                                   {"priority", priority++}};
-                if (iface.active) entry["active"] = 1;
-                if (iface.autostart) entry["autostart"] = 1;
-                if (!iface.address.empty()) {
-                  entry["address"] = iface.address;
-                  entry["netmask"] = iface.netmask;
-                  entry["cidr"] = iface.address + "/24";
-                }
-                if (!iface.gateway.empty()) entry["gateway"] = iface.gateway;
-                if (iface.type == "bridge") {
-                  entry["bridge_ports"] = iface.bridge_ports;
-                  entry["bridge_stp"] = "off";
-                  entry["bridge_fd"] = "0";
-                }
-                out.push_back(std::move(entry));
-              }
-              return ApiResult::ok(std::move(out));
-            }));
 }
 
 }  // namespace pbx::proxmox

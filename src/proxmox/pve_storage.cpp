@@ -58,16 +58,19 @@ json::array storage_content(const ClusterState& state, const StorageScenario& st
     out.push_back(std::move(entry));
   }
   for (const auto& [vmid, guest] : state.guests()) {
-    if (guest.spec.disk_gb <= 0 || disk_storage(state, guest) != &storage) continue;
-    if (!storage.shared && guest.spec.node != node) continue;
+    if (!disk_visible_on(storage, guest, node)) continue;
     const std::string content = guest.spec.type == "lxc" ? "rootdir" : "images";
     if (!wanted(content, vmid) && !(content_filter == "images" && wanted("images", vmid))) continue;
-    out.push_back(json::object{{"volid", disk_volume(state, guest)},
-                               {"content", content},
-                               {"format", "raw"},
-                               {"size", guest_maxdisk(guest)},
-                               {"used", guest_maxdisk(guest) / 2},
-                               {"vmid", vmid}});
+    for (const auto& disk : guest.spec.disks) {
+      if (disk.storage != storage.id) continue;
+      const int64_t size = disk.size_gb * kGiB;
+      out.push_back(json::object{{"volid", disk.storage + ":" + disk.volume},
+                                 {"content", content},
+                                 {"format", "raw"},
+                                 {"size", size},
+                                 {"used", size / 2},
+                                 {"vmid", vmid}});
+    }
   }
   if (has_content(storage, "iso") && wanted("iso", 0) && !vmid_filter) {
     out.push_back(json::object{{"volid", storage.id + ":iso/debian-12.8.0-amd64-netinst.iso"},

@@ -111,31 +111,23 @@ json::object node_entry(const ClusterState& state, const NodeState& node, int64_
   return out;
 }
 
-// The storage that holds a guest's disks on its node: the first one for images/rootdir.
-const StorageScenario* disk_storage(const ClusterState& state, const GuestState& guest) {
-  const std::string_view wanted = guest.spec.type == "lxc" ? "rootdir" : "images";
-  for (const auto& storage : state.storages()) {
-    if (!state.storage_on_node(storage, guest.spec.node)) continue;
-    if (std::find(storage.content.begin(), storage.content.end(), wanted) !=
-        storage.content.end()) {
-      return &storage;
-    }
-  }
-  return nullptr;
-}
-
 bool has_content(const StorageScenario& storage, std::string_view content) {
   return std::find(storage.content.begin(), storage.content.end(), content) !=
          storage.content.end();
 }
 
-// Used bytes of a storage on a node: the disks and backups it holds.
+bool disk_visible_on(const StorageScenario& storage, const GuestState& guest,
+                     std::string_view node) {
+  return storage.shared || guest.spec.node == node;
+}
+
 int64_t storage_used(const ClusterState& state, const StorageScenario& storage,
                      std::string_view node) {
   int64_t used = 0;
   for (const auto& [vmid, guest] : state.guests()) {
-    if ((storage.shared || guest.spec.node == node) && disk_storage(state, guest) == &storage) {
-      used += guest_maxdisk(guest) / 2;
+    if (!disk_visible_on(storage, guest, node)) continue;
+    for (const auto& disk : guest.spec.disks) {
+      if (disk.storage == storage.id) used += disk.size_gb * kGiB / 2;
     }
   }
   for (const auto& backup : state.backups()) {
@@ -145,11 +137,6 @@ int64_t storage_used(const ClusterState& state, const StorageScenario& storage,
     }
   }
   return std::min(used, storage.total_bytes);
-}
-
-std::string disk_volume(const ClusterState& state, const GuestState& guest) {
-  const StorageScenario* storage = disk_storage(state, guest);
-  return fmt::format("{}:vm-{}-disk-0", storage ? storage->id : "local", guest.spec.vmid);
 }
 
 // The answer to a change of `guest`: the UPID of the task Proxmox runs for it.

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -41,13 +42,19 @@ NodeUsage node_usage(const ClusterState& state, const NodeState& node);
 boost::json::object node_entry(const ClusterState& state, const NodeState& node, int64_t now);
 
 // ---- storage views -------------------------------------------------------------------------
-// The storage that holds a guest's disks on its node: the first one for images/rootdir.
-const StorageScenario* disk_storage(const ClusterState& state, const GuestState& guest);
 bool has_content(const StorageScenario& storage, std::string_view content);
-// Used bytes of a storage on a node: the disks and backups it holds.
+// Whether a guest's disk on `storage` shows on `node` (shared storage: on every node).
+bool disk_visible_on(const StorageScenario& storage, const GuestState& guest,
+                     std::string_view node);
+// Used bytes of a storage on a node: the disks (thin: half their size) and backups it holds.
 int64_t storage_used(const ClusterState& state, const StorageScenario& storage,
                      std::string_view node);
-std::string disk_volume(const ClusterState& state, const GuestState& guest);
+
+// ---- HA ------------------------------------------------------------------------------------
+// The HA resource of each managed guest, by vmid (one pass, for the big listings).
+std::unordered_map<int, const HaResourceScenario*> ha_by_vmid(const ClusterState& state);
+// status/current "ha": {"managed":0} or {"managed":1,"state":"started",...}.
+boost::json::object guest_ha_status(const ClusterState& state, const GuestState& guest);
 
 // ---- lookups -------------------------------------------------------------------------------
 // The guest named by {node}/{vmid} of the given type, or the answer explaining why not.
@@ -71,10 +78,14 @@ ApiResult guest_task(ClusterState& state, const GuestState& guest, std::string_v
 // ---- the API subtrees ----------------------------------------------------------------------
 void add_cluster_handlers(HandlerTable& table, const Release& release);  // /version, /cluster/*
 void add_cluster_job_handlers(HandlerTable& table);  // /cluster/backup, /cluster/replication
-void add_node_handlers(HandlerTable& table, const Release& release);  // /nodes, node status, net
+void add_node_handlers(HandlerTable& table, const Release& release);  // /nodes, node status
+void add_node_network_handlers(HandlerTable& table);                  // /nodes/{node}/network
 void add_guest_handlers(HandlerTable& table, const std::string& type, const Release& release);
-void add_guest_agent_handlers(HandlerTable& table);  // /nodes/{node}/qemu/{vmid}/agent/*
-void add_storage_handlers(HandlerTable& table);      // /storage, /nodes/{node}/storage
-void add_pool_handlers(HandlerTable& table);         // /pools
+void add_guest_agent_handlers(HandlerTable& table);   // /nodes/{node}/qemu/{vmid}/agent/*
+void add_storage_handlers(HandlerTable& table);       // /storage, /nodes/{node}/storage
+void add_pool_handlers(HandlerTable& table);          // /pools
+void add_cluster_task_handlers(HandlerTable& table);  // /cluster/tasks
+void add_ha_handlers(HandlerTable& table);            // /cluster/ha
+void add_sdn_handlers(HandlerTable& table);           // /cluster/sdn
 
 }  // namespace pbx::proxmox

@@ -2,10 +2,11 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <boost/describe/members.hpp>
 #include <boost/json.hpp>
 #include <boost/mp11/algorithm.hpp>
-#include <random>
+#include <cstdlib>
 #include <set>
 #include <stdexcept>
 
@@ -72,6 +73,12 @@ class ObjectReader {
       }
     }
   }
+  void read(std::string_view key, json::object& out) {
+    if (const auto* v = take(key)) {
+      if (!v->is_object()) fail(key, "expected an object");
+      out = v->as_object();
+    }
+  }
   void read(std::string_view key, Service& out) {
     std::string name(to_string(out));
     read(key, name);
@@ -130,7 +137,57 @@ void validate(const ObjectReader& r, const NodeScenario& node) {
   }
 }
 
-void validate(const ObjectReader&, const NicScenario&) {}
+void validate(const ObjectReader& r, const InterfaceScenario& iface) {
+  if (iface.iface.empty()) r.fail("iface", "required");
+  static constexpr std::string_view kTypes[] = {"eth", "bond", "bridge", "vlan"};
+  if (std::find(std::begin(kTypes), std::end(kTypes), iface.type) == std::end(kTypes)) {
+    r.fail("type", "must be eth, bond, bridge or vlan");
+  }
+  if (iface.vlan_id < 0 || iface.vlan_id > 4094) r.fail("vlan_id", "must be 0..4094");
+}
+
+void validate(const ObjectReader& r, const NicScenario& nic) {
+  if (nic.tag < 0 || nic.tag > 4094) r.fail("tag", "must be 0..4094");
+  if (!nic.key.empty() && !nic.key.starts_with("net")) r.fail("key", "must be netN");
+}
+
+void validate(const ObjectReader& r, const DiskScenario& disk) {
+  if (disk.key.empty()) r.fail("key", "required");
+  if (disk.size_gb < 0) r.fail("size_gb", "must not be negative");
+}
+
+void validate(const ObjectReader& r, const SnapshotScenario& snapshot) {
+  if (snapshot.name.empty() || snapshot.name == "current") {
+    r.fail("name", "required (and not 'current')");
+  }
+}
+
+void validate(const ObjectReader& r, const JobScenario& job) {
+  if (job.id.empty()) r.fail("id", "required");
+}
+
+void validate(const ObjectReader& r, const TaskScenario& task) {
+  if (task.node.empty()) r.fail("node", "required");
+  if (task.type.empty()) r.fail("type", "required");
+}
+
+void validate(const ObjectReader& r, const HaResourceScenario& resource) {
+  if (!resource.sid.starts_with("vm:") && !resource.sid.starts_with("ct:")) {
+    r.fail("sid", "must be vm:<vmid> or ct:<vmid>");
+  }
+}
+
+void validate(const ObjectReader& r, const SdnZoneScenario& zone) {
+  if (zone.zone.empty()) r.fail("zone", "required");
+}
+
+void validate(const ObjectReader& r, const SdnVnetScenario& vnet) {
+  if (vnet.vnet.empty()) r.fail("vnet", "required");
+}
+
+void validate(const ObjectReader& r, const SdnSubnetScenario& subnet) {
+  if (subnet.cidr.find('/') == std::string::npos) r.fail("cidr", "must be address/prefix");
+}
 
 void validate(const ObjectReader& r, const GuestScenario& guest) {
   if (guest.vmid < 100 || guest.vmid > 999999999) r.fail("vmid", "must be 100..999999999");
@@ -164,6 +221,39 @@ void validate(const ObjectReader& r, const UserScenario& user) {
   if (user.userid.find('@') == std::string::npos) r.fail("userid", "must be user@realm");
 }
 
+// HA resources, SDN and tasks must name guests, zones, VNets and nodes that exist.
+void validate_cluster_extras(const ObjectReader& r, const ClusterScenario& cluster,
+                             const std::set<std::string, std::less<>>& node_names,
+                             const std::set<int>& vmids) {
+  for (const auto& resource : cluster.ha_resources) {
+    const int vmid = std::atoi(resource.sid.c_str() + 3);
+    if (!vmids.contains(vmid)) {
+      r.fail("ha_resources", fmt::format("{} names no guest", resource.sid));
+    }
+  }
+  std::set<std::string, std::less<>> zones, vnets;
+  for (const auto& zone : cluster.sdn_zones) {
+    if (!zones.insert(zone.zone).second) r.fail("sdn_zones", "duplicate zone " + zone.zone);
+  }
+  for (const auto& vnet : cluster.sdn_vnets) {
+    if (!vnets.insert(vnet.vnet).second) r.fail("sdn_vnets", "duplicate vnet " + vnet.vnet);
+    if (!zones.contains(vnet.zone)) {
+      r.fail("sdn_vnets", fmt::format("vnet {} is in unknown zone '{}'", vnet.vnet, vnet.zone));
+    }
+  }
+  for (const auto& subnet : cluster.sdn_subnets) {
+    if (!vnets.contains(subnet.vnet)) {
+      r.fail("sdn_subnets",
+             fmt::format("subnet {} is in unknown vnet '{}'", subnet.cidr, subnet.vnet));
+    }
+  }
+  for (const auto& task : cluster.tasks) {
+    if (!node_names.contains(task.node)) {
+      r.fail("tasks", fmt::format("task {} is on unknown node '{}'", task.type, task.node));
+    }
+  }
+}
+
 void validate(const ObjectReader& r, const ClusterScenario& cluster) {
   if (cluster.mode != "cluster" && cluster.mode != "standalone") {
     r.fail("mode", "must be cluster or standalone");
@@ -188,6 +278,15 @@ void validate(const ObjectReader& r, const ClusterScenario& cluster) {
       r.fail("storages", "duplicate storage " + storage.id);
     }
   }
+  for (const auto& guest : cluster.guests) {
+    for (const auto& disk : guest.disks) {
+      if (!disk.storage.empty() && !storage_ids.contains(disk.storage)) {
+        r.fail("guests", fmt::format("disk {} of guest {} is on unknown storage '{}'", disk.key,
+                                     guest.vmid, disk.storage));
+      }
+    }
+  }
+  validate_cluster_extras(r, cluster, node_names, vmids);
   // On PBS a backup lives in a datastore; on PVE in a storage with backup content.
   for (const auto& datastore : cluster.datastores)
     storage_ids.insert(datastore.name);
@@ -236,6 +335,8 @@ json::value to_json_value(const T& value) {
     return json::string(to_string(value));
   } else if constexpr (std::is_same_v<T, std::string> || std::is_arithmetic_v<T>) {
     return json::value_from(value);
+  } else if constexpr (std::is_same_v<T, json::object>) {
+    return value;
   } else if constexpr (describe::has_describe_members<T>::value) {
     json::object object;
     for_each_field(value, [&object](std::string_view key, const auto& field) {
@@ -259,87 +360,6 @@ Scenario Scenario::from_json(const boost::json::value& json) {
 
 boost::json::value Scenario::to_json() const {
   return to_json_value(*this);
-}
-
-Scenario generate_scenario(const GenerateOptions& options) {
-  if (options.clusters < 1 || options.nodes < options.clusters || options.guests < 0 ||
-      options.backups_per_guest < 0) {
-    throw std::invalid_argument(
-        "generate: need clusters >= 1, nodes >= clusters, guests >= 0, backups >= 0");
-  }
-  std::mt19937_64 random(options.seed);
-  const auto pick = [&random](int low, int high) {
-    return std::uniform_int_distribution<int>(low, high)(random);
-  };
-  static constexpr const char* kTags[] = {"prod", "dev", "web", "db", "k8s", "backup"};
-  static constexpr const char* kQemuOs[] = {"l26", "l26", "l26", "win11", "win10", "other"};
-  static constexpr const char* kLxcOs[] = {"debian", "ubuntu", "alpine", "centos"};
-  static constexpr int64_t kBackupEpoch = 1767225600;  // 2026-01-01T00:00:00Z
-
-  Scenario scenario;
-  int next_vmid = 100;  // unique over all clusters, so a merged NetBox view has no clashes
-  for (int c = 0; c < options.clusters; ++c) {
-    ClusterScenario cluster;
-    const bool single = options.clusters == 1;
-    cluster.name = single ? options.prefix : fmt::format("{}-cluster{}", options.prefix, c + 1);
-    const std::string node_prefix =
-        single ? options.prefix : fmt::format("{}{}n", options.prefix, c + 1);
-    // Spread the remainder over the first clusters so the totals match the request exactly.
-    const int node_count =
-        options.nodes / options.clusters + (c < options.nodes % options.clusters);
-    const int guest_count =
-        options.guests / options.clusters + (c < options.guests % options.clusters);
-    for (int n = 0; n < node_count; ++n) {
-      NodeScenario node;
-      node.name = fmt::format("{}{}", node_prefix, n + 1);
-      node.ip = fmt::format("10.{}.0.{}", c + 1, n + 11);
-      node.cpus = 8 << pick(0, 3);
-      node.memory_bytes = (int64_t{32} << 30) << pick(0, 3);
-      cluster.nodes.push_back(std::move(node));
-    }
-    cluster.storages = {
-        {"local", "dir", {"iso", "vztmpl", "backup"}, false, {}, int64_t{100} << 30},
-        {"local-lvm", "lvmthin", {"images", "rootdir"}, false, {}, int64_t{1} << 40},
-        {"backup", "nfs", {"backup"}, true, {}, int64_t{8} << 40},
-    };
-    for (int g = 0; g < guest_count; ++g) {
-      GuestScenario guest;
-      guest.vmid = next_vmid++;
-      guest.type = pick(0, 3) == 0 ? "lxc" : "qemu";
-      guest.node = cluster.nodes[g % node_count].name;
-      guest.name = fmt::format("{}-{}", guest.type == "qemu" ? "vm" : "ct", guest.vmid);
-      guest.status = pick(0, 4) == 0 ? "stopped" : "running";
-      guest.cores = 1 << pick(0, 3);
-      guest.memory_mb = int64_t{512} << pick(0, 5);
-      guest.disk_gb = int64_t{8} << pick(0, 4);
-      guest.onboot = pick(0, 1) == 1;
-      guest.agent = guest.type == "qemu" && pick(0, 2) != 0;
-      guest.template_ = guest.type == "qemu" && pick(0, 49) == 0;
-      if (guest.template_) guest.status = "stopped";
-      if (pick(0, 1) == 1) guest.tags.emplace_back(kTags[pick(0, 5)]);
-      guest.os_type = guest.type == "qemu" ? kQemuOs[pick(0, 5)] : kLxcOs[pick(0, 3)];
-      NicScenario nic;
-      nic.name = guest.type == "qemu" ? "net0" : "eth0";
-      nic.mac = fmt::format("BC:24:11:{:02X}:{:02X}:{:02X}", (guest.vmid >> 16) & 0xFF,
-                            (guest.vmid >> 8) & 0xFF, guest.vmid & 0xFF);
-      nic.ip_addresses.push_back(
-          fmt::format("10.{}.{}.{}/16", 100 + c, (guest.vmid >> 8) & 0xFF, guest.vmid & 0xFF));
-      guest.nics.push_back(std::move(nic));
-      for (int b = 0; b < options.backups_per_guest; ++b) {
-        BackupScenario backup;
-        backup.storage = "backup";
-        backup.vmid = guest.vmid;
-        backup.format = guest.type == "qemu" ? "vma.zst" : "tar.zst";
-        backup.ctime = kBackupEpoch + int64_t{86400} * b + guest.vmid % 3600;
-        backup.size = (guest.disk_gb << 30) / 4;
-        backup.verification = "ok";
-        cluster.backups.push_back(std::move(backup));
-      }
-      cluster.guests.push_back(std::move(guest));
-    }
-    scenario.clusters.push_back(std::move(cluster));
-  }
-  return scenario;
 }
 
 }  // namespace pbx::proxmox

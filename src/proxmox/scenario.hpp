@@ -10,6 +10,7 @@
 // directions. A member left out of the list is neither read nor written.
 
 #include <boost/describe/class.hpp>
+#include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 #include <cstdint>
 #include <optional>
@@ -23,6 +24,33 @@ std::string_view to_string(Service service);
 // Accepts "pve", "PBS ", ...; throws std::invalid_argument listing the valid names.
 Service parse_service(std::string_view text);
 
+// One entry of a node's /etc/network/interfaces (GET /nodes/{node}/network).
+struct InterfaceScenario {
+  std::string iface;         // "eno1", "bond0", "vmbr0", "vmbr0.20"
+  std::string type = "eth";  // eth | bond | bridge | vlan
+  std::string mac;           // hardware address of a physical NIC (not in the API's listing)
+  std::string cidr;          // "192.0.2.11/24"
+  std::string gateway;
+  std::string cidr6;  // "2001:db8::11/64"
+  std::string gateway6;
+  std::string bridge_ports;  // bridge: "eno1" or "bond0"
+  bool bridge_vlan_aware = false;
+  std::string slaves;     // bond: "eno1 eno2"
+  std::string bond_mode;  // bond: "802.3ad", "active-backup", ...
+  int vlan_id = 0;        // vlan: the tag ("vmbr0.20" also names it)
+  std::string vlan_raw_device;
+  int mtu = 0;  // 0: not set (1500)
+  bool active = true;
+  bool autostart = true;
+  std::string comments;
+
+  bool operator==(const InterfaceScenario&) const = default;
+};
+BOOST_DESCRIBE_STRUCT(InterfaceScenario, (),
+                      (iface, type, mac, cidr, gateway, cidr6, gateway6, bridge_ports,
+                       bridge_vlan_aware, slaves, bond_mode, vlan_id, vlan_raw_device, mtu, active,
+                       autostart, comments))
+
 struct NodeScenario {
   std::string name;               // "pve1"
   std::string status = "online";  // online | offline
@@ -30,20 +58,62 @@ struct NodeScenario {
   int cpus = 8;
   int64_t memory_bytes = 32LL << 30;
   int64_t disk_bytes = 512LL << 30;
+  // Empty: two NICs and a bridge vmbr0 carrying `ip` (see ClusterState).
+  std::vector<InterfaceScenario> interfaces;
 
   bool operator==(const NodeScenario&) const = default;
 };
-BOOST_DESCRIBE_STRUCT(NodeScenario, (), (name, status, ip, cpus, memory_bytes, disk_bytes))
+BOOST_DESCRIBE_STRUCT(NodeScenario, (),
+                      (name, status, ip, cpus, memory_bytes, disk_bytes, interfaces))
 
+// A guest's `netN`. QEMU: "virtio=<mac>,bridge=vmbr0,firewall=1,tag=20,mtu=..,rate=..,queues=..,
+// link_down=1"; LXC: "name=eth0,bridge=vmbr0,hwaddr=<mac>,ip=<cidr>,gw=..,ip6=..,gw6=..,tag=..".
 struct NicScenario {
-  std::string name = "net0";  // net0.. (qemu), eth0.. (lxc: name inside the guest)
-  std::string mac;            // "BC:24:11:00:00:01"; generated when empty
+  std::string name = "net0";  // net0.. (qemu: the config key), eth0.. (lxc: name inside the guest)
+  std::string mac;            // kept exactly as given; generated only when empty
   std::string bridge = "vmbr0";
-  std::vector<std::string> ip_addresses;  // CIDR, reported by the guest agent / lxc config
+  // CIDR, v4 and v6. QEMU: what the guest agent reports; LXC: ip= (first v4, else dhcp) and
+  // ip6= (first v6).
+  std::vector<std::string> ip_addresses;
+  std::string key;               // lxc: the config key ("net1"); empty: net<position>
+  std::string model = "virtio";  // qemu: virtio | e1000 | e1000e | rtl8139 | vmxnet3
+  int tag = 0;                   // VLAN tag; 0: untagged
+  bool firewall = true;
+  int mtu = 0;       // 0: not set
+  std::string rate;  // MB/s as Proxmox prints it ("12.5"); empty: unlimited
+  int queues = 0;    // qemu multiqueue; 0: not set
+  bool link_down = false;
+  std::string gateway;   // lxc gw=
+  std::string gateway6;  // lxc gw6=
 
   bool operator==(const NicScenario&) const = default;
 };
-BOOST_DESCRIBE_STRUCT(NicScenario, (), (name, mac, bridge, ip_addresses))
+BOOST_DESCRIBE_STRUCT(NicScenario, (),
+                      (name, mac, bridge, ip_addresses, key, model, tag, firewall, mtu, rate,
+                       queues, link_down, gateway, gateway6))
+
+// A guest disk: qemu scsiN/virtioN/sataN/ideN, lxc rootfs/mpN.
+struct DiskScenario {
+  std::string key = "scsi0";
+  std::string storage;  // empty: the first storage of the guest's node for images/rootdir
+  int64_t size_gb = 8;
+  std::string volume;      // "vm-100-disk-0"; generated when empty
+  std::string mountpoint;  // lxc mpN: the path inside the container ("/srv")
+
+  bool operator==(const DiskScenario&) const = default;
+};
+BOOST_DESCRIBE_STRUCT(DiskScenario, (), (key, storage, size_gb, volume, mountpoint))
+
+struct SnapshotScenario {
+  std::string name;
+  std::string description;
+  std::string parent;  // the snapshot this one was taken on top of
+  int64_t snaptime = 0;
+  bool vmstate = false;
+
+  bool operator==(const SnapshotScenario&) const = default;
+};
+BOOST_DESCRIBE_STRUCT(SnapshotScenario, (), (name, description, parent, snaptime, vmstate))
 
 struct GuestScenario {
   int vmid = 0;
@@ -63,12 +133,17 @@ struct GuestScenario {
   std::string description;
   std::string os_type;  // qemu ostype / lxc ostype
   std::vector<NicScenario> nics;
+  // Empty: one disk of disk_gb (scsi0 / rootfs) when disk_gb > 0. The state keeps disk_gb equal
+  // to the first disk's size (what maxdisk reports).
+  std::vector<DiskScenario> disks;
+  std::vector<SnapshotScenario> snapshots;  // oldest first; "current" derives from the last
 
   bool operator==(const GuestScenario&) const = default;
 };
 BOOST_DESCRIBE_STRUCT(GuestScenario, (),
                       (vmid, type, name, node, status, cores, memory_mb, disk_gb, onboot, agent,
-                       unprivileged, template_, pool, tags, description, os_type, nics))
+                       unprivileged, template_, pool, tags, description, os_type, nics, disks,
+                       snapshots))
 
 struct StorageScenario {
   std::string id;                                         // "local", "backup"
@@ -129,6 +204,77 @@ struct DatastoreScenario {
 };
 BOOST_DESCRIBE_STRUCT(DatastoreScenario, (), (name, path, namespaces))
 
+// A cluster job (/cluster/backup, /cluster/replication): its settings as the API lists them.
+struct JobScenario {
+  std::string id;                // "backup-daily", "100-0"
+  boost::json::object settings;  // includes "id"
+
+  bool operator==(const JobScenario&) const = default;
+};
+BOOST_DESCRIBE_STRUCT(JobScenario, (), (id, settings))
+
+// A finished task of the history (/cluster/tasks, /nodes/{node}/tasks).
+struct TaskScenario {
+  std::string node;
+  std::string type;  // qmstart, vzdump, qmsnapshot, ...
+  std::string id;    // vmid or object id
+  std::string user = "root@pam";
+  int64_t starttime = 0;
+  int64_t endtime = 0;
+  std::string status = "OK";  // the exit status
+
+  bool operator==(const TaskScenario&) const = default;
+};
+BOOST_DESCRIBE_STRUCT(TaskScenario, (), (node, type, id, user, starttime, endtime, status))
+
+// /cluster/ha/resources.
+struct HaResourceScenario {
+  std::string sid;                // "vm:100", "ct:101"
+  std::string state = "started";  // started | stopped | enabled | disabled | ignored
+  std::string group;
+  int max_restart = 1;
+  int max_relocate = 1;
+  std::string comment;
+
+  bool operator==(const HaResourceScenario&) const = default;
+};
+BOOST_DESCRIBE_STRUCT(HaResourceScenario, (),
+                      (sid, state, group, max_restart, max_relocate, comment))
+
+// /cluster/sdn/zones, /cluster/sdn/vnets, /cluster/sdn/vnets/{vnet}/subnets.
+struct SdnZoneScenario {
+  std::string zone;
+  std::string type = "simple";  // simple | vlan | qinq | vxlan | evpn
+  std::string bridge;           // vlan/qinq zones
+  int mtu = 0;
+  std::vector<std::string> nodes;  // empty: every node
+  std::string ipam;                // "pve"
+
+  bool operator==(const SdnZoneScenario&) const = default;
+};
+BOOST_DESCRIBE_STRUCT(SdnZoneScenario, (), (zone, type, bridge, mtu, nodes, ipam))
+
+struct SdnVnetScenario {
+  std::string vnet;
+  std::string zone;
+  int tag = 0;
+  std::string alias;
+  bool vlanaware = false;
+
+  bool operator==(const SdnVnetScenario&) const = default;
+};
+BOOST_DESCRIBE_STRUCT(SdnVnetScenario, (), (vnet, zone, tag, alias, vlanaware))
+
+struct SdnSubnetScenario {
+  std::string vnet;
+  std::string cidr;  // "10.10.0.0/24"
+  std::string gateway;
+  bool snat = false;
+
+  bool operator==(const SdnSubnetScenario&) const = default;
+};
+BOOST_DESCRIBE_STRUCT(SdnSubnetScenario, (), (vnet, cidr, gateway, snat))
+
 struct ClusterScenario {
   std::string name = "pve";      // cluster name (standalone: the node's name)
   std::string mode = "cluster";  // cluster | standalone
@@ -137,11 +283,20 @@ struct ClusterScenario {
   std::vector<StorageScenario> storages;
   std::vector<BackupScenario> backups;
   std::vector<DatastoreScenario> datastores;  // pbs
+  // Empty on PVE with guests and a backup storage: one daily job of every guest.
+  std::vector<JobScenario> backup_jobs;
+  std::vector<JobScenario> replication_jobs;
+  std::vector<TaskScenario> tasks;
+  std::vector<HaResourceScenario> ha_resources;
+  std::vector<SdnZoneScenario> sdn_zones;
+  std::vector<SdnVnetScenario> sdn_vnets;
+  std::vector<SdnSubnetScenario> sdn_subnets;
 
   bool operator==(const ClusterScenario&) const = default;
 };
 BOOST_DESCRIBE_STRUCT(ClusterScenario, (),
-                      (name, mode, nodes, guests, storages, backups, datastores))
+                      (name, mode, nodes, guests, storages, backups, datastores, backup_jobs,
+                       replication_jobs, tasks, ha_resources, sdn_zones, sdn_vnets, sdn_subnets))
 
 struct Scenario {
   Service service = Service::pve;
@@ -163,6 +318,12 @@ struct GenerateOptions {
   int nodes = 3;
   int guests = 10;
   int backups_per_guest = 0;
+  int nics_per_guest = 2;       // one address each
+  int disks_per_guest = 2;      // qemu scsi0.., lxc rootfs + mp0..
+  int snapshots_per_guest = 0;  // each with its snapshot task in the history
+  // Cluster extras: a backup job, replication of every 10th guest, HA for every 5th, one SDN
+  // zone with two VNets and their subnets, and a start task per running guest.
+  bool extras = true;
   uint64_t seed = 1;
   std::string prefix = "pve";
 };

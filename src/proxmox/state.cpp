@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <ctime>
 
 #include "common/clock.hpp"
@@ -18,14 +19,30 @@ std::string guest_type_of_backup(const BackupScenario& backup,
   return backup.format.find("tar") != std::string::npos ? "lxc" : "qemu";
 }
 
-std::vector<InterfaceState> default_interfaces(const NodeScenario& node) {
+// A node without configured interfaces: two NICs (the second unused) and vmbr0 on the first,
+// carrying the node's address.
+std::vector<InterfaceScenario> default_interfaces(const NodeScenario& node) {
   const std::string address = node.ip.empty() ? "192.0.2.10" : node.ip;
-  std::string gateway = address.substr(0, address.rfind('.')) + ".1";
-  return {
-      {"eno1", "eth", "", "", "", "", true, true},
-      {"eno2", "eth", "", "", "", "", false, false},
-      {"vmbr0", "bridge", address, "255.255.255.0", gateway, "eno1", true, true},
-  };
+  InterfaceScenario eno1{.iface = "eno1", .type = "eth", .mac = generated_node_mac(node.name, 1)};
+  InterfaceScenario eno2{.iface = "eno2", .type = "eth", .mac = generated_node_mac(node.name, 2)};
+  eno2.active = false;
+  eno2.autostart = false;
+  InterfaceScenario bridge{.iface = "vmbr0", .type = "bridge"};
+  bridge.cidr = address + "/24";
+  bridge.gateway = address.substr(0, address.rfind('.')) + ".1";
+  bridge.bridge_ports = "eno1";
+  return {eno1, eno2, bridge};
+}
+
+bool is_qemu_disk_key(std::string_view key) {
+  for (const std::string_view bus : {"scsi", "virtio", "sata", "ide"}) {
+    if (key.starts_with(bus) && key.size() > bus.size() &&
+        std::all_of(key.begin() + static_cast<long>(bus.size()), key.end(),
+                    [](char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; })) {
+      return true;
+    }
+  }
+  return false;
 }
 
 }  // namespace
@@ -33,6 +50,25 @@ std::vector<InterfaceState> default_interfaces(const NodeScenario& node) {
 std::string generated_mac(int vmid, size_t nic_index) {
   return fmt::format("BC:24:11:{:02X}:{:02X}:{:02X}", (vmid >> 12) & 0xFF, ((vmid >> 4) & 0xFF),
                      ((vmid & 0xF) << 4) | (nic_index & 0xF));
+}
+
+std::string generated_node_mac(std::string_view node, int port) {
+  uint32_t hash = 2166136261u;  // FNV-1a: the same name gives the same MAC on every platform
+  for (const char c : node) {
+    hash = (hash ^ static_cast<unsigned char>(c)) * 16777619u;
+  }
+  return fmt::format("3C:EC:EF:{:02X}:{:02X}:{:02X}", (hash >> 16) & 0xFF, (hash >> 8) & 0xFF,
+                     ((hash & 0xF0) | (port & 0x0F)) & 0xFF);
+}
+
+bool is_disk_key(std::string_view guest_type, std::string_view key) {
+  if (guest_type == "lxc") {
+    return key == "rootfs" || (key.starts_with("mp") && key.size() > 2 &&
+                               std::all_of(key.begin() + 2, key.end(), [](char c) {
+                                 return std::isdigit(static_cast<unsigned char>(c)) != 0;
+                               }));
+  }
+  return is_qemu_disk_key(key);
 }
 
 std::string generated_volid(const BackupScenario& backup, std::string_view guest_type) {
@@ -55,6 +91,16 @@ boost::json::object Task::to_json(std::chrono::steady_clock::time_point now) con
   return out;
 }
 
+boost::json::object Task::list_entry(std::chrono::steady_clock::time_point now) const {
+  boost::json::object entry = to_json(now);
+  if (!running(now)) {
+    entry["endtime"] = endtime != 0 ? endtime : starttime + 1;
+    entry["status"] = exitstatus;
+    entry.erase("exitstatus");
+  }
+  return entry;
+}
+
 ClusterState::ClusterState(const ClusterScenario& scenario, Service service,
                            std::chrono::milliseconds task_duration)
     : service_(service),
@@ -62,18 +108,24 @@ ClusterState::ClusterState(const ClusterScenario& scenario, Service service,
       mode_(scenario.mode),
       task_duration_(task_duration),
       storages_(scenario.storages),
-      datastores_(scenario.datastores) {
+      datastores_(scenario.datastores),
+      backup_jobs_(scenario.backup_jobs),
+      replication_jobs_(scenario.replication_jobs),
+      ha_resources_(scenario.ha_resources),
+      sdn_zones_(scenario.sdn_zones),
+      sdn_vnets_(scenario.sdn_vnets),
+      sdn_subnets_(scenario.sdn_subnets) {
   const int64_t now = now_seconds();
   for (const auto& node : scenario.nodes) {
-    NodeState state{node, now - 86400, default_interfaces(node)};
+    NodeState state{node, now - 86400};
+    if (state.spec.interfaces.empty()) state.spec.interfaces = default_interfaces(node);
     nodes_.push_back(std::move(state));
   }
   for (const auto& guest : scenario.guests) {
     GuestState state;
     state.spec = guest;
-    for (size_t i = 0; i < state.spec.nics.size(); ++i) {
-      if (state.spec.nics[i].mac.empty()) state.spec.nics[i].mac = generated_mac(guest.vmid, i);
-    }
+    complete_guest(state);
+    if (!guest.snapshots.empty()) state.snapshot_parent = guest.snapshots.back().name;
     // Spread start times so uptimes differ between guests, as on a real cluster.
     if (state.running()) state.started_at = now - 3600 - guest.vmid % 86400;
     if (!guest.pool.empty()) pools_.emplace(guest.pool, "");
@@ -86,10 +138,12 @@ ClusterState::ClusterState(const ClusterScenario& scenario, Service service,
       stored.volid = generated_volid(stored, guest_type_of_backup(stored, guests_));
     backups_.push_back(std::move(stored));
   }
+  load_tasks(scenario.tasks);
   const auto backup_storage = std::find_if(storages_.begin(), storages_.end(), [](const auto& s) {
     return std::find(s.content.begin(), s.content.end(), "backup") != s.content.end();
   });
-  if (service == Service::pve && backup_storage != storages_.end() && !guests_.empty()) {
+  if (service == Service::pve && backup_jobs_.empty() && backup_storage != storages_.end() &&
+      !guests_.empty()) {
     backup_jobs_.push_back(Job{"backup-daily",
                                {{"id", "backup-daily"},
                                 {"type", "vzdump"},
@@ -100,6 +154,68 @@ ClusterState::ClusterState(const ClusterScenario& scenario, Service service,
                                 {"compress", "zstd"},
                                 {"all", 1}}});
   }
+}
+
+void ClusterState::load_tasks(const std::vector<TaskScenario>& tasks) {
+  std::vector<TaskScenario> ordered = tasks;  // oldest first, so the history reads newest first
+  std::stable_sort(ordered.begin(), ordered.end(),
+                   [](const auto& a, const auto& b) { return a.starttime < b.starttime; });
+  for (const auto& finished : ordered) {
+    Task task;
+    task.node = finished.node;
+    task.type = finished.type;
+    task.id = finished.id;
+    task.user = finished.user;
+    task.starttime = finished.starttime;
+    task.endtime = std::max(finished.endtime, finished.starttime);
+    task.exitstatus = finished.status;
+    task.ends_at = std::chrono::steady_clock::time_point::min();
+    add_task(std::move(task));
+  }
+}
+
+void ClusterState::complete_guest(GuestState& guest) const {
+  auto& spec = guest.spec;
+  const bool lxc = spec.type == "lxc";
+  for (size_t i = 0; i < spec.nics.size(); ++i) {
+    auto& nic = spec.nics[i];
+    if (nic.mac.empty()) nic.mac = generated_mac(spec.vmid, i);
+    if (lxc && nic.key.empty()) nic.key = fmt::format("net{}", i);
+  }
+  if (spec.disks.empty() && spec.disk_gb > 0) {
+    spec.disks.push_back(DiskScenario{lxc ? "rootfs" : "scsi0", "", spec.disk_gb, "", ""});
+  }
+  for (size_t i = 0; i < spec.disks.size(); ++i) {
+    auto& disk = spec.disks[i];
+    if (disk.storage.empty()) {
+      const StorageScenario* storage = default_disk_storage(spec);
+      disk.storage = storage != nullptr ? storage->id : "local";
+    }
+    if (disk.volume.empty()) {
+      // The lowest disk number no other disk of the guest uses.
+      for (int number = 0;; ++number) {
+        std::string name = fmt::format("vm-{}-disk-{}", spec.vmid, number);
+        if (std::none_of(spec.disks.begin(), spec.disks.end(),
+                         [&](const DiskScenario& other) { return other.volume == name; })) {
+          disk.volume = std::move(name);
+          break;
+        }
+      }
+    }
+  }
+  if (!spec.disks.empty()) spec.disk_gb = spec.disks.front().size_gb;
+}
+
+const StorageScenario* ClusterState::default_disk_storage(const GuestScenario& guest) const {
+  const std::string_view wanted = guest.type == "lxc" ? "rootdir" : "images";
+  for (const auto& storage : storages_) {
+    if (!storage_on_node(storage, guest.node)) continue;
+    if (std::find(storage.content.begin(), storage.content.end(), wanted) !=
+        storage.content.end()) {
+      return &storage;
+    }
+  }
+  return nullptr;
 }
 
 ClusterScenario ClusterState::export_scenario() const {
@@ -113,7 +229,26 @@ ClusterScenario ClusterState::export_scenario() const {
   out.storages = storages_;
   out.backups = backups_;
   out.datastores = datastores_;
+  out.backup_jobs = backup_jobs_;
+  out.replication_jobs = replication_jobs_;
+  const auto now = std::chrono::steady_clock::now();
+  for (const auto& upid : task_order_) {
+    const Task& task = tasks_.at(upid);
+    const int64_t ended = task.endtime != 0 ? task.endtime : task.starttime + 1;
+    out.tasks.push_back(TaskScenario{task.node, task.type, task.id, task.user, task.starttime,
+                                     ended, task.running(now) ? "OK" : task.exitstatus});
+  }
+  out.ha_resources = ha_resources_;
+  out.sdn_zones = sdn_zones_;
+  out.sdn_vnets = sdn_vnets_;
+  out.sdn_subnets = sdn_subnets_;
   return out;
+}
+
+const HaResourceScenario* ClusterState::find_ha_resource(std::string_view sid) const {
+  const auto it = std::find_if(ha_resources_.begin(), ha_resources_.end(),
+                               [&](const HaResourceScenario& r) { return r.sid == sid; });
+  return it == ha_resources_.end() ? nullptr : &*it;
 }
 
 NodeState* ClusterState::find_node(std::string_view name) {
@@ -156,11 +291,15 @@ const Task& ClusterState::start_task(std::string_view node, std::string_view typ
   task.type = std::string(type);
   task.id = std::string(id);
   task.user = std::string(user);
-  task.pid = next_pid_++;
-  task.pstart = 0x00A0'0000u + task.pid * 7;
   task.starttime = now_seconds();
   task.ends_at = std::chrono::steady_clock::now() + task_duration_;
   task.exitstatus = std::move(exitstatus);
+  return add_task(std::move(task));
+}
+
+Task& ClusterState::add_task(Task task) {
+  task.pid = next_pid_++;
+  task.pstart = 0x00A0'0000u + task.pid * 7;
   if (service_ == Service::pbs) {
     // PBS UPIDs carry a task counter between pstart and starttime.
     task.upid =
@@ -172,7 +311,7 @@ const Task& ClusterState::start_task(std::string_view node, std::string_view typ
   }
   task_order_.push_back(task.upid);
   const std::string key = task.upid;
-  const Task& stored = tasks_.emplace(key, std::move(task)).first->second;
+  Task& stored = tasks_.emplace(key, std::move(task)).first->second;
   while (task_order_.size() > kMaxTasks) {
     tasks_.erase(task_order_.front());
     task_order_.pop_front();
@@ -195,7 +334,19 @@ std::vector<const Task*> ClusterState::tasks_of(std::string_view node) const {
   return out;
 }
 
+std::vector<const Task*> ClusterState::all_tasks() const {
+  std::vector<const Task*> out;
+  out.reserve(task_order_.size());
+  for (auto it = task_order_.rbegin(); it != task_order_.rend(); ++it)
+    out.push_back(&tasks_.at(*it));
+  return out;
+}
+
 void ClusterState::remove_guest(int vmid) {
+  if (const auto it = guests_.find(vmid); it != guests_.end()) {
+    const std::string sid = it->second.ha_sid();
+    std::erase_if(ha_resources_, [&](const HaResourceScenario& r) { return r.sid == sid; });
+  }
   guests_.erase(vmid);
   const std::string guest_id = std::to_string(vmid);
   std::erase_if(replication_jobs_, [&](const Job& job) {

@@ -18,42 +18,35 @@
 
 namespace pbx::proxmox {
 
-struct Snapshot {
-  std::string name;
-  std::string description;
-  std::string parent;
-  int64_t snaptime = 0;
-  bool vmstate = false;
-};
+using Snapshot = SnapshotScenario;
+// A cluster job (/cluster/backup, /cluster/replication): an id plus its settings as sent.
+using Job = JobScenario;
 
+// The guest's state is its scenario (nics, disks, snapshots included) plus what only exists
+// while the mock runs.
 struct GuestState {
   GuestScenario spec;
   int64_t started_at = 0;  // unix seconds of the last start, while running
   // Config keys a client set that the model does not interpret; echoed back by GET config.
   std::map<std::string, std::string> extra_config;
-  std::vector<Snapshot> snapshots;
   std::string snapshot_parent;  // the snapshot "current" derives from
   std::optional<std::string> lock;
 
   bool running() const { return spec.status == "running" || spec.status == "paused"; }
   std::string resource_id() const { return spec.type + "/" + std::to_string(spec.vmid); }
-};
-
-struct InterfaceState {
-  std::string iface;
-  std::string type;  // bridge | eth | bond
-  std::string address;
-  std::string netmask;
-  std::string gateway;
-  std::string bridge_ports;
-  bool active = true;
-  bool autostart = true;
+  // "vm:100" / "ct:101", as HA names guests.
+  std::string ha_sid() const {
+    return (spec.type == "lxc" ? "ct:" : "vm:") + std::to_string(spec.vmid);
+  }
+  // The config key of NIC `index` ("net0"): qemu names it, lxc keeps it beside the name.
+  const std::string& nic_key(const NicScenario& nic) const {
+    return spec.type == "lxc" ? nic.key : nic.name;
+  }
 };
 
 struct NodeState {
-  NodeScenario spec;
+  NodeScenario spec;  // spec.interfaces: the node's network configuration
   int64_t booted_at = 0;
-  std::vector<InterfaceState> interfaces;
 };
 
 struct Task {
@@ -67,15 +60,12 @@ struct Task {
   int64_t starttime = 0;
   std::chrono::steady_clock::time_point ends_at;
   std::string exitstatus = "OK";
+  int64_t endtime = 0;  // unix seconds; 0 while running (then starttime + 1 once stopped)
 
   bool running(std::chrono::steady_clock::time_point now) const { return now < ends_at; }
   boost::json::object to_json(std::chrono::steady_clock::time_point now) const;
-};
-
-// A cluster job (/cluster/backup, /cluster/replication): an id plus its settings as sent.
-struct Job {
-  std::string id;
-  boost::json::object settings;
+  // As task lists show it: a stopped task's exit status as "status", with its endtime.
+  boost::json::object list_entry(std::chrono::steady_clock::time_point now) const;
 };
 
 class ClusterState {
@@ -122,14 +112,35 @@ class ClusterState {
   std::vector<Job>& replication_jobs() { return replication_jobs_; }
   const std::vector<Job>& replication_jobs() const { return replication_jobs_; }
 
+  std::vector<HaResourceScenario>& ha_resources() { return ha_resources_; }
+  const std::vector<HaResourceScenario>& ha_resources() const { return ha_resources_; }
+  const HaResourceScenario* find_ha_resource(std::string_view sid) const;
+
+  std::vector<SdnZoneScenario>& sdn_zones() { return sdn_zones_; }
+  const std::vector<SdnZoneScenario>& sdn_zones() const { return sdn_zones_; }
+  std::vector<SdnVnetScenario>& sdn_vnets() { return sdn_vnets_; }
+  const std::vector<SdnVnetScenario>& sdn_vnets() const { return sdn_vnets_; }
+  std::vector<SdnSubnetScenario>& sdn_subnets() { return sdn_subnets_; }
+  const std::vector<SdnSubnetScenario>& sdn_subnets() const { return sdn_subnets_; }
+
+  // Fills what a guest's scenario may leave out (NIC MACs and keys, the disk of `disk_gb`, disk
+  // storages and volume names) and keeps disk_gb equal to the first disk's size. Called on load
+  // and after every config write.
+  void complete_guest(GuestState& guest) const;
+  // The storage a new disk of the guest goes to when none is named: the first one on its node
+  // for images (qemu) or rootdir (lxc).
+  const StorageScenario* default_disk_storage(const GuestScenario& guest) const;
+
   // Starts a task that finishes (exitstatus OK unless given) after the configured duration.
   const Task& start_task(std::string_view node, std::string_view type, std::string_view id,
                          std::string_view user, std::string exitstatus = "OK");
   const Task* find_task(std::string_view upid) const;
   // Newest first, like the real /nodes/{node}/tasks.
   std::vector<const Task*> tasks_of(std::string_view node) const;
+  // Every node's tasks, newest first (/cluster/tasks).
+  std::vector<const Task*> all_tasks() const;
 
-  // Removes a guest and everything that only exists because of it (pool membership, jobs).
+  // Removes a guest and everything that only exists because of it (pool membership, jobs, HA).
   void remove_guest(int vmid);
 
   // Deterministic per-object "load" figures so repeated reads agree.
@@ -150,13 +161,25 @@ class ClusterState {
   std::map<std::string, std::string> pools_;
   std::vector<Job> backup_jobs_;
   std::vector<Job> replication_jobs_;
+  std::vector<HaResourceScenario> ha_resources_;
+  std::vector<SdnZoneScenario> sdn_zones_;
+  std::vector<SdnVnetScenario> sdn_vnets_;
+  std::vector<SdnSubnetScenario> sdn_subnets_;
   std::unordered_map<std::string, Task> tasks_;
   std::deque<std::string> task_order_;
   uint32_t next_pid_ = 0x1000;
+
+  Task& add_task(Task task);
+  void load_tasks(const std::vector<TaskScenario>& tasks);
 };
 
 // "BC:24:11:00:00:64" from a vmid and NIC index: stable, unique per cluster, Proxmox's OUI.
 std::string generated_mac(int vmid, size_t nic_index);
+// Whether `key` names a disk in a guest config of this type: qemu scsiN/virtioN/sataN/ideN, lxc
+// rootfs/mpN.
+bool is_disk_key(std::string_view guest_type, std::string_view key);
+// A node NIC's hardware address from the node's name and port: stable per name.
+std::string generated_node_mac(std::string_view node, int port);
 // "backup:backup/vzdump-qemu-100-2026_01_01-00_00_00.vma.zst"
 std::string generated_volid(const BackupScenario& backup, std::string_view guest_type);
 

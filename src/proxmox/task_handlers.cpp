@@ -54,13 +54,7 @@ void add_task_handlers(HandlerTable& table) {
       if (errors_only && (running || task->exitstatus == "OK")) continue;
       if (skipped++ < start) continue;
       if (static_cast<int64_t>(out.size()) >= limit) break;
-      json::object entry = task->to_json(now);
-      if (!running) {
-        entry["endtime"] = task->starttime + 1;
-        entry["status"] = task->exitstatus;  // the list reports the exit status as "status"
-        entry.erase("exitstatus");
-      }
-      out.push_back(std::move(entry));
+      out.push_back(task->list_entry(now));
     }
     return ApiResult::ok(std::move(out));
   };

@@ -36,20 +36,50 @@ TEST(StateScenarioTest, JsonRoundTripKeepsEveryField) {
 // Every field of every scenario struct away from its default, so a field that to_json() forgets
 // or from_json() ignores comes back different.
 Scenario scenario_with_every_field_set() {
-  NicScenario nic{"net3", "AA:BB:CC:DD:EE:FF", "vmbr9", {"10.1.1.1/24", "fd00::1/64"}};
-  GuestScenario guest{4242, "lxc", "ct-x", "lab1", "paused",   3,      2048,     33,   true,
-                      true, false, true,   "gold", {"a", "b"}, "desc", "debian", {nic}};
+  NicScenario nic{"net3",
+                  "AA:BB:cc:DD:EE:FF",
+                  "vmbr9",
+                  {"10.1.1.1/24", "fd00::1/64"},
+                  "net5",
+                  "e1000",
+                  20,
+                  false,
+                  9000,
+                  "12.5",
+                  4,
+                  true,
+                  "10.1.1.254",
+                  "fd00::fe"};
+  DiskScenario disk{"mp1", "nas", 12, "vm-4242-disk-7", "/srv"};
+  SnapshotScenario snapshot{"snap1", "before", "snap0", 1767225700, true};
+  GuestScenario guest{4242,   "lxc",    "ct-x", "lab1", "paused",  3,      2048,
+                      33,     true,     true,   false,  true,      "gold", {"a", "b"},
+                      "desc", "debian", {nic},  {disk}, {snapshot}};
+  InterfaceScenario iface{"vmbr0.20",    "vlan",     "3C:EC:EF:00:00:01",
+                          "10.9.9.9/24", "10.9.9.1", "fd00::9/64",
+                          "fd00::1",     "eno1",     true,
+                          "eno1 eno2",   "802.3ad",  20,
+                          "vmbr0",       9000,       false,
+                          false,         "mgmt"};
   Scenario scenario;
   scenario.service = Service::pbs;
   scenario.clusters.push_back(ClusterScenario{
       "lab",
       "standalone",
-      {NodeScenario{"lab1", "offline", "10.9.9.9", 12, int64_t{3} << 30, int64_t{7} << 30}},
+      {NodeScenario{
+          "lab1", "offline", "10.9.9.9", 12, int64_t{3} << 30, int64_t{7} << 30, {iface}}},
       {guest},
       {StorageScenario{"nas", "nfs", {"backup"}, true, {"lab1"}, int64_t{5} << 40}},
       {BackupScenario{"nas", "lab1", 4242, "nas:backup/vzdump-lxc-4242.tar.zst", "tar.zst", 123,
                       1767225600, "weekly", true, "failed"}},
-      {DatastoreScenario{"store1", "/mnt/store1", {"ns1", "ns2"}}}});
+      {DatastoreScenario{"store1", "/mnt/store1", {"ns1", "ns2"}}},
+      {JobScenario{"backup-x", json::object{{"id", "backup-x"}, {"schedule", "daily"}}}},
+      {JobScenario{"4242-0", json::object{{"id", "4242-0"}, {"target", "lab2"}}}},
+      {TaskScenario{"lab1", "vzstart", "4242", "alice@pve", 1767225600, 1767225610, "failed"}},
+      {HaResourceScenario{"ct:4242", "disabled", "grp", 3, 2, "ha note"}},
+      {SdnZoneScenario{"z1", "vlan", "vmbr0", 1450, {"lab1"}, "pve"}},
+      {SdnVnetScenario{"vnet9", "z1", 9, "nine", true}},
+      {SdnSubnetScenario{"vnet9", "10.9.0.0/24", "10.9.0.1", true}}});
   scenario.users.push_back(UserScenario{"alice@pve", "pw", {TokenScenario{"ci", "s3", true}}});
   return scenario;
 }
@@ -90,6 +120,14 @@ TEST(StateScenarioTest, EveryStructRoundTripsEveryField) {
   // The sample really differs from the defaults in each struct it holds.
   EXPECT_NE(original.clusters[0].nodes[0], NodeScenario{});
   EXPECT_NE(original.clusters[0].guests[0].nics[0], NicScenario{});
+  EXPECT_NE(original.clusters[0].guests[0].disks[0], DiskScenario{});
+  EXPECT_NE(original.clusters[0].guests[0].snapshots[0], SnapshotScenario{});
+  EXPECT_NE(original.clusters[0].nodes[0].interfaces[0], InterfaceScenario{});
+  EXPECT_NE(original.clusters[0].ha_resources[0], HaResourceScenario{});
+  EXPECT_NE(original.clusters[0].tasks[0], TaskScenario{});
+  EXPECT_NE(original.clusters[0].sdn_zones[0], SdnZoneScenario{});
+  EXPECT_NE(original.clusters[0].sdn_vnets[0], SdnVnetScenario{});
+  EXPECT_NE(original.clusters[0].sdn_subnets[0], SdnSubnetScenario{});
   EXPECT_NE(original.users[0], UserScenario{});
   const Scenario parsed = Scenario::from_json(json::parse(json::serialize(original.to_json())));
   EXPECT_EQ(parsed.service, Service::pbs);
@@ -110,14 +148,24 @@ TEST(StateScenarioTest, JsonFormKeepsKeyNamesAndOrder) {
   const json::value value = scenario_with_every_field_set().to_json();
   const std::string cluster = json::serialize(value.at_pointer("/clusters/0/nodes/0"));
   EXPECT_EQ(cluster, R"({"name":"lab1","status":"offline","ip":"10.9.9.9","cpus":12,)"
-                     R"("memory_bytes":3221225472,"disk_bytes":7516192768})");
+                     R"("memory_bytes":3221225472,"disk_bytes":7516192768,"interfaces":[)"
+                     R"({"iface":"vmbr0.20","type":"vlan","mac":"3C:EC:EF:00:00:01",)"
+                     R"("cidr":"10.9.9.9/24","gateway":"10.9.9.1","cidr6":"fd00::9/64",)"
+                     R"("gateway6":"fd00::1","bridge_ports":"eno1","bridge_vlan_aware":true,)"
+                     R"("slaves":"eno1 eno2","bond_mode":"802.3ad","vlan_id":20,)"
+                     R"("vlan_raw_device":"vmbr0","mtu":9000,"active":false,"autostart":false,)"
+                     R"("comments":"mgmt"}]})");
   EXPECT_EQ(json::serialize(value.at_pointer("/clusters/0/guests/0")),
             R"({"vmid":4242,"type":"lxc","name":"ct-x","node":"lab1","status":"paused",)"
             R"("cores":3,"memory_mb":2048,"disk_gb":33,"onboot":true,"agent":true,)"
             R"("unprivileged":false,"template":true,"pool":"gold","tags":["a","b"],)"
             R"("description":"desc","os_type":"debian","nics":[{"name":"net3",)"
-            R"("mac":"AA:BB:CC:DD:EE:FF","bridge":"vmbr9","ip_addresses":["10.1.1.1/24",)"
-            R"("fd00::1/64"]}]})");
+            R"("mac":"AA:BB:cc:DD:EE:FF","bridge":"vmbr9","ip_addresses":["10.1.1.1/24",)"
+            R"("fd00::1/64"],"key":"net5","model":"e1000","tag":20,"firewall":false,)"
+            R"("mtu":9000,"rate":"12.5","queues":4,"link_down":true,"gateway":"10.1.1.254",)"
+            R"("gateway6":"fd00::fe"}],"disks":[{"key":"mp1","storage":"nas","size_gb":12,)"
+            R"("volume":"vm-4242-disk-7","mountpoint":"/srv"}],"snapshots":[{"name":"snap1",)"
+            R"("description":"before","parent":"snap0","snaptime":1767225700,"vmstate":true}]})");
   EXPECT_EQ(json::serialize(value.at_pointer("/clusters/0/storages/0")),
             R"({"id":"nas","type":"nfs","content":["backup"],"shared":true,"nodes":["lab1"],)"
             R"("total_bytes":5497558138880})");
@@ -135,17 +183,32 @@ TEST(StateScenarioTest, JsonFormKeepsKeyNamesAndOrder) {
     cluster_keys.emplace_back(entry.key());
   for (const auto& entry : value.as_object())
     root_keys.emplace_back(entry.key());
-  EXPECT_EQ(cluster_keys, (std::vector<std::string>{"name", "mode", "nodes", "guests", "storages",
-                                                    "backups", "datastores"}));
+  EXPECT_EQ(json::serialize(value.at_pointer("/clusters/0/tasks/0")),
+            R"({"node":"lab1","type":"vzstart","id":"4242","user":"alice@pve",)"
+            R"("starttime":1767225600,"endtime":1767225610,"status":"failed"})");
+  EXPECT_EQ(json::serialize(value.at_pointer("/clusters/0/ha_resources/0")),
+            R"({"sid":"ct:4242","state":"disabled","group":"grp","max_restart":3,)"
+            R"("max_relocate":2,"comment":"ha note"})");
+  EXPECT_EQ(json::serialize(value.at_pointer("/clusters/0/replication_jobs/0")),
+            R"({"id":"4242-0","settings":{"id":"4242-0","target":"lab2"}})");
+  EXPECT_EQ(json::serialize(value.at_pointer("/clusters/0/sdn_subnets/0")),
+            R"({"vnet":"vnet9","cidr":"10.9.0.0/24","gateway":"10.9.0.1","snat":true})");
+  EXPECT_EQ(cluster_keys,
+            (std::vector<std::string>{"name", "mode", "nodes", "guests", "storages", "backups",
+                                      "datastores", "backup_jobs", "replication_jobs", "tasks",
+                                      "ha_resources", "sdn_zones", "sdn_vnets", "sdn_subnets"}));
   EXPECT_EQ(root_keys, (std::vector<std::string>{"service", "clusters", "users"}));
   EXPECT_EQ(value.at("service"), "pbs");
 }
 
 TEST(StateScenarioTest, UnknownKeyIsRejectedInEveryStruct) {
   for (const std::string pointer :
-       {"", "/clusters/0", "/clusters/0/nodes/0", "/clusters/0/guests/0",
-        "/clusters/0/guests/0/nics/0", "/clusters/0/storages/0", "/clusters/0/backups/0",
-        "/clusters/0/datastores/0", "/users/0", "/users/0/tokens/0"}) {
+       {"", "/clusters/0", "/clusters/0/nodes/0", "/clusters/0/nodes/0/interfaces/0",
+        "/clusters/0/guests/0", "/clusters/0/guests/0/nics/0", "/clusters/0/guests/0/disks/0",
+        "/clusters/0/guests/0/snapshots/0", "/clusters/0/storages/0", "/clusters/0/backups/0",
+        "/clusters/0/datastores/0", "/clusters/0/backup_jobs/0", "/clusters/0/tasks/0",
+        "/clusters/0/ha_resources/0", "/clusters/0/sdn_zones/0", "/clusters/0/sdn_vnets/0",
+        "/clusters/0/sdn_subnets/0", "/users/0", "/users/0/tokens/0"}) {
     json::value value = scenario_with_every_field_set().to_json();
     value.at_pointer(pointer).as_object()["bogus"] = 1;
     // "/clusters/0/nodes/0" names the key as "clusters[0].nodes[0].bogus".
@@ -215,6 +278,26 @@ TEST(StateScenarioTest, ValidationMessagesAreUnchanged) {
       {"/clusters/0/storages/1", json::object{{"id", "nas"}},
        "scenario: clusters[0].storages: duplicate storage nas"},
       {"/users/0/tokens/0/id", "", "scenario: users[0].tokens[0].id: required"},
+      {"/clusters/0/nodes/0/interfaces/0/type", "wifi",
+       "scenario: clusters[0].nodes[0].interfaces[0].type: must be eth, bond, bridge or vlan"},
+      {"/clusters/0/guests/0/nics/0/tag", 4095,
+       "scenario: clusters[0].guests[0].nics[0].tag: must be 0..4094"},
+      {"/clusters/0/guests/0/disks/0/storage", "tape",
+       "scenario: clusters[0].guests: disk mp1 of guest 4242 is on unknown storage 'tape'"},
+      {"/clusters/0/guests/0/snapshots/0/name", "current",
+       "scenario: clusters[0].guests[0].snapshots[0].name: required (and not 'current')"},
+      {"/clusters/0/backup_jobs/0/settings", 1,
+       "scenario: clusters[0].backup_jobs[0].settings: expected an object"},
+      {"/clusters/0/ha_resources/0/sid", "ct:4243",
+       "scenario: clusters[0].ha_resources: ct:4243 names no guest"},
+      {"/clusters/0/ha_resources/0/sid", "4242",
+       "scenario: clusters[0].ha_resources[0].sid: must be vm:<vmid> or ct:<vmid>"},
+      {"/clusters/0/sdn_vnets/0/zone", "z9",
+       "scenario: clusters[0].sdn_vnets: vnet vnet9 is in unknown zone 'z9'"},
+      {"/clusters/0/sdn_subnets/0/vnet", "vnet8",
+       "scenario: clusters[0].sdn_subnets: subnet 10.9.0.0/24 is in unknown vnet 'vnet8'"},
+      {"/clusters/0/tasks/0/node", "lab9",
+       "scenario: clusters[0].tasks: task vzstart is on unknown node 'lab9'"},
       {"/users/0/userid", "alice", "scenario: users[0].userid: must be user@realm"},
       {"/service", "vmware",
        "scenario: service: unknown Proxmox service 'vmware' (valid: pve, pbs, pdm)"},
