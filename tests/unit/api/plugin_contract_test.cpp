@@ -1,0 +1,232 @@
+// The netbox-proxbox plugin's "Sync all" against a real stack (proxmox-mock → proxbox-api →
+// netbox-emulator): the 13 stages in the plugin's order, as its sync_types.py names them, each
+// through its SSE route as the plugin calls it. Every frame is checked against the JSON schema
+// of its event in tests/contract/plugin_sse/ (what the plugin's pydantic models accept); an
+// implemented stage must end in `complete` with ok and an errors LIST, a stage without a sync
+// must answer 501 with a detail naming the route (never 404). Then bad input per route.
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <set>
+
+#include "api_stack.hpp"
+#include "common/files.hpp"
+#include "netbox/openapi_validator.hpp"
+
+namespace pbx::api {
+namespace {
+using namespace stack_test;
+
+// The plugin's _SYNC_STAGE_ORDER with its _SYNC_TYPE_PATH (netbox_proxbox/sync_types.py): the
+// contract, written out here independently of the service's own table.
+const std::vector<std::pair<std::string, std::string>> kPluginStages{
+    {"devices", "/dcim/devices/create"},
+    {"storage", "/virtualization/virtual-machines/storage/create"},
+    {"virtual-machines", "/virtualization/virtual-machines/create"},
+    {"task-history", "/virtualization/virtual-machines/task-history/create"},
+    {"vm-disks", "/virtualization/virtual-machines/virtual-disks/create"},
+    {"vm-backups", "/virtualization/virtual-machines/backups/all/create"},
+    {"vm-snapshots", "/virtualization/virtual-machines/snapshots/all/create"},
+    {"network-interfaces", "/dcim/devices/interfaces/create"},
+    {"vm-interfaces", "/virtualization/virtual-machines/interfaces/create"},
+    {"ip-addresses", "/virtualization/virtual-machines/interfaces/ip-address/create"},
+    {"sdn", "/proxmox/sdn/create"},
+    {"replications", "/proxmox/replication"},
+    {"backup-routines", "/proxmox/cluster/backup"}};
+
+// What the plugin's _build_base_query_params / _build_stage_query_params send.
+const std::string kPluginQuery =
+    "?use_guest_agent_interface_name=true&fetch_max_concurrency=8"
+    "&ignore_ipv6_link_local_addresses=true&primary_ip_preference=ipv4&proxmox_endpoint_ids=1";
+
+// Event name → its schema (tests/contract/plugin_sse/<event>.json).
+class SseSchemas {
+ public:
+  SseSchemas() {
+    const fs::path dir = fs::path(PBX_SOURCE_DIR) / "tests/contract/plugin_sse";
+    for (const char* event : {"complete", "step", "error", "item_progress", "phase_summary"}) {
+      schemas_[event] = json::parse(common::read_file(dir / (std::string(event) + ".json")));
+    }
+  }
+  // Problems of one frame; an event name the plugin does not know is one.
+  std::vector<std::string> check(const std::string& event, const json::value& data) const {
+    const auto found = schemas_.find(event);
+    if (found == schemas_.end()) return {"event '" + event + "' has no schema"};
+    return validator_.validate(found->second, data, netbox::Direction::Response);
+  }
+
+ private:
+  std::map<std::string, json::value> schemas_;
+  netbox::OpenApiDocument validator_{json::object{{"paths", json::object{}}}};
+};
+
+class PluginContractTest : public ApiStackTest {
+ protected:
+  // Runs one stage route as the plugin does; returns whether it is implemented (200 stream).
+  bool walk_stage(const std::string& path, const std::string& query,
+                  std::map<std::string, size_t>& seen_events) {
+    SCOPED_TRACE(path);
+    const auto answer = stream_frames(path + "/stream" + query);
+    EXPECT_NE(answer.status, 404u) << "a stage route the plugin calls must never be 404";
+    if (answer.status == 501) {
+      const auto detail = json::parse(answer.body).at("detail");
+      EXPECT_NE(std::string(detail.as_string()).find("GET " + path + "/stream"), std::string::npos)
+          << detail;
+      const auto plain = api(http::Verb::get, path + query);
+      EXPECT_EQ(plain.status, 501u) << "the JSON twin says the same";
+      return false;
+    }
+    EXPECT_EQ(answer.status, 200u) << answer.body;
+    if (answer.frames.empty()) {
+      ADD_FAILURE() << "no frames";
+      return true;
+    }
+    for (size_t i = 0; i < answer.frames.size(); ++i) {
+      const auto& [event, data] = answer.frames[i];
+      seen_events[event]++;
+      for (const auto& problem : schemas_.check(event, data))
+        ADD_FAILURE() << event << " frame " << i << ": " << problem << "\n" << data;
+      if (event == "complete") {
+        EXPECT_EQ(i + 1, answer.frames.size()) << "complete is last";
+      }
+    }
+    const auto& [last_event, complete] = answer.frames.back();
+    EXPECT_EQ(last_event, "complete");
+    if (last_event == "complete") {
+      EXPECT_EQ(complete.at("ok"), true) << complete;
+      EXPECT_TRUE(complete.at("errors").is_array()) << complete;
+      EXPECT_TRUE(complete.at("errors").as_array().empty()) << complete;
+    }
+    return true;
+  }
+
+  json::object openapi_paths() {
+    return client_.get(api_.url + "/openapi.json").json().at("paths").as_object();
+  }
+
+  SseSchemas schemas_;
+};
+
+TEST_F(PluginContractTest, SyncAllWalksTheThirteenStagesInThePluginsOrder) {
+  const auto reconciled = api(http::Verb::post, "/extras/custom-fields/reconcile");
+  ASSERT_EQ(reconciled.status, 200u) << reconciled.body;
+  EXPECT_EQ(api(http::Verb::get, "/extras/bootstrap-status").json().at("ok"), true);
+
+  const auto paths = openapi_paths();
+  std::map<std::string, size_t> seen_events;
+  std::set<std::string> implemented;
+  for (const auto& [sync_type, path] : kPluginStages) {
+    const std::string query =
+        kPluginQuery + (sync_type == "vm-backups" ? "&delete_nonexistent_backup=true" : "");
+    if (walk_stage(path, query, seen_events)) implemented.insert(sync_type);
+    ASSERT_TRUE(paths.contains(path + "/stream")) << path;
+    EXPECT_EQ(paths.at(path + "/stream").at("get").at("x-implemented"),
+              implemented.count(sync_type) == 1)
+        << path << ": /openapi.json must say which stages are implemented";
+  }
+  for (const char* stage : {"devices", "virtual-machines", "vm-backups"})
+    EXPECT_TRUE(implemented.count(stage)) << stage;
+  EXPECT_GT(seen_events["step"], 0u);
+  EXPECT_GT(seen_events["phase_summary"], 0u);
+  EXPECT_GT(seen_events["item_progress"], 0u) << "the first walk writes objects";
+
+  EXPECT_EQ(vms_by_name().size(), 3u);
+  EXPECT_EQ(netbox_list("plugins/proxbox/backups/").size(), 1u);
+
+  // Walking again writes nothing, and full-update speaks the same payloads.
+  const auto write_stats = [&] {
+    http::Headers headers;
+    headers.set(http::Field::authorization, "Token " + kNetBoxToken);
+    return client_.get(netbox_.url + "/api/__emulator__/stats/", headers).body;
+  };
+  int64_t writes = netbox_writes();
+  std::map<std::string, size_t> again;
+  for (const auto& [sync_type, path] : kPluginStages)
+    walk_stage(path, kPluginQuery, again);
+  EXPECT_EQ(netbox_writes(), writes) << write_stats();
+  EXPECT_EQ(again["item_progress"], 0u) << "nothing was written, so no write batches";
+  // full-update runs every implemented stage (and may hold kinds whose stage row has no
+  // implementation yet, written here the first time); run twice, the second writes nothing.
+  walk_stage("/full-update", "", again);
+  writes = netbox_writes();
+  std::map<std::string, size_t> full_again;
+  walk_stage("/full-update", "", full_again);
+  EXPECT_EQ(netbox_writes(), writes) << "an unchanged full-update: " << write_stats();
+  EXPECT_EQ(full_again["item_progress"], 0u);
+  EXPECT_GT(full_again["phase_summary"], 0u);
+}
+
+TEST_F(PluginContractTest, ObjectsNetBoxRefusesAreListedInErrorsAndTheRestIsWritten) {
+  // Someone created a VM "db" in the cluster by hand: NetBox refuses proxbox's "db" (names are
+  // unique per cluster). The stage reports it in `errors` and writes the other guests.
+  ASSERT_EQ(api(http::Verb::get, "/dcim/devices/create").status, 200u);
+  const auto clusters = netbox_list("virtualization/clusters/");
+  ASSERT_EQ(clusters.size(), 1u);
+  http::Headers headers;
+  headers.set(http::Field::authorization, "Token " + kNetBoxToken);
+  const auto manual =
+      client_.send_json(http::Verb::post, netbox_.url + "/api/virtualization/virtual-machines/",
+                        json::object{{"name", "db"}, {"cluster", clusters[0].at("id")}}, headers);
+  ASSERT_EQ(manual.status, 201u) << manual.body;
+
+  const auto answer = stream_frames("/virtualization/virtual-machines/create/stream");
+  ASSERT_EQ(answer.status, 200u);
+  size_t error_events = 0;
+  for (const auto& [event, data] : answer.frames) {
+    for (const auto& problem : schemas_.check(event, data))
+      ADD_FAILURE() << event << ": " << problem << "\n" << data;
+    error_events += event == "error";
+  }
+  EXPECT_EQ(error_events, 1u);
+  ASSERT_EQ(answer.frames.back().first, "complete");
+  const auto& complete = answer.frames.back().second;
+  EXPECT_EQ(complete.at("ok"), true) << "the stage ran; one object was refused";
+  ASSERT_EQ(complete.at("errors").as_array().size(), 1u) << complete;
+  EXPECT_NE(std::string(complete.at("errors").at(0).at("detail").as_string()).find("qemu/101"),
+            std::string::npos)
+      << complete;
+  const auto vms = vms_by_name();
+  EXPECT_EQ(vms.size(), 3u);
+  EXPECT_TRUE(vms.count("web") && vms.count("cache")) << "the other guests are written";
+}
+
+TEST_F(PluginContractTest, BadInputPerRouteIsAClearErrorAndChangesNothing) {
+  ASSERT_EQ(api(http::Verb::get, "/virtualization/virtual-machines/create").status, 200u);
+  const int64_t writes = netbox_writes();
+  for (const char* route : {"/virtualization/virtual-machines/9999/create",
+                            "/virtualization/virtual-machines/9999/create/stream",
+                            "/virtualization/virtual-machines/9999/backups/create/stream",
+                            "/virtualization/virtual-machines/9999"}) {
+    const auto response = api(http::Verb::get, route);
+    EXPECT_EQ(response.status, 404u) << route;
+    EXPECT_EQ(response.json().at("detail"), "Virtual machine 9999 not found in NetBox.") << route;
+  }
+  for (const char* route : {"/virtualization/virtual-machines/web/create",
+                            "/virtualization/virtual-machines/-3/backups/create",
+                            "/dcim/devices/create/stream?proxmox_endpoint_ids=one"}) {
+    const auto response = api(http::Verb::get, route);
+    EXPECT_EQ(response.status, 422u) << route << " " << response.body;
+    EXPECT_TRUE(response.json().at("detail").is_string()) << route;
+  }
+  const json::value broken = json::string("not an object");
+  const auto reconcile = api(http::Verb::post, "/extras/custom-fields/reconcile", &broken);
+  EXPECT_EQ(reconcile.status, 422u);
+  EXPECT_EQ(netbox_writes(), writes) << "bad input writes nothing";
+
+  // A per-VM route with a real VM runs the stage and names the VM.
+  const auto web = vms_by_name().at("web");
+  const auto one = stream_frames("/virtualization/virtual-machines/" +
+                                 std::to_string(web.at("id").as_int64()) + "/create/stream");
+  ASSERT_EQ(one.status, 200u);
+  for (const auto& [event, data] : one.frames) {
+    for (const auto& problem : schemas_.check(event, data))
+      ADD_FAILURE() << event << ": " << problem << "\n" << data;
+  }
+  ASSERT_EQ(one.frames.back().first, "complete");
+  EXPECT_EQ(one.frames.back().second.at("result").at("virtual_machine").at("name"), "web");
+  EXPECT_EQ(netbox_writes(), writes) << "nothing changed in Proxmox";
+}
+
+}  // namespace
+}  // namespace pbx::api
