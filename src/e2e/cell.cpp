@@ -378,7 +378,7 @@ struct CellStack::Impl {
         netbox_url = start_exposed(
             "netbox-emulator", bundle.netbox,
             {options.binaries.netbox_emulator.string(), "--db", ":memory:", "--netbox-version",
-             options.cell.netbox_version, "--token", netbox_token});
+             options.cell.netbox_version, "--token", netbox_token, "--strict-fields"});
       }
     }
     if (options.start_proxbox) {

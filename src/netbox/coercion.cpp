@@ -158,9 +158,11 @@ void check_unknown_fields(const RequestContext& context, const Model& model,
         (key == "changelog_message" && context.at_least("4.4")) ||
         listed(model.ignored_on_write, key);
     if (known) continue;
-    errors[std::string(key)].push_back(listed(model.not_emulated, key)
-                                           ? "netbox-emulator does not emulate this NetBox field."
-                                           : "Unknown field.");
+    if (listed(model.not_emulated, key)) {
+      errors[std::string(key)].push_back("netbox-emulator does not emulate this NetBox field.");
+    } else if (context.options.strict_fields) {
+      errors[std::string(key)].push_back("Unknown field.");
+    }
   }
 }
 

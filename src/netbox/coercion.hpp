@@ -25,8 +25,9 @@ std::variant<int64_t, std::string> resolve_related(RequestContext& context, cons
 void coerce_tags(RequestContext& context, const boost::json::value& input,
                  boost::json::value& stored, Errors& errors);
 
-// Body fields the model does not have (unless --accept-unknown-fields): "Unknown field.", or
-// that the emulator does not emulate a NetBox field. Read-only fields NetBox serialises pass.
+// Body fields the model does not have: "Unknown field." with --strict-fields (ignored otherwise,
+// as DRF ignores them); a writable NetBox field the emulator does not model: always refused,
+// saying so. Read-only fields NetBox serialises pass.
 void check_unknown_fields(const RequestContext& context, const Model& model,
                           const boost::json::object& body, Errors& errors);
 

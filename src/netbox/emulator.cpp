@@ -12,6 +12,7 @@
 #include "netbox/auth.hpp"
 #include "netbox/errors.hpp"
 #include "netbox/model.hpp"
+#include "netbox/options_metadata.hpp"
 #include "netbox/reads.hpp"
 #include "netbox/rendering.hpp"
 #include "netbox/request_context.hpp"
@@ -121,6 +122,12 @@ struct Emulator::Impl {
           [&m](RequestContext& c, const Request& r) { return update_object(c, m, r, true); });
     route(Verb::delete_, item,
           [&m](RequestContext& c, const Request& r) { return delete_object(c, m, r); });
+    route(Verb::options, list,
+          [&m](RequestContext& c, const Request&) { return options_metadata(c, m, false, false); });
+    route(Verb::options, item, [&m](RequestContext& c, const Request& r) {
+      const auto id = path_id(r);
+      return options_metadata(c, m, true, id && c.store.get(m, *id));
+    });
   }
 
   void register_routes() {

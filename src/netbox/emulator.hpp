@@ -21,10 +21,11 @@ struct EmulatorOptions {
   std::string full_version = "4.6.5";
   // v1 tokens (40 hex) and, from 4.5, v2 tokens "nbt_<key>.<secret>". Empty: kDefaultToken.
   std::vector<std::string> tokens;
-  // DRF's lenient default: body fields the model does not have are ignored. Off: they are 400
-  // {"<field>": ["Unknown field."]}, so a client's typo or a field of another NetBox version
-  // cannot pass unnoticed.
-  bool accept_unknown_fields = false;
+  // Off (NetBox's behaviour, DRF's default): body fields the model does not have are ignored.
+  // On (--strict-fields, the E2E suite): they are 400 {"<field>": ["Unknown field."]}, so a
+  // client's typo or a field of another NetBox version cannot pass unnoticed. Writable NetBox
+  // fields the emulator does not model are refused either way: ignoring them would lose data.
+  bool strict_fields = false;
 };
 
 class Emulator {

@@ -52,12 +52,24 @@ int run_netbox_emulator(int argc, char** argv) {
                  std::string("API token, repeatable: v1 (40 hex) or, from 4.5, v2 "
                              "nbt_<12-char key>.<secret>; default ") +
                      kDefaultToken);
-  bool accept_unknown_fields = false;
+  bool strict_fields = false;
+  app.add_flag("--strict-fields", strict_fields,
+               "refuse body fields the model does not have with 400 \"Unknown field.\" (default: "
+               "ignored, as NetBox/DRF ignores them)");
+  bool accept_unknown_fields = false;  // the old opt-in to what is now the default
   app.add_flag("--accept-unknown-fields", accept_unknown_fields,
-               "ignore body fields the model does not have, as DRF does (default: 400 "
-               "\"Unknown field.\")");
+               "no effect: unknown body fields are ignored by default now (see --strict-fields)");
   CLI11_PARSE(app, argc, argv);
   http::configure_logging(server_cli);
+  if (accept_unknown_fields) {
+    spdlog::warn(
+        "netbox-emulator: --accept-unknown-fields has no effect (it is the default now); "
+        "--strict-fields refuses unknown fields");
+  }
+  if (accept_unknown_fields && strict_fields) {
+    std::cerr << "--accept-unknown-fields and --strict-fields contradict each other\n";
+    return 2;
+  }
 
   try {
     const auto versions = load_versions(versions_file);
@@ -79,7 +91,7 @@ int run_netbox_emulator(int argc, char** argv) {
       }
     }
     Emulator emulator(EmulatorOptions{database, selected->version, selected->full_version, tokens,
-                                      accept_unknown_fields});
+                                      strict_fields});
     http::Server server(http::to_server_options(server_cli, "netbox-emulator"), emulator.handler());
     server.start();
     spdlog::info("netbox-emulator: NetBox {} on {}", selected->full_version, database);

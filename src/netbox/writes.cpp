@@ -92,7 +92,7 @@ std::optional<int64_t> write_object(RequestContext& context, const Model& model,
     return std::nullopt;
   }
   const json::object& body = input.get_object();
-  if (!context.options.accept_unknown_fields) check_unknown_fields(context, model, body, errors);
+  check_unknown_fields(context, model, body, errors);
   json::object out;
   std::optional<json::object> before;
   if (id) {

@@ -61,7 +61,7 @@ TEST(NetboxVersions, ClusterAllocationsSumItsVirtualMachines) {
 }
 
 TEST(NetboxVersions, OwnersFrom45) {
-  EmulatorClient v42({.version = "4.2", .full_version = "4.2.2"});
+  EmulatorClient v42({.version = "4.2", .full_version = "4.2.2", .strict_fields = true});
   EXPECT_EQ(v42.call(Verb::get, "/api/users/owners/").code(), 404u);
   const auto refused =
       v42.send(Verb::post, "/api/dcim/sites/", {{"name", "S"}, {"slug", "s"}, {"owner", nullptr}});
@@ -84,8 +84,8 @@ TEST(NetboxVersions, OwnersFrom45) {
 }
 
 TEST(NetboxVersions, CommentsWeightsAndSchemasFollowTheVersion) {
-  EmulatorClient v42({.version = "4.2", .full_version = "4.2.2"});
-  EmulatorClient v45({.version = "4.5", .full_version = "4.5.3"});
+  EmulatorClient v42({.version = "4.2", .full_version = "4.2.2", .strict_fields = true});
+  EmulatorClient v45({.version = "4.5", .full_version = "4.5.3", .strict_fields = true});
   EmulatorClient v46;
   const json::object manufacturer{{"name", "M"}, {"slug", "m"}, {"comments", "c"}};
   EXPECT_EQ(

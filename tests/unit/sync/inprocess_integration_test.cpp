@@ -34,7 +34,7 @@ class InProcessIntegration : public ::testing::Test {
           options.cluster = cluster();
           return options;
         }()),
-        emulator(netbox::EmulatorOptions{}),
+        emulator(netbox::EmulatorOptions{.strict_fields = true}),
         proxmox_transport(std::make_shared<InProcessTransport>(mock.as_handler())),
         netbox_transport(emulator.handler()),
         netbox(netbox_transport, "http://127.0.0.1:1", netbox::kDefaultToken) {}
