@@ -11,13 +11,6 @@ namespace pbx::api {
 
 namespace {
 
-bool has_control_character(std::string_view text) {
-  return std::any_of(text.begin(), text.end(), [](char c) {
-    const auto byte = static_cast<unsigned char>(c);
-    return byte < 0x20 || byte == 0x7f;
-  });
-}
-
 // An integer field: a JSON integer (or a string of one, as forms send) within [low, high].
 std::optional<std::string> integer_problem(const boost::json::value& value, std::string_view name,
                                            int64_t low, int64_t high) {

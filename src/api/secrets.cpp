@@ -184,15 +184,19 @@ std::vector<std::string> resolve_secrets(const SecretSources& sources) {
     secrets = split_secrets(env);
   }
   for (const auto& secret : secrets) {
-    const bool control = std::any_of(secret.begin(), secret.end(), [](char c) {
-      return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
-    });
-    if (secret.empty() || control) {
+    if (secret.empty() || has_control_character(secret)) {
       throw std::invalid_argument(std::string(sources.flag) +
                                   ": a secret is empty or holds control characters");
     }
   }
   return secrets;
+}
+
+bool has_control_character(std::string_view text) {
+  return std::any_of(text.begin(), text.end(), [](char c) {
+    const auto byte = static_cast<unsigned char>(c);
+    return byte < 0x20 || byte == 0x7f;
+  });
 }
 
 bool readable_by_others(const std::filesystem::path& file) {

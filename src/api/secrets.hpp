@@ -64,6 +64,10 @@ struct SecretSources {
 // cannot be read or holds nothing. Control characters inside a secret are refused (a CR/LF
 // would end up in an HTTP header).
 std::vector<std::string> resolve_secrets(const SecretSources& sources);
+// A C0 control character or DEL: never valid in a secret, a name or an address (a CR/LF would
+// end up splitting an HTTP header or a log line).
+bool has_control_character(std::string_view text);
+
 // A file given for a secret is readable by group or others: worth a warning, not a refusal.
 bool readable_by_others(const std::filesystem::path& file);
 
