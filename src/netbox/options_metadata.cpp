@@ -29,8 +29,6 @@ std::string type_of(const Field& field) {
     case FieldKind::String:
     case FieldKind::IpInterface:
     case FieldKind::IpNetwork:
-    case FieldKind::MacAddress:
-    case FieldKind::Through:
       return "string";
     case FieldKind::Slug:
       return "slug";
@@ -59,15 +57,9 @@ std::string type_of(const Field& field) {
       if (value.is_array()) return "list";
       return "field";
     }
-    case FieldKind::Choice:
-    case FieldKind::Json:
-    case FieldKind::StringList:
-    case FieldKind::ContentType:
-    case FieldKind::GenericObject:
-    case FieldKind::IpFamily:
+    default:  // NetBox's ChoiceField, JSON, content-type, generic and MAC fields are plain Fields
       return "field";
   }
-  return "field";
 }
 
 // NetBox's ContentTypeMetadata: a writable content-type field lists the types it accepts,
