@@ -4,10 +4,16 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
 #include <boost/json/serialize.hpp>
+#include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <stop_token>
+#include <thread>
 
 #include "api/keys.hpp"
 #include "api/secrets.hpp"
@@ -31,8 +37,61 @@ std::filesystem::path default_database_path() {
   return data / "proxbox" / "proxbox.db";
 }
 
+// Requests a stop on SIGINT or SIGTERM for as long as it lives (from its own thread). Other
+// waiters on the same signals (Server::run_until_signal) are notified too.
+class StopOnSignal {
+ public:
+  explicit StopOnSignal(std::stop_source& stop) : signals_(context_, SIGINT, SIGTERM) {
+    signals_.async_wait([&stop](const boost::system::error_code& error, int number) {
+      if (error) return;
+      spdlog::warn("signal {} received: stopping the running sync", number);
+      stop.request_stop();
+    });
+    thread_ = std::thread([this] { context_.run(); });
+  }
+  ~StopOnSignal() {
+    context_.stop();
+    thread_.join();
+  }
+  StopOnSignal(const StopOnSignal&) = delete;
+  StopOnSignal& operator=(const StopOnSignal&) = delete;
+
+ private:
+  boost::asio::io_context context_;
+  boost::asio::signal_set signals_;
+  std::thread thread_;
+};
+
+// Handler threads of `serve`. A sync, or a NetBox or Proxmox that does not answer, may hold a
+// handler thread for long; those routes get all but two of them, beyond which they are answered
+// 503 at once, so /health and /version always find a thread.
+constexpr unsigned kHandlerThreads = 8;
+constexpr unsigned kThreadsKeptForLiveness = 2;
+
+http::Handler keep_threads_for_liveness(http::Handler handler, unsigned busy_limit) {
+  auto busy = std::make_shared<std::atomic<unsigned>>(0);
+  return [handler = std::move(handler), busy, busy_limit](http::Request& request) {
+    if (request.path == "/health" || request.path == "/version") return handler(request);
+    if (busy->fetch_add(1) >= busy_limit) {
+      busy->fetch_sub(1);
+      auto response = http::Response::json(
+          http::Status::service_unavailable,
+          boost::json::object{{"detail", "busy: " + std::to_string(busy_limit) +
+                                             " requests are waiting on NetBox or Proxmox; "
+                                             "try again shortly"}});
+      response.headers.set(http::Field::retry_after, "1");
+      return response;
+    }
+    struct Release {
+      std::atomic<unsigned>& count;
+      ~Release() { count.fetch_sub(1); }
+    } release{*busy};
+    return handler(request);
+  };
+}
+
 int serve(const http::ServerCli& server_cli, const std::string& ca_file,
-          const std::vector<std::string>& trusted_proxies) {
+          std::chrono::seconds sync_timeout, const std::vector<std::string>& trusted_proxies) {
   http::configure_logging(server_cli);
   const auto database = default_database_path();
   if (!database.parent_path().empty()) std::filesystem::create_directories(database.parent_path());
@@ -41,15 +100,26 @@ int serve(const http::ServerCli& server_cli, const std::string& ca_file,
   options.key_guard.trusted_proxies = trusted_proxies;
   options.encryption_key =
       load_or_create_key(env("PROXBOX_ENCRYPTION_KEY"), database.parent_path() / "proxbox.key");
-  options.transport_factory = http_transport_factory(ca_file);
+  // SIGTERM aborts a running sync's requests at once, so it ends (summary kept as last_run and
+  // sent to its client) within the server's stop grace period; other routes' NetBox and
+  // Proxmox calls are aborted as well.
+  std::stop_source shutdown;
+  options.transport_factory = [factory = http_transport_factory(ca_file),
+                               token = shutdown.get_token()](const RemoteTarget& target) {
+    return std::make_shared<sync::StopOnShutdownTransport>(factory(target), token);
+  };
+  options.sync_limits = {sync_timeout, shutdown.get_token()};
   Service service(std::move(options));
   http::ServerOptions server_options = http::to_server_options(server_cli, "proxbox-api");
   // Sync handlers block for the whole run; keep them off the I/O threads.
-  server_options.handler_threads = 4;
-  http::Server server(std::move(server_options), service.as_handler());
+  server_options.handler_threads = kHandlerThreads;
+  http::Server server(
+      std::move(server_options),
+      keep_threads_for_liveness(service.as_handler(), kHandlerThreads - kThreadsKeptForLiveness));
   server.start();
   http::announce_ready(server, server_cli.ready_file);
   spdlog::info("proxbox-api serving, state in {}", database.string());
+  StopOnSignal stop_syncs_on_signal(shutdown);
   server.run_until_signal();
   return 0;
 }
@@ -69,6 +139,8 @@ struct SyncCli {
   bool delete_orphans = false;
   bool dry_run = false;
   bool insecure = false;
+  int request_timeout = 60;  // seconds, per request to NetBox or Proxmox
+  int sync_timeout = 3600;   // seconds, for the whole run
 };
 
 // The sync's secrets from the flags, the files or the environment (resolve_secrets); throws
@@ -83,31 +155,31 @@ SyncCli with_secrets(SyncCli cli) {
     return found.empty() ? std::string() : found.front();
   };
   if (!cli.netbox_token.empty()) on_command_line("--netbox-token", "PROXBOX_NETBOX_TOKEN");
-  cli.netbox_token = one(
-      resolve_secrets({"--netbox-token", "--netbox-token-file", "PROXBOX_NETBOX_TOKEN",
-                       cli.netbox_token.empty() ? std::vector<std::string>{}
-                                                : std::vector<std::string>{cli.netbox_token},
-                       cli.netbox_token_file}),
-      "--netbox-token");
+  cli.netbox_token =
+      one(resolve_secrets({"--netbox-token", "--netbox-token-file", "PROXBOX_NETBOX_TOKEN",
+                           cli.netbox_token.empty() ? std::vector<std::string>{}
+                                                    : std::vector<std::string>{cli.netbox_token},
+                           cli.netbox_token_file}),
+          "--netbox-token");
   if (cli.netbox_token.empty()) {
     throw std::invalid_argument(
         "a NetBox token is required: set PROXBOX_NETBOX_TOKEN or give --netbox-token-file FILE "
         "(or --netbox-token)");
   }
   if (!cli.proxmox_tokens.empty()) on_command_line("--proxmox-token", "PROXBOX_PROXMOX_TOKEN");
-  cli.proxmox_tokens = resolve_secrets({"--proxmox-token", "--proxmox-token-file",
-                                        "PROXBOX_PROXMOX_TOKEN", cli.proxmox_tokens,
-                                        cli.proxmox_token_file});
+  cli.proxmox_tokens =
+      resolve_secrets({"--proxmox-token", "--proxmox-token-file", "PROXBOX_PROXMOX_TOKEN",
+                       cli.proxmox_tokens, cli.proxmox_token_file});
   if (!cli.proxmox_password.empty()) {
     on_command_line("--proxmox-password", "PROXBOX_PROXMOX_PASSWORD");
   }
-  cli.proxmox_password = one(
-      resolve_secrets({"--proxmox-password", "--proxmox-password-file", "PROXBOX_PROXMOX_PASSWORD",
-                       cli.proxmox_password.empty()
-                           ? std::vector<std::string>{}
-                           : std::vector<std::string>{cli.proxmox_password},
-                       cli.proxmox_password_file}),
-      "--proxmox-password");
+  cli.proxmox_password =
+      one(resolve_secrets(
+              {"--proxmox-password", "--proxmox-password-file", "PROXBOX_PROXMOX_PASSWORD",
+               cli.proxmox_password.empty() ? std::vector<std::string>{}
+                                            : std::vector<std::string>{cli.proxmox_password},
+               cli.proxmox_password_file}),
+          "--proxmox-password");
   for (const auto& file :
        {cli.netbox_token_file, cli.proxmox_token_file, cli.proxmox_password_file}) {
     if (!file.empty() && readable_by_others(file)) {
@@ -155,8 +227,9 @@ int sync_once(const SyncCli& cli, const std::string& ca_file) {
     std::cerr << "give --proxmox-token or --proxmox-user/--proxmox-password\n";
     return 2;
   }
+  http::configure_logging({});  // to stderr: stdout carries the JSON summary only
   const auto factory = http_transport_factory(ca_file);
-  auto netbox_transport = factory({cli.netbox_url, !cli.insecure, 60});
+  auto netbox_transport = factory({cli.netbox_url, !cli.insecure, cli.request_timeout});
   sync::NetBoxClient netbox(*netbox_transport, cli.netbox_url, cli.netbox_token);
   std::vector<sync::ProxmoxSource> sources;
   for (size_t i = 0; i < cli.proxmox_urls.size(); ++i) {
@@ -168,7 +241,7 @@ int sync_once(const SyncCli& cli, const std::string& ca_file) {
     }
     source.credentials.user = cli.proxmox_user;
     source.credentials.password = cli.proxmox_password;
-    source.transport = factory({cli.proxmox_urls[i], !cli.insecure, 60});
+    source.transport = factory({cli.proxmox_urls[i], !cli.insecure, cli.request_timeout});
     sources.push_back(std::move(source));
   }
   sync::SyncOptions options;
@@ -178,6 +251,11 @@ int sync_once(const SyncCli& cli, const std::string& ca_file) {
                                                     : sync::SyncScope::full;
   options.delete_orphans = cli.delete_orphans;
   options.dry_run = cli.dry_run;
+  // SIGINT/SIGTERM end the run at once (requests in flight aborted); its summary is printed.
+  std::stop_source stop;
+  options.stop = stop.get_token();
+  options.limits.run_timeout = std::chrono::seconds(cli.sync_timeout);
+  StopOnSignal stop_on_signal(stop);
   ProgressBar progress(sources.size() + 10);
   sync::SyncEngine engine(netbox, std::move(sources), options, [&](const sync::SyncEvent& event) {
     if (event.type == "step") {
@@ -190,7 +268,7 @@ int sync_once(const SyncCli& cli, const std::string& ca_file) {
   try {
     const auto summary = engine.run();
     std::cout << boost::json::serialize(summary.to_json()) << std::endl;
-    return summary.errors.empty() ? 0 : 1;
+    return summary.ok() ? 0 : 1;
   } catch (const std::exception& error) {
     std::cerr << "sync failed: " << error.what() << "\n";
     std::cout << boost::json::serialize(boost::json::object{{"ok", false}, {"error", error.what()}})
@@ -210,15 +288,21 @@ int run_program(int argc, char** argv) {
   auto* serve_command = app.add_subcommand("serve", "Run the HTTP service");
   http::add_server_flags(*serve_command, server_cli, "127.0.0.1:8800");
   std::vector<std::string> trusted_proxies;
-  serve_command->add_option("--trusted-proxy", trusted_proxies,
-                            "IP address of a reverse proxy (e.g. the local nginx) whose "
-                            "X-Forwarded-For names the client for the API key limiter "
-                            "(repeatable; without it X-Forwarded-For is ignored)")
+  serve_command
+      ->add_option("--trusted-proxy", trusted_proxies,
+                   "IP address of a reverse proxy (e.g. the local nginx) whose "
+                   "X-Forwarded-For names the client for the API key limiter "
+                   "(repeatable; without it X-Forwarded-For is ignored)")
       ->check([](const std::string& value) {
         return is_ip_address(value) ? std::string() : "not an IP address: " + value;
       });
   serve_command->add_option("--ca-file", ca_file,
                             "Extra CA (PEM) trusted for NetBox and Proxmox (PROXBOX_CA_FILE)");
+  int serve_sync_timeout = 3600;
+  serve_command
+      ->add_option("--sync-timeout", serve_sync_timeout,
+                   "Seconds a sync may run; then it stops, deleting nothing (default 3600)")
+      ->check(CLI::PositiveNumber);
 
   SyncCli sync_cli;
   auto* sync_command = app.add_subcommand("sync", "Run one sync and print a JSON summary");
@@ -249,6 +333,14 @@ int run_program(int argc, char** argv) {
   sync_command->add_flag("--dry-run", sync_cli.dry_run, "Report changes without writing");
   sync_command->add_flag("--insecure", sync_cli.insecure, "Do not verify TLS certificates");
   sync_command->add_option("--ca-file", ca_file, "Extra CA (PEM) to trust (PROXBOX_CA_FILE)");
+  sync_command
+      ->add_option("--request-timeout", sync_cli.request_timeout,
+                   "Seconds one request to NetBox or Proxmox may take (default 60)")
+      ->check(CLI::PositiveNumber);
+  sync_command
+      ->add_option("--sync-timeout", sync_cli.sync_timeout,
+                   "Seconds the run may take; then it stops, deleting nothing (default 3600)")
+      ->check(CLI::PositiveNumber);
 
   try {
     app.parse(argc, argv);
@@ -256,7 +348,9 @@ int run_program(int argc, char** argv) {
     return app.exit(error);
   }
   try {
-    if (serve_command->parsed()) return serve(server_cli, ca_file, trusted_proxies);
+    if (serve_command->parsed()) {
+      return serve(server_cli, ca_file, std::chrono::seconds(serve_sync_timeout), trusted_proxies);
+    }
     return sync_once(with_secrets(sync_cli), ca_file);
   } catch (const std::exception& error) {
     std::cerr << "proxbox-api: " << error.what() << "\n";

@@ -429,6 +429,7 @@ struct Service::Impl {
         (!stage.delete_flag.empty() && truthy(request.query_value(stage.delete_flag).value_or("")));
     sync_options.dry_run = truthy(request.query_value("dry_run").value_or(""));
     sync_options.reader = options.reader;
+    sync_options.limits = options.sync_limits;
     auto slot = try_start_sync(stage.scope);
     if (!slot) return detail_response(Status::conflict, "a sync is already running");
 

@@ -35,6 +35,7 @@ struct ServiceOptions {
   FailureLimiter::Clock clock;  // for tests of the lockout
   KeyGuardOptions key_guard;    // failure limits, trusted proxies
   sync::ReaderOptions reader;
+  sync::RunLimits sync_limits;  // every sync's deadline and the process shutdown
 };
 
 class Service {

@@ -22,6 +22,7 @@
 #include <boost/url/parse.hpp>
 #include <map>
 #include <mutex>
+#include <stop_token>
 #include <thread>
 #include <variant>
 
@@ -104,6 +105,7 @@ struct Failure {
   Stage stage;
   bool stale;  // a reused connection failed before any response byte: the server had closed it
   std::string message;
+  bool cancelled = false;  // the caller's stop token closed the connection
 };
 
 // One TCP (and maybe TLS) connection with its own io_context: blocking calls run async
@@ -143,11 +145,24 @@ class Connection {
     return function(*plain_stream_);
   }
 
-  // Runs the queued operations; the stream's deadline bounds them.
+  // Runs the queued operations; the stream's deadline bounds them. A cancel() from another
+  // thread ends them early.
   void run() {
     ioc_.restart();
     ioc_.run();
+    if (cancelled_) throw Failure{Stage::exchange, false, "cancelled", true};
   }
+
+  // Thread-safe: aborts the operation in flight (or the next one) on this connection, which is
+  // then never pooled again.
+  void cancel() {
+    cancelled_ = true;
+    net::post(ioc_, [this] {
+      beast::error_code ignored;
+      tcp().socket().cancel(ignored);
+    });
+  }
+  bool cancelled() const { return cancelled_; }
 
   void connect(const Origin& origin, std::chrono::milliseconds timeout) {
     tcp::resolver resolver(ioc_);
@@ -192,7 +207,27 @@ class Connection {
   std::unique_ptr<beast::tcp_stream> plain_stream_;
   std::unique_ptr<beast::ssl_stream<beast::tcp_stream>> tls_stream_;
   bool reused_ = false;
+  std::atomic<bool> cancelled_{false};
 };
+
+// While alive, a stop request on `stop` cancels `connection`'s operation in flight.
+class CancelOnStop {
+ public:
+  CancelOnStop(Connection& connection, const std::stop_token& stop)
+      : callback_(stop, [&connection] { connection.cancel(); }) {}
+
+ private:
+  std::stop_callback<std::function<void()>> callback_;
+};
+
+// What is left of the caller's deadline, capped at `limit`; zero or less once it has passed.
+std::chrono::milliseconds within_deadline(const RequestControl& control,
+                                          std::chrono::milliseconds limit) {
+  if (!control.deadline) return limit;
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      *control.deadline - std::chrono::steady_clock::now());
+  return std::min(limit, left);
+}
 
 bool is_connection_loss(const beast::error_code& error) {
   return error == bhttp::error::end_of_stream || error == net::error::eof ||
@@ -231,15 +266,20 @@ struct Client::Impl {
     return tls_context;
   }
 
-  std::unique_ptr<Connection> open(const Origin& origin) {
+  std::unique_ptr<Connection> open(const Origin& origin, const RequestControl& control = {}) {
     auto connection =
         std::make_unique<Connection>(origin, origin.tls ? &tls() : nullptr, options.verify_tls);
-    connection->connect(origin, options.connect_timeout);
+    const auto timeout = within_deadline(control, options.connect_timeout);
+    if (timeout.count() <= 0) throw Failure{Stage::connect, false, "the deadline has passed"};
+    {
+      CancelOnStop cancel_on_stop(*connection, control.stop);
+      connection->connect(origin, timeout);
+    }
     ++opened;
     return connection;
   }
 
-  std::unique_ptr<Connection> borrow(const Origin& origin) {
+  std::unique_ptr<Connection> borrow(const Origin& origin, const RequestControl& control) {
     {
       std::lock_guard lock(pool_mutex);
       auto& connections = idle[origin.key()];
@@ -249,7 +289,7 @@ struct Client::Impl {
         if (!connection->peer_closed()) return connection;
       }
     }
-    return open(origin);
+    return open(origin, control);
   }
 
   void give_back(std::unique_ptr<Connection> connection) {
@@ -276,9 +316,12 @@ struct Client::Impl {
 
   // One exchange on a borrowed connection. Returns the response and whether it may be pooled.
   ClientResponse exchange(Connection& connection, bhttp::request<bhttp::string_body>& message,
-                          bool& keep_alive) {
+                          bool& keep_alive, const RequestControl& control) {
+    const auto timeout = within_deadline(control, options.request_timeout);
+    if (timeout.count() <= 0) throw Failure{Stage::exchange, false, "the deadline has passed"};
+    CancelOnStop cancel_on_stop(connection, control.stop);
     beast::error_code error;
-    connection.tcp().expires_after(options.request_timeout);
+    connection.tcp().expires_after(timeout);
     ++sent;
     connection.with_stream([&](auto& stream) {
       bhttp::async_write(stream, message, [&](beast::error_code e, size_t) { error = e; });
@@ -301,7 +344,7 @@ struct Client::Impl {
       const bool stale = connection.reused() && !parser.got_some() && is_connection_loss(error);
       throw Failure{Stage::exchange, stale,
                     error == beast::error::timeout
-                        ? "request timed out"
+                        ? "no answer within " + std::to_string(timeout.count()) + " ms"
                         : "reading the response failed: " + error.message()};
     }
     auto response = parser.release();
@@ -314,14 +357,17 @@ struct Client::Impl {
   }
 
   ClientResponse request(Verb method, std::string_view url, std::string body,
-                         const Headers& headers) {
+                         const Headers& headers, const RequestControl& control) {
     const Origin origin = parse_origin(url);
     auto message = build(method, origin, std::move(body), headers);
     const bool may_repeat = idempotent(method);
+    const std::string what = std::string(bhttp::to_string(method)) + " " + std::string(url) + ": ";
     auto backoff = options.retry_backoff;
-    std::string last_error;
     for (unsigned attempt = 0;; ++attempt) {
-      const bool last_attempt = attempt >= options.max_retries;
+      if (control.stop.stop_requested()) throw RequestCancelled(what + "cancelled");
+      // No retry starts when the caller's deadline would cut its backoff short.
+      const bool last_attempt = attempt >= options.max_retries ||
+                                within_deadline(control, backoff).count() < backoff.count();
       try {
         std::unique_ptr<Connection> connection;
         ClientResponse response;
@@ -329,27 +375,20 @@ struct Client::Impl {
         // A pooled connection the server closed meanwhile fails before any answer; that
         // is repeated at once on a fresh connection, even for POST, and costs no retry.
         for (int stale_tries = 0;; ++stale_tries) {
-          connection = borrow(origin);
+          connection = borrow(origin, control);
           try {
-            response = exchange(*connection, message, keep_alive);
+            response = exchange(*connection, message, keep_alive, control);
             break;
           } catch (const Failure& failure) {
             if (!failure.stale || stale_tries >= 2) throw;
           }
         }
-        if (keep_alive) give_back(std::move(connection));
-        if (response.status >= 500 && may_repeat && !last_attempt) {
-          last_error = "HTTP " + std::to_string(response.status);
-        } else {
-          return response;
-        }
+        if (keep_alive && !connection->cancelled()) give_back(std::move(connection));
+        if (response.status < 500 || !may_repeat || last_attempt) return response;
       } catch (const Failure& failure) {
+        if (failure.cancelled) throw RequestCancelled(what + failure.message);
         const bool repeatable = may_repeat || failure.stage == Stage::connect;
-        if (!repeatable || last_attempt) {
-          throw TransportError(std::string(bhttp::to_string(method)) + " " + std::string(url) +
-                               ": " + failure.message);
-        }
-        last_error = failure.message;
+        if (!repeatable || last_attempt) throw TransportError(what + failure.message);
       }
       std::this_thread::sleep_for(backoff);
       backoff *= 2;
@@ -361,8 +400,8 @@ Client::Client(ClientOptions options) : impl_(std::make_unique<Impl>(std::move(o
 Client::~Client() = default;
 
 ClientResponse Client::request(Verb method, std::string_view url, std::string body,
-                               const Headers& headers) {
-  return impl_->request(method, url, std::move(body), headers);
+                               const Headers& headers, const RequestControl& control) {
+  return impl_->request(method, url, std::move(body), headers, control);
 }
 
 ClientResponse Client::send_json(Verb method, std::string_view url, const boost::json::value& body,
@@ -374,7 +413,7 @@ ClientResponse Client::send_json(Verb method, std::string_view url, const boost:
   if (with_type.find(Field::accept) == with_type.end()) {
     with_type.set(Field::accept, "application/json");
   }
-  return impl_->request(method, url, boost::json::serialize(body), with_type);
+  return impl_->request(method, url, boost::json::serialize(body), with_type, {});
 }
 
 namespace {

@@ -10,7 +10,9 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <stdexcept>
+#include <stop_token>
 #include <string>
 
 #include "http/message.hpp"
@@ -20,6 +22,21 @@ namespace pbx::http {
 class TransportError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
+};
+
+// The caller's stop token fired while the request was in flight (or before it was sent): the
+// socket was closed at once. Never retried.
+class RequestCancelled : public TransportError {
+ public:
+  using TransportError::TransportError;
+};
+
+// Limits one call sets on top of the client's options: a `deadline` caps the connect and
+// request timeouts (and no retry starts after it); a `stop` request aborts the exchange in
+// flight, so a caller that is shutting down never waits out a server that does not answer.
+struct RequestControl {
+  std::optional<std::chrono::steady_clock::time_point> deadline;
+  std::stop_token stop;
 };
 
 struct ClientOptions {
@@ -56,7 +73,7 @@ class Client {
 
   // `url` is absolute: "http://127.0.0.1:8006/api2/json/nodes", "https://[::1]:443/x".
   ClientResponse request(Verb method, std::string_view url, std::string body = {},
-                         const Headers& headers = {});
+                         const Headers& headers = {}, const RequestControl& control = {});
   ClientResponse get(std::string_view url, const Headers& headers = {}) {
     return request(Verb::get, url, {}, headers);
   }

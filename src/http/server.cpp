@@ -232,8 +232,10 @@ class StreamSink final : public EventSink {
  public:
   explicit StreamSink(std::shared_ptr<Session<Stream>> session) : session_(std::move(session)) {}
 
+  // A stopping server still delivers events until its grace period is over, so a producer that
+  // ends on the stop (a cancelled sync) can send its last frame (the summary).
   bool send(std::string_view event, std::string_view data) override {
-    if (gone() || session_->core().stopping) return false;
+    if (gone() || session_->core().closed) return false;
     auto written = std::make_shared<std::promise<bool>>();
     auto result = written->get_future();
     session_->post_event(format_event(event, data), std::move(written));

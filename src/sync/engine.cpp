@@ -10,6 +10,7 @@
 #include "common/clock.hpp"
 #include "sync/json_util.hpp"
 #include "sync/parallel.hpp"
+#include "sync/read_coverage.hpp"
 
 namespace pbx::sync {
 namespace json = boost::json;
@@ -84,6 +85,7 @@ KindCounts SyncSummary::totals() const {
     total.deleted += counts.deleted;
     total.orphans += counts.orphans;
     total.errors += counts.errors;
+    total.unknown += counts.unknown;
   }
   total.errors = std::max(total.errors, errors.size());
   return total;
@@ -94,7 +96,8 @@ namespace {
 json::object counts_json(const KindCounts& counts) {
   return json::object{{"created", counts.created},     {"updated", counts.updated},
                       {"unchanged", counts.unchanged}, {"deleted", counts.deleted},
-                      {"orphans", counts.orphans},     {"errors", counts.errors}};
+                      {"orphans", counts.orphans},     {"errors", counts.errors},
+                      {"unknown", counts.unknown}};
 }
 
 }  // namespace
@@ -111,6 +114,8 @@ json::object SyncSummary::to_json() const {
   summary["error_messages"] = std::move(messages);
   summary["dry_run"] = dry_run;
   summary["cancelled"] = cancelled;
+  summary["timed_out"] = timed_out;
+  summary["ok"] = ok();
   summary["scope"] = scope;
   summary["duration_ms"] = duration.count();
   summary["proxmox_read_ms"] = proxmox_read.count();
@@ -137,7 +142,19 @@ struct SyncEngine::Run {
   std::vector<PendingDelete> deletions;  // in layer order; executed in reverse
   std::chrono::steady_clock::time_point phase_started = std::chrono::steady_clock::now();
 
-  bool cancelled() const { return options.stop.stop_requested(); }
+  // The caller's stop or the process shutdown, combined by run(); and the run's deadline.
+  std::stop_token stop;
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
+
+  bool timed_out() const { return std::chrono::steady_clock::now() >= deadline; }
+  bool cancelled() const { return stop.stop_requested() || timed_out(); }
+
+  // NetBox refusing one item (4xx) is that item's error; NetBox failing (5xx, no answer, circuit
+  // open) is the run's: rethrown, never retried item by item.
+  static void rethrow_unless_refusal(const std::exception& failure) {
+    const auto* refusal = dynamic_cast<const NetBoxError*>(&failure);
+    if (!refusal || refusal->status() >= 500) throw;
+  }
 
   // Where a run's time goes, at debug level (sync_bench --log-level debug shows it).
   void phase_done(std::string_view phase) {
@@ -181,6 +198,7 @@ struct SyncEngine::Run {
         auto result = write(chunk);
         written.insert(written.end(), result.begin(), result.end());
       } catch (const std::exception& chunk_error) {
+        rethrow_unless_refusal(chunk_error);
         if (chunk.size() == 1) {
           error(kind, labels[start], chunk_error.what());
         } else {
@@ -189,6 +207,7 @@ struct SyncEngine::Run {
               auto result = write({items[i]});
               written.insert(written.end(), result.begin(), result.end());
             } catch (const std::exception& item_error) {
+              rethrow_unless_refusal(item_error);
               error(kind, labels[i], item_error.what());
             }
           }
@@ -217,7 +236,8 @@ struct SyncEngine::Run {
       std::string_view kind, const std::string& path, const std::vector<DesiredObject>& desired,
       std::vector<json::object> current_objects,
       const std::function<std::string(const json::object&)>& key_of, bool write,
-      bool orphans_deletable, const DiffOptions& diff_options = {}) {
+      bool orphans_deletable, const DiffOptions& diff_options = {},
+      const std::function<bool(const ObjectRef&)>& unknown = {}) {
     std::vector<CurrentObject> current;
     current.reserve(current_objects.size());
     for (auto& object : current_objects) {
@@ -229,8 +249,14 @@ struct SyncEngine::Run {
     phase_done(std::string(kind) + " load");
     Plan plan = diff(desired, current, diff_options);
     current.clear();
-    phase_done(std::string(kind) + " diff");
     KindCounts& counts = summary.kinds[std::string(kind)];
+    if (unknown) {
+      // Not orphans: the read that would have listed them failed. Kept as they are.
+      std::erase_if(plan.orphans, [&](const ObjectRef& orphan) {
+        return unknown(orphan) && ++counts.unknown > 0;
+      });
+    }
+    phase_done(std::string(kind) + " diff");
     std::map<std::string, int64_t> ids;
     for (const auto& object : plan.unchanged)
       ids[object.key] = object.id;
@@ -381,15 +407,32 @@ struct SyncEngine::Run {
     // Backups of every virtual machine proxbox owns in these clusters are ours to judge,
     // orphans included.
     std::set<int64_t> vm_ids;
-    for (const auto& vm : current_vms)
-      vm_ids.insert(json_int(field(vm, "id")));
+    std::map<int64_t, std::string> vm_clusters;
+    // Guests Proxmox listed without a desired virtual machine (unreadable, unmappable) keep
+    // theirs untouched; its id still links the guest's backups.
+    const auto kept_guests = guests_without_desired_vm(endpoints, vms);
+    std::map<std::string, int64_t> kept_vm_ids;
+    for (const auto& vm : current_vms) {
+      const int64_t id = json_int(field(vm, "id"));
+      vm_ids.insert(id);
+      vm_clusters[id] = nested_name(vm, "cluster");
+      if (const auto key = current_vm_key(vm); kept_guests.count(key)) kept_vm_ids[key] = id;
+    }
     DiffOptions vm_diff;
     vm_diff.volatile_custom_fields.insert(kLastUpdatedField);
     refs.vms = sync_kind("virtual_machines", kVmsPath, vms, std::move(current_vms), current_vm_key,
-                         write_vms, write_vms, vm_diff);
+                         write_vms, write_vms, vm_diff,
+                         [&](const ObjectRef& vm) { return kept_guests.count(vm.key) > 0; });
+    refs.vms.insert(kept_vm_ids.begin(), kept_vm_ids.end());
     if (!sync_backups || cancelled()) return;
     phase_done("virtual_machines");
 
+    for (const auto& endpoint : endpoints) {
+      for (const auto& failure : endpoint.snapshot.backup_coverage.failures) {
+        error("backups", endpoint.snapshot.endpoint_name,
+              failure + "; the backups it holds are kept in NetBox as they are");
+      }
+    }
     std::vector<MappingError> backup_errors;
     const auto backups = desired_backups(endpoints, refs, backup_errors);
     for (const auto& mapping_error : backup_errors) {
@@ -401,7 +444,7 @@ struct SyncEngine::Run {
     std::vector<json::object> current_backups;
     if (!vm_ids.empty()) {
       http::Params filters{{"tag", kTagSlug}};
-      filters.push_back(fields_to_read(backups, {"virtual_machine", "volume_id"}));
+      filters.push_back(fields_to_read(backups, {"virtual_machine", "volume_id", "storage"}));
       for (auto& backup : netbox.list(kBackupsPath, filters)) {
         const auto* vm = backup.if_contains("virtual_machine");
         const int64_t vm_id =
@@ -409,8 +452,10 @@ struct SyncEngine::Run {
         if (vm_ids.count(vm_id)) current_backups.push_back(std::move(backup));
       }
     }
+    const auto unlisted = backups_not_listed(endpoints, current_backups, vm_clusters);
     sync_kind("backups", kBackupsPath, backups, std::move(current_backups), current_backup_key,
-              true, true);
+              true, true, {},
+              [&](const ObjectRef& backup) { return unlisted.count(backup.id) > 0; });
   }
 };
 
@@ -425,6 +470,18 @@ SyncSummary SyncEngine::run() {
   const auto started = std::chrono::steady_clock::now();
   const NetBoxWriteCounts counts_before = netbox_.counts();
   Run run{netbox_, options_, on_event_};
+  // The run's own stop: the caller's or the process shutdown, whichever comes first. Every
+  // request of the run carries it and the deadline, so neither waits out a silent server.
+  std::stop_source stop;
+  std::stop_callback stop_on_request(options_.stop, [&] { stop.request_stop(); });
+  std::stop_callback stop_on_shutdown(options_.limits.shutdown, [&] { stop.request_stop(); });
+  run.stop = stop.get_token();
+  run.deadline = started + options_.limits.run_timeout;
+  struct ControlScope {
+    NetBoxClient& netbox;
+    ~ControlScope() { netbox.set_control({}); }
+  } control_scope{netbox_};
+  netbox_.set_control({run.deadline, run.stop});
   run.summary.dry_run = options_.dry_run;
   run.summary.scope = std::string(to_string(options_.scope));
   run.step("proxmox", "reading " + std::to_string(sources_.size()) + " Proxmox endpoint" +
@@ -432,7 +489,8 @@ SyncSummary SyncEngine::run() {
 
   // 1. Proxmox: every endpoint at once, each with its own bounded pool.
   ReaderOptions reader_options = options_.reader;
-  reader_options.stop = options_.stop;
+  reader_options.stop = run.stop;
+  reader_options.deadline = run.deadline;
   std::vector<std::optional<EndpointSnapshot>> read(sources_.size());
   parallel_for(sources_.size(), sources_.size(), [&](size_t i) {
     const auto& source = sources_[i];
@@ -461,7 +519,16 @@ SyncSummary SyncEngine::run() {
   }
 
   // 2. NetBox. A snapshot read while a stop was requested may be partial: never diff it.
-  if (!run.cancelled()) run.sync_netbox(endpoints);
+  if (!run.cancelled()) {
+    try {
+      run.sync_netbox(endpoints);
+    } catch (const std::exception& netbox_error) {
+      // A request cut short by the stop or the deadline ends the run, not the summary.
+      if (!run.cancelled()) throw;
+      spdlog::warn("sync ({}) stopped during a NetBox request: {}", run.summary.scope,
+                   netbox_error.what());
+    }
+  }
   run.phase_done("netbox");
   run.delete_orphans();
 
@@ -471,7 +538,13 @@ SyncSummary SyncEngine::run() {
       counts_after.patch - counts_before.patch, counts_after.del - counts_before.del};
   run.summary.duration = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::steady_clock::now() - started);
-  run.summary.cancelled = run.cancelled();
+  run.summary.cancelled = run.stop.stop_requested();
+  run.summary.timed_out = !run.summary.cancelled && run.timed_out();
+  if (run.summary.timed_out) {
+    run.error("sync", "",
+              "the run's deadline of " + std::to_string(options_.limits.run_timeout.count()) +
+                  " ms passed: stopped there, no orphan deleted; the next run finishes the job");
+  }
   if (run.summary.cancelled) {
     const KindCounts totals = run.summary.totals();
     spdlog::warn(

@@ -34,8 +34,19 @@ struct ProxmoxSource {
   std::optional<int64_t> tenant_id;
 };
 
+// Bounds of a run, set by whoever runs syncs (the service, the CLI) for all of them.
+struct RunLimits {
+  // No request of the run is sent or waited for after `run_timeout` from its start; the run
+  // then ends like a cancelled one (nothing deleted) with `timed_out` and an error.
+  std::chrono::milliseconds run_timeout{std::chrono::hours(1)};
+  // The process is stopping (SIGTERM): requests in flight are aborted, the run ends at once
+  // and its summary says `cancelled`.
+  std::stop_token shutdown;
+};
+
 struct SyncOptions {
   SyncScope scope = SyncScope::full;
+  RunLimits limits;
   bool delete_orphans = false;
   bool dry_run = false;
   ReaderOptions reader;
@@ -45,8 +56,11 @@ struct SyncOptions {
   std::stop_token stop;
 };
 
+// `orphans`: objects Proxmox no longer has (deleted with delete_orphans). `unknown`: objects
+// whose Proxmox read failed in this run; kept as they are (never updated, never deleted) and
+// each reported as an error.
 struct KindCounts {
-  size_t created = 0, updated = 0, unchanged = 0, deleted = 0, orphans = 0, errors = 0;
+  size_t created = 0, updated = 0, unchanged = 0, deleted = 0, orphans = 0, errors = 0, unknown = 0;
 };
 
 struct SyncSummary {
@@ -58,9 +72,12 @@ struct SyncSummary {
   std::chrono::milliseconds proxmox_read{0};  // part of `duration` spent reading Proxmox
   bool dry_run = false;
   bool cancelled = false;
+  bool timed_out = false;  // the run's deadline ended it
   std::string scope;
 
   KindCounts totals() const;
+  // Everything was read and written: no error, no unknown object, not cancelled or timed out.
+  bool ok() const { return errors.empty() && !cancelled && !timed_out; }
   boost::json::object to_json() const;
 };
 
@@ -78,7 +95,9 @@ class SyncEngine {
   SyncEngine(NetBoxClient& netbox, std::vector<ProxmoxSource> sources, SyncOptions options,
              EventCallback on_event = {});
   // Never throws for per-object problems; throws NetBoxError / TransportError only when NetBox
-  // itself cannot be read (nothing sensible can be done then).
+  // itself cannot be read or written (nothing sensible can be done then: NetBox answering 5xx or
+  // not at all stops the run, no per-item fallback). A run that is stopped or passes its
+  // deadline returns its summary instead, also when that cut a NetBox request short.
   SyncSummary run();
 
  private:

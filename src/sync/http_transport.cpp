@@ -4,15 +4,26 @@
 
 namespace pbx::sync {
 
-HttpTransport::HttpTransport(http::ClientOptions options)
-    : client_(std::make_unique<http::Client>(std::move(options))) {}
+namespace {
+
+http::ClientOptions without_retries(http::ClientOptions options) {
+  options.max_retries = 0;
+  return options;
+}
+
+}  // namespace
+
+HttpTransport::HttpTransport(http::ClientOptions options, CircuitOptions circuit)
+    : Transport(circuit),
+      client_(std::make_unique<http::Client>(without_retries(std::move(options)))) {}
 
 HttpTransport::~HttpTransport() = default;
 
-http::ClientResponse HttpTransport::send(http::Verb method, std::string_view url, std::string body,
-                                         const http::Headers& headers) {
+http::ClientResponse HttpTransport::exchange(http::Verb method, std::string_view url,
+                                             std::string body, const http::Headers& headers,
+                                             const http::RequestControl& control) {
   count_request();
-  return client_->request(method, url, std::move(body), headers);
+  return client_->request(method, url, std::move(body), headers, control);
 }
 
 }  // namespace pbx::sync

@@ -17,26 +17,9 @@ json::array owned_tags(const References& refs) {
   return json::array{refs.tag};
 }
 
-json::value id_or_null(int64_t id) {
-  return id > 0 ? json::value(id) : json::value(nullptr);
-}
-
 int64_t lookup(const std::map<std::string, int64_t>& ids, const std::string& key) {
   const auto found = ids.find(key);
   return found == ids.end() ? 0 : found->second;
-}
-
-std::string nested_name(const json::object& object, std::string_view key) {
-  const auto* value = object.if_contains(key);
-  if (!value || !value->is_object()) return {};
-  return json_string(field(value->as_object(), "name"));
-}
-
-int64_t nested_id(const json::object& object, std::string_view key) {
-  const auto* value = object.if_contains(key);
-  if (!value) return 0;
-  if (value->is_object()) return json_int(field(value->as_object(), "id"));
-  return json_int(value);
 }
 
 }  // namespace
@@ -254,7 +237,8 @@ std::vector<DesiredObject> desired_vms(const std::vector<EndpointSnapshot>& endp
         errors.push_back({snapshot.endpoint_name, label, std::move(message)});
       };
       if (guest.config_error) {
-        fail("configuration unreadable: " + *guest.config_error);
+        fail("configuration unreadable, its virtual machine is kept in NetBox as it is: " +
+             *guest.config_error);
         continue;
       }
       if (guest.vmid <= 0) {

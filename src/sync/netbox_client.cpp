@@ -63,8 +63,9 @@ http::ClientResponse NetBoxClient::send(http::Verb method, const std::string& ur
     default:
       break;
   }
-  http::ClientResponse response = retry ? send_with_retry(transport_, method, url, body, headers_)
-                                        : transport_.send(method, url, std::move(body), headers_);
+  http::ClientResponse response =
+      retry ? send_with_retry(transport_, method, url, body, headers_, control_)
+            : transport_.send(method, url, std::move(body), headers_, control_);
   if (!response.ok()) {
     std::string message =
         std::string(boost::beast::http::to_string(method)) + " " + url + " → " +

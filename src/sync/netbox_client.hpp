@@ -70,6 +70,9 @@ class NetBoxClient {
 
   const std::string& api_root() const { return api_root_; }
   NetBoxWriteCounts counts() const;
+  // The run's deadline and stop token for every request from now on (set while no request is
+  // in flight: the engine does it at the start and the end of a run).
+  void set_control(http::RequestControl control) { control_ = std::move(control); }
 
  private:
   http::ClientResponse send(http::Verb method, const std::string& url, std::string body,
@@ -80,6 +83,7 @@ class NetBoxClient {
   Transport& transport_;
   std::string api_root_;
   http::Headers headers_;
+  http::RequestControl control_;
   std::atomic<size_t> gets_{0}, posts_{0}, patches_{0}, deletes_{0};
 };
 

@@ -31,6 +31,7 @@ struct ProxmoxReader::Session {
   Transport& transport;
   std::string root;
   http::Headers auth_headers;
+  http::RequestControl control;
   std::atomic<size_t> requests{0};
 
   // The `data` member of a Proxmox answer; throws ProxmoxError on a non-2xx status. A body
@@ -40,7 +41,7 @@ struct ProxmoxReader::Session {
     for (int attempt = 1;; ++attempt) {
       requests.fetch_add(1, std::memory_order_relaxed);
       const auto response =
-          send_with_retry(transport, http::Verb::get, root + path, {}, auth_headers);
+          send_with_retry(transport, http::Verb::get, root + path, {}, auth_headers, control);
       if (!response.ok()) {
         throw ProxmoxError("GET " + path + " answered " + std::to_string(response.status) + ": " +
                            excerpt(response.body));
@@ -67,7 +68,8 @@ ProxmoxReader::ProxmoxReader(Transport& transport, ProxmoxCredentials credential
     : transport_(transport), credentials_(std::move(credentials)), options_(options) {}
 
 ProxmoxSnapshot ProxmoxReader::read(const std::string& endpoint_name) {
-  Session session{transport_, api_root(credentials_.base_url), {}};
+  Session session{
+      transport_, api_root(credentials_.base_url), {}, {options_.deadline, options_.stop}};
   if (!credentials_.token.empty()) {
     session.auth_headers.set(http::Field::authorization, "PVEAPIToken=" + credentials_.token);
   } else {
@@ -76,8 +78,9 @@ ProxmoxSnapshot ProxmoxReader::read(const std::string& endpoint_name) {
     http::Headers headers;
     headers.set(http::Field::content_type, "application/x-www-form-urlencoded");
     session.requests++;
-    const auto response = send_with_retry(transport_, http::Verb::post,
-                                          session.root + "/access/ticket", form, headers);
+    const auto response =
+        send_with_retry(transport_, http::Verb::post, session.root + "/access/ticket", form,
+                        headers, session.control);
     if (!response.ok()) {
       throw ProxmoxError("authentication as " + credentials_.user + " failed with " +
                          std::to_string(response.status));
@@ -169,6 +172,8 @@ ProxmoxSnapshot ProxmoxReader::read(const std::string& endpoint_name) {
         guest.unprivileged = guest.type == "lxc" && json_bool(field(object, "unprivileged"));
         guest.description = json_string(field(object, "description"));
       }
+    } catch (const CircuitOpen&) {
+      throw;  // the endpoint is down: fail its read rather than mark every guest unreadable
     } catch (const std::exception& error) {
       guest.config_error = error.what();
       return;
@@ -197,6 +202,8 @@ ProxmoxSnapshot ProxmoxReader::read(const std::string& endpoint_name) {
   });
 
   if (options_.read_backups && !options_.stop.stop_requested()) {
+    BackupCoverage& coverage = snapshot.backup_coverage;
+    coverage.read = true;
     // Backup storages per node; a shared storage is listed once (from the first node).
     struct StorageOnNode {
       std::string node, storage;
@@ -205,14 +212,20 @@ ProxmoxSnapshot ProxmoxReader::read(const std::string& endpoint_name) {
     std::set<std::string> shared_seen;
     std::vector<json::array> per_node(snapshot.nodes.size());
     parallel_for(snapshot.nodes.size(), options_.max_in_flight, [&](size_t i) {
-      if (!snapshot.nodes[i].online) return;
+      const std::string& node = snapshot.nodes[i].name;
+      if (!snapshot.nodes[i].online) {
+        std::lock_guard lock(snapshot_mutex);
+        coverage.unread_nodes.insert(node);
+        coverage.failures.push_back("storages of node " + node + ": node is offline");
+        return;
+      }
       try {
-        per_node[i] = session.get_list("/nodes/" + http::percent_encode(snapshot.nodes[i].name) +
-                                       "/storage?content=backup");
+        per_node[i] =
+            session.get_list("/nodes/" + http::percent_encode(node) + "/storage?content=backup");
       } catch (const std::exception& error) {
         std::lock_guard lock(snapshot_mutex);
-        snapshot.warnings.push_back("storage list of " + snapshot.nodes[i].name + ": " +
-                                    error.what());
+        coverage.unread_nodes.insert(node);
+        coverage.failures.push_back("storages of node " + node + ": " + error.what());
       }
     });
     for (size_t i = 0; i < per_node.size(); ++i) {
@@ -223,6 +236,7 @@ ProxmoxSnapshot ProxmoxReader::read(const std::string& endpoint_name) {
         const std::string content = json_string(field(object, "content"), "backup");
         if (storage.empty() || content.find("backup") == std::string::npos) continue;
         if (json_bool(field(object, "shared")) && !shared_seen.insert(storage).second) continue;
+        if (json_bool(field(object, "shared"))) coverage.shared_storages.insert(storage);
         listings.push_back({snapshot.nodes[i].name, storage});
       }
     }
@@ -254,7 +268,9 @@ ProxmoxSnapshot ProxmoxReader::read(const std::string& endpoint_name) {
         }
       } catch (const std::exception& error) {
         std::lock_guard lock(snapshot_mutex);
-        snapshot.warnings.push_back("backups on " + listing.storage + "@" + listing.node + ": " +
+        coverage.failed_storages.insert(listing.storage);
+        coverage.shared_storages.erase(listing.storage);
+        coverage.failures.push_back("backups on " + listing.storage + "@" + listing.node + ": " +
                                     error.what());
       }
     });

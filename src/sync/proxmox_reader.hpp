@@ -2,7 +2,9 @@
 // Reads what the sync needs from one Proxmox VE endpoint (API token or user+password auth),
 // with a bounded number of requests in flight, into a plain ProxmoxSnapshot.
 
+#include <chrono>
 #include <functional>
+#include <optional>
 #include <stdexcept>
 #include <stop_token>
 #include <string>
@@ -29,9 +31,12 @@ struct ReaderOptions {
   size_t max_in_flight = 8;  // per endpoint
   bool read_backups = true;
   bool read_agent_interfaces = true;
-  // Once requested, the remaining per-guest and backup reads are skipped: the snapshot is then
-  // partial and must not be synced (the engine checks the same token).
+  // Once requested, the remaining per-guest and backup reads are skipped and the requests in
+  // flight are aborted: the snapshot is then partial and must not be synced (the engine checks
+  // the same token).
   std::stop_token stop;
+  // No request runs past it (the run's deadline).
+  std::optional<std::chrono::steady_clock::time_point> deadline;
 };
 
 class ProxmoxReader {

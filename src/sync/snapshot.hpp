@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -47,6 +48,24 @@ struct ProxmoxBackup {
   std::string verification_state;
 };
 
+// Which backup listings this run read, so that a NetBox backup is judged an orphan only when
+// the listing that would have shown it succeeded: a node whose storage list failed (or that is
+// offline) may hold any non-shared storage; a storage whose content listing failed on any node
+// may hold any backup of that storage name.
+struct BackupCoverage {
+  bool read = false;                      // backups were read at all in this run
+  std::set<std::string> unread_nodes;     // storage list failed, or node offline
+  std::set<std::string> failed_storages;  // a content listing failed
+  std::set<std::string> shared_storages;  // shared storages listed (from one node)
+  std::vector<std::string> failures;      // one message per failed read, for the summary
+
+  // True when every listing that could hold a backup on `storage` succeeded.
+  bool complete(const std::string& storage) const {
+    if (!read || failed_storages.count(storage)) return false;
+    return unread_nodes.empty() || shared_storages.count(storage) > 0;
+  }
+};
+
 struct ProxmoxSnapshot {
   std::string endpoint_name;  // the configured endpoint (for messages)
   std::string version;        // "8.2.4"
@@ -55,7 +74,8 @@ struct ProxmoxSnapshot {
   std::vector<ProxmoxNode> nodes;
   std::vector<ProxmoxGuest> guests;
   std::vector<ProxmoxBackup> backups;
-  std::vector<std::string> warnings;  // tolerated read failures (agent, storage content)
+  BackupCoverage backup_coverage;
+  std::vector<std::string> warnings;  // tolerated read failures (guest agent)
   size_t requests = 0;
 };
 

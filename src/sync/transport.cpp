@@ -17,15 +17,53 @@ SplitUrl split_url(std::string_view url) {
   return {std::string(url.substr(0, path_start)), std::move(target)};
 }
 
+http::ClientResponse Transport::send(http::Verb method, std::string_view url, std::string body,
+                                     const http::Headers& headers,
+                                     const http::RequestControl& control) {
+  const auto now = std::chrono::steady_clock::now();
+  {
+    std::lock_guard lock(circuit_mutex_);
+    if (consecutive_failures_ >= circuit_.failures_to_open && now < open_until_) {
+      throw CircuitOpen(std::string(boost::beast::http::to_string(method)) + " " +
+                        std::string(url) + ": not sent, " + split_url(url).origin + " failed " +
+                        std::to_string(consecutive_failures_) +
+                        " times in a row (last: " + last_failure_ + ")");
+    }
+  }
+  try {
+    http::ClientResponse response = exchange(method, url, std::move(body), headers, control);
+    std::lock_guard lock(circuit_mutex_);
+    consecutive_failures_ = 0;
+    return response;
+  } catch (const http::RequestCancelled&) {
+    throw;  // the caller's decision says nothing about the target
+  } catch (const http::TransportError& error) {
+    std::lock_guard lock(circuit_mutex_);
+    last_failure_ = error.what();
+    // Once open, one failed trial after the cooldown opens it again at once.
+    if (++consecutive_failures_ >= circuit_.failures_to_open) {
+      open_until_ = std::chrono::steady_clock::now() + circuit_.cooldown;
+    }
+    throw;
+  }
+}
+
 http::ClientResponse send_with_retry(Transport& transport, http::Verb method, std::string_view url,
                                      const std::string& body, const http::Headers& headers,
+                                     const http::RequestControl& control,
                                      const RetryPolicy& policy) {
   auto delay = policy.backoff;
   for (unsigned attempt = 1;; ++attempt) {
-    const bool last = attempt >= policy.attempts;
+    const bool last =
+        attempt >= policy.attempts || control.stop.stop_requested() ||
+        (control.deadline && std::chrono::steady_clock::now() + delay >= *control.deadline);
     try {
-      http::ClientResponse response = transport.send(method, url, body, headers);
+      http::ClientResponse response = transport.send(method, url, body, headers, control);
       if (response.status < 500 || last) return response;
+    } catch (const CircuitOpen&) {
+      throw;
+    } catch (const http::RequestCancelled&) {
+      throw;
     } catch (const http::TransportError&) {
       if (last) throw;
     }
@@ -34,9 +72,28 @@ http::ClientResponse send_with_retry(Transport& transport, http::Verb method, st
   }
 }
 
-http::ClientResponse InProcessTransport::send(http::Verb method, std::string_view url,
-                                              std::string body, const http::Headers& headers) {
+http::ClientResponse StopOnShutdownTransport::exchange(http::Verb method, std::string_view url,
+                                                       std::string body,
+                                                       const http::Headers& headers,
+                                                       const http::RequestControl& control) {
   count_request();
+  http::RequestControl bounded = control;
+  if (!bounded.stop.stop_possible()) bounded.stop = shutdown_;
+  return inner_->send(method, url, std::move(body), headers, bounded);
+}
+
+http::ClientResponse InProcessTransport::exchange(http::Verb method, std::string_view url,
+                                                  std::string body, const http::Headers& headers,
+                                                  const http::RequestControl& control) {
+  count_request();
+  // A handler called in-process cannot be interrupted; a stop or a passed deadline is honoured
+  // before the call, as the socket client would refuse to start it.
+  if (control.stop.stop_requested()) {
+    throw http::RequestCancelled(std::string(url) + ": cancelled");
+  }
+  if (control.deadline && std::chrono::steady_clock::now() >= *control.deadline) {
+    throw http::TransportError(std::string(url) + ": the deadline has passed");
+  }
   http::Request request = http::Request::make(method, split_url(url).target, std::move(body));
   for (const auto& field : headers)
     request.headers.insert(field.name_string(), field.value());

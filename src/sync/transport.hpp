@@ -6,6 +6,8 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <mutex>
+#include <stop_token>
 #include <string>
 #include <string_view>
 
@@ -14,32 +16,77 @@
 
 namespace pbx::sync {
 
+// The circuit of one target opened: it failed at the transport level (refused, reset, no answer
+// in time) this many times in a row, so the run stops asking it instead of paying a timeout per
+// object. Never retried.
+class CircuitOpen : public http::TransportError {
+ public:
+  using http::TransportError::TransportError;
+};
+
+struct CircuitOptions {
+  unsigned failures_to_open = 4;               // consecutive transport failures
+  std::chrono::milliseconds cooldown{30'000};  // then one request may try again
+};
+
 class Transport {
  public:
+  explicit Transport(CircuitOptions circuit = {}) : circuit_(circuit) {}
   virtual ~Transport() = default;
   // `url` is absolute ("http://host:port/path?query"). Transport failures throw
-  // http::TransportError; HTTP statuses are values.
-  virtual http::ClientResponse send(http::Verb method, std::string_view url, std::string body,
-                                    const http::Headers& headers) = 0;
+  // http::TransportError (CircuitOpen at once while the circuit is open; http::RequestCancelled
+  // when `control.stop` fires); HTTP statuses are values. One attempt: retries are
+  // send_with_retry's, the only retry layer of the sync.
+  http::ClientResponse send(http::Verb method, std::string_view url, std::string body,
+                            const http::Headers& headers, const http::RequestControl& control = {});
   size_t requests() const { return requests_.load(); }
 
  protected:
+  virtual http::ClientResponse exchange(http::Verb method, std::string_view url, std::string body,
+                                        const http::Headers& headers,
+                                        const http::RequestControl& control) = 0;
   void count_request() { requests_.fetch_add(1, std::memory_order_relaxed); }
 
  private:
   std::atomic<size_t> requests_{0};
+  CircuitOptions circuit_;
+  std::mutex circuit_mutex_;
+  unsigned consecutive_failures_ = 0;
+  std::chrono::steady_clock::time_point open_until_{};
+  std::string last_failure_;
 };
 
-// Real sockets through the pooled, retrying http::Client.
+// Real sockets through the pooled http::Client. Its own retries are turned off
+// (`max_retries` is ignored): send_with_retry is the one retry layer, so attempts never multiply.
 class HttpTransport final : public Transport {
  public:
-  explicit HttpTransport(http::ClientOptions options);
+  explicit HttpTransport(http::ClientOptions options, CircuitOptions circuit = {});
   ~HttpTransport() override;
-  http::ClientResponse send(http::Verb method, std::string_view url, std::string body,
-                            const http::Headers& headers) override;
+
+ protected:
+  http::ClientResponse exchange(http::Verb method, std::string_view url, std::string body,
+                                const http::Headers& headers,
+                                const http::RequestControl& control) override;
 
  private:
   std::unique_ptr<http::Client> client_;
+};
+
+// Gives every request that carries no stop token of its own the process's `shutdown` token:
+// when the service stops, the NetBox and Proxmox calls its handlers wait on are aborted too.
+class StopOnShutdownTransport final : public Transport {
+ public:
+  StopOnShutdownTransport(std::shared_ptr<Transport> inner, std::stop_token shutdown)
+      : inner_(std::move(inner)), shutdown_(std::move(shutdown)) {}
+
+ protected:
+  http::ClientResponse exchange(http::Verb method, std::string_view url, std::string body,
+                                const http::Headers& headers,
+                                const http::RequestControl& control) override;
+
+ private:
+  std::shared_ptr<Transport> inner_;
+  std::stop_token shutdown_;
 };
 
 // Calls a handler directly: the URL's path and query become the http::Request target; its
@@ -48,22 +95,29 @@ class HttpTransport final : public Transport {
 // http::TransportError, as the socket client does for the same answer.
 class InProcessTransport final : public Transport {
  public:
-  explicit InProcessTransport(http::Handler handler) : handler_(std::move(handler)) {}
-  http::ClientResponse send(http::Verb method, std::string_view url, std::string body,
-                            const http::Headers& headers) override;
+  explicit InProcessTransport(http::Handler handler, CircuitOptions circuit = {})
+      : Transport(circuit), handler_(std::move(handler)) {}
+
+ protected:
+  http::ClientResponse exchange(http::Verb method, std::string_view url, std::string body,
+                                const http::Headers& headers,
+                                const http::RequestControl& control) override;
 
  private:
   http::Handler handler_;
 };
 
-// Retries on transport failures and 5xx answers with doubling backoff, for requests that are
-// safe to repeat (reads, PATCH/DELETE of known ids). The last answer or error is returned/thrown.
+// The sync's one retry policy: transport failures and 5xx answers are tried again with
+// doubling backoff, for requests that are safe to repeat (reads, PATCH/DELETE of known ids).
+// No retry after a cancellation or an open circuit, nor one that would start after
+// `control.deadline`. The last answer or error is returned/thrown.
 struct RetryPolicy {
-  unsigned attempts = 5;
-  std::chrono::milliseconds backoff{50};
+  unsigned attempts = 3;
+  std::chrono::milliseconds backoff{100};
 };
 http::ClientResponse send_with_retry(Transport& transport, http::Verb method, std::string_view url,
                                      const std::string& body, const http::Headers& headers,
+                                     const http::RequestControl& control = {},
                                      const RetryPolicy& policy = {});
 
 // Splits "https://host:8006/api2/json?x=1" into origin ("https://host:8006") and the rest

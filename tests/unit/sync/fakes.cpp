@@ -346,13 +346,14 @@ http::Response FakeNetBox::handle(http::Request& request) {
   }
 }
 
-http::ClientResponse RecordingTransport::send(http::Verb method, std::string_view url,
-                                              std::string body, const http::Headers& headers) {
+http::ClientResponse RecordingTransport::exchange(http::Verb method, std::string_view url,
+                                                  std::string body, const http::Headers& headers,
+                                                  const http::RequestControl& control) {
   {
     std::lock_guard lock(mutex_);
     urls_.emplace_back(url);
   }
-  return inner_.send(method, url, std::move(body), headers);
+  return inner_.send(method, url, std::move(body), headers, control);
 }
 
 std::vector<std::string> RecordingTransport::urls() {

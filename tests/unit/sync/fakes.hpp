@@ -84,10 +84,13 @@ class FakeNetBox {
 class RecordingTransport final : public Transport {
  public:
   explicit RecordingTransport(Transport& target) : inner_(target) {}
-  http::ClientResponse send(http::Verb method, std::string_view url, std::string body,
-                            const http::Headers& headers) override;
   std::vector<std::string> urls();
   void clear();
+
+ protected:
+  http::ClientResponse exchange(http::Verb method, std::string_view url, std::string body,
+                                const http::Headers& headers,
+                                const http::RequestControl& control) override;
 
  private:
   Transport& inner_;

@@ -27,7 +27,7 @@ TEST(InProcessTransportTest, DeliveryFaultsThrowLikeTheSocketClient) {
   EXPECT_EQ(transport.send(http::Verb::get, "http://127.0.0.1:9/x", {}, {}).body, "0123456789");
   calls = 0;
   const auto retried = send_with_retry(transport, http::Verb::get, "http://127.0.0.1:9/x", {}, {},
-                                       RetryPolicy{5, std::chrono::milliseconds(1)});
+                                       {}, RetryPolicy{5, std::chrono::milliseconds(1)});
   EXPECT_EQ(retried.status, 200u);
   EXPECT_EQ(calls, 3);
 }
