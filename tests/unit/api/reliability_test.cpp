@@ -9,8 +9,6 @@
 #include <signal.h>
 
 #include <atomic>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <filesystem>
@@ -19,7 +17,9 @@
 #include <optional>
 #include <thread>
 
+#include "api_stack.hpp"
 #include "common/process.hpp"
+#include "fakes.hpp"
 #include "http/client.hpp"
 
 namespace pbx::api {
@@ -29,45 +29,9 @@ namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
-const std::string kApiKey = "reliability-key-0123456789abcdef0123456789";
-
-fs::path build_dir() {
-  const char* dir = std::getenv("PBX_BUILD_DIR");
-  return dir ? fs::path(dir) : fs::current_path();
-}
-
-// Accepts connections, holds them open and never answers.
-class SilentListener {
- public:
-  SilentListener() : acceptor_(context_, {boost::asio::ip::address_v4::loopback(), 0}) {
-    acceptor_.listen();
-    accept();
-    thread_ = std::thread([this] { context_.run(); });
-  }
-  ~SilentListener() {
-    context_.stop();
-    thread_.join();
-  }
-  uint16_t port() const { return acceptor_.local_endpoint().port(); }
-  size_t accepted() const { return accepted_.load(); }
-
- private:
-  void accept() {
-    acceptor_.async_accept(
-        [this](boost::system::error_code error, boost::asio::ip::tcp::socket socket) {
-          if (error) return;
-          held_.push_back(std::move(socket));
-          ++accepted_;
-          accept();
-        });
-  }
-
-  boost::asio::io_context context_;
-  boost::asio::ip::tcp::acceptor acceptor_;
-  std::vector<boost::asio::ip::tcp::socket> held_;
-  std::atomic<size_t> accepted_{0};
-  std::thread thread_;
-};
+using stack_test::build_dir;
+using stack_test::kApiKey;
+using sync::testing::SilentListener;
 
 http::ClientOptions client_options(std::chrono::milliseconds timeout) {
   http::ClientOptions options;
@@ -126,7 +90,7 @@ class ReliabilityTest : public ::testing::Test {
                              {"address", "127.0.0.1"},
                              {"port", silent_.port()},
                              {"scheme", "http"},
-                             {"token", "0123456789abcdef0123456789abcdef01234567"}};
+                             {"token", stack_test::kNetBoxToken}};
     ASSERT_EQ(
         client.send_json(http::Verb::post, api_url_ + "/netbox/endpoint", netbox, headers()).status,
         201u);
@@ -245,7 +209,7 @@ TEST_F(ReliabilityTest, SigtermEndsARunningSyncAndItsStreamGetsTheSummary) {
 // and make `proxbox-api sync` exit non-zero, with the kept backups counted as unknown.
 TEST_F(ReliabilityTest, CliDeletesNothingAndExitsNonZeroWhenBackupListingsFail) {
   if (!fs::exists(build_dir() / "apps/netbox-emulator/netbox-emulator")) GTEST_SKIP();
-  const std::string token = "0123456789abcdef0123456789abcdef01234567";
+  const std::string token = stack_test::kNetBoxToken;
   std::unique_ptr<common::Process> netbox;
   const std::string netbox_url =
       start("netbox-emulator",
@@ -263,7 +227,7 @@ TEST_F(ReliabilityTest, CliDeletesNothingAndExitsNonZeroWhenBackupListingsFail) 
     return common::run_command(
         {.argv = {(build_dir() / "apps/proxbox-api/proxbox-api").string(), "sync", "--proxmox",
                   mock_url, "--netbox", netbox_url, "--delete-orphans", "--netbox-token", token,
-                  "--proxmox-token", "root@pam!proxbox=00000000-0000-0000-0000-000000000000"}},
+                  "--proxmox-token", stack_test::kProxmoxToken}},
         300s);
   };
   // The summary is the last line of the output (stderr, merged, has the progress and errors).
@@ -302,7 +266,7 @@ TEST_F(ReliabilityTest, SigtermStopsTheCliAndItPrintsTheSummary) {
       {.argv = {(build_dir() / "apps/proxbox-api/proxbox-api").string(), "sync", "--proxmox",
                 proxmox_url_, "--netbox", "http://127.0.0.1:" + std::to_string(silent_.port()),
                 "--netbox-token", std::string(40, 'a'), "--proxmox-token",
-                "root@pam!proxbox=00000000-0000-0000-0000-000000000000"},
+                stack_test::kProxmoxToken},
        .stdout_file = out,
        .stderr_file = dir_ / "sync.err"});
   for (const auto until = Clock::now() + 60s; silent_.accepted() == 0 && Clock::now() < until;) {

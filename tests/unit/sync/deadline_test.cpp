@@ -5,8 +5,6 @@
 
 #include <gtest/gtest.h>
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
 #include <chrono>
 #include <stop_token>
 #include <thread>
@@ -18,24 +16,9 @@
 namespace pbx::sync {
 namespace {
 using namespace std::chrono_literals;
-namespace net = boost::asio;
 using Clock = std::chrono::steady_clock;
 
-// A loopback listener that never accepts: the kernel completes the handshakes and buffers the
-// requests, nobody answers. The worst NetBox there is.
-class SilentListener {
- public:
-  SilentListener() : acceptor_(context_, {net::ip::address_v4::loopback(), 0}) {
-    acceptor_.listen();
-  }
-  std::string url() const {
-    return "http://127.0.0.1:" + std::to_string(acceptor_.local_endpoint().port());
-  }
-
- private:
-  net::io_context context_;
-  net::ip::tcp::acceptor acceptor_;
-};
+using testing::SilentListener;
 
 // Answers every request with a 60 s per-request timeout: only the caller's limits end it sooner.
 http::ClientOptions patient_client() {

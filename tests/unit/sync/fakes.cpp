@@ -366,4 +366,26 @@ void RecordingTransport::clear() {
   urls_.clear();
 }
 
+SilentListener::SilentListener()
+    : acceptor_(context_, {boost::asio::ip::address_v4::loopback(), 0}) {
+  acceptor_.listen();
+  accept();
+  thread_ = std::thread([this] { context_.run(); });
+}
+
+SilentListener::~SilentListener() {
+  context_.stop();
+  thread_.join();
+}
+
+void SilentListener::accept() {
+  acceptor_.async_accept(
+      [this](boost::system::error_code error, boost::asio::ip::tcp::socket socket) {
+        if (error) return;
+        held_.push_back(std::move(socket));
+        ++accepted_;
+        accept();
+      });
+}
+
 }  // namespace pbx::sync::testing

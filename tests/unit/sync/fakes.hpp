@@ -2,10 +2,14 @@
 // In-process stand-ins for Proxmox VE and NetBox, just deep enough for the sync's unit tests
 // (the real mock and emulator are exercised by the integration tests).
 
+#include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/json/object.hpp>
 #include <map>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "http/message.hpp"
@@ -78,6 +82,28 @@ class FakeNetBox {
   std::mutex mutex_;
   int64_t next_id_ = 1;
   std::map<std::string, std::map<int64_t, boost::json::object>> store_;
+};
+
+// The worst NetBox there is: a loopback listener that accepts connections, holds them open and
+// never answers (nor reads). `accepted()` tells a test that a client has reached it.
+class SilentListener {
+ public:
+  SilentListener();
+  ~SilentListener();
+  SilentListener(const SilentListener&) = delete;
+  SilentListener& operator=(const SilentListener&) = delete;
+  uint16_t port() const { return acceptor_.local_endpoint().port(); }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port()); }
+  size_t accepted() const { return accepted_.load(); }
+
+ private:
+  void accept();
+
+  boost::asio::io_context context_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+  std::vector<boost::asio::ip::tcp::socket> held_;
+  std::atomic<size_t> accepted_{0};
+  std::thread thread_;
 };
 
 // Passes requests on and records their URLs (thread-safe: list pages go out concurrently).
