@@ -338,18 +338,9 @@ const std::vector<PendingRoute> kPendingRoutes{
     {V::get, "/pdm/endpoints", "Proxmox Datacenter Manager endpoints", "pdm"},
     {V::get, "/pdm/endpoints/{id}", "One Proxmox Datacenter Manager endpoint", "pdm"},
     {V::get, "/proxmox", "Proxmox API overview per endpoint", "proxmox"},
-    {V::get, "/proxmox/{name}", "A top-level Proxmox path per endpoint", "proxmox"},
-    {V::get, "/proxmox/version", "Proxmox version per endpoint", "proxmox"},
     {V::get, "/proxmox/sessions", "Proxmox sessions", "proxmox"},
-    {V::get, "/proxmox/nodes", "Proxmox nodes per endpoint", "proxmox"},
-    {V::get, "/proxmox/nodes/{node}/storage/{storage}/content", "Storage content of a node",
-     "proxmox"},
-    {V::get, "/proxmox/storage", "Proxmox storages per endpoint", "proxmox"},
-    {V::get, "/proxmox/cluster/status", "Cluster status per endpoint", "proxmox"},
-    {V::get, "/proxmox/cluster/resources", "Cluster resources per endpoint", "proxmox"},
     {V::get, "/proxmox/cluster/ha/summary", "HA summary per endpoint", "proxmox"},
     {V::get, "/proxmox/cluster/ha/resources/by-vm/{vmid}", "HA resource of a guest", "proxmox"},
-    {V::get, "/proxmox/{name}/{node}/{vmid}/config", "A guest's configuration", "proxmox"},
     {V::get, "/proxmox/firewall/datacenter/rules", "Datacenter firewall rules", "firewall"},
     {V::post, "/proxmox/firewall/datacenter/rules", "Add a datacenter firewall rule", "firewall"},
     {V::get, "/proxmox/firewall/datacenter/groups", "Datacenter security groups", "firewall"},
@@ -389,6 +380,7 @@ void add_plugin_routes(const PluginRouteHooks& hooks) {
   add_full_update(hooks);
   add_custom_field_routes(hooks);
   add_virtual_machine_reads(hooks);
+  add_proxmox_reads(hooks);
   for (const auto& route : kPendingRoutes)
     add_not_implemented(hooks, route.method, route.path, route.summary, route.tag);
   for (const char* kind : kIndividualKinds) {

@@ -10,6 +10,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <variant>
+#include <vector>
 
 #include "api/route_doc.hpp"
 #include "http/message.hpp"
@@ -40,9 +42,16 @@ struct PluginRouteHooks {
   std::function<http::Response(http::Request&, StageRun)> run_stage;
   // The configured NetBox, or nullopt.
   std::function<std::optional<NetBoxConnection>()> netbox;
+  // The Proxmox endpoints a request selects (`proxmox_endpoint_ids`, else all), or the answer
+  // refusing it (none configured, malformed or unknown ids).
+  std::function<std::variant<std::vector<sync::ProxmoxSource>, http::Response>(
+      const http::Request&)>
+      proxmox_sources;
 };
 
 void add_plugin_routes(const PluginRouteHooks& hooks);
+// The /proxmox/... reads (plugin_proxmox_reads.cpp), called by add_plugin_routes.
+void add_proxmox_reads(const PluginRouteHooks& hooks);
 
 // {"detail": message} with `status`: the error shape of every proxbox-api route.
 http::Response detail_response(http::Status status, std::string message);

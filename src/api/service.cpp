@@ -713,6 +713,9 @@ void Service::Impl::register_routes() {
     return run_stage(request, std::move(stage));
   };
   plugin_hooks.netbox = [this] { return netbox_connection(); };
+  plugin_hooks.proxmox_sources = [this](const http::Request& request) {
+    return sources_for(request);
+  };
   add_plugin_routes(plugin_hooks);
 }
 

@@ -67,9 +67,7 @@ ProxmoxReader::ProxmoxReader(Transport& transport, ProxmoxCredentials credential
                              ReaderOptions options)
     : transport_(transport), credentials_(std::move(credentials)), options_(options) {}
 
-ProxmoxSnapshot ProxmoxReader::read(const std::string& endpoint_name) {
-  Session session{
-      transport_, api_root(credentials_.base_url), {}, {options_.deadline, options_.stop}};
+void ProxmoxReader::login(Session& session) {
   if (!credentials_.token.empty()) {
     session.auth_headers.set(http::Field::authorization, "PVEAPIToken=" + credentials_.token);
   } else {
@@ -96,6 +94,19 @@ ProxmoxSnapshot ProxmoxReader::read(const std::string& endpoint_name) {
     session.auth_headers.set("CSRFPreventionToken",
                              json_string(field(ticket_data, "CSRFPreventionToken")));
   }
+}
+
+json::value ProxmoxReader::get(const std::string& path) {
+  Session session{
+      transport_, api_root(credentials_.base_url), {}, {options_.deadline, options_.stop}};
+  login(session);
+  return session.get(path);
+}
+
+ProxmoxSnapshot ProxmoxReader::read(const std::string& endpoint_name) {
+  Session session{
+      transport_, api_root(credentials_.base_url), {}, {options_.deadline, options_.stop}};
+  login(session);
 
   ProxmoxSnapshot snapshot;
   snapshot.endpoint_name = endpoint_name;

@@ -46,9 +46,14 @@ class ProxmoxReader {
   // Throws ProxmoxError (or http::TransportError) when the endpoint cannot be read at all;
   // per-guest failures land in the snapshot (config_error, warnings) instead.
   ProxmoxSnapshot read(const std::string& endpoint_name);
+  // One authenticated GET below /api2/json ("/cluster/status"), for proxied reads; returns its
+  // `data`. Throws as read() does.
+  boost::json::value get(const std::string& path);
 
  private:
   struct Session;
+  // Authenticates `session`: the API token header, or a ticket for user + password.
+  void login(Session& session);
   Transport& transport_;
   ProxmoxCredentials credentials_;
   ReaderOptions options_;

@@ -228,5 +228,41 @@ TEST_F(PluginContractTest, BadInputPerRouteIsAClearErrorAndChangesNothing) {
   EXPECT_EQ(netbox_writes(), writes) << "nothing changed in Proxmox";
 }
 
+TEST_F(PluginContractTest, ProxmoxReadsComeFromTheConfiguredEndpoints) {
+  const auto nodes = api(http::Verb::get, "/proxmox/nodes");
+  ASSERT_EQ(nodes.status, 200u) << nodes.body;
+  const auto per_endpoint = nodes.json().as_array();
+  ASSERT_EQ(per_endpoint.size(), 1u);
+  std::set<std::string> names;
+  for (const auto& node : per_endpoint[0].at("lab").as_array())
+    names.emplace(node.at("node").as_string());
+  EXPECT_EQ(names, (std::set<std::string>{"pve1", "pve2"}));
+
+  const auto guests = api(http::Verb::get, "/proxmox/cluster/resources?type=vm");
+  ASSERT_EQ(guests.status, 200u);
+  EXPECT_EQ(guests.json().at(0).at("lab").as_array().size(), 3u);
+  EXPECT_EQ(
+      api(http::Verb::get, "/proxmox/version").json().at(0).at("lab").at("release").is_string(),
+      true);
+  EXPECT_EQ(api(http::Verb::get, "/proxmox/cluster").status, 200u);
+
+  const auto config = api(http::Verb::get, "/proxmox/qemu/pve1/100/config");
+  ASSERT_EQ(config.status, 200u) << config.body;
+  EXPECT_EQ(config.json().at("name"), "web");
+  const auto content =
+      api(http::Verb::get, "/proxmox/nodes/pve1/storage/backup/content?content=backup");
+  ASSERT_EQ(content.status, 200u) << content.body;
+  EXPECT_EQ(content.json().as_array().size(), 1u);
+
+  // Bad input: an object no endpoint has, a path that is not Proxmox's, unknown endpoints.
+  EXPECT_EQ(api(http::Verb::get, "/proxmox/lxc/pve1/100/config").status, 404u);
+  EXPECT_EQ(api(http::Verb::get, "/proxmox/nodes/pve9/storage/backup/content").status, 404u);
+  EXPECT_EQ(api(http::Verb::get, "/proxmox/kvm/pve1/100/config").status, 422u);
+  EXPECT_EQ(api(http::Verb::get, "/proxmox/qemu/pve1/x/config").status, 422u);
+  EXPECT_EQ(api(http::Verb::get, "/proxmox/secrets").status, 422u);
+  EXPECT_EQ(api(http::Verb::get, "/proxmox/nodes?proxmox_endpoint_ids=9").status, 400u);
+  EXPECT_EQ(api(http::Verb::get, "/proxmox/cluster/ha/summary").status, 501u);
+}
+
 }  // namespace
 }  // namespace pbx::api

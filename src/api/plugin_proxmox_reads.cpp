@@ -1,0 +1,175 @@
+// The plugin's /proxmox/... reads, proxied to the configured Proxmox endpoints (all of them, or
+// those `proxmox_endpoint_ids` names) with each endpoint's credentials. Cluster-wide reads answer
+// as upstream proxbox-api does, one entry per endpoint: [{"<endpoint name>": <data>}]; reads of
+// one node's or guest's object answer the data of the first endpoint that has it.
+
+#include <algorithm>
+#include <boost/json/array.hpp>
+
+#include "api/plugin_routes.hpp"
+#include "sync/proxmox_reader.hpp"
+
+namespace pbx::api {
+namespace json = boost::json;
+using http::Response;
+using http::Status;
+using V = http::Verb;
+
+namespace {
+
+using Sources = std::vector<sync::ProxmoxSource>;
+
+json::value read(const sync::ProxmoxSource& source, const std::string& path) {
+  sync::ProxmoxReader reader(*source.transport, source.credentials);
+  return reader.get(path);
+}
+
+// The query parameters a route passes on to Proxmox, encoded ("?type=vm").
+std::string passed_query(const http::Request& request, const std::vector<const char*>& names) {
+  http::Params params;
+  for (const char* name : names) {
+    if (const auto value = request.query_value(name))
+      params.emplace_back(name, std::string(*value));
+  }
+  return params.empty() ? std::string() : "?" + http::encode_form(params);
+}
+
+// Runs `answer` with the selected endpoints (or their refusal: none configured, bad ids).
+Response with_sources(const PluginRouteHooks& hooks, const http::Request& request,
+                      const std::function<Response(const Sources&)>& answer) {
+  auto selected = hooks.proxmox_sources(request);
+  if (auto* refusal = std::get_if<Response>(&selected)) return std::move(*refusal);
+  return answer(std::get<Sources>(selected));
+}
+
+// [{"<endpoint>": data}] for every endpoint; 502 naming the endpoint that could not be read.
+Response per_endpoint(const Sources& sources, const std::string& path) {
+  json::array answer;
+  for (const auto& source : sources) {
+    try {
+      answer.push_back(json::object{{source.name, read(source, path)}});
+    } catch (const std::exception& error) {
+      return detail_response(Status::bad_gateway,
+                             "Proxmox endpoint " + source.name + ": " + error.what());
+    }
+  }
+  return Response::json(answer);
+}
+
+// The data of the first endpoint that answers `path` (a node's or a guest's object); 404 when
+// none has it.
+Response first_holding(const Sources& sources, const std::string& path, const std::string& what) {
+  std::string last_error;
+  for (const auto& source : sources) {
+    try {
+      return Response::json(read(source, path));
+    } catch (const std::exception& error) {
+      last_error = source.name + ": " + error.what();
+    }
+  }
+  return detail_response(Status::not_found,
+                         what + " not found on any Proxmox endpoint (" + last_error + ")");
+}
+
+struct ClusterRead {
+  const char* route;
+  const char* proxmox_path;
+  const char* summary;
+  std::vector<const char*> query;  // passed on to Proxmox
+};
+
+const std::vector<ClusterRead> kClusterReads{
+    {"/proxmox/version", "/version", "Proxmox version per endpoint", {}},
+    {"/proxmox/nodes", "/nodes", "Proxmox nodes per endpoint", {}},
+    {"/proxmox/storage", "/storage", "Proxmox storages per endpoint", {"type"}},
+    {"/proxmox/cluster/status", "/cluster/status", "Cluster status per endpoint", {}},
+    {"/proxmox/cluster/resources",
+     "/cluster/resources",
+     "Cluster resources per endpoint",
+     {"type"}},
+};
+
+// Top-level paths of the Proxmox API that /proxmox/{name} reads (upstream's ProxmoxUpperPaths).
+constexpr std::string_view kTopLevel[] = {"access", "cluster", "nodes",
+                                          "pools",  "storage", "version"};
+
+RouteDoc read_doc(std::string path, std::string summary,
+                  std::vector<std::pair<int, std::string>> extra = {}) {
+  std::vector<std::pair<int, std::string>> responses{
+      {200, "The Proxmox data"}, {400, "No Proxmox endpoint"}, {502, "A Proxmox endpoint failed"}};
+  responses.insert(responses.end(), extra.begin(), extra.end());
+  return RouteDoc{V::get,
+                  std::move(path),
+                  std::move(summary),
+                  "proxmox",
+                  true,
+                  {{"proxmox_endpoint_ids", "array", "Restrict to these Proxmox endpoint ids"}},
+                  {},
+                  std::move(responses)};
+}
+
+}  // namespace
+
+void add_proxmox_reads(const PluginRouteHooks& hooks) {
+  for (const auto& read_route : kClusterReads) {
+    const ClusterRead* route = &read_route;
+    hooks.add(read_doc(route->route, route->summary), [&hooks, route](http::Request& request) {
+      return with_sources(hooks, request, [&](const Sources& sources) {
+        return per_endpoint(sources, route->proxmox_path + passed_query(request, route->query));
+      });
+    });
+  }
+  hooks.add(
+      read_doc("/proxmox/{name}", "A top-level Proxmox path per endpoint",
+               {{422, "Not a top-level path"}}),
+      [&hooks](http::Request& request) {
+        const std::string name(request.path_param("name"));
+        if (std::find(std::begin(kTopLevel), std::end(kTopLevel), name) == std::end(kTopLevel)) {
+          return detail_response(Status::unprocessable_entity,
+                                 "'" + name +
+                                     "' is not a top-level Proxmox path: access, cluster, "
+                                     "nodes, pools, storage or version.");
+        }
+        return with_sources(hooks, request, [&](const Sources& sources) {
+          return per_endpoint(sources, "/" + name);
+        });
+      });
+  hooks.add(read_doc("/proxmox/nodes/{node}/storage/{storage}/content",
+                     "Content of a storage on a node (the first endpoint that has the node)",
+                     {{404, "No endpoint has this node and storage"}}),
+            [&hooks](http::Request& request) {
+              const std::string node(request.path_param("node"));
+              const std::string storage(request.path_param("storage"));
+              return with_sources(hooks, request, [&](const Sources& sources) {
+                return first_holding(sources,
+                                     "/nodes/" + http::percent_encode(node) + "/storage/" +
+                                         http::percent_encode(storage) + "/content" +
+                                         passed_query(request, {"content", "vmid"}),
+                                     "Storage " + storage + " on node " + node);
+              });
+            });
+  hooks.add(
+      read_doc("/proxmox/{name}/{node}/{vmid}/config",
+               "A guest's configuration ({name}: qemu or lxc)",
+               {{404, "No endpoint has this guest"}, {422, "Not qemu or lxc, bad vmid"}}),
+      [&hooks](http::Request& request) {
+        const std::string type(request.path_param("name"));
+        const std::string node(request.path_param("node"));
+        const auto vmid = parse_positive_id(request.path_param("vmid"));
+        if (type != "qemu" && type != "lxc") {
+          return detail_response(Status::unprocessable_entity,
+                                 "The guest type must be qemu or lxc, not '" + type + "'.");
+        }
+        if (!vmid) {
+          return detail_response(Status::unprocessable_entity, "vmid must be a positive integer");
+        }
+        return with_sources(hooks, request, [&](const Sources& sources) {
+          return first_holding(sources,
+                               "/nodes/" + http::percent_encode(node) + "/" + type + "/" +
+                                   std::to_string(*vmid) + "/config",
+                               "Guest " + type + "/" + std::to_string(*vmid) + " on node " + node);
+        });
+      });
+}
+
+}  // namespace pbx::api
