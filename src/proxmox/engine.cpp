@@ -170,6 +170,9 @@ ClusterScenario default_cluster(Service service) {
   ct.os_type = "debian";
   ct.nics = {NicScenario{"eth0", "", "vmbr0", {"192.0.2.101/24"}}};
   cluster.guests = {vm, ct};
+  cluster.sdn_zones = {SdnZoneScenario{"lan", "simple", "", 0, {}, "pve"}};
+  cluster.sdn_vnets = {SdnVnetScenario{"vnet1", "lan", 0, "lab network", false}};
+  cluster.sdn_subnets = {SdnSubnetScenario{"vnet1", "10.0.1.0/24", "10.0.1.1", true}};
   return cluster;
 }
 

@@ -32,7 +32,12 @@ void add_address(json::object& entry, const std::string& cidr, bool v6) {
   const std::string suffix = v6 ? "6" : "";
   entry["cidr" + suffix] = cidr;
   entry["address" + suffix] = address;
-  entry["netmask" + suffix] = v6 ? std::to_string(prefix) : netmask_of(prefix);
+  // The schema types netmask6 as the prefix length (an integer), netmask as dotted quad.
+  if (v6) {
+    entry["netmask6"] = prefix;
+  } else {
+    entry["netmask"] = netmask_of(prefix);
+  }
 }
 
 json::object interface_entry(const InterfaceScenario& iface, int priority) {

@@ -412,6 +412,26 @@ TEST(EngineTest, HandWrittenAnswersMatchTheReturnsSchema) {
   cluster.guests[0].pool = "prod";
   cluster.backups.push_back(
       BackupScenario{"local", "pve1", 100, "", "vma.zst", 1 << 20, 1767225600, "n", true, "ok"});
+  cluster.nodes[0].interfaces = {
+      InterfaceScenario{.iface = "eno1", .mac = "3C:EC:EF:00:00:01"},
+      InterfaceScenario{.iface = "bond0", .type = "bond", .slaves = "eno1", .bond_mode = "802.3ad"},
+      InterfaceScenario{.iface = "vmbr0",
+                        .type = "bridge",
+                        .cidr = "192.0.2.11/24",
+                        .gateway = "192.0.2.1",
+                        .cidr6 = "2001:db8::11/64",
+                        .bridge_ports = "bond0",
+                        .bridge_vlan_aware = true},
+      InterfaceScenario{.iface = "vmbr0.20", .type = "vlan", .cidr = "10.20.0.11/24", .mtu = 1400}};
+  cluster.guests[0].nics[0].tag = 20;
+  cluster.guests[0].disks = {DiskScenario{"scsi0", "local-lvm", 32, "", ""},
+                             DiskScenario{"virtio1", "local-lvm", 8, "", ""}};
+  cluster.guests[1].nics[0].ip_addresses.push_back("fd00::101/64");
+  cluster.ha_resources = {HaResourceScenario{"vm:100", "started", "", 1, 1, ""}};
+  cluster.sdn_zones = {SdnZoneScenario{"z1", "vlan", "vmbr0", 0, {}, "pve"}};
+  cluster.sdn_vnets = {SdnVnetScenario{"v1", "z1", 10, "ten", false}};
+  cluster.sdn_subnets = {SdnSubnetScenario{"v1", "10.10.0.0/24", "10.10.0.1", true}};
+  cluster.tasks = {TaskScenario{"pve1", "vzdump", "100", "root@pam", 1767225600, 1767225700, "OK"}};
   EngineOptions options = test_options();
   options.cluster = cluster;
   Engine engine(options);
@@ -444,7 +464,21 @@ TEST(EngineTest, HandWrittenAnswersMatchTheReturnsSchema) {
                                 "/nodes/pve1/tasks",
                                 "/nodes/pve1/tasks/" + upid + "/status",
                                 "/nodes/pve1/tasks/" + upid + "/log",
-                                "/nodes/pve1/qemu/100/agent/network-get-interfaces"}) {
+                                "/nodes/pve1/qemu/100/agent/network-get-interfaces",
+                                "/nodes/pve1/qemu/100/agent/get-osinfo",
+                                "/nodes/pve1/lxc/101/interfaces",
+                                "/nodes/pve1/network/vmbr0",
+                                "/nodes/pve1/network/vmbr0.20",
+                                "/cluster/tasks",
+                                "/cluster/ha/resources",
+                                "/cluster/ha/resources/vm%3A100",
+                                "/cluster/ha/status/current",
+                                "/cluster/sdn/zones",
+                                "/cluster/sdn/zones/z1",
+                                "/cluster/sdn/vnets",
+                                "/cluster/sdn/vnets/v1",
+                                "/cluster/sdn/vnets/v1/subnets",
+                                "/cluster/sdn/vnets/v1/subnets/z1-10.10.0.0-24"}) {
     const Reply reply = get(engine, "/api2/json" + path);
     ASSERT_EQ(reply.status, 200u) << path << ": " << reply.body;
     http::Params params;

@@ -394,6 +394,43 @@ TEST(StateScenarioTest, ShippedScenariosLoad) {
   }
 }
 
+// The shipped minimal scenario is the built-in default: both load to the same state.
+TEST(StateScenarioTest, ShippedMinimalScenarioIsTheBuiltInDefault) {
+  const Scenario file = Scenario::from_json(
+      json::parse(common::read_file(std::string(PBX_SOURCE_DIR) + "/data/scenarios/minimal.json")));
+  ClusterState from_file(file.clusters[0], Service::pve, std::chrono::milliseconds(10));
+  ClusterState built_in(default_cluster(Service::pve), Service::pve, std::chrono::milliseconds(10));
+  EXPECT_EQ(json::serialize(Scenario{Service::pve, {from_file.export_scenario()}, {}}.to_json()),
+            json::serialize(Scenario{Service::pve, {built_in.export_scenario()}, {}}.to_json()));
+}
+
+TEST(StateScenarioTest, ShippedScenariosCarryTheStateTheSyncReads) {
+  const auto load = [](const char* name) {
+    return Scenario::from_json(json::parse(
+        common::read_file(std::string(PBX_SOURCE_DIR) + "/data/scenarios/" + name + ".json")));
+  };
+  for (const char* name : {"minimal", "multi-cluster", "with-backups"}) {
+    for (const auto& cluster : load(name).clusters) {
+      for (const auto& node : cluster.nodes)
+        EXPECT_FALSE(node.interfaces.empty()) << name << " " << node.name;
+      for (const auto& guest : cluster.guests) {
+        EXPECT_FALSE(guest.disks.empty()) << name << " " << guest.vmid;
+        EXPECT_FALSE(guest.nics.empty()) << name << " " << guest.vmid;
+      }
+    }
+  }
+  const Scenario multi = load("multi-cluster");
+  for (const auto& cluster : multi.clusters) {
+    EXPECT_FALSE(cluster.replication_jobs.empty()) << cluster.name;
+    EXPECT_FALSE(cluster.ha_resources.empty()) << cluster.name;
+    EXPECT_FALSE(cluster.sdn_subnets.empty()) << cluster.name;
+    EXPECT_FALSE(cluster.tasks.empty()) << cluster.name;
+  }
+  const Scenario backups = load("with-backups");
+  EXPECT_EQ(backups.clusters[0].backup_jobs.size(), 2u);
+  EXPECT_EQ(backups.clusters[0].tasks.size(), backups.clusters[0].backups.size());
+}
+
 TEST(StateScenarioTest, StateExportRoundTripsAndFillsGeneratedFields) {
   const Scenario scenario = sample_scenario();
   ClusterState state(scenario.clusters[0], Service::pve, std::chrono::milliseconds(10));
