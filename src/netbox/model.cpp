@@ -13,8 +13,10 @@ std::vector<Model> declare_models() {
   models::declare_tenancy(all);
   models::declare_extras(all);
   models::declare_dcim(all);
+  models::declare_dcim_locations(all);
   models::declare_virtualization(all);
   models::declare_ipam(all);
+  models::declare_ipam_services(all);
   models::declare_plugin_proxbox(all);
   models::declare_users(all);
   // NetBox 4.5 gave most models an optional owner (object ownership). The plugin's models are
@@ -101,7 +103,8 @@ int compare_versions(std::string_view a, std::string_view b) {
 }
 
 bool field_in_version(const Field& field, std::string_view version) {
-  return field.since.empty() || compare_versions(version, field.since) >= 0;
+  return (field.since.empty() || compare_versions(version, field.since) >= 0) &&
+         (field.until.empty() || compare_versions(version, field.until) < 0);
 }
 
 bool rule_in_version(const UniqueRule& rule, std::string_view version) {

@@ -70,6 +70,7 @@ struct Field {
   std::vector<std::string> allowed_types;  // ContentType: accepted "app.model" values
   OnDelete on_delete = OnDelete::SetNull;
   std::string since;  // first NetBox version with the field ("" = always)
+  std::string until;  // first NetBox version without it ("" = still there)
   // Constant: the value computed from the object's stored data instead of default_value.
   boost::json::value (*derive)(const boost::json::object& data) = nullptr;
   // Number: Django's DecimalField(max_digits, decimal_places), checked as DRF does (0: none).
@@ -104,6 +105,10 @@ struct Field {
   }
   Field& from(std::string version) {
     since = std::move(version);
+    return *this;
+  }
+  Field& before(std::string version) {
+    until = std::move(version);
     return *this;
   }
   Field& decimal(int digits, int places) {

@@ -252,7 +252,7 @@ std::optional<Response> release_generic_relations(RequestContext& context, const
       where.add(field_sql(field.related) + " = ?", {model.key});
       where.add(field_sql(field.via) + " = ?", {id});
       for (const StoredObject& row : context.store.select(other, where, "id", -1, 0)) {
-        if (field.name == "assigned_object") {
+        if (field.name == "assigned_object" || field.on_delete == OnDelete::Cascade) {
           if (auto blocked = remove_object(context, other, row.id)) return blocked;
         } else {
           json::object data = row.data;

@@ -42,6 +42,8 @@ std::vector<Choice> interface_types() {
 Model site_model() {
   Model m = organisational("dcim.site", "dcim/sites", "Site", "site");
   m.fields.insert(m.fields.begin() + 2, choice("status", site_status()).def("active"));
+  m.fields.push_back(fk("region", "dcim.region").null());
+  m.fields.push_back(fk("group", "dcim.sitegroup").null());
   m.fields.push_back(fk("tenant", "tenancy.tenant", OnDelete::Protect).null());
   m.fields.push_back(str("facility", 50));
   m.fields.push_back(str("time_zone").null());
@@ -54,9 +56,9 @@ Model site_model() {
   m.fields.push_back(count("virtualmachine_count", "virtualization.virtualmachine", "site"));
   m.fields.push_back(count("vlan_count", "ipam.vlan", "site"));
   m.fields.push_back(constant("circuit_count", 0));
-  m.fields.push_back(constant("rack_count", 0));
-  m.ignored_on_write = {"prefix_count"};
-  m.not_emulated = {"asns", "group", "region"};
+  m.fields.push_back(count("rack_count", "dcim.rack", "site"));
+  m.fields.push_back(count("prefix_count", "ipam.prefix", "scope_id"));
+  m.not_emulated = {"asns"};  // ASNs (and their RIRs) are not emulated
   return m;
 }
 

@@ -154,8 +154,10 @@ inline const std::vector<std::string> kInterfaceTypes = {"dcim.interface",
 void declare_tenancy(std::vector<Model>& models);
 void declare_extras(std::vector<Model>& models);
 void declare_dcim(std::vector<Model>& models);
+void declare_dcim_locations(std::vector<Model>& models);  // regions, site groups, locations, racks
 void declare_virtualization(std::vector<Model>& models);
 void declare_ipam(std::vector<Model>& models);
+void declare_ipam_services(std::vector<Model>& models);
 void declare_plugin_proxbox(std::vector<Model>& models);
 void declare_users(std::vector<Model>& models);
 

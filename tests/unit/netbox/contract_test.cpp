@@ -110,6 +110,29 @@ json::object sample_body(const std::string& key, const Fixture& f, int n) {
                                  {"tags", {fx_ref()}},  {"latitude", 12.5},
                                  {"time_zone", "UTC"},  {"custom_fields", json::object{}}};
            }},
+          {"dcim.location",
+           [](const Fixture&, int, const std::string& s) {
+             return json::object{{"name", s},          {"slug", s},
+                                 {"site", fx_ref()},   {"status", "active"},
+                                 {"tenant", fx_ref()}, {"facility", "F1"}};
+           }},
+          {"dcim.rack",
+           [](const Fixture&, int, const std::string& s) {
+             return json::object{{"name", s},
+                                 {"site", fx_ref()},
+                                 {"status", "active"},
+                                 {"u_height", 42},
+                                 {"outer_width", 600},
+                                 {"outer_unit", "mm"},
+                                 {"airflow", "front-to-rear"}};
+           }},
+          {"ipam.service",
+           [](const Fixture&, int index, const std::string& s) {
+             return json::object{{"name", s},
+                                 {"virtual_machine", {{"name", "fx"}}},
+                                 {"protocol", "tcp"},
+                                 {"ports", {22, 8000 + index}}};
+           }},
           {"dcim.devicetype",
            [](const Fixture&, int, const std::string& s) {
              return json::object{
