@@ -197,6 +197,16 @@ int run_proxmox_mock(int argc, char** argv) {
       ->capture_default_str();
   generate_command_app->add_option("--backups", generate.backups_per_guest, "Backups per guest")
       ->capture_default_str();
+  generate_command_app->add_option("--nics", generate.nics_per_guest, "NICs per guest (0..8)")
+      ->capture_default_str();
+  generate_command_app->add_option("--disks", generate.disks_per_guest, "Disks per guest (0..8)")
+      ->capture_default_str();
+  generate_command_app
+      ->add_option("--snapshots", generate.snapshots_per_guest, "Snapshots per guest")
+      ->capture_default_str();
+  generate_command_app->add_flag(
+      "!--no-extras", generate.extras,
+      "Leave out replication jobs, HA resources, SDN and the start-task history");
   generate_command_app->add_option("--seed", generate.seed)->capture_default_str();
   generate_command_app->add_option("--prefix", generate.prefix, "Cluster/node name prefix")
       ->capture_default_str();

@@ -185,6 +185,39 @@ TEST(MockProgramTest, ScenarioGeneratePrintsLoadableJson) {
   ASSERT_EQ(result.exit_code, 0) << result.output;
   const Scenario scenario = Scenario::from_json(json::parse(result.output));
   EXPECT_EQ(scenario.clusters.size(), 3u);
+  EXPECT_EQ(scenario.clusters[0].guests[0].nics.size(), 2u);
+  EXPECT_FALSE(scenario.clusters[0].sdn_zones.empty());
+}
+
+TEST(MockProgramTest, ScenarioGenerateSizesDevicesSnapshotsAndExtras) {
+  common::ProcessOptions options;
+  options.argv = {mock_binary().string(),
+                  "scenario",
+                  "generate",
+                  "--nodes",
+                  "2",
+                  "--guests",
+                  "10",
+                  "--nics",
+                  "1",
+                  "--disks",
+                  "3",
+                  "--snapshots",
+                  "2",
+                  "--no-extras"};
+  const auto result = common::run_command(options, 60s);
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  const Scenario scenario = Scenario::from_json(json::parse(result.output));
+  const ClusterScenario& cluster = scenario.clusters[0];
+  for (const auto& guest : cluster.guests) {
+    EXPECT_EQ(guest.nics.size(), 1u);
+    EXPECT_EQ(guest.disks.size(), 3u);
+    EXPECT_EQ(guest.snapshots.size(), 2u);
+  }
+  EXPECT_TRUE(cluster.sdn_zones.empty());
+  EXPECT_TRUE(cluster.ha_resources.empty());
+  options.argv = {mock_binary().string(), "scenario", "generate", "--nics", "9"};
+  EXPECT_NE(common::run_command(options, 60s).exit_code, 0);
 }
 
 TEST(MockProgramTest, ResetAndTruncateFaultsAreTransportErrorsOverTheWire) {
