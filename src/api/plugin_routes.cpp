@@ -65,35 +65,48 @@ void add_not_implemented(const PluginRouteHooks& hooks, V method, std::string pa
   });
 }
 
-// A stage's JSON route and its SSE twin; 501 both while the stage has no implementation.
-void add_stage_route(const PluginRouteHooks& hooks, const PluginStage& stage) {
+using StageHandler = std::function<Response(http::Request&, StageRun)>;
+
+// A sync route and its SSE twin (`path` + "/stream"). Without a `base` run both answer 501;
+// otherwise `handler` gets the request and `base` with `stream` set.
+void add_sync_pair(const PluginRouteHooks& hooks, const std::string& path,
+                   const std::string& summary, const std::vector<QueryParam>& params,
+                   const std::optional<StageRun>& base,
+                   const std::vector<std::pair<int, std::string>>& failures,
+                   const StageHandler& handler) {
   for (const bool stream : {false, true}) {
-    const std::string path = std::string(stage.path) + (stream ? "/stream" : "");
-    const std::string summary = "Stage " + std::string(stage.sync_type) + ": " +
-                                std::string(stage.summary) +
-                                (stream ? " (server-sent events)" : "");
-    if (!stage.implemented()) {
-      add_not_implemented(hooks, V::get, path, summary, "sync");
+    const std::string route = path + (stream ? "/stream" : "");
+    const std::string described = summary + (stream ? " (server-sent events)" : "");
+    if (!base) {
+      add_not_implemented(hooks, V::get, route, described, "sync");
       continue;
     }
-    RouteDoc doc{V::get,
-                 path,
-                 summary,
-                 "sync",
-                 true,
-                 stage_params(stage),
-                 {},
-                 {{200, stream ? "Events step, error, item_progress, phase_summary, complete"
-                               : "Sync summary"},
-                  {400, "Nothing configured"},
-                  {409, "A sync is already running"},
-                  {502, "NetBox unavailable"}},
-                 stream};
-    StageRun run{std::string(stage.sync_type), *stage.scope, stream,
-                 std::string(stage.delete_flag)};
+    std::vector<std::pair<int, std::string>> responses{
+        {200,
+         stream ? "Events step, error, item_progress, phase_summary, complete" : "Sync summary"}};
+    responses.insert(responses.end(), failures.begin(), failures.end());
+    RouteDoc doc{V::get, route, described, "sync", true, params, {}, std::move(responses), stream};
+    StageRun run = *base;
+    run.stream = stream;
     hooks.add(std::move(doc),
-              [&hooks, run](http::Request& request) { return hooks.run_stage(request, run); });
+              [handler, run](http::Request& request) { return handler(request, run); });
   }
+}
+
+const std::vector<std::pair<int, std::string>> kSyncFailures{
+    {400, "Nothing configured"}, {409, "A sync is already running"}, {502, "NetBox unavailable"}};
+
+std::optional<StageRun> stage_run(const PluginStage& stage) {
+  if (!stage.implemented()) return std::nullopt;
+  return StageRun{std::string(stage.sync_type), *stage.scope, false,
+                  std::string(stage.delete_flag)};
+}
+
+// A stage's JSON route and its SSE twin; 501 both while the stage has no implementation.
+void add_stage_route(const PluginRouteHooks& hooks, const PluginStage& stage) {
+  add_sync_pair(hooks, std::string(stage.path),
+                "Stage " + std::string(stage.sync_type) + ": " + std::string(stage.summary),
+                stage_params(stage), stage_run(stage), kSyncFailures, hooks.run_stage);
 }
 
 // The NetBox virtual machine of a per-VM route: a 4xx answer when the id is malformed, NetBox
@@ -135,38 +148,18 @@ std::variant<json::object, Response> proxbox_vm(const PluginRouteHooks& hooks,
 // every guest (diff-based: only what changed is written) after checking the VM; the answer
 // names the VM.
 void add_per_vm_route(const PluginRouteHooks& hooks, const PluginStage& stage) {
-  for (const bool stream : {false, true}) {
-    const std::string path = std::string(stage.per_vm_path) + (stream ? "/stream" : "");
-    const std::string summary = "Stage " + std::string(stage.sync_type) +
-                                " for one NetBox virtual machine" +
-                                (stream ? " (server-sent events)" : "");
-    if (!stage.implemented()) {
-      add_not_implemented(hooks, V::get, path, summary, "sync");
-      continue;
-    }
-    RouteDoc doc{V::get,
-                 path,
-                 summary,
-                 "sync",
-                 true,
-                 stage_params(stage),
-                 {},
-                 {{200, stream ? "Events step, error, item_progress, phase_summary, complete"
-                               : "Sync summary"},
-                  {404, "No such virtual machine in NetBox"},
-                  {409, "A sync is already running"},
-                  {422, "Malformed vm_id, or a virtual machine proxbox did not sync"}},
-                 stream};
-    StageRun base{std::string(stage.sync_type), *stage.scope, stream,
-                  std::string(stage.delete_flag)};
-    hooks.add(std::move(doc), [&hooks, base](http::Request& request) {
-      auto vm = proxbox_vm(hooks, request.path_param("vm_id"));
-      if (auto* refusal = std::get_if<Response>(&vm)) return std::move(*refusal);
-      StageRun run = base;
-      run.extra_result["virtual_machine"] = std::get<json::object>(std::move(vm));
-      return hooks.run_stage(request, std::move(run));
-    });
-  }
+  add_sync_pair(hooks, std::string(stage.per_vm_path),
+                "Stage " + std::string(stage.sync_type) + " for one NetBox virtual machine",
+                stage_params(stage), stage_run(stage),
+                {{404, "No such virtual machine in NetBox"},
+                 {409, "A sync is already running"},
+                 {422, "Malformed vm_id, or a virtual machine proxbox did not sync"}},
+                [&hooks](http::Request& request, StageRun run) {
+                  auto vm = proxbox_vm(hooks, request.path_param("vm_id"));
+                  if (auto* refusal = std::get_if<Response>(&vm)) return std::move(*refusal);
+                  run.extra_result["virtual_machine"] = std::get<json::object>(std::move(vm));
+                  return hooks.run_stage(request, std::move(run));
+                });
 }
 
 json::array stage_states() {
@@ -181,26 +174,10 @@ json::array stage_states() {
 }
 
 void add_full_update(const PluginRouteHooks& hooks) {
-  for (const bool stream : {false, true}) {
-    RouteDoc doc{V::get,
-                 stream ? "/full-update/stream" : "/full-update",
-                 std::string("Every implemented stage, in the plugin's order") +
-                     (stream ? " (server-sent events)" : ""),
-                 "sync",
-                 true,
-                 kStageParams,
-                 {},
-                 {{200, stream ? "Events step, error, item_progress, phase_summary, complete"
-                               : "Sync summary"},
-                  {400, "Nothing configured"},
-                  {409, "A sync is already running"},
-                  {502, "NetBox unavailable"}},
-                 stream};
-    StageRun run{"full-update", sync::SyncScope::full, stream, {}};
-    run.extra_result["stages"] = stage_states();
-    hooks.add(std::move(doc),
-              [&hooks, run](http::Request& request) { return hooks.run_stage(request, run); });
-  }
+  StageRun run{"full-update", sync::SyncScope::full, false, {}};
+  run.extra_result["stages"] = stage_states();
+  add_sync_pair(hooks, "/full-update", "Every implemented stage, in the plugin's order",
+                kStageParams, run, kSyncFailures, hooks.run_stage);
 }
 
 // Runs `action` against the configured NetBox, answering 400 without one and 502 when NetBox
