@@ -1,6 +1,7 @@
 #include "sync/diff.hpp"
 
 #include <cmath>
+#include <set>
 #include <unordered_map>
 
 namespace pbx::sync {
@@ -165,6 +166,21 @@ Plan diff(const std::vector<DesiredObject>& desired, const std::vector<CurrentOb
     if (!matched.count(object.id)) plan.orphans.push_back({object.id, object.key});
   }
   return plan;
+}
+
+std::pair<std::string, std::string> fields_to_read(
+    const std::vector<DesiredObject>& desired, std::initializer_list<std::string_view> key_fields) {
+  std::set<std::string, std::less<>> names{"id"};
+  for (const auto name : key_fields)
+    names.emplace(name);
+  for (const auto& object : desired) {
+    for (const auto& [name, value] : object.fields)
+      names.emplace(name);
+  }
+  std::string joined;
+  for (const auto& name : names)
+    joined += (joined.empty() ? "" : ",") + name;
+  return {"fields", std::move(joined)};
 }
 
 }  // namespace pbx::sync

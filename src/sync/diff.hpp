@@ -4,8 +4,11 @@
 
 #include <boost/json/object.hpp>
 #include <cstdint>
+#include <initializer_list>
 #include <set>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 namespace pbx::sync {
@@ -51,6 +54,12 @@ struct DiffOptions {
 
 Plan diff(const std::vector<DesiredObject>& desired, const std::vector<CurrentObject>& current,
           const DiffOptions& options = {});
+
+// `fields=` (NetBox 4.0+) naming only what the diff compares and the key is made of, as a
+// query parameter: NetBox renders, sends and we parse a fraction of each object (nested
+// relations, counts, URLs).
+std::pair<std::string, std::string> fields_to_read(
+    const std::vector<DesiredObject>& desired, std::initializer_list<std::string_view> key_fields);
 
 // Whether a NetBox read value matches a write value: {"id":n,...} vs n, {"value":v,...} vs v,
 // 2.0 vs 2, "…+00:00" vs "…Z".

@@ -9,7 +9,9 @@
 
 #include "common/clock.hpp"
 #include "sync/json_util.hpp"
+#include "sync/network_sync.hpp"
 #include "sync/parallel.hpp"
+#include "sync/plugin_sync.hpp"
 #include "sync/read_coverage.hpp"
 
 namespace pbx::sync {
@@ -43,23 +45,6 @@ std::vector<std::string> keys_of(const std::vector<DesiredObject>& objects) {
   return keys;
 }
 
-// `fields=` (NetBox 4.0+) naming only what the diff compares and the key is made of: NetBox
-// renders, sends and we parse a fraction of each object (nested relations, counts, URLs).
-std::pair<std::string, std::string> fields_to_read(
-    const std::vector<DesiredObject>& desired, std::initializer_list<std::string_view> key_fields) {
-  std::set<std::string, std::less<>> names{"id"};
-  for (const auto name : key_fields)
-    names.emplace(name);
-  for (const auto& object : desired) {
-    for (const auto& [name, value] : object.fields)
-      names.emplace(name);
-  }
-  std::string joined;
-  for (const auto& name : names)
-    joined += (joined.empty() ? "" : ",") + name;
-  return {"fields", std::move(joined)};
-}
-
 }  // namespace
 
 std::string_view to_string(SyncScope scope) {
@@ -72,6 +57,22 @@ std::string_view to_string(SyncScope scope) {
       return "backups";
     case SyncScope::full:
       return "full";
+    case SyncScope::storage:
+      return "storage";
+    case SyncScope::task_history:
+      return "task_history";
+    case SyncScope::snapshots:
+      return "snapshots";
+    case SyncScope::replications:
+      return "replications";
+    case SyncScope::backup_routines:
+      return "backup_routines";
+    case SyncScope::virtual_disks:
+      return "virtual_disks";
+    case SyncScope::vm_interfaces:
+      return "vm_interfaces";
+    case SyncScope::ip_addresses:
+      return "ip_addresses";
   }
   return "full";
 }
@@ -326,6 +327,28 @@ struct SyncEngine::Run {
     return sync_kind(kind, path, desired, netbox.list(path, filters), slug_key, write, false);
   }
 
+  // What the plugin stages (plugin_sync.hpp) use of this run.
+  PluginStageContext plugin_context() {
+    return {netbox,
+            options,
+            refs,
+            [this](std::string_view kind, const std::string& path,
+                   const std::vector<DesiredObject>& desired, std::vector<json::object> current,
+                   const PluginStageContext::KeyOf& key_of, bool orphans_deletable,
+                   const PluginStageContext::Unknown& unknown) {
+              return sync_kind(kind, path, desired, std::move(current), key_of, true,
+                               orphans_deletable, {}, unknown);
+            },
+            [this](std::string_view kind, const std::string& object, const std::string& message) {
+              error(kind, object, message);
+            },
+            [this](std::string_view kind, std::string message) { step(kind, std::move(message)); },
+            [this](std::string_view kind, size_t deleted) {
+              summary.kinds[std::string(kind)].deleted += deleted;
+            },
+            [this] { return cancelled(); }};
+  }
+
   void delete_orphans() {
     for (auto it = deletions.rbegin(); it != deletions.rend(); ++it) {
       if (!options.delete_orphans || options.dry_run || cancelled()) continue;
@@ -341,9 +364,10 @@ struct SyncEngine::Run {
   // NetBox, layer by layer (the ids of one layer feed the next); returns early when cancelled.
   void sync_netbox(const std::vector<EndpointSnapshot>& endpoints) {
     MappingContext context{netbox.status().version, common::utc_now_iso8601()};
-    const bool write_devices = options.scope != SyncScope::backups;
     const bool write_vms =
         options.scope == SyncScope::virtual_machines || options.scope == SyncScope::full;
+    // The other stages read devices and virtual machines only for their ids.
+    const bool write_devices = options.scope == SyncScope::devices || write_vms;
     const bool sync_backups =
         options.scope == SyncScope::backups || options.scope == SyncScope::full;
 
@@ -424,6 +448,10 @@ struct SyncEngine::Run {
                          write_vms, write_vms, vm_diff,
                          [&](const ObjectRef& vm) { return kept_guests.count(vm.key) > 0; });
     refs.vms.insert(kept_vm_ids.begin(), kept_vm_ids.end());
+    if (cancelled()) return;
+    auto plugin = plugin_context();
+    sync_plugin_stages(plugin, plugin_stages_of(options.scope), endpoints);
+    sync_network_stages(plugin, network_stages_of(options.scope), endpoints, context.version);
     if (!sync_backups || cancelled()) return;
     phase_done("virtual_machines");
 
@@ -453,9 +481,8 @@ struct SyncEngine::Run {
       }
     }
     const auto unlisted = backups_not_listed(endpoints, current_backups, vm_clusters);
-    sync_kind("backups", kBackupsPath, backups, std::move(current_backups), current_backup_key,
-              true, true, {},
-              [&](const ObjectRef& backup) { return unlisted.count(backup.id) > 0; });
+    auto backups_context = plugin_context();
+    write_backups(backups_context, endpoints, backups, std::move(current_backups), unlisted);
   }
 };
 
@@ -490,6 +517,7 @@ SyncSummary SyncEngine::run() {
   // 1. Proxmox: every endpoint at once, each with its own bounded pool.
   ReaderOptions reader_options = options_.reader;
   reader_options.stop = run.stop;
+  reader_options.plugin = plugin_reads_of(options_.scope);
   reader_options.deadline = run.deadline;
   std::vector<std::optional<EndpointSnapshot>> read(sources_.size());
   parallel_for(sources_.size(), sources_.size(), [&](size_t i) {

@@ -23,7 +23,22 @@
 
 namespace pbx::sync {
 
-enum class SyncScope { devices, virtual_machines, backups, full };
+// The plugin's stages: devices (1), storage (2), virtual machines (3), task history (4),
+// backups (6), snapshots (7), replications (12), backup routines (13); `full` runs them all.
+enum class SyncScope {
+  devices,
+  virtual_machines,
+  backups,
+  full,
+  storage,
+  task_history,
+  snapshots,
+  replications,
+  backup_routines,
+  virtual_disks,  // 5 (network_sync.hpp)
+  vm_interfaces,  // 9
+  ip_addresses    // 10
+};
 std::string_view to_string(SyncScope scope);
 
 struct ProxmoxSource {

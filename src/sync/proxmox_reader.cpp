@@ -290,6 +290,9 @@ ProxmoxSnapshot ProxmoxReader::read(const std::string& endpoint_name) {
         snapshot.backups.push_back(std::move(backup));
     }
   }
+  snapshot.plugin.base_url = credentials_.base_url;
+  read_plugin_objects([&](const std::string& path) { return session.get(path); }, options_.plugin,
+                      options_.max_in_flight, options_.stop, snapshot);
   snapshot.requests = session.requests.load();
   return snapshot;
 }

@@ -9,6 +9,7 @@
 #include <stop_token>
 #include <string>
 
+#include "sync/proxmox_reader_plugin.hpp"
 #include "sync/snapshot.hpp"
 #include "sync/transport.hpp"
 
@@ -31,6 +32,7 @@ struct ReaderOptions {
   size_t max_in_flight = 8;  // per endpoint
   bool read_backups = true;
   bool read_agent_interfaces = true;
+  PluginReadSet plugin;  // the plugin's objects to read (none by default)
   // Once requested, the remaining per-guest and backup reads are skipped and the requests in
   // flight are aborted: the snapshot is then partial and must not be synced (the engine checks
   // the same token).

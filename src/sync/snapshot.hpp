@@ -3,6 +3,7 @@
 // No JSON here, so the mapping and the diff can be tested without any I/O.
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -48,6 +49,69 @@ struct ProxmoxBackup {
   std::string verification_state;
 };
 
+// Objects of the netbox-proxbox plugin's own models (storage, snapshots, task history,
+// replication and backup jobs), read by proxmox_reader_plugin.cpp.
+struct ProxmoxStorage {
+  std::string name;
+  std::string type;
+  std::string content;  // "images,rootdir,backup" as Proxmox lists it
+  std::string path;
+  std::string nodes;  // "pve1,pve2"; empty: every node
+  bool shared = false;
+  bool enabled = true;
+};
+
+struct ProxmoxGuestSnapshot {
+  int vmid = 0;
+  std::string guest_type;  // qemu | lxc
+  std::string node;
+  std::string name;
+  std::string parent;
+  std::string description;
+  int64_t snaptime = 0;  // 0: Proxmox gave no time
+  bool vmstate = false;
+};
+
+struct ProxmoxTask {
+  std::string upid;
+  std::string node;
+  std::string type;  // qmstart, vzdump, ...
+  std::string id;    // the task's object id (a vmid for guest tasks)
+  std::string user;
+  std::string status;  // the exit status of a finished task ("OK", "job errors", ...)
+  int64_t pid = 0;
+  int64_t starttime = 0;
+  int64_t endtime = 0;
+};
+
+// A cluster job (/cluster/replication, /cluster/backup) as Proxmox lists it: its id plus every
+// setting as text (numbers and flags included), `raw_json` the entry verbatim.
+struct ProxmoxJob {
+  std::string id;
+  std::map<std::string, std::string> settings;
+  std::string raw_json;
+};
+
+// Which plugin listings answered in this run. A listing that failed is unknown, not empty:
+// nothing it would have listed may be marked stale or deleted.
+struct PluginListings {
+  bool storages = false;
+  bool tasks = false;  // every online node's task list answered
+  bool replication = false;
+  bool backup_jobs = false;
+  std::set<int> snapshots_of;  // vmids whose snapshot list answered
+};
+
+struct PluginObjects {
+  std::string base_url;  // the endpoint's configured URL (to find the plugin's endpoint object)
+  std::vector<ProxmoxStorage> storages;
+  std::vector<ProxmoxGuestSnapshot> snapshots;
+  std::vector<ProxmoxTask> tasks;
+  std::vector<ProxmoxJob> replication_jobs;
+  std::vector<ProxmoxJob> backup_jobs;
+  PluginListings listed;
+};
+
 // Which backup listings this run read, so that a NetBox backup is judged an orphan only when
 // the listing that would have shown it succeeded: a node whose storage list failed (or that is
 // offline) may hold any non-shared storage; a storage whose content listing failed on any node
@@ -74,6 +138,7 @@ struct ProxmoxSnapshot {
   std::vector<ProxmoxNode> nodes;
   std::vector<ProxmoxGuest> guests;
   std::vector<ProxmoxBackup> backups;
+  PluginObjects plugin;
   BackupCoverage backup_coverage;
   std::vector<std::string> warnings;  // tolerated read failures (guest agent)
   size_t requests = 0;
