@@ -71,8 +71,8 @@ json::object interface_entry(const InterfaceScenario& iface, int priority) {
     // "vmbr0.20" names its tag and parent when they are not set apart.
     const size_t dot = iface.iface.rfind('.');
     const bool dotted = dot != std::string::npos;
-    const int tag = iface.vlan_id > 0 ? iface.vlan_id
-                                      : (dotted ? std::atoi(iface.iface.c_str() + dot + 1) : 0);
+    const int tag =
+        iface.vlan_id > 0 ? iface.vlan_id : (dotted ? std::atoi(iface.iface.c_str() + dot + 1) : 0);
     const std::string parent = !iface.vlan_raw_device.empty() || !dotted
                                    ? iface.vlan_raw_device
                                    : iface.iface.substr(0, dot);
@@ -144,6 +144,23 @@ auto find_interface(Node& node, std::string_view name) {
                       [&](const InterfaceScenario& iface) { return iface.iface == name; });
 }
 
+struct LocatedInterface {
+  NodeState* node = nullptr;
+  std::vector<InterfaceScenario>::iterator iface;
+};
+
+// The node {node} and its interface {iface}, or the answer explaining why not.
+std::pair<LocatedInterface, std::optional<ApiResult>> located(ClusterState& state,
+                                                              const ApiCall& call) {
+  NodeState* node = state.find_node(call.text("node"));
+  if (node == nullptr) return {{}, no_such_node(call.text("node"))};
+  const auto it = find_interface(*node, call.text("iface"));
+  if (it == node->spec.interfaces.end()) {
+    return {{}, parameter_problem("iface", "interface does not exist")};
+  }
+  return {{node, it}, std::nullopt};
+}
+
 }  // namespace
 
 void add_node_network_handlers(HandlerTable& table) {
@@ -190,26 +207,18 @@ void add_node_network_handlers(HandlerTable& table) {
 
   table.add(Verb::put, "/nodes/{node}/network/{iface}",
             writer([](ClusterState& state, const ApiCall& call) -> ApiResult {
-              NodeState* node = state.find_node(call.text("node"));
-              if (node == nullptr) return no_such_node(call.text("node"));
-              const auto it = find_interface(*node, call.text("iface"));
-              if (it == node->spec.interfaces.end()) {
-                return parameter_problem("iface", "interface does not exist");
-              }
-              apply_interface(*it, call);
+              const auto [found, problem] = located(state, call);
+              if (problem) return *problem;
+              apply_interface(*found.iface, call);
               state.touch();
               return ApiResult::ok();
             }));
 
   table.add(Verb::delete_, "/nodes/{node}/network/{iface}",
             writer([](ClusterState& state, const ApiCall& call) -> ApiResult {
-              NodeState* node = state.find_node(call.text("node"));
-              if (node == nullptr) return no_such_node(call.text("node"));
-              const auto it = find_interface(*node, call.text("iface"));
-              if (it == node->spec.interfaces.end()) {
-                return parameter_problem("iface", "interface does not exist");
-              }
-              node->spec.interfaces.erase(it);
+              const auto [found, problem] = located(state, call);
+              if (problem) return *problem;
+              found.node->spec.interfaces.erase(found.iface);
               state.touch();
               return ApiResult::ok();
             }));

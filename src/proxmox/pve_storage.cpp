@@ -90,6 +90,19 @@ json::array storage_content(const ClusterState& state, const StorageScenario& st
   return out;
 }
 
+// The storage {storage} as {node} sees it, or the answer explaining why not.
+std::pair<const StorageScenario*, std::optional<ApiResult>> node_storage(const ClusterState& state,
+                                                                         const ApiCall& call) {
+  const std::string node = call.text("node");
+  if (state.find_node(node) == nullptr) return {nullptr, no_such_node(node)};
+  const auto* storage = state.find_storage(call.text("storage"));
+  if (storage == nullptr || !state.storage_on_node(*storage, node)) {
+    return {nullptr, ApiResult::error(
+                         500, fmt::format("storage '{}' does not exist", call.text("storage")))};
+  }
+  return {storage, std::nullopt};
+}
+
 }  // namespace
 
 void add_storage_handlers(HandlerTable& table) {
@@ -178,12 +191,8 @@ void add_storage_handlers(HandlerTable& table) {
   table.add(Verb::get, "/nodes/{node}/storage/{storage}/status",
             reader([](const ClusterState& state, const ApiCall& call) -> ApiResult {
               const std::string node = call.text("node");
-              if (state.find_node(node) == nullptr) return no_such_node(node);
-              const auto* storage = state.find_storage(call.text("storage"));
-              if (storage == nullptr || !state.storage_on_node(*storage, node)) {
-                return ApiResult::error(
-                    500, fmt::format("storage '{}' does not exist", call.text("storage")));
-              }
+              const auto [storage, problem] = node_storage(state, call);
+              if (problem) return *problem;
               const int64_t used = storage_used(state, *storage, node);
               return ApiResult::ok(json::object{{"type", storage->type},
                                                 {"content", join(storage->content, ",")},
@@ -198,14 +207,9 @@ void add_storage_handlers(HandlerTable& table) {
   table.add(Verb::get, "/nodes/{node}/storage/{storage}/content",
             reader(
                 [](const ClusterState& state, const ApiCall& call) -> ApiResult {
-                  const std::string node = call.text("node");
-                  if (state.find_node(node) == nullptr) return no_such_node(node);
-                  const auto* storage = state.find_storage(call.text("storage"));
-                  if (storage == nullptr || !state.storage_on_node(*storage, node)) {
-                    return ApiResult::error(
-                        500, fmt::format("storage '{}' does not exist", call.text("storage")));
-                  }
-                  return ApiResult::ok(storage_content(state, *storage, node, call));
+                  const auto [storage, problem] = node_storage(state, call);
+                  if (problem) return *problem;
+                  return ApiResult::ok(storage_content(state, *storage, call.text("node"), call));
                 },
                 true));
 
