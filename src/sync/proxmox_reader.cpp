@@ -34,27 +34,22 @@ struct ProxmoxReader::Session {
   http::RequestControl control;
   std::atomic<size_t> requests{0};
 
-  // The `data` member of a Proxmox answer; throws ProxmoxError on a non-2xx status. A body
-  // that is not JSON (a connection cut mid-answer) is asked for again, like a 5xx.
+  // The `data` member of a Proxmox answer; throws ProxmoxError on a non-2xx status or a body
+  // that is not JSON. Retries are send_with_retry's alone (a connection cut mid-answer is a
+  // transport failure there, never a short body here).
   json::value get(const std::string& path) {
-    constexpr int kAttempts = 3;
-    for (int attempt = 1;; ++attempt) {
-      requests.fetch_add(1, std::memory_order_relaxed);
-      const auto response =
-          send_with_retry(transport, http::Verb::get, root + path, {}, auth_headers, control);
-      if (!response.ok()) {
-        throw ProxmoxError("GET " + path + " answered " + std::to_string(response.status) + ": " +
-                           excerpt(response.body));
-      }
-      boost::system::error_code error;
-      json::value parsed = json::parse(response.body, error);
-      if (error) {
-        if (attempt < kAttempts) continue;
-        throw ProxmoxError("GET " + path + " answered non-JSON: " + excerpt(response.body));
-      }
-      const auto* data = parsed.is_object() ? parsed.as_object().if_contains("data") : nullptr;
-      return data ? *data : json::value{};
+    requests.fetch_add(1, std::memory_order_relaxed);
+    const auto response =
+        send_with_retry(transport, http::Verb::get, root + path, {}, auth_headers, control);
+    if (!response.ok()) {
+      throw ProxmoxError("GET " + path + " answered " + std::to_string(response.status) + ": " +
+                         excerpt(response.body));
     }
+    boost::system::error_code error;
+    json::value parsed = json::parse(response.body, error);
+    if (error) throw ProxmoxError("GET " + path + " answered non-JSON: " + excerpt(response.body));
+    const auto* data = parsed.is_object() ? parsed.as_object().if_contains("data") : nullptr;
+    return data ? *data : json::value{};
   }
 
   json::array get_list(const std::string& path) {

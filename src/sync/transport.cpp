@@ -48,6 +48,17 @@ http::ClientResponse Transport::send(http::Verb method, std::string_view url, st
   }
 }
 
+namespace {
+
+// Statuses that say "try again": a proxy or the server is briefly unavailable. Other 5xx
+// (Proxmox answers 500 for a missing guest config, 501 for an unknown path, 595 for an
+// unreachable node) would answer the same again.
+bool transient(unsigned status) {
+  return status == 502 || status == 503 || status == 504;
+}
+
+}  // namespace
+
 http::ClientResponse send_with_retry(Transport& transport, http::Verb method, std::string_view url,
                                      const std::string& body, const http::Headers& headers,
                                      const http::RequestControl& control,
@@ -59,7 +70,7 @@ http::ClientResponse send_with_retry(Transport& transport, http::Verb method, st
         (control.deadline && std::chrono::steady_clock::now() + delay >= *control.deadline);
     try {
       http::ClientResponse response = transport.send(method, url, body, headers, control);
-      if (response.status < 500 || last) return response;
+      if (!transient(response.status) || last) return response;
     } catch (const CircuitOpen&) {
       throw;
     } catch (const http::RequestCancelled&) {

@@ -107,7 +107,7 @@ class InProcessTransport final : public Transport {
   http::Handler handler_;
 };
 
-// The sync's one retry policy: transport failures and 5xx answers are tried again with
+// The sync's one retry policy: transport failures and 502/503/504 answers are tried again with
 // doubling backoff, for requests that are safe to repeat (reads, PATCH/DELETE of known ids).
 // No retry after a cancellation or an open circuit, nor one that would start after
 // `control.deadline`. The last answer or error is returned/thrown.
