@@ -376,6 +376,19 @@ std::optional<std::string> coerce_content_type(RequestContext&, const Field& fie
   return std::nullopt;
 }
 
+std::optional<std::string> coerce_mac(RequestContext&, const Field&, const json::value& input,
+                                      json::value& stored) {
+  if (!input.is_string()) return "Not a valid string.";
+  const auto mac = normalize_mac(input.get_string());
+  if (!mac) {
+    std::string shown(input.get_string());
+    shown.erase(std::remove(shown.begin(), shown.end(), ' '), shown.end());
+    return "Invalid MAC address format: " + shown;
+  }
+  stored = *mac;
+  return std::nullopt;
+}
+
 std::optional<std::string> coerce_ip(RequestContext&, const Field& field, const json::value& input,
                                      json::value& stored) {
   if (!input.is_string()) return "Not a valid string.";

@@ -64,6 +64,8 @@ std::optional<std::string> coerce_datetime(RequestContext& context, const Field&
 std::optional<std::string> coerce_content_type(RequestContext& context, const Field& field,
                                                const boost::json::value& input,
                                                boost::json::value& stored);
+std::optional<std::string> coerce_mac(RequestContext& context, const Field& field,
+                                      const boost::json::value& input, boost::json::value& stored);
 std::optional<std::string> coerce_ip(RequestContext& context, const Field& field,
                                      const boost::json::value& input, boost::json::value& stored);
 

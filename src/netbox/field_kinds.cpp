@@ -41,6 +41,8 @@ std::array<KindBehaviour, kKinds> make_table() {
   set(FieldKind::Constant, derived(render_constant));
   set(FieldKind::IpInterface, stored(coerce_ip, render_value, filter_ip_interface));
   set(FieldKind::IpNetwork, stored(coerce_ip, render_value, filter_text));
+  set(FieldKind::MacAddress, stored(coerce_mac, render_value, filter_mac));
+  set(FieldKind::Through, derived(render_through));
   set(FieldKind::IpFamily, derived(render_ip_family, filter_ip_family));
   for (const KindBehaviour& row : table) {
     // A kind added to the enum without its row here would render as a null call.

@@ -437,6 +437,15 @@ std::optional<std::string> filter_ip_family(RequestContext&, const Field& field,
                       ValueType::Integer, op, values);
 }
 
+std::optional<std::string> filter_mac(RequestContext& context, const Field& field,
+                                      const std::string& op, const std::vector<std::string>& values,
+                                      Condition& where) {
+  std::vector<std::string> normalised;
+  for (const std::string& value : values)
+    normalised.push_back(normalize_mac(value).value_or(value));
+  return filter_text(context, field, op, normalised, where);
+}
+
 std::optional<std::string> filter_ip_interface(RequestContext& context, const Field& field,
                                                const std::string& op,
                                                const std::vector<std::string>& values,

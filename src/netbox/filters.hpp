@@ -52,6 +52,10 @@ std::optional<std::string> filter_ip_family(RequestContext& context, const Field
                                             const std::string& op,
                                             const std::vector<std::string>& values,
                                             Condition& where);
+// A MAC address in any form netaddr reads matches its stored form.
+std::optional<std::string> filter_mac(RequestContext& context, const Field& field,
+                                      const std::string& op, const std::vector<std::string>& values,
+                                      Condition& where);
 // `address=192.0.2.1` matches any mask, as NetBox's net_host lookup does.
 std::optional<std::string> filter_ip_interface(RequestContext& context, const Field& field,
                                                const std::string& op,

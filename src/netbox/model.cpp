@@ -23,12 +23,13 @@ std::vector<Model> declare_models() {
   // not among them, and for tags it is not established.
   for (Model& model : all) {
     if (model.key.starts_with("netbox_proxbox.") || model.key == "extras.tag" ||
-        model.key == "users.owner") {
+        model.key == "extras.journalentry" || model.key == "users.owner") {
       continue;
     }
     model.fields.push_back(
         models::fk("owner", "users.owner", OnDelete::Protect).null().from("4.5"));
   }
+  models::allow_journaling(all);
   return all;
 }
 

@@ -32,6 +32,8 @@ enum class FieldKind {
                   // one derived from the object's own data (Field::derive)
   IpInterface,    // "192.0.2.1/24" host address with mask
   IpNetwork,      // "192.0.2.0/24" network, normalised to its network address
+  MacAddress,     // EUI-48, written in any of netaddr's forms, stored as "AA:BB:CC:DD:EE:FF"
+  Through,        // read-only: the `via` field of the object the `related` foreign key names
   IpFamily,       // read-only {"value":4|6,"label"} derived from the `via` address field
   // IpFamily stays last: netbox/field_kinds.cpp sizes its table by it.
 };

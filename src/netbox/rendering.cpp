@@ -300,6 +300,16 @@ json::value render_constant(RequestContext&, const Model&, const Field& field, i
   return field.default_value ? *field.default_value : json::value(nullptr);
 }
 
+json::value render_through(RequestContext& context, const Model& model, const Field& field, int64_t,
+                           const json::object& data) {
+  const int64_t target = int_field(data, field.related);
+  const Field* relation = model.field(field.related);
+  if (!target || !relation) return nullptr;
+  const auto related = context.store.get(*Registry::instance().by_key(relation->related), target);
+  const json::value* value = related ? related->if_contains(field.via) : nullptr;
+  return value ? *value : json::value(nullptr);
+}
+
 json::value render_ip_family(RequestContext&, const Model&, const Field& field, int64_t,
                              const json::object& data) {
   const json::value* address = data.if_contains(field.via);

@@ -58,6 +58,8 @@ boost::json::value render_total(RequestContext& context, const Model& model, con
                                 int64_t id, const boost::json::object& data);
 boost::json::value render_constant(RequestContext& context, const Model& model, const Field& field,
                                    int64_t id, const boost::json::object& data);
+boost::json::value render_through(RequestContext& context, const Model& model, const Field& field,
+                                  int64_t id, const boost::json::object& data);
 boost::json::value render_ip_family(RequestContext& context, const Model& model, const Field& field,
                                     int64_t id, const boost::json::object& data);
 

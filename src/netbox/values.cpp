@@ -11,6 +11,7 @@
 #include <cstring>
 #include <ctime>
 #include <limits>
+#include <vector>
 
 #include "common/clock.hpp"
 
@@ -129,6 +130,51 @@ std::optional<DecimalDigits> decimal_digits(std::string_view text) {
   const int64_t digits =
       first == std::string::npos ? 1 : static_cast<int64_t>(mantissa.size() - first);
   return DecimalDigits{digits, exponent - fraction};
+}
+
+std::optional<std::string> normalize_mac(std::string_view text) {
+  std::string compact;
+  for (const char c : text) {
+    if (c != ' ') compact.push_back(c);
+  }
+  auto hex = [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; };
+  // Split into groups on one separator kind; each form fixes the group count and widths.
+  std::vector<std::string> groups(1);
+  char separator = 0;
+  for (const char c : compact) {
+    if (c == ':' || c == '-' || c == '.') {
+      if (separator && separator != c) return std::nullopt;
+      separator = c;
+      groups.emplace_back();
+    } else if (hex(c)) {
+      groups.back().push_back(c);
+    } else {
+      return std::nullopt;
+    }
+  }
+  std::string digits;
+  auto all_sized = [&](size_t low, size_t high) {
+    return std::all_of(groups.begin(), groups.end(),
+                       [&](const std::string& g) { return g.size() >= low && g.size() <= high; });
+  };
+  if (!separator && groups.size() == 1 && groups[0].size() == 12) {
+    digits = groups[0];
+  } else if ((separator == ':' || separator == '-') && groups.size() == 6 && all_sized(1, 2)) {
+    for (const std::string& group : groups)
+      digits += (group.size() == 1 ? "0" : "") + group;
+  } else if (separator == '.' && groups.size() == 3 && all_sized(4, 4)) {
+    for (const std::string& group : groups)
+      digits += group;
+  } else {
+    return std::nullopt;
+  }
+  std::string out;
+  for (size_t i = 0; i < 12; i += 2) {
+    if (!out.empty()) out.push_back(':');
+    out.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(digits[i]))));
+    out.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(digits[i + 1]))));
+  }
+  return out;
 }
 
 int64_t int_field(const boost::json::object& data, std::string_view name) {

@@ -43,6 +43,9 @@ common::SqlValue to_sql(const boost::json::value& value);
 // "192.0.2.1/24" → canonical text; with `network` the host bits are cleared (prefixes).
 // Returns nullopt and sets `error` to NetBox's message when invalid.
 std::optional<std::string> normalize_ip(std::string_view text, bool network, std::string& error);
+// A MAC address as NetBox's MACAddressField reads it (netaddr EUI-48: "aa:bb:cc:dd:ee:ff",
+// "aa-bb-…", "aabb.ccdd.eeff", "aabbccddeeff", spaces ignored) → "AA:BB:CC:DD:EE:FF".
+std::optional<std::string> normalize_mac(std::string_view text);
 // 4 or 6 for a normalized address, 0 when unknown.
 int ip_family(std::string_view address);
 

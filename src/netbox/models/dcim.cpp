@@ -1,7 +1,11 @@
 // NetBox dcim app: sites, manufacturers, device types and roles, platforms, devices, interfaces,
 // MAC addresses.
 
+#include "netbox/model_rules.hpp"
 #include "netbox/models/declare.hpp"
+#include "netbox/rendering.hpp"
+#include "netbox/store.hpp"
+#include "netbox/values.hpp"
 
 namespace pbx::netbox::models {
 
@@ -37,6 +41,109 @@ std::vector<Choice> interface_types() {
           {"40gbase-x-qsfpp", "QSFP+ (40GE)"},
           {"100gbase-x-qsfp28", "QSFP28 (100GE)"},
           {"other", "Other"}};
+}
+
+// --- rules (NetBox's Interface, Device and MACAddress clean()) ---------------------------------
+
+std::string text_field(const json::object& data, std::string_view name) {
+  const json::value* value = data.if_contains(name);
+  return value && value->is_string() ? std::string(value->get_string()) : std::string();
+}
+
+bool is_true(const json::object& data, std::string_view name) {
+  const json::value* value = data.if_contains(name);
+  return value && value->is_bool() && value->get_bool();
+}
+
+void clean_interface(CleanContext& clean) {
+  if (check_primary_mac_address(clean)) return;
+  const json::object& data = clean.data;
+  const std::string type = text_field(data, "type");
+  const bool is_virtual = type == "virtual" || type == "bridge" || type == "lag";
+  if (is_virtual && is_true(data, "mark_connected")) {
+    for (const Choice& choice : interface_types()) {
+      if (choice.value == type) {
+        clean.fail("mark_connected", choice.label + " interfaces cannot be marked as connected.");
+        return;
+      }
+    }
+  }
+  const int64_t parent = int_field(data, "parent");
+  if (parent && clean.id && parent == *clean.id) {
+    clean.fail("parent", "An interface cannot be its own parent.");
+    return;
+  }
+  if (parent && type != "virtual") {
+    clean.fail("parent", "Only virtual interfaces may be assigned to a parent interface.");
+    return;
+  }
+  if (check_interface_relation(clean, "parent", "An interface cannot be its own parent.", "parent",
+                               "device", "device") ||
+      check_interface_relation(clean, "bridge", "An interface cannot be bridged to itself.",
+                               "bridge", "device", "device")) {
+    return;
+  }
+  if (type == "virtual" && int_field(data, "lag")) {
+    clean.fail("lag", "Virtual interfaces cannot have a parent LAG interface.");
+    return;
+  }
+  if (check_interface_relation(clean, "lag", "A LAG interface cannot be its own parent.", "LAG",
+                               "device", "device")) {
+    return;
+  }
+  check_untagged_vlan(clean, "device", "device");
+}
+
+// Device.clean: primary IPs of their family on one of the device's interfaces (any interface
+// while the device is being created: NetBox's vc_interfaces() is then unfiltered), the OOB IP
+// likewise, and a cluster at the device's site.
+void clean_device(CleanContext& clean) {
+  for (const auto& [field, family] :
+       {std::pair{"primary_ip4", 4}, std::pair{"primary_ip6", 6}, std::pair{"oob_ip", 0}}) {
+    const auto ip = related_object(clean, field);
+    if (!ip) continue;
+    const std::string address = text_field(*ip, "address");
+    if (family && ip_family(address) != family) {
+      clean.fail(field, address + " is not an IPv" + std::to_string(family) + " address.");
+      return;
+    }
+    if (!ip_on_interface_of(clean.request, *ip, "dcim.interface", "device", clean.id)) {
+      clean.fail(field,
+                 "The specified IP address (" + address + ") is not assigned to this device.");
+      return;
+    }
+  }
+  const auto cluster = related_object(clean, "cluster");
+  if (cluster && text_field(*cluster, "scope_type") == "dcim.site") {
+    const int64_t cluster_site = int_field(*cluster, "scope_id");
+    if (cluster_site && cluster_site != int_field(clean.data, "site")) {
+      clean.fail("cluster", "The assigned cluster belongs to a different site (" +
+                                display_of(clean.request, "dcim.site", cluster_site) + ")");
+    }
+  }
+}
+
+// MACAddress.clean: the primary MAC of an interface stays on it (neither unassigned nor moved).
+void clean_mac_address(CleanContext& clean) {
+  if (!clean.id) return;
+  const auto before = clean.request.store.get(clean.model, *clean.id);
+  const std::string before_type = before ? text_field(*before, "assigned_object_type") : "";
+  const int64_t before_id = before ? int_field(*before, "assigned_object_id") : 0;
+  const Model* holder_model = Registry::instance().by_key(before_type);
+  if (!holder_model || !before_id) return;
+  const auto holder = clean.request.store.get(*holder_model, before_id);
+  if (!holder || int_field(*holder, "primary_mac_address") != *clean.id) return;
+  const std::string type = text_field(clean.data, "assigned_object_type");
+  const int64_t id = int_field(clean.data, "assigned_object_id");
+  if (type.empty() || !id) {
+    clean.fail("__all__",
+               "Cannot unassign MAC Address while it is designated as the primary MAC for an "
+               "object");
+  } else if (type != before_type || id != before_id) {
+    clean.fail("__all__",
+               "Cannot reassign MAC Address while it is designated as the primary MAC for an "
+               "object");
+  }
 }
 
 Model site_model() {
@@ -214,6 +321,7 @@ Model device_model() {
        ""},
   };
   m.display_fallback = "Unnamed device";
+  m.clean = clean_device;
   m.search = {"name", "serial", "asset_tag", "description"};
   m.ignored_on_write = {"config_context", "parent_device", "primary_ip"};
   m.not_emulated = {"airflow", "config_template", "face",        "location",       "position",
@@ -234,9 +342,11 @@ Model interface_model() {
       fk("lag", "dcim.interface").null(),
       integer("mtu").between("1", "65536").null(),
       fk("primary_mac_address", "dcim.macaddress").null(),
+      through("mac_address", "primary_mac_address", "mac_address"),
       positive_integer("speed").null(),
       boolean("mgmt_only", false),
       description(),
+      choice("mode", interface_modes()).null(),
       fk("untagged_vlan", "ipam.vlan").null(),
       boolean("mark_connected", false),
       constant("cable_end", ""),
@@ -255,16 +365,15 @@ Model interface_model() {
                "",
                ""}};
   m.search = {"name", "label", "description"};
+  m.clean = clean_interface;
   m.ignored_on_write = {"cable",
                         "connected_endpoints",
                         "connected_endpoints_type",
                         "l2vpn_termination",
                         "link_peers_type",
-                        "mac_address",
                         "mac_addresses",
                         "wireless_link"};
   m.not_emulated = {"duplex",
-                    "mode",
                     "module",
                     "poe_mode",
                     "poe_type",
@@ -286,7 +395,7 @@ Model interface_model() {
 Model macaddress_model() {
   Model m = base("dcim.macaddress", "dcim/mac-addresses", "MACAddress", "MAC address");
   m.fields = {
-      str("mac_address").req(),
+      make("mac_address", FieldKind::MacAddress).req(),
       content_type("assigned_object_type", kInterfaceTypes),
       make("assigned_object_id", FieldKind::GenericId).null(),
       generic_object("assigned_object", "assigned_object_type", "assigned_object_id"),
@@ -298,6 +407,7 @@ Model macaddress_model() {
   m.search = {"mac_address", "description"};
   m.ordering = "mac_address";
   m.since = "4.2";
+  m.clean = clean_mac_address;
   return m;
 }
 

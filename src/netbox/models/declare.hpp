@@ -85,6 +85,14 @@ inline Field constant(std::string name, json::value value) {
   field.read_only = true;
   return field;
 }
+// Read-only: `attribute` of the object the foreign key `relation` names (interface mac_address).
+inline Field through(std::string name, std::string relation, std::string attribute) {
+  Field field = make(std::move(name), FieldKind::Through);
+  field.related = std::move(relation);
+  field.via = std::move(attribute);
+  field.read_only = true;
+  return field;
+}
 // A read-only value computed from the object's own stored data.
 inline Field derived(std::string name, json::value (*derive)(const json::object& data)) {
   Field field = make(std::move(name), FieldKind::Constant);
@@ -147,12 +155,23 @@ inline Model base(std::string key, std::string path, std::string class_name, std
   return model;
 }
 
+// An interface's 802.1Q mode (dcim and virtualization interfaces).
+inline std::vector<Choice> interface_modes() {
+  return {{"access", "Access"},
+          {"tagged", "Tagged"},
+          {"tagged-all", "Tagged (All)"},
+          {"q-in-q", "Q-in-Q (802.1ad)"}};
+}
+
 // Generic relations that name an interface (IP and MAC address assignment).
 inline const std::vector<std::string> kInterfaceTypes = {"dcim.interface",
                                                          "virtualization.vminterface"};
 
 void declare_tenancy(std::vector<Model>& models);
 void declare_extras(std::vector<Model>& models);
+// Journal entries may name any model with NetBox's journaling feature: run once every model is
+// declared.
+void allow_journaling(std::vector<Model>& all);
 void declare_dcim(std::vector<Model>& models);
 void declare_dcim_locations(std::vector<Model>& models);  // regions, site groups, locations, racks
 void declare_virtualization(std::vector<Model>& models);

@@ -258,12 +258,61 @@ Model customfield_model() {
   return m;
 }
 
+// NetBox's JournalEntry: a note with a kind on any object that has the journaling feature
+// (allow_journaling lists them). The author (`created_by`) is the requesting user, the only user
+// the emulator has (id 1, as /api/authentication-check/ answers).
+void clean_journal_entry(CleanContext& clean) {
+  const json::value* author = clean.data.if_contains("created_by");
+  if (author && author->is_int64() && author->get_int64() != 1) {
+    clean.fail("created_by", "Invalid pk \"" + std::to_string(author->get_int64()) +
+                                 "\" - object does not exist.");
+  }
+}
+
+Model journalentry_model() {
+  Model m = base("extras.journalentry", "extras/journal-entries", "JournalEntry", "journal entry");
+  m.fields = {
+      make("assigned_object_type", FieldKind::ContentType).req(),  // types: allow_journaling
+      make("assigned_object_id", FieldKind::GenericId).req(),
+      generic_object("assigned_object", "assigned_object_type", "assigned_object_id"),
+      integer("created_by").def(1).null(),
+      choice(
+          "kind",
+          {{"info", "Info"}, {"success", "Success"}, {"warning", "Warning"}, {"danger", "Danger"}})
+          .def("info"),
+      str("comments").req(),
+  };
+  m.brief = {"id", "url", "display", "created"};
+  m.display = "{created}";
+  m.search = {"comments"};
+  m.ordering = "-created";
+  m.clean = clean_journal_entry;
+  return m;
+}
+
 }  // namespace
 
 void declare_extras(std::vector<Model>& models) {
   models.push_back(tag_model());
   models.push_back(customfieldchoiceset_model());
   models.push_back(customfield_model());
+  models.push_back(journalentry_model());
+}
+
+void allow_journaling(std::vector<Model>& all) {
+  auto journal = std::find_if(all.begin(), all.end(), [](const Model& model) {
+    return model.key == "extras.journalentry";
+  });
+  if (journal == all.end()) return;
+  Field& type =
+      *std::find_if(journal->fields.begin(), journal->fields.end(),
+                    [](const Field& field) { return field.name == "assigned_object_type"; });
+  type.allowed_types.clear();
+  for (const Model& model : all) {
+    if (!model.key.starts_with("extras.") && !model.key.starts_with("users.")) {
+      type.allowed_types.push_back(model.key);
+    }
+  }
 }
 
 }  // namespace pbx::netbox::models

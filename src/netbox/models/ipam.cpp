@@ -1,33 +1,86 @@
 // NetBox ipam app: IP addresses, prefixes, VLANs.
 
 #include <set>
+#include <string>
+#include <utility>
 
 #include "netbox/model_rules.hpp"
 #include "netbox/models/declare.hpp"
 #include "netbox/store.hpp"
+#include "netbox/values.hpp"
 
 namespace pbx::netbox::models {
 namespace {
 
-// NetBox's IPAddress.clean: an address (any mask) is unique in the global table unless its
-// role is one that is shared by design (anycast, VIP, first-hop redundancy).
-void clean_ip_address(CleanContext& clean) {
-  const json::value* role = clean.data.if_contains("role");
+// --- rules (NetBox's IPAddress.clean) ----------------------------------------------------------
+
+std::string text_of(const json::object& data, std::string_view name) {
+  const json::value* value = data.if_contains(name);
+  return value && value->is_string() ? std::string(value->get_string()) : std::string();
+}
+
+// Roles shared by design (anycast, VIP, first-hop redundancy): such addresses may repeat.
+bool shared_role(const std::string& role) {
   static const std::set<std::string> kNonUnique = {"anycast", "vip",  "vrrp",
                                                    "hsrp",    "glbp", "carp"};
-  const bool unique_role =
-      !role || !role->is_string() || !kNonUnique.count(std::string(role->get_string()));
-  const json::value* address = clean.data.if_contains("address");
-  if (!unique_role || !address || !address->is_string()) return;
-  const std::string text(address->get_string());
+  return kNonUnique.count(role) > 0;
+}
+
+// An address (any mask) is unique in the global table, unless it and every duplicate have a
+// shared role.
+bool check_duplicate_address(CleanContext& clean, const std::string& address) {
   Condition where;
-  where.add(field_sql("address") + " LIKE ?", {text.substr(0, text.find('/')) + "/%"});
+  where.add(field_sql("address") + " LIKE ?", {address.substr(0, address.find('/')) + "/%"});
   if (clean.id) where.add("id <> ?", {*clean.id});
-  const auto duplicates = clean.request.store.select(clean.model, where, "id", 1, 0);
-  if (!duplicates.empty()) {
-    clean.errors["address"].push_back(
-        "Duplicate IP address found in global table: " +
-        std::string(duplicates.front().data.at("address").as_string()));
+  const auto duplicates = clean.request.store.select(clean.model, where, "id", -1, 0);
+  if (duplicates.empty()) return false;
+  bool all_shared = shared_role(text_of(clean.data, "role"));
+  for (const StoredObject& duplicate : duplicates)
+    all_shared = all_shared && shared_role(text_of(duplicate.data, "role"));
+  if (all_shared) return false;
+  return clean.fail("address", "Duplicate IP address found in global table: " +
+                                   text_of(duplicates.front().data, "address"));
+}
+
+// The device or VM an IP address's interface belongs to, as (model key, id); empty when the
+// address is not on an interface.
+std::pair<std::string, int64_t> parent_of(RequestContext& context, const json::object& ip) {
+  const std::string type = text_of(ip, "assigned_object_type");
+  const Model* interfaces = Registry::instance().by_key(type);
+  if (!interfaces) return {};
+  const auto interface = context.store.get(*interfaces, int_field(ip, "assigned_object_id"));
+  if (!interface) return {};
+  if (type == "dcim.interface") return {"dcim.device", int_field(*interface, "device")};
+  return {"virtualization.virtualmachine", int_field(*interface, "virtual_machine")};
+}
+
+// A device's or VM's primary IP cannot move to another parent (or off every interface).
+bool check_primary_reassignment(CleanContext& clean, const std::string& address) {
+  if (!clean.id) return false;
+  const auto before = clean.request.store.get(clean.model, *clean.id);
+  if (!before) return false;
+  const auto [parent_model, parent_id] = parent_of(clean.request, *before);
+  if (parent_model.empty()) return false;
+  const auto parent =
+      clean.request.store.get(*Registry::instance().by_key(parent_model), parent_id);
+  const std::string field = "primary_ip" + std::to_string(ip_family(address));
+  if (!parent || int_field(*parent, field) != *clean.id) return false;
+  if (parent_of(clean.request, clean.data) == std::pair{parent_model, parent_id}) return false;
+  return clean.fail("__all__", "Cannot reassign primary IP address for the parent device/VM");
+}
+
+void clean_ip_address(CleanContext& clean) {
+  const std::string address = text_of(clean.data, "address");
+  if (address.ends_with("/0")) {
+    clean.fail("address", "Cannot create IP address with /0 mask.");
+    return;
+  }
+  if (!address.empty() &&
+      (check_duplicate_address(clean, address) || check_primary_reassignment(clean, address))) {
+    return;
+  }
+  if (text_of(clean.data, "status") == "slaac" && ip_family(address) != 6) {
+    clean.fail("status", "Only IPv6 addresses can be assigned SLAAC status");
   }
 }
 

@@ -117,6 +117,45 @@ void check_vm_disk(CleanContext& clean) {
   }
 }
 
+// NetBox's VMInterface.clean: parent and bridge on the same VM, not itself; an untagged VLAN
+// needs a mode and must be global or at the VM's site.
+void clean_vm_interface(CleanContext& clean) {
+  if (check_primary_mac_address(clean)) return;
+  if (check_interface_relation(clean, "parent", "An interface cannot be its own parent.", "parent",
+                               "virtual_machine", "virtual machine") ||
+      check_interface_relation(clean, "bridge", "An interface cannot be bridged to itself.",
+                               "bridge", "virtual_machine", "virtual machine")) {
+    return;
+  }
+  check_untagged_vlan(clean, "virtual_machine", "virtual machine");
+}
+
+// A VM's primary IPs: of their family and on one of its own interfaces.
+bool check_vm_primary_ips(CleanContext& clean) {
+  for (const int family : {4, 6}) {
+    const std::string field = "primary_ip" + std::to_string(family);
+    const auto ip = related_object(clean, field);
+    if (!ip) continue;
+    const json::value* address_value = ip->if_contains("address");
+    const std::string address =
+        address_value && address_value->is_string() ? std::string(address_value->get_string()) : "";
+    const int version = ip_family(address);
+    if (version != family) {
+      return clean.fail(field, "Must be an IPv" + std::to_string(family) + " address. (" + address +
+                                   " is an IPv" + std::to_string(version) + " address.)");
+    }
+    // NetBox compares against the VM's interfaces, which a VM being created has none of.
+    const bool on_this_vm =
+        clean.id && ip_on_interface_of(clean.request, *ip, "virtualization.vminterface",
+                                       "virtual_machine", clean.id);
+    if (!on_this_vm) {
+      return clean.fail(field,
+                        "The specified IP address (" + address + ") is not assigned to this VM.");
+    }
+  }
+  return false;
+}
+
 void clean_virtual_machine(CleanContext& clean) {
   const int64_t device = int_field(clean.data, "device");
   const auto host =
@@ -126,6 +165,7 @@ void clean_virtual_machine(CleanContext& clean) {
   check_vm_placement(clean, given_site, host ? int_field(*host, "site") : 0);
   check_vm_host(clean, host, given_site);
   check_vm_disk(clean);
+  if (clean.errors.empty()) check_vm_primary_ips(clean);
 }
 
 // A VM's `disk` is the sum of its virtual disks (null when it has none left).
@@ -292,7 +332,9 @@ Model vminterface_model() {
       fk("bridge", "virtualization.vminterface").null(),
       integer("mtu").between("1", "65536").null(),
       fk("primary_mac_address", "dcim.macaddress").null(),
+      through("mac_address", "primary_mac_address", "mac_address"),
       description(),
+      choice("mode", interface_modes()).null(),
       fk("untagged_vlan", "ipam.vlan").null(),
       count("count_ipaddresses", "ipam.ipaddress", "assigned_object_id"),
       constant("count_fhrp_groups", 0),
@@ -305,8 +347,9 @@ Model vminterface_model() {
                "Interface with this Virtual machine and Name already exists.",
                "",
                ""}};
-  m.ignored_on_write = {"l2vpn_termination", "mac_address", "mac_addresses"};
-  m.not_emulated = {"mode", "qinq_svlan", "tagged_vlans", "vlan_translation_policy", "vrf"};
+  m.ignored_on_write = {"l2vpn_termination", "mac_addresses"};
+  m.not_emulated = {"qinq_svlan", "tagged_vlans", "vlan_translation_policy", "vrf"};
+  m.clean = clean_vm_interface;
   return m;
 }
 
