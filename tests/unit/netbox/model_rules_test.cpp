@@ -124,5 +124,46 @@ TEST(NetboxRules, VmClusterSiteAndHostMismatchesNameTheObjects) {
             "The selected device (host1) is not assigned to this site (DC2).");
 }
 
+// extras/journal-entries: notes on any object with NetBox's journaling feature, written by the
+// requesting user, gone with their object.
+TEST(NetboxJournalEntries, NoteAnyJournaledObjectAndGoWithIt) {
+  EmulatorClient client;
+  const Topology t = make_topology(client);
+  const int64_t vm = client.create(kVms, {{"name", "vm1"}, {"cluster", t.cluster}});
+  const char* kJournal = "/api/extras/journal-entries/";
+  const auto created = client.send(Verb::post, kJournal,
+                                   {{"assigned_object_type", "virtualization.virtualmachine"},
+                                    {"assigned_object_id", vm},
+                                    {"kind", "warning"},
+                                    {"comments", "migrated to node2"}});
+  ASSERT_EQ(created.code(), 201u) << created.body;
+  const json::value entry = body_of(created);
+  EXPECT_EQ(entry.at("kind"), (json::value{{"value", "warning"}, {"label", "Warning"}}));
+  EXPECT_EQ(entry.at("created_by"), 1);
+  EXPECT_EQ(entry.at("assigned_object").at("name"), "vm1");
+  EXPECT_EQ(client.get(std::string(kJournal) + "?kind=warning").at("count"), 1);
+  const auto tag = client.create("/api/extras/tags/", {{"name", "t"}, {"slug", "t"}});
+  const auto untyped = client.send(
+      Verb::post, kJournal,
+      {{"assigned_object_type", "extras.tag"}, {"assigned_object_id", tag}, {"comments", "x"}});
+  EXPECT_EQ(body_of(untyped),
+            (json::value{{"assigned_object_type", {"Invalid content type: extras.tag"}}}));
+  const auto blank = client.send(Verb::post, kJournal,
+                                 {{"assigned_object_type", "dcim.site"},
+                                  {"assigned_object_id", t.site},
+                                  {"comments", ""},
+                                  {"created_by", 7}});
+  EXPECT_EQ(body_of(blank), (json::value{{"comments", {"This field may not be blank."}}}));
+  const auto stranger = client.send(Verb::post, kJournal,
+                                    {{"assigned_object_type", "dcim.site"},
+                                     {"assigned_object_id", t.site},
+                                     {"comments", "x"},
+                                     {"created_by", 7}});
+  EXPECT_EQ(body_of(stranger),
+            (json::value{{"created_by", {"Invalid pk \"7\" - object does not exist."}}}));
+  EXPECT_EQ(client.call(Verb::delete_, std::string(kVms) + std::to_string(vm) + "/").code(), 204u);
+  EXPECT_EQ(client.get(kJournal).at("count"), 0);
+}
+
 }  // namespace
 }  // namespace pbx::netbox::testing
