@@ -70,12 +70,8 @@ json::object snapshot_entry(const ClusterState& state, const BackupScenario& bac
   return entry;
 }
 
-}  // namespace
-
-HandlerTable pbs_handlers(const Release& release) {
-  HandlerTable table;
-  add_task_handlers(table);
-
+// The server and the datastore configuration.
+void add_server_handlers(HandlerTable& table, const Release& release) {
   table.add(Verb::get, "/version", reader([release](const ClusterState&, const ApiCall&) {
               return ApiResult::ok(json::object{{"version", release.version},
                                                 {"release", release.release},
@@ -139,7 +135,10 @@ HandlerTable pbs_handlers(const Release& release) {
         return ApiResult::ok(
             state.start_task(node_name(state), "delete-datastore", name, call.user).upid);
       }));
+}
 
+// Backup groups, snapshots and usage, derived from the backups in each datastore.
+void add_datastore_content_handlers(HandlerTable& table) {
   table.add(Verb::get, "/admin/datastore/{store}/groups",
             reader([](const ClusterState& state, const ApiCall& call) -> ApiResult {
               const std::string store = call.text("store");
@@ -235,7 +234,15 @@ HandlerTable pbs_handlers(const Release& release) {
               }
               return ApiResult::ok(std::move(out));
             }));
+}
 
+}  // namespace
+
+HandlerTable pbs_handlers(const Release& release) {
+  HandlerTable table;
+  add_task_handlers(table);
+  add_server_handlers(table, release);
+  add_datastore_content_handlers(table);
   return table;
 }
 

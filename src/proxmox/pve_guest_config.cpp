@@ -207,16 +207,6 @@ void set_nic(GuestState& guest, std::string_view key, std::string_view value) {
   }
 }
 
-// "32G" / "512M" / "1T" / "32" (GiB) → whole GiB, rounded up.
-int64_t size_in_gb(std::string_view text, int64_t fallback) {
-  const auto number = leading_integer(text);
-  if (!number) return fallback;
-  if (text.ends_with('T')) return *number * 1024;
-  if (text.ends_with('M')) return (*number + 1023) / 1024;
-  if (text.ends_with('K')) return 1;
-  return *number;
-}
-
 // "local-lvm:32" (a new disk of 32 GiB), "local-lvm:vm-100-disk-1,size=32G", "local-lvm:8,mp=/srv".
 // A CD-ROM ("none,media=cdrom", "local:iso/x.iso,media=cdrom") is not a disk: false.
 bool set_disk(GuestState& guest, std::string_view key, std::string_view value) {
@@ -346,6 +336,15 @@ std::string digest_of(const json::object& config) {
 }
 
 }  // namespace
+
+int64_t size_in_gb(std::string_view text, int64_t fallback) {
+  const auto number = leading_integer(text);
+  if (!number) return fallback;
+  if (text.ends_with('T')) return *number * 1024;
+  if (text.ends_with('M')) return (*number + 1023) / 1024;
+  if (text.ends_with('K')) return 1;
+  return *number;
+}
 
 json::object guest_config(const ClusterState& state, const GuestState& guest) {
   json::object out = config_without_digest(state, guest);

@@ -3,7 +3,9 @@
 // changes a config write (create, PUT/POST config, `delete=`) makes to the state.
 
 #include <boost/json/object.hpp>
+#include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "proxmox/handlers.hpp"
 
@@ -15,5 +17,7 @@ std::string config_digest(const ClusterState& state, const GuestState& guest);
 // Applies every guest-describing parameter of the call (netN and disks parsed into the state),
 // then its `delete` list, then fills what the writes left open (MACs, volumes).
 void apply_config(const ClusterState& state, GuestState& guest, const ApiCall& call);
+// "32G" / "512M" / "1T" / "32" (GiB) → whole GiB, rounded up; `fallback` when there is no number.
+int64_t size_in_gb(std::string_view text, int64_t fallback);
 
 }  // namespace pbx::proxmox

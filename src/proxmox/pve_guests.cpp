@@ -39,13 +39,27 @@ auto find_snapshot(ClusterState& state, const ApiCall& call, std::string_view ty
   return {{guest, snapshot}, std::nullopt};
 }
 
-}  // namespace
+// The paths and task prefix of one guest type.
+struct GuestKind {
+  std::string type;  // "qemu" | "lxc"
+  bool lxc = false;
+  std::string base;    // "/nodes/{node}/qemu"
+  std::string path;    // "/nodes/{node}/qemu/{vmid}"
+  std::string prefix;  // task types: "qm..." | "vz..."
+};
 
-void add_guest_handlers(HandlerTable& table, const std::string& type, const Release& release) {
+GuestKind guest_kind(const std::string& type) {
   const bool lxc = type == "lxc";
   const std::string base = "/nodes/{node}/" + type;
-  const std::string guest_path = base + "/{vmid}";
-  const std::string prefix = lxc ? "vz" : "qm";
+  return GuestKind{type, lxc, base, base + "/{vmid}", lxc ? "vz" : "qm"};
+}
+
+void add_guest_life_cycle(HandlerTable& table, const GuestKind& kind) {
+  const bool lxc = kind.lxc;
+  const std::string& type = kind.type;
+  const std::string& base = kind.base;
+  const std::string& guest_path = kind.path;
+  const std::string& prefix = kind.prefix;
 
   table.add(Verb::get, base,
             reader(
@@ -139,7 +153,41 @@ void add_guest_handlers(HandlerTable& table, const std::string& type, const Rele
   table.add(Verb::put, guest_path + "/config", update_config(false));
   // Only QEMU has the asynchronous variant; a container's config is written synchronously.
   if (!lxc) table.add(Verb::post, guest_path + "/config", update_config(true));
+}
 
+// Grows a disk ("+10G" or the new size "50G"); shrinking is refused as Proxmox does.
+void add_guest_resize(HandlerTable& table, const GuestKind& kind) {
+  const std::string& type = kind.type;
+  const std::string& prefix = kind.prefix;
+  table.add(Verb::put, kind.path + "/resize",
+            writer([type, prefix](ClusterState& state, const ApiCall& call) -> ApiResult {
+              auto [found, problem] = find_guest(state, call, type);
+              if (problem) return *problem;
+              const std::string key = call.text("disk");
+              auto& disks = found->spec.disks;
+              const auto disk = std::find_if(disks.begin(), disks.end(),
+                                             [&](const DiskScenario& d) { return d.key == key; });
+              if (disk == disks.end()) {
+                return ApiResult::error(500, fmt::format("disk '{}' does not exist", key));
+              }
+              const std::string size = call.text("size");
+              const int64_t amount = size_in_gb(size.starts_with('+') ? size.substr(1) : size, 0);
+              const int64_t wanted = size.starts_with('+') ? disk->size_gb + amount : amount;
+              if (wanted < disk->size_gb) {
+                return ApiResult::error(500, "shrinking disks is not supported");
+              }
+              disk->size_gb = wanted;
+              state.complete_guest(*found);
+              state.touch();
+              return guest_task(state, *found, prefix + "resize", call);
+            }));
+}
+
+// status/current and the status actions.
+void add_guest_status(HandlerTable& table, const GuestKind& kind, const Release& release) {
+  const std::string& type = kind.type;
+  const std::string& guest_path = kind.path;
+  const std::string& prefix = kind.prefix;
   table.add(Verb::get, guest_path + "/status/current",
             reader([type, release](const ClusterState& state, const ApiCall& call) -> ApiResult {
               auto [guest, problem] = find_guest(state, call, type);
@@ -207,8 +255,12 @@ void add_guest_handlers(HandlerTable& table, const std::string& type, const Rele
           return guest_task(state, *guest, task_type, call, std::move(exitstatus));
         }));
   }
+}
 
-  // Snapshots.
+void add_guest_snapshots(HandlerTable& table, const GuestKind& kind) {
+  const std::string& type = kind.type;
+  const std::string& guest_path = kind.path;
+  const std::string& prefix = kind.prefix;
   table.add(Verb::get, guest_path + "/snapshot",
             reader([type](const ClusterState& state, const ApiCall& call) -> ApiResult {
               auto [guest, problem] = find_guest(state, call, type);
@@ -277,6 +329,16 @@ void add_guest_handlers(HandlerTable& table, const std::string& type, const Rele
               state.touch();
               return guest_task(state, *guest, prefix + "rollback", call);
             }));
+}
+
+}  // namespace
+
+void add_guest_handlers(HandlerTable& table, const std::string& type, const Release& release) {
+  const GuestKind kind = guest_kind(type);
+  add_guest_life_cycle(table, kind);
+  add_guest_resize(table, kind);
+  add_guest_status(table, kind, release);
+  add_guest_snapshots(table, kind);
 }
 
 }  // namespace pbx::proxmox

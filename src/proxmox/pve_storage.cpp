@@ -103,9 +103,8 @@ std::pair<const StorageScenario*, std::optional<ApiResult>> node_storage(const C
   return {storage, std::nullopt};
 }
 
-}  // namespace
-
-void add_storage_handlers(HandlerTable& table) {
+// /storage: the storage configuration.
+void add_storage_config_handlers(HandlerTable& table) {
   table.add(Verb::get, "/storage",
             reader(
                 [](const ClusterState& state, const ApiCall& call) {
@@ -154,7 +153,10 @@ void add_storage_handlers(HandlerTable& table) {
               state.touch();
               return ApiResult::ok();
             }));
+}
 
+// /nodes/{node}/storage: per-node status, usage and content.
+void add_node_storage_handlers(HandlerTable& table) {
   table.add(
       Verb::get, "/nodes/{node}/storage",
       reader([](const ClusterState& state, const ApiCall& call) -> ApiResult {
@@ -229,6 +231,13 @@ void add_storage_handlers(HandlerTable& table) {
         state.touch();
         return ApiResult::ok(state.start_task(call.text("node"), "imgdel", volume, call.user).upid);
       }));
+}
+
+}  // namespace
+
+void add_storage_handlers(HandlerTable& table) {
+  add_storage_config_handlers(table);
+  add_node_storage_handlers(table);
 }
 
 }  // namespace pbx::proxmox

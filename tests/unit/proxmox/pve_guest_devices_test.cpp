@@ -193,6 +193,29 @@ TEST(GuestDevicesTest, DisksAreStateOnStoragesInConfigContentAndUsage) {
   EXPECT_NO_THROW(Scenario::from_json(exported.to_json()));
 }
 
+TEST(GuestDevicesTest, ResizeGrowsADiskInEveryView) {
+  Engine engine(test_options());
+  const std::string resize = "/api2/json/nodes/pve1/qemu/100/resize";
+  const Reply grown = call(engine, Verb::put, resize, "disk=scsi0&size=%2B8G");
+  ASSERT_EQ(grown.status, 200u) << grown.body;
+  EXPECT_TRUE(std::string(grown.data().as_string()).find(":qmresize:100:") != std::string::npos);
+  EXPECT_EQ(config_value(engine, "qemu/100", "scsi0"),
+            "local-lvm:vm-100-disk-0,iothread=1,size=40G");
+  ASSERT_EQ(call(engine, Verb::put, resize, "disk=scsi0&size=64G").status, 200u);
+  const Reply listed = get(engine, "/api2/json/cluster/resources?type=vm");
+  for (const auto& entry : listed.data().as_array()) {
+    if (entry.at("id") == "qemu/100") {
+      EXPECT_EQ(entry.at("maxdisk").to_number<int64_t>(), int64_t{64} << 30);
+    }
+  }
+  EXPECT_EQ(call(engine, Verb::put, resize, "disk=scsi0&size=10G").status, 500u);
+  EXPECT_EQ(call(engine, Verb::put, resize, "disk=scsi7&size=%2B1G").status, 500u);
+  const Reply container =
+      call(engine, Verb::put, "/api2/json/nodes/pve1/lxc/101/resize", "disk=rootfs&size=%2B2G");
+  ASSERT_EQ(container.status, 200u) << container.body;
+  EXPECT_EQ(engine.export_state().clusters[0].guests[1].disks[0].size_gb, 10);
+}
+
 TEST(GuestDevicesTest, ScenarioSnapshotsListAndRoundTrip) {
   ClusterScenario cluster = default_cluster(Service::pve);
   cluster.guests[0].snapshots = {SnapshotScenario{"base", "clean", "", 1767225600, false},
