@@ -110,6 +110,43 @@ TEST(ClusterStateTest, HaResourcesShowInListsStatusAndGuestViews) {
             0);
 }
 
+TEST(ClusterStateTest, TagsShowInConfigListsResourcesAndState) {
+  Engine engine(test_options());
+  ASSERT_EQ(
+      call(engine, Verb::put, "/api2/json/nodes/pve1/qemu/100/config", "tags=db%3Bcritical").status,
+      200u);
+  const auto tags_of = [](const Reply& reply) -> std::string {
+    for (const auto& entry : reply.data().as_array()) {
+      if (entry.at("vmid").to_number<int>() == 100)
+        return std::string(entry.at("tags").as_string());
+    }
+    return "";
+  };
+  EXPECT_EQ(tags_of(get(engine, "/api2/json/nodes/pve1/qemu")), "db;critical");
+  EXPECT_EQ(tags_of(get(engine, "/api2/json/cluster/resources?type=vm")), "db;critical");
+  EXPECT_EQ(get(engine, "/api2/json/nodes/pve1/qemu/100/config").data().at("tags"), "db;critical");
+  EXPECT_EQ(engine.export_state().clusters[0].guests[0].tags,
+            (std::vector<std::string>{"db", "critical"}));
+}
+
+TEST(ClusterStateTest, DestroyingAGuestRemovesItsHaResourceAndReplication) {
+  ClusterScenario cluster = default_cluster(Service::pve);
+  cluster.guests[1].status = "stopped";
+  cluster.ha_resources = {HaResourceScenario{"ct:101", "stopped", "", 1, 1, ""}};
+  cluster.replication_jobs = {
+      JobScenario{"101-0", json::object{{"id", "101-0"}, {"guest", "101"}, {"target", "pve2"}}}};
+  EngineOptions options = test_options();
+  options.cluster = cluster;
+  Engine engine(options);
+  ASSERT_EQ(get(engine, "/api2/json/cluster/ha/resources").data().as_array().size(), 1u);
+  ASSERT_EQ(call(engine, Verb::delete_, "/api2/json/nodes/pve1/lxc/101").status, 200u);
+  EXPECT_TRUE(get(engine, "/api2/json/cluster/ha/resources").data().as_array().empty());
+  EXPECT_TRUE(get(engine, "/api2/json/cluster/replication").data().as_array().empty());
+  const ClusterScenario exported = engine.export_state().clusters[0];
+  EXPECT_TRUE(exported.ha_resources.empty());
+  EXPECT_TRUE(exported.replication_jobs.empty());
+}
+
 TEST(ClusterStateTest, SdnZonesVnetsSubnetsAreState) {
   Engine engine(test_options());
   const std::string sdn = "/api2/json/cluster/sdn";
