@@ -155,9 +155,10 @@ class Stages {
     if (plugin_refs_) return *plugin_refs_;
     plugin_refs_.emplace();
     auto existing = context_.netbox.list(kPluginEndpointsPath);
+    std::set<int64_t> taken;
     for (const auto& endpoint : endpoints_) {
       const auto definition = plugin_endpoint_definition(endpoint, context_.refs);
-      int64_t id = match_endpoint(existing, definition);
+      int64_t id = match_endpoint(existing, definition, taken);
       if (id == 0 && !context_.options.dry_run) {
         try {
           auto created = context_.netbox.create(kPluginEndpointsPath, {definition});
@@ -171,6 +172,7 @@ class Stages {
                              create_error.what());
         }
       }
+      if (id > 0) taken.insert(id);
       plugin_refs_->endpoints[endpoint.snapshot.endpoint_name] = id;
     }
     // The plugin's node objects, where its node sync made them (optional links).
@@ -186,17 +188,32 @@ class Stages {
     return *plugin_refs_;
   }
 
-  static int64_t match_endpoint(const std::vector<json::object>& existing,
-                                const json::object& definition) {
-    for (const char* attribute : {"name", "domain"}) {
+  // The plugin endpoint of one endpoint of this run: by name, else by address (domain and
+  // port), else the only one NetBox has when this run reads a single endpoint; never one that
+  // another endpoint of the run already has (job ids repeat across clusters).
+  int64_t match_endpoint(const std::vector<json::object>& existing, const json::object& definition,
+                         const std::set<int64_t>& taken) const {
+    auto free = [&](const json::object& candidate) {
+      return !taken.count(json_int(field(candidate, "id")));
+    };
+    auto same = [&](const json::object& candidate, const char* attribute) {
       const std::string wanted = json_string(definition.if_contains(attribute));
-      for (const auto& candidate : existing) {
-        if (!wanted.empty() && json_string(field(candidate, attribute)) == wanted) {
-          return json_int(field(candidate, "id"));
-        }
+      return !wanted.empty() && json_string(field(candidate, attribute)) == wanted;
+    };
+    for (const auto& candidate : existing) {
+      if (free(candidate) && same(candidate, "name")) return json_int(field(candidate, "id"));
+    }
+    for (const auto& candidate : existing) {
+      if (free(candidate) && same(candidate, "domain") &&
+          json_int(field(candidate, "port"), 8006) ==
+              json_int(definition.if_contains("port"), 8006)) {
+        return json_int(field(candidate, "id"));
       }
     }
-    return existing.size() == 1 ? json_int(field(existing.front(), "id")) : 0;
+    if (endpoints_.size() == 1 && existing.size() == 1 && free(existing.front())) {
+      return json_int(field(existing.front(), "id"));
+    }
+    return 0;
   }
 
   PluginStageContext& context_;

@@ -329,5 +329,43 @@ TEST_F(PluginStages, AFailedReadMarksNothingStaleAndDeletesNothing) {
   EXPECT_EQ(list(kPluginStoragePath).size(), scenario.storages.size());
 }
 
+// Two clusters behind one address (ports differ) with the same job ids: each gets its own
+// plugin endpoint, so their routines do not collide.
+TEST_F(PluginStages, EveryEndpointHasItsOwnPluginEndpoint) {
+  proxmox::GenerateOptions options;
+  options.clusters = 2;
+  options.nodes = 2;
+  options.guests = 2;
+  options.extras = false;
+  options.prefix = "twin";
+  const auto twins = proxmox::generate_scenario(options);
+  std::vector<std::unique_ptr<proxmox::Engine>> mocks;
+  std::vector<ProxmoxSource> sources;
+  for (size_t i = 0; i < twins.clusters.size(); ++i) {
+    proxmox::EngineOptions engine;
+    engine.cluster = twins.clusters[i];
+    mocks.push_back(std::make_unique<proxmox::Engine>(engine));
+    sources.push_back({"twin-" + std::to_string(i),
+                       {"https://127.0.0.1:" + std::to_string(8006 + i), kProxmoxToken, "", ""},
+                       std::make_shared<InProcessTransport>(mocks.back()->as_handler()),
+                       "",
+                       {}});
+  }
+  SyncOptions full;
+  const auto summary = SyncEngine(netbox, sources, full).run();
+  EXPECT_TRUE(summary.errors.empty()) << summary.errors.front();
+  const auto endpoints = list(kPluginEndpointsPath);
+  ASSERT_EQ(endpoints.size(), 2u);
+  EXPECT_NE(json_int(field(endpoints[0], "port")), json_int(field(endpoints[1], "port")));
+  size_t jobs = 0;
+  for (const auto& twin : mocks)
+    jobs += twin->export_state().clusters.front().backup_jobs.size();
+  EXPECT_GT(jobs, 0u);
+  EXPECT_EQ(list(kPluginBackupRoutinesPath).size(), jobs);
+  const int64_t before = writes();
+  SyncEngine(netbox, sources, full).run();
+  EXPECT_EQ(writes(), before);
+}
+
 }  // namespace
 }  // namespace pbx::sync
