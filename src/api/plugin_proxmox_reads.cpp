@@ -108,9 +108,76 @@ RouteDoc read_doc(std::string path, std::string summary,
                   std::move(responses)};
 }
 
+// The HA resource of guest `vmid` ("vm:<vmid>" or "ct:<vmid>") in an endpoint's listing.
+const json::object* ha_resource_of(const json::value& resources, int64_t vmid) {
+  if (!resources.is_array()) return nullptr;
+  const std::string vm = "vm:" + std::to_string(vmid), ct = "ct:" + std::to_string(vmid);
+  for (const auto& resource : resources.as_array()) {
+    if (!resource.is_object()) continue;
+    const auto* sid = resource.as_object().if_contains("sid");
+    if (sid && sid->is_string() && (sid->as_string() == vm || sid->as_string() == ct)) {
+      return &resource.as_object();
+    }
+  }
+  return nullptr;
+}
+
+void add_ha_reads(const PluginRouteHooks& hooks) {
+  hooks.add(read_doc("/proxmox/cluster/ha/summary",
+                     "HA manager status and resources per endpoint: [{endpoint: {status, "
+                     "resources}}]"),
+            [&hooks](http::Request& request) {
+              return with_sources(hooks, request, [&](const Sources& sources) {
+                json::array answer;
+                for (const auto& source : sources) {
+                  try {
+                    answer.push_back(json::object{
+                        {source.name,
+                         json::object{{"status", read(source, "/cluster/ha/status/current")},
+                                      {"resources", read(source, "/cluster/ha/resources")}}}});
+                  } catch (const std::exception& error) {
+                    return detail_response(Status::bad_gateway,
+                                           "Proxmox endpoint " + source.name + ": " + error.what());
+                  }
+                }
+                return Response::json(answer);
+              });
+            });
+  hooks.add(read_doc("/proxmox/cluster/ha/resources/by-vm/{vmid}",
+                     "The HA resource of a guest (vm:<vmid> or ct:<vmid>), with its endpoint",
+                     {{404, "The guest is not HA-managed on any endpoint"}, {422, "Bad vmid"}}),
+            [&hooks](http::Request& request) {
+              const auto vmid = parse_positive_id(request.path_param("vmid"));
+              if (!vmid) {
+                return detail_response(Status::unprocessable_entity,
+                                       "vmid must be a positive integer");
+              }
+              return with_sources(hooks, request, [&](const Sources& sources) {
+                for (const auto& source : sources) {
+                  json::value resources;
+                  try {
+                    resources = read(source, "/cluster/ha/resources");
+                  } catch (const std::exception& error) {
+                    return detail_response(Status::bad_gateway,
+                                           "Proxmox endpoint " + source.name + ": " + error.what());
+                  }
+                  if (const auto* resource = ha_resource_of(resources, *vmid)) {
+                    json::object answer = *resource;
+                    answer["endpoint"] = source.name;
+                    return Response::json(answer);
+                  }
+                }
+                return detail_response(Status::not_found, "Guest " + std::to_string(*vmid) +
+                                                              " is not an HA resource on any "
+                                                              "Proxmox endpoint.");
+              });
+            });
+}
+
 }  // namespace
 
 void add_proxmox_reads(const PluginRouteHooks& hooks) {
+  add_ha_reads(hooks);
   for (const auto& read_route : kClusterReads) {
     const ClusterRead* route = &read_route;
     hooks.add(read_doc(route->route, route->summary), [&hooks, route](http::Request& request) {

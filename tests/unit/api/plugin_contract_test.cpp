@@ -261,7 +261,32 @@ TEST_F(PluginContractTest, ProxmoxReadsComeFromTheConfiguredEndpoints) {
   EXPECT_EQ(api(http::Verb::get, "/proxmox/qemu/pve1/x/config").status, 422u);
   EXPECT_EQ(api(http::Verb::get, "/proxmox/secrets").status, 422u);
   EXPECT_EQ(api(http::Verb::get, "/proxmox/nodes?proxmox_endpoint_ids=9").status, 400u);
-  EXPECT_EQ(api(http::Verb::get, "/proxmox/cluster/ha/summary").status, 501u);
+  EXPECT_EQ(api(http::Verb::get, "/proxmox/sessions").status, 501u);
+}
+
+TEST_F(PluginContractTest, HaReadsFollowTheEndpointsHaState) {
+  auto cluster = lab_cluster();
+  proxmox::HaResourceScenario web;
+  web.sid = "vm:100";
+  web.group = "primary";
+  cluster.ha_resources = {web};
+  load_cluster(cluster);
+
+  const auto summary = api(http::Verb::get, "/proxmox/cluster/ha/summary");
+  ASSERT_EQ(summary.status, 200u) << summary.body;
+  const json::value document = summary.json();
+  const auto& lab = document.at(0).at("lab");
+  ASSERT_EQ(lab.at("resources").as_array().size(), 1u);
+  EXPECT_EQ(lab.at("resources").at(0).at("sid"), "vm:100");
+  EXPECT_TRUE(lab.at("status").is_array());
+
+  const auto by_vm = api(http::Verb::get, "/proxmox/cluster/ha/resources/by-vm/100");
+  ASSERT_EQ(by_vm.status, 200u) << by_vm.body;
+  EXPECT_EQ(by_vm.json().at("sid"), "vm:100");
+  EXPECT_EQ(by_vm.json().at("endpoint"), "lab");
+  EXPECT_EQ(api(http::Verb::get, "/proxmox/cluster/ha/resources/by-vm/101").status, 404u)
+      << "101 is not HA-managed";
+  EXPECT_EQ(api(http::Verb::get, "/proxmox/cluster/ha/resources/by-vm/x").status, 422u);
 }
 
 }  // namespace
