@@ -9,6 +9,7 @@
 
 #include "common/clock.hpp"
 #include "sync/json_util.hpp"
+#include "sync/network_sync.hpp"
 #include "sync/parallel.hpp"
 #include "sync/plugin_sync.hpp"
 #include "sync/read_coverage.hpp"
@@ -66,6 +67,12 @@ std::string_view to_string(SyncScope scope) {
       return "replications";
     case SyncScope::backup_routines:
       return "backup_routines";
+    case SyncScope::virtual_disks:
+      return "virtual_disks";
+    case SyncScope::vm_interfaces:
+      return "vm_interfaces";
+    case SyncScope::ip_addresses:
+      return "ip_addresses";
   }
   return "full";
 }
@@ -444,6 +451,7 @@ struct SyncEngine::Run {
     if (cancelled()) return;
     auto plugin = plugin_context();
     sync_plugin_stages(plugin, plugin_stages_of(options.scope), endpoints);
+    sync_network_stages(plugin, network_stages_of(options.scope), endpoints, context.version);
     if (!sync_backups || cancelled()) return;
     phase_done("virtual_machines");
 

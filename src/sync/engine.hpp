@@ -34,7 +34,10 @@ enum class SyncScope {
   task_history,
   snapshots,
   replications,
-  backup_routines
+  backup_routines,
+  virtual_disks,  // 5 (network_sync.hpp)
+  vm_interfaces,  // 9
+  ip_addresses    // 10
 };
 std::string_view to_string(SyncScope scope);
 

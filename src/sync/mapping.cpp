@@ -282,6 +282,8 @@ std::vector<DesiredObject> desired_vms(const std::vector<EndpointSnapshot>& endp
                                         : json::value(nullptr)},
           {"tags", owned_tags(refs)},
           {"custom_fields", std::move(custom_fields)}};
+      // With virtual disks NetBox makes `disk` their sum (read-only): the disks stage writes them.
+      if (!guest.devices.disks.empty()) fields.erase("disk");
       if (endpoint.tenant_id) fields["tenant"] = *endpoint.tenant_id;
       vms.push_back({vm_key(snapshot.cluster_name, guest.type, guest.vmid), std::move(fields)});
     }

@@ -177,6 +177,7 @@ ProxmoxSnapshot ProxmoxReader::read(const std::string& endpoint_name) {
         guest.agent = guest.type == "qemu" && json_bool(field(object, "agent"));
         guest.unprivileged = guest.type == "lxc" && json_bool(field(object, "unprivileged"));
         guest.description = json_string(field(object, "description"));
+        guest.devices = parse_guest_devices(object, guest.type);
       }
     } catch (const CircuitOpen&) {
       throw;  // the endpoint is down: fail its read rather than mark every guest unreadable
@@ -187,6 +188,8 @@ ProxmoxSnapshot ProxmoxReader::read(const std::string& endpoint_name) {
     if (!options_.read_agent_interfaces || !guest.agent || guest.status != "running") return;
     try {
       const json::value answer = session.get(guest_path + "/agent/network-get-interfaces");
+      guest.devices.agent_interfaces = parse_agent_interfaces(answer);
+      guest.devices.agent_answered = true;
       const auto* result = answer.is_object() ? answer.as_object().if_contains("result") : nullptr;
       if (!result || !result->is_array()) return;
       for (const auto& interface : result->as_array()) {

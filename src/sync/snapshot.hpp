@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "sync/guest_devices.hpp"
+
 namespace pbx::sync {
 
 struct ProxmoxNode {
@@ -32,6 +34,7 @@ struct ProxmoxGuest {
   bool is_template = false;
   std::string description;
   std::vector<std::string> ip_addresses;    // from the guest agent, when it answers
+  GuestDevices devices;  // disks, netN, agent interfaces (guest_devices.hpp)
   std::optional<std::string> config_error;  // the guest's config could not be read
 };
 

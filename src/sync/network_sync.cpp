@@ -1,0 +1,191 @@
+#include "sync/network_sync.hpp"
+
+#include <set>
+
+#include "sync/engine.hpp"
+#include "sync/json_util.hpp"
+#include "sync/network_mapping.hpp"
+
+namespace pbx::sync {
+namespace json = boost::json;
+
+namespace {
+
+constexpr const char* kVmsPath = "/virtualization/virtual-machines/";
+
+// The id before the '/' of a vm_child_key or interface_child_key.
+int64_t owner_of_key(const std::string& key) {
+  return std::strtoll(key.c_str(), nullptr, 10);
+}
+
+std::set<int64_t> ids_of(const std::map<std::string, int64_t>& ids) {
+  std::set<int64_t> values;
+  for (const auto& [key, id] : ids) {
+    if (id > 0) values.insert(id);
+  }
+  return values;
+}
+
+class NetworkRun {
+ public:
+  NetworkRun(PluginStageContext& context, const std::vector<EndpointSnapshot>& endpoints,
+             const NetBoxVersion& version)
+      : context_(context),
+        version_(version),
+        guests_(guests_with_vms(endpoints, context.refs)),
+        vms_(ids_of(context.refs.vms)) {
+    for (const auto& entry : guests_)
+      known_vms_.insert(entry.vm_id);
+  }
+
+  void virtual_disks() {
+    const auto desired = desired_virtual_disks(guests_, context_.refs, version_);
+    context_.sync_kind(
+        "virtual_disks", kVirtualDisksPath, desired,
+        owned(kVirtualDisksPath, desired, {"virtual_machine", "name"}, {}, "virtual_machine", vms_),
+        current_vm_child_key, true, unknown_vm_child());
+  }
+
+  void vm_interfaces() {
+    const auto vlan_desired = desired_vlans(guests_, context_.refs);
+    std::map<std::string, int64_t> vlans;
+    if (!vlan_desired.empty()) {
+      http::Params filters{{"tag", kTagSlug}, fields_to_read(vlan_desired, {"vid"})};
+      for (const auto& vlan : vlan_desired)
+        filters.emplace_back("vid", vlan.key);
+      // Shared with whatever else uses the VLAN: never deleted.
+      vlans = context_.sync_kind("vlans", kVlansPath, vlan_desired,
+                                 context_.netbox.list(kVlansPath, filters), current_vlan_key, false,
+                                 {});
+    }
+    const auto desired = desired_vm_interfaces(guests_, context_.refs, version_, vlans);
+    auto current = owned(kVmInterfacesPath, desired, {"virtual_machine", "name"},
+                         {"primary_mac_address"}, "virtual_machine", vms_);
+    const auto listed = current;
+    interfaces_ =
+        context_.sync_kind("vm_interfaces", kVmInterfacesPath, desired, std::move(current),
+                           current_vm_child_key, true, unknown_vm_child());
+    if (version_.at_least(4, 2) && !context_.cancelled()) primary_macs(listed);
+  }
+
+  void ip_addresses() {
+    const auto interface_ids = ids_of(interfaces_);
+    auto current = owned(kIpAddressesPath, {}, {"assigned_object_id", "address"},
+                         {"assigned_object_type", "status", "tags"}, "assigned_object_id",
+                         interface_ids, {{"assigned_object_type", kVmInterfaceType}});
+    const IpAddressPlan plan = desired_ip_addresses(guests_, context_.refs, interfaces_, current);
+    const auto ips =
+        context_.sync_kind("ip_addresses", kIpAddressesPath, plan.addresses, std::move(current),
+                           current_ip_key, true, [&](const ObjectRef& ip) {
+                             return plan.known_interfaces.count(owner_of_key(ip.key)) == 0;
+                           });
+    if (context_.cancelled()) return;
+    const auto primaries = desired_primary_ips(plan, ips);
+    std::set<int64_t> vms;
+    for (const auto& vm : primaries)
+      vms.insert(owner_of_key(vm.key));
+    context_.sync_kind(
+        "primary_ips", kVmsPath, primaries,
+        owned(kVmsPath, primaries, {}, {"primary_ip4", "primary_ip6"}, "id", vms),
+        [](const json::object& vm) { return std::to_string(json_int(field(vm, "id"))); }, false,
+        {});
+  }
+
+ private:
+  // From NetBox 4.2 a MAC address is an object assigned to the interface and set as its
+  // primary MAC. `listed`: the interfaces as NetBox held them before this run's writes.
+  void primary_macs(std::vector<json::object> listed) {
+    const auto desired = desired_mac_addresses(guests_, context_.refs, interfaces_);
+    const auto macs =
+        context_.sync_kind("mac_addresses", kMacAddressesPath, desired,
+                           owned(kMacAddressesPath, desired, {"assigned_object_id", "mac_address"},
+                                 {}, "assigned_object_id", ids_of(interfaces_),
+                                 {{"assigned_object_type", kVmInterfaceType}}),
+                           current_mac_key, true, {});
+    // Interfaces created just now have no primary MAC yet.
+    std::set<std::string> seen;
+    for (const auto& object : listed)
+      seen.insert(current_vm_child_key(object));
+    for (const auto& [key, id] : interfaces_) {
+      if (id <= 0 || seen.count(key)) continue;
+      const size_t slash = key.find('/');
+      listed.push_back(json::object{{"id", id},
+                                    {"virtual_machine", owner_of_key(key)},
+                                    {"name", key.substr(slash + 1)},
+                                    {"primary_mac_address", nullptr}});
+    }
+    context_.sync_kind("vm_interface_primary_macs", kVmInterfacesPath,
+                       desired_primary_macs(guests_, interfaces_, macs), std::move(listed),
+                       current_vm_child_key, false, {});
+  }
+
+  // The proxbox-tagged objects at `path` whose `owner_field` (an id or a nested object) is in
+  // `owners`, with the fields the diff compares, the key's and `extra_fields`.
+  std::vector<json::object> owned(const char* path, const std::vector<DesiredObject>& desired,
+                                  std::initializer_list<std::string_view> key_fields,
+                                  std::initializer_list<std::string_view> extra_fields,
+                                  std::string_view owner_field, const std::set<int64_t>& owners,
+                                  http::Params filters = {}) {
+    std::vector<json::object> found;
+    if (owners.empty()) return found;
+    auto fields = fields_to_read(desired, key_fields);
+    for (const auto name : extra_fields) {
+      const std::string listed = "," + fields.second + ",";
+      if (listed.find("," + std::string(name) + ",") == std::string::npos)
+        fields.second += "," + std::string(name);
+    }
+    filters.emplace_back("tag", kTagSlug);
+    filters.push_back(std::move(fields));
+    for (auto& object : context_.netbox.list(path, filters)) {
+      const int64_t owner =
+          owner_field == "id" ? json_int(field(object, "id")) : nested_id(object, owner_field);
+      if (owners.count(owner)) found.push_back(std::move(object));
+    }
+    return found;
+  }
+
+  // Disks and interfaces of a virtual machine whose guest configuration was not read.
+  PluginStageContext::Unknown unknown_vm_child() const {
+    return
+        [this](const ObjectRef& object) { return known_vms_.count(owner_of_key(object.key)) == 0; };
+  }
+
+  PluginStageContext& context_;
+  const NetBoxVersion& version_;
+  std::vector<GuestWithVm> guests_;
+  std::set<int64_t> vms_;                      // every proxbox VM of the clusters in this run
+  std::set<int64_t> known_vms_;                // those whose guest configuration was read
+  std::map<std::string, int64_t> interfaces_;  // vm_child_key → VM interface id
+};
+
+template <typename Fn>
+void run_stage(PluginStageContext& context, std::string_view kind, Fn&& stage) {
+  if (context.cancelled()) return;
+  try {
+    stage();
+  } catch (const std::exception& stage_error) {
+    context.error(kind, "", stage_error.what());
+  }
+}
+
+}  // namespace
+
+NetworkStages network_stages_of(SyncScope scope) {
+  NetworkStages stages;
+  const bool full = scope == SyncScope::full;
+  stages.virtual_disks = full || scope == SyncScope::virtual_disks;
+  stages.ip_addresses = full || scope == SyncScope::ip_addresses;
+  stages.vm_interfaces = stages.ip_addresses || scope == SyncScope::vm_interfaces;
+  return stages;
+}
+
+void sync_network_stages(PluginStageContext& context, const NetworkStages& stages,
+                         const std::vector<EndpointSnapshot>& endpoints,
+                         const NetBoxVersion& version) {
+  NetworkRun run(context, endpoints, version);
+  if (stages.virtual_disks) run_stage(context, "virtual_disks", [&] { run.virtual_disks(); });
+  if (stages.vm_interfaces) run_stage(context, "vm_interfaces", [&] { run.vm_interfaces(); });
+  if (stages.ip_addresses) run_stage(context, "ip_addresses", [&] { run.ip_addresses(); });
+}
+
+}  // namespace pbx::sync

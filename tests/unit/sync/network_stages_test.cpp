@@ -1,0 +1,306 @@
+// The virtual disks, VM interfaces and IP addresses stages (network_sync.hpp) against the real
+// proxmox-mock Engine and netbox-emulator linked into this process: what NetBox holds after a
+// run (disks and their sum, interface MACs and VLANs, addresses on the right interface, primary
+// IPs), that an unchanged re-run writes nothing, that a changed address changes exactly its
+// object, and that a failed read deletes nothing.
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include "netbox/emulator.hpp"
+#include "proxmox/engine.hpp"
+#include "sync/engine.hpp"
+#include "sync/guest_devices.hpp"
+#include "sync/json_util.hpp"
+#include "sync/network_mapping.hpp"
+
+namespace pbx::sync {
+namespace {
+namespace json = boost::json;
+
+const std::string kProxmoxToken = "root@pam!proxbox=00000000-0000-0000-0000-000000000000";
+
+// Two nodes, four guests with two NICs and two disks each; the first QEMU guest runs with its
+// agent and has its second NIC on VLAN 20, the first container has static addresses.
+proxmox::ClusterScenario cluster() {
+  proxmox::GenerateOptions options;
+  options.nodes = 2;
+  options.guests = 4;
+  options.extras = false;
+  options.prefix = "net";
+  auto scenario = proxmox::generate_scenario(options).clusters.front();
+  bool qemu = false, lxc = false;
+  for (auto& guest : scenario.guests) {
+    if (guest.type == "qemu" && !qemu) {
+      qemu = true;
+      guest.template_ = false;
+      guest.status = "running";
+      guest.agent = true;
+      guest.nics.at(0).ip_addresses = {"192.0.2.10/24", "fe80::10/64", "2001:db8::10/64"};
+      guest.nics.at(1).ip_addresses = {"198.51.100.10/24"};
+      guest.nics.at(1).tag = 20;
+    } else if (guest.type == "lxc" && !lxc) {
+      lxc = true;
+      guest.template_ = false;
+      guest.nics.at(0).ip_addresses = {"192.0.2.20/24"};
+    }
+  }
+  return scenario;
+}
+
+class NetworkStagesTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  NetworkStagesTest()
+      : scenario(cluster()),
+        mock([this] {
+          proxmox::EngineOptions options;
+          options.cluster = scenario;
+          options.task_duration = std::chrono::milliseconds(0);
+          return options;
+        }()),
+        emulator([] {
+          netbox::EmulatorOptions options;
+          options.strict_fields = true;
+          options.version = GetParam();
+          options.full_version = GetParam() + ".0";
+          return options;
+        }()),
+        proxmox_transport(std::make_shared<InProcessTransport>(mock.as_handler())),
+        netbox_transport(emulator.handler()),
+        netbox(netbox_transport, "http://127.0.0.1:1", netbox::kDefaultToken) {
+    for (const auto& guest : scenario.guests) {
+      if (guest.type == "qemu" && guest.agent && qemu.vmid == 0) qemu = guest;
+      if (guest.type == "lxc" && lxc.vmid == 0) lxc = guest;
+    }
+  }
+
+  bool mac_objects() const { return NetBoxVersion::parse(GetParam()).at_least(4, 2); }
+
+  SyncSummary sync(SyncScope scope = SyncScope::full, bool delete_orphans = false) {
+    ProxmoxSource source{
+        "net", {"https://pve.net.test:8006", kProxmoxToken, "", ""}, proxmox_transport, "", {}};
+    SyncOptions options;
+    options.scope = scope;
+    options.delete_orphans = delete_orphans;
+    return SyncEngine(netbox, {source}, options).run();
+  }
+
+  json::value proxmox(http::Verb verb, const std::string& path, const http::Params& form = {}) {
+    http::Headers headers;
+    headers.set(http::Field::authorization, "PVEAPIToken=" + kProxmoxToken);
+    headers.set(http::Field::content_type, "application/x-www-form-urlencoded");
+    const auto response = proxmox_transport->send(verb, "http://x/api2/json" + path,
+                                                  http::encode_form(form), headers);
+    EXPECT_TRUE(response.ok()) << path << ": " << response.body;
+    return response.json();
+  }
+
+  void fail_reads(const std::string& path) {
+    const json::object rule{{"method", "GET"},
+                            {"path", "/api2/json" + path},
+                            {"error", {{"status", 403}, {"rate", 1.0}}}};
+    const auto response = proxmox_transport->send(http::Verb::post, "http://x/mock/faults",
+                                                  json::serialize(rule), {});
+    ASSERT_TRUE(response.ok()) << response.body;
+  }
+
+  int64_t writes() {
+    http::Headers headers;
+    headers.set(http::Field::authorization, std::string("Token ") + netbox::kDefaultToken);
+    return netbox_transport.send(http::Verb::get, "http://x/api/__emulator__/stats/", {}, headers)
+        .json()
+        .at("writes")
+        .as_int64();
+  }
+
+  std::vector<json::object> list(const std::string& path, const http::Params& filters = {}) {
+    return netbox.list(path, filters);
+  }
+
+  json::object vm_of(const proxmox::GuestScenario& guest) {
+    const auto vms = list("/virtualization/virtual-machines/",
+                          {{"cf_proxmox_vm_id", std::to_string(guest.vmid)}});
+    EXPECT_EQ(vms.size(), 1u);
+    return vms.empty() ? json::object{} : vms.front();
+  }
+
+  std::string config_path(const proxmox::GuestScenario& guest) const {
+    return "/nodes/" + guest.node + "/" + guest.type + "/" + std::to_string(guest.vmid) + "/config";
+  }
+
+  // name → interface of a VM.
+  std::map<std::string, json::object> interfaces_of(int64_t vm) {
+    std::map<std::string, json::object> found;
+    for (auto& interface : list(kVmInterfacesPath, {{"virtual_machine_id", std::to_string(vm)}})) {
+      found[json_string(field(interface, "name"))] = std::move(interface);
+    }
+    return found;
+  }
+
+  std::vector<std::string> addresses_on(int64_t interface) {
+    std::vector<std::string> addresses;
+    for (const auto& ip : list(kIpAddressesPath)) {
+      if (json_int(field(ip, "assigned_object_id")) == interface)
+        addresses.push_back(json_string(field(ip, "address")));
+    }
+    std::sort(addresses.begin(), addresses.end());
+    return addresses;
+  }
+
+  proxmox::ClusterScenario scenario;
+  proxmox::GuestScenario qemu, lxc;
+  proxmox::Engine mock;
+  netbox::Emulator emulator;
+  std::shared_ptr<Transport> proxmox_transport;
+  InProcessTransport netbox_transport;
+  NetBoxClient netbox;
+};
+
+TEST_P(NetworkStagesTest, FullUpdateWritesDisksInterfacesAddressesOnceThenNothing) {
+  ASSERT_NE(qemu.vmid, 0);
+  ASSERT_NE(lxc.vmid, 0);
+  const auto first = sync();
+  ASSERT_TRUE(first.errors.empty()) << first.errors.front();
+
+  // Virtual disks: one per guest disk, sized from the spec, the VM's disk their sum (MB).
+  const auto vm = vm_of(qemu);
+  const int64_t vm_id = json_int(field(vm, "id"));
+  int64_t sum = 0;
+  const auto disks = list(kVirtualDisksPath, {{"virtual_machine_id", std::to_string(vm_id)}});
+  ASSERT_EQ(disks.size(), qemu.disks.size());
+  for (const auto& disk : disks) {
+    const auto spec = std::find_if(qemu.disks.begin(), qemu.disks.end(), [&](const auto& d) {
+      return d.key == json_string(field(disk, "name"));
+    });
+    ASSERT_NE(spec, qemu.disks.end()) << json_string(field(disk, "name"));
+    EXPECT_EQ(json_int(field(disk, "size")), spec->size_gb * 1024);
+    sum += json_int(field(disk, "size"));
+  }
+  EXPECT_EQ(json_int(field(vm, "disk")), sum);
+
+  // Interfaces: net0, net1 with their MACs; net1 an access port on VLAN 20.
+  auto interfaces = interfaces_of(vm_id);
+  ASSERT_EQ(interfaces.size(), qemu.nics.size());
+  for (size_t i = 0; i < qemu.nics.size(); ++i) {
+    const auto& interface = interfaces.at("net" + std::to_string(i));
+    EXPECT_EQ(normalized_mac(json_string(field(interface, "mac_address"))),
+              normalized_mac(qemu.nics[i].mac));
+    if (mac_objects()) {
+      EXPECT_NE(nested_id(interface, "primary_mac_address"), 0);
+    }
+  }
+  const auto& tagged = interfaces.at("net1");
+  const auto* mode = field(tagged, "mode");  // a choice: {"value", "label"}
+  ASSERT_TRUE(mode && mode->is_object());
+  EXPECT_EQ(json_string(field(mode->as_object(), "value")), "access");
+  EXPECT_TRUE(field(interfaces.at("net0"), "mode")->is_null());
+  const auto vlans = list(kVlansPath, {{"vid", "20"}});
+  ASSERT_EQ(vlans.size(), 1u);
+  EXPECT_EQ(nested_id(tagged, "untagged_vlan"), json_int(field(vlans.front(), "id")));
+  if (mac_objects()) {
+    EXPECT_EQ(list(kMacAddressesPath, {{"mac_address", qemu.nics[0].mac}}).size(), 1u);
+  }
+
+  // Addresses on the interface whose MAC the agent reported, link-local left out; primary IPs.
+  const int64_t net0 = json_int(field(interfaces.at("net0"), "id"));
+  const int64_t net1 = json_int(field(interfaces.at("net1"), "id"));
+  EXPECT_EQ(addresses_on(net0), (std::vector<std::string>{"192.0.2.10/24", "2001:db8::10/64"}));
+  EXPECT_EQ(addresses_on(net1), (std::vector<std::string>{"198.51.100.10/24"}));
+  const auto with_ips = vm_of(qemu);
+  const auto* primary4 = field(with_ips, "primary_ip4");
+  ASSERT_TRUE(primary4 && primary4->is_object());
+  EXPECT_EQ(json_string(field(primary4->as_object(), "address")), "192.0.2.10/24");
+  const auto* primary6 = field(with_ips, "primary_ip6");
+  ASSERT_TRUE(primary6 && primary6->is_object());
+  EXPECT_EQ(json_string(field(primary6->as_object(), "address")), "2001:db8::10/64");
+
+  // The container's address from its configuration.
+  const int64_t ct = json_int(field(vm_of(lxc), "id"));
+  const int64_t ct_net0 = json_int(field(interfaces_of(ct).at("net0"), "id"));
+  EXPECT_EQ(addresses_on(ct_net0), (std::vector<std::string>{"192.0.2.20/24"}));
+
+  const int64_t before = writes();
+  const auto second = sync();
+  EXPECT_TRUE(second.errors.empty()) << second.errors.front();
+  EXPECT_EQ(writes(), before);
+  EXPECT_EQ(second.netbox_requests.writes(), 0u);
+}
+
+TEST_P(NetworkStagesTest, AChangedAddressChangesExactlyThatObject) {
+  sync();
+  const int64_t ct = json_int(field(vm_of(lxc), "id"));
+  const int64_t ct_net0 = json_int(field(interfaces_of(ct).at("net0"), "id"));
+  const auto held = list(kIpAddressesPath, {{"address", "192.0.2.20/24"}});
+  ASSERT_EQ(held.size(), 1u);
+  const int64_t ip_id = json_int(field(held.front(), "id"));
+
+  // The container's net0 with another address, everything else as it was.
+  auto net0 =
+      std::string(proxmox(http::Verb::get, config_path(lxc)).at("data").at("net0").as_string());
+  const size_t ip = net0.find("ip=192.0.2.20/24");
+  ASSERT_NE(ip, std::string::npos) << net0;
+  net0.replace(ip, std::string("ip=192.0.2.20/24").size(), "ip=192.0.2.21/24");
+  proxmox(http::Verb::put, config_path(lxc), {{"net0", net0}});
+
+  const auto summary = sync();
+  EXPECT_TRUE(summary.errors.empty()) << summary.errors.front();
+  EXPECT_EQ(summary.kinds.at("ip_addresses").updated, 1u);
+  EXPECT_EQ(summary.kinds.at("ip_addresses").created, 0u);
+  EXPECT_EQ(summary.netbox_requests.writes(), 1u);
+  EXPECT_EQ(addresses_on(ct_net0), (std::vector<std::string>{"192.0.2.21/24"}));
+  // The same object, still the container's primary IPv4.
+  const auto moved = list(kIpAddressesPath, {{"address", "192.0.2.21/24"}});
+  ASSERT_EQ(moved.size(), 1u);
+  EXPECT_EQ(json_int(field(moved.front(), "id")), ip_id);
+  EXPECT_EQ(nested_id(vm_of(lxc), "primary_ip4"), ip_id);
+}
+
+TEST_P(NetworkStagesTest, EachStageRunsAlone) {
+  sync(SyncScope::virtual_machines);
+  auto summary = sync(SyncScope::virtual_disks);
+  EXPECT_TRUE(summary.errors.empty()) << summary.errors.front();
+  EXPECT_GT(summary.kinds.at("virtual_disks").created, 0u);
+  EXPECT_EQ(summary.kinds.count("vm_interfaces"), 0u);
+  summary = sync(SyncScope::vm_interfaces);
+  EXPECT_TRUE(summary.errors.empty()) << summary.errors.front();
+  EXPECT_GT(summary.kinds.at("vm_interfaces").created, 0u);
+  EXPECT_EQ(summary.kinds.count("ip_addresses"), 0u);
+  EXPECT_TRUE(list(kIpAddressesPath).empty());
+  summary = sync(SyncScope::ip_addresses);
+  EXPECT_TRUE(summary.errors.empty()) << summary.errors.front();
+  EXPECT_EQ(summary.kinds.at("vm_interfaces").created, 0u);
+  EXPECT_GT(summary.kinds.at("ip_addresses").created, 0u);
+  EXPECT_NE(nested_id(vm_of(qemu), "primary_ip4"), 0);
+}
+
+TEST_P(NetworkStagesTest, AFailedReadDeletesNothing) {
+  sync();
+  const auto disks = list(kVirtualDisksPath).size();
+  const auto interfaces = list(kVmInterfacesPath).size();
+  const auto ips = list(kIpAddressesPath).size();
+  ASSERT_GT(ips, 0u);
+  // The agent and the first container's configuration answer 403: their guests' addresses,
+  // and the container's disks and interfaces, are unknown in this run.
+  fail_reads("/nodes/*/qemu/*/agent/network-get-interfaces");
+  fail_reads(config_path(lxc));
+  const int64_t before = writes();
+  const auto summary = sync(SyncScope::full, true);
+  EXPECT_FALSE(summary.errors.empty());  // the unreadable configuration is reported
+  for (const char* kind : {"virtual_disks", "vm_interfaces", "ip_addresses", "primary_ips"}) {
+    const auto& counts = summary.kinds.at(kind);
+    EXPECT_EQ(counts.created + counts.updated + counts.deleted, 0u) << kind;
+  }
+  EXPECT_GT(summary.kinds.at("ip_addresses").unknown, 0u);
+  EXPECT_EQ(writes(), before);
+  EXPECT_EQ(list(kVirtualDisksPath).size(), disks);
+  EXPECT_EQ(list(kVmInterfacesPath).size(), interfaces);
+  EXPECT_EQ(list(kIpAddressesPath).size(), ips);
+  EXPECT_NE(nested_id(vm_of(qemu), "primary_ip4"), 0);
+}
+
+// The oldest and newest NetBox the emulator behaves as (MAC address objects since 4.2).
+INSTANTIATE_TEST_SUITE_P(Versions, NetworkStagesTest, ::testing::Values("4.2", "4.6"));
+
+}  // namespace
+}  // namespace pbx::sync
