@@ -16,6 +16,7 @@
 #include "netbox/reads.hpp"
 #include "netbox/rendering.hpp"
 #include "netbox/request_context.hpp"
+#include "netbox/schema_document.hpp"
 #include "netbox/store.hpp"
 #include "netbox/writes.hpp"
 
@@ -67,6 +68,7 @@ struct Emulator::Impl {
   std::mutex mutex;
   std::map<std::string, int64_t> request_counts;
   int64_t write_count = 0;
+  std::optional<json::object> schema;  // the OpenAPI document, built on its first request
 
   static EmulatorOptions with_default_token(EmulatorOptions options) {
     if (options.tokens.empty()) options.tokens.push_back(kDefaultToken);
@@ -135,6 +137,13 @@ struct Emulator::Impl {
         Verb::get, "/api/", [](RequestContext& c, const Request&) { return api_root(c); }, true);
     route(
         Verb::get, "/api/status/", [this](RequestContext&, const Request&) { return status(); },
+        true);
+    route(
+        Verb::get, "/api/schema/",
+        [this](RequestContext&, const Request& r) {
+          if (!schema) schema = schema_document(served_models(options.version), options);
+          return schema_response(r, *schema);
+        },
         true);
     if (at_least("4.5")) {
       route(Verb::get, "/api/authentication-check/", [](RequestContext& c, const Request&) {

@@ -7,10 +7,12 @@ Exits non-zero with the failing check on the first failure; prints
 "conf-") and deletes what it can afterwards, so it can run against a real NetBox too.
 """
 
+import json
 import sys
 import uuid
 
 import pynetbox
+import yaml
 
 CHECKS = 0
 
@@ -21,6 +23,84 @@ def check(description, condition):
     if not condition:
         print(f"FAILED: {description}")
         sys.exit(1)
+
+
+def at_least(version, wanted):
+    return tuple(int(part) for part in version.split(".")[:2]) >= wanted
+
+
+def choices_and_schema(nb, url, token, version):
+    """OPTIONS metadata as pynetbox's Endpoint.choices() reads it; /api/schema/ as JSON and YAML."""
+    statuses = nb.dcim.sites.choices()["status"]
+    check("choices() lists site statuses",
+          {"value": "active", "display_name": "Active"} in statuses)
+    check("choices() of racks", "airflow" in nb.dcim.racks.choices())
+    check("choices() of services",
+          [c["value"] for c in nb.ipam.services.choices()["protocol"]] == ["tcp", "udp", "sctp"])
+    # v2 tokens (nbt_...) are Bearer tokens on a real NetBox; the emulator takes either keyword.
+    authorization = f"{'Bearer' if token.startswith('nbt_') else 'Token'} {token}"
+    headers = {"Authorization": authorization, "Accept": "application/json"}
+    answer = nb.http_session.get(f"{url.rstrip('/')}/api/schema/?format=json", headers=headers)
+    check("schema ?format=json is 200", answer.status_code == 200)
+    document = json.loads(answer.text)
+    check("schema is OpenAPI 3", str(document.get("openapi", "")).startswith("3."))
+    check("schema names the version", str(document["info"]["version"]).startswith(version))
+    check("schema lists the regions", "/api/dcim/regions/" in document["paths"])
+    check("schema lists the device filters",
+          any(p["name"] == "site_id" for p in document["paths"]["/api/dcim/devices/"]["get"]["parameters"]))
+    answer = nb.http_session.get(f"{url.rstrip('/')}/api/schema/",
+                                 headers={"Authorization": authorization})
+    check("schema as YAML is 200", answer.status_code == 200)
+    check("YAML and JSON agree", yaml.safe_load(answer.text)["info"] == document["info"])
+
+
+def places_and_services(nb, prefix, version, site, vm):
+    """Region, site group, location, rack and service CRUD; returns the objects to clean up."""
+    region = nb.dcim.regions.create(name=f"{prefix} europe", slug=f"{prefix}-europe")
+    child = nb.dcim.regions.create(name=f"{prefix} france", slug=f"{prefix}-france",
+                                   parent=region.id)
+    check("region tree depth", child._depth == 1 and child.parent.id == region.id)
+    check("region filter by parent", nb.dcim.regions.count(parent_id=region.id) == 1)
+    try:
+        region.update({"parent": child.id})
+        check("a region under its own child raises RequestError", False)
+    except pynetbox.RequestError as error:
+        check("a region cycle is a 400 on parent", "parent" in error.error)
+    group = nb.dcim.site_groups.create(name=f"{prefix} edge", slug=f"{prefix}-edge")
+    check("site joins region and group", site.update({"region": child.id, "group": group.id}))
+    placed = nb.dcim.sites.get(site.id)
+    check("site renders its region", placed.region.id == child.id and placed.group.id == group.id)
+    check("region counts its sites", nb.dcim.regions.get(child.id).site_count == 1)
+
+    hall = nb.dcim.locations.create(name=f"{prefix} hall", slug=f"{prefix}-hall", site=site.id)
+    room = nb.dcim.locations.create(name=f"{prefix} room", slug=f"{prefix}-room", site=site.id,
+                                    parent=hall.id)
+    check("location depth", room._depth == 1)
+    rack = nb.dcim.racks.create(name=f"{prefix} rack", site=site.id, location=room.id,
+                                u_height=42, status="active")
+    check("rack in its location", rack.location.id == room.id and rack.u_height == 42)
+    rack.serial = "SN-1"
+    check("rack save()", rack.save())
+    check("location counts racks", nb.dcim.locations.get(room.id).rack_count == 1)
+
+    body = {"name": f"{prefix} ssh", "protocol": "tcp", "ports": [22, 2222]}
+    if at_least(version, (4, 3)):
+        body.update(parent_object_type="virtualization.virtualmachine", parent_object_id=vm.id)
+    else:
+        body.update(virtual_machine=vm.id)
+    service = nb.ipam.services.create(**body)
+    check("service ports", sorted(service.ports) == [22, 2222])
+    check("service update", service.update({"ports": [22]}))
+    check("service persisted", nb.ipam.services.get(service.id).ports == [22])
+    check("service delete", service.delete())
+    rack.delete()
+    room.delete()
+    hall.delete()
+    site.update({"region": None, "group": None})
+    group.delete()
+    child.delete()
+    region.delete()
+    check("places cleaned up", nb.dcim.regions.get(region.id) is None)
 
 
 def main():
@@ -116,6 +196,9 @@ def main():
     check("bulk delete persisted",
           nb.virtualization.virtual_machines.count(cluster_id=cluster.id) == 100)
 
+    choices_and_schema(nb, url, token, version)
+    places_and_services(nb, prefix, version, site, vms[50])
+
     # delete
     check("delete()", fresh.delete())
     check("deleted object is gone", nb.virtualization.virtual_machines.get(vm.id) is None)
@@ -137,7 +220,7 @@ def main():
 
     # 4.5 object ownership: an optional owner on most models
     owner = None
-    if tuple(int(part) for part in version.split(".")[:2]) >= (4, 5):
+    if at_least(version, (4, 5)):
         owner = nb.users.owners.create(name=f"{prefix} owner")
         site.update({"owner": owner.id})
         check("owner rendered nested", nb.dcim.sites.get(site.id).owner.id == owner.id)
