@@ -1,4 +1,5 @@
-// /cluster/backup and /cluster/replication: jobs kept as their settings.
+// /cluster/backup and /cluster/replication: jobs kept as their settings; /nodes/{node}/replication
+// shows the replication jobs whose guest runs on the node, with their run state.
 
 #include <fmt/format.h>
 
@@ -107,9 +108,71 @@ const std::vector<Job>& const_replication_jobs_of(const ClusterState& state) {
   return state.replication_jobs();
 }
 
+std::string setting(const Job& job, std::string_view key) {
+  const auto* value = job.settings.if_contains(key);
+  return value != nullptr ? value_text(*value) : std::string();
+}
+
+// A job as the node's replication list shows it: its settings plus when it ran and runs next
+// (every quarter of an hour in the mock, always successfully).
+json::object replication_state(const ClusterState& state, const Job& job) {
+  json::object entry = job.settings;
+  const int64_t now = ClusterState::now_seconds();
+  const int64_t last = now - now % 900;
+  if (const auto* guest = state.find_guest(std::atoi(setting(job, "guest").c_str()))) {
+    entry["vmtype"] = guest->spec.type;
+    entry["source"] = guest->spec.node;
+  }
+  entry["last_sync"] = last;
+  entry["last_try"] = last;
+  entry["next_sync"] = last + 900;
+  entry["duration"] = 2.5;
+  entry["fail_count"] = 0;
+  return entry;
+}
+
+// The answer when {node} does not exist.
+std::optional<ApiResult> node_replication_problem(const ClusterState& state, const ApiCall& call) {
+  if (state.find_node(call.text("node")) == nullptr) return no_such_node(call.text("node"));
+  return std::nullopt;
+}
+
+bool runs_on(const ClusterState& state, const Job& job, std::string_view node) {
+  const GuestState* guest = state.find_guest(std::atoi(setting(job, "guest").c_str()));
+  return guest != nullptr && guest->spec.node == node;
+}
+
+void add_node_replication_handlers(HandlerTable& table) {
+  table.add(Verb::get, "/nodes/{node}/replication",
+            reader([](const ClusterState& state, const ApiCall& call) -> ApiResult {
+              if (auto problem = node_replication_problem(state, call)) return *problem;
+              const std::string node = call.text("node");
+              const std::string guest = call.text("guest");
+              json::array out;
+              for (const auto& job : state.replication_jobs()) {
+                if (!runs_on(state, job, node)) continue;
+                if (!guest.empty() && setting(job, "guest") != guest) continue;
+                out.push_back(replication_state(state, job));
+              }
+              return ApiResult::ok(std::move(out));
+            }));
+  table.add(Verb::get, "/nodes/{node}/replication/{id}/status",
+            reader([](const ClusterState& state, const ApiCall& call) -> ApiResult {
+              if (auto problem = node_replication_problem(state, call)) return *problem;
+              const std::string id = call.text("id");
+              for (const auto& job : state.replication_jobs()) {
+                if (job.id == id && runs_on(state, job, call.text("node"))) {
+                  return ApiResult::ok(replication_state(state, job));
+                }
+              }
+              return ApiResult::error(500, fmt::format("no such replication job '{}'", id));
+            }));
+}
+
 }  // namespace
 
 void add_cluster_job_handlers(HandlerTable& table) {
+  add_node_replication_handlers(table);
   add_job_handlers(table, "/cluster/backup", backup_jobs_of, const_backup_jobs_of, false);
   add_job_handlers(table, "/cluster/replication", replication_jobs_of, const_replication_jobs_of,
                    true);

@@ -65,6 +65,28 @@ TEST(ClusterStateTest, JobsRoundTripThroughTheAdminState) {
   EXPECT_EQ(get(reloaded, "/api2/json/cluster/backup").data().as_array().size(), 2u);
 }
 
+TEST(ClusterStateTest, ReplicationJobsShowOnTheirGuestsNode) {
+  ClusterScenario cluster = default_cluster(Service::pve);
+  cluster.nodes.push_back(NodeScenario{"pve2", "online", "192.0.2.12"});
+  EngineOptions options = test_options();
+  options.cluster = cluster;
+  Engine engine(options);
+  ASSERT_EQ(call(engine, Verb::post, "/api2/json/cluster/replication",
+                 "id=100-0&type=local&target=pve2&schedule=*%2F30")
+                .status,
+            200u);
+  const Reply on_node = get(engine, "/api2/json/nodes/pve1/replication");
+  ASSERT_EQ(on_node.status, 200u) << on_node.body;
+  ASSERT_EQ(on_node.data().as_array().size(), 1u);
+  EXPECT_EQ(on_node.data().as_array()[0].at("target"), "pve2");
+  EXPECT_EQ(on_node.data().as_array()[0].at("vmtype"), "qemu");
+  EXPECT_TRUE(get(engine, "/api2/json/nodes/pve2/replication").data().as_array().empty());
+  EXPECT_EQ(get(engine, "/api2/json/nodes/pve1/replication/100-0/status").status, 200u);
+  ASSERT_EQ(call(engine, Verb::delete_, "/api2/json/cluster/replication/100-0").status, 200u);
+  EXPECT_TRUE(get(engine, "/api2/json/nodes/pve1/replication").data().as_array().empty());
+  EXPECT_EQ(get(engine, "/api2/json/nodes/pve1/replication/100-0/status").status, 500u);
+}
+
 TEST(ClusterStateTest, HaResourcesShowInListsStatusAndGuestViews) {
   Engine engine(test_options());
   ASSERT_EQ(
