@@ -75,6 +75,10 @@ struct Field {
   std::string until;  // first NetBox version without it ("" = still there)
   // Constant: the value computed from the object's stored data instead of default_value.
   boost::json::value (*derive)(const boost::json::object& data) = nullptr;
+  // Constant: the value computed from the stored object and other rows (a VLAN group's
+  // utilization), instead of default_value.
+  boost::json::value (*compute)(RequestContext& context, int64_t id,
+                                const boost::json::object& data) = nullptr;
   // Number: Django's DecimalField(max_digits, decimal_places), checked as DRF does (0: none).
   int max_digits = 0;
   int decimal_places = 0;

@@ -294,8 +294,9 @@ json::value render_total(RequestContext& context, const Model&, const Field& fie
   return sum;
 }
 
-json::value render_constant(RequestContext&, const Model&, const Field& field, int64_t,
+json::value render_constant(RequestContext& context, const Model&, const Field& field, int64_t id,
                             const json::object& data) {
+  if (field.compute) return field.compute(context, id, data);
   if (field.derive) return field.derive(data);
   return field.default_value ? *field.default_value : json::value(nullptr);
 }

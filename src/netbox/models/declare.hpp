@@ -93,6 +93,14 @@ inline Field through(std::string name, std::string relation, std::string attribu
   field.read_only = true;
   return field;
 }
+// A read-only value computed from the stored object and other rows.
+inline Field computed(std::string name, json::value (*compute)(RequestContext& context, int64_t id,
+                                                               const json::object& data)) {
+  Field field = make(std::move(name), FieldKind::Constant);
+  field.compute = compute;
+  field.read_only = true;
+  return field;
+}
 // A read-only value computed from the object's own stored data.
 inline Field derived(std::string name, json::value (*derive)(const json::object& data)) {
   Field field = make(std::move(name), FieldKind::Constant);

@@ -1,11 +1,13 @@
-// NetBox ipam app: IP addresses, prefixes, VLANs.
+// NetBox ipam app: IP addresses, prefixes, VLAN groups, VLANs.
 
+#include <cstdio>
 #include <set>
 #include <string>
 #include <utility>
 
 #include "netbox/model_rules.hpp"
 #include "netbox/models/declare.hpp"
+#include "netbox/rendering.hpp"
 #include "netbox/store.hpp"
 #include "netbox/values.hpp"
 
@@ -84,6 +86,59 @@ void clean_ip_address(CleanContext& clean) {
   }
 }
 
+// --- rules (NetBox's Prefix, VLANGroup and VLAN clean()) ----------------------------------------
+
+// A prefix is not /0 and unique in the global table (NetBox's ENFORCE_GLOBAL_UNIQUE default).
+void clean_prefix(CleanContext& clean) {
+  const std::string prefix = text_of(clean.data, "prefix");
+  if (prefix.ends_with("/0")) {
+    clean.fail("prefix", "Cannot create prefix with /0 mask.");
+    return;
+  }
+  Condition where;
+  where.add(field_sql("prefix") + " = ?", {prefix});
+  if (clean.id) where.add("id <> ?", {*clean.id});
+  const auto duplicates = clean.request.store.select(clean.model, where, "id", 1, 0);
+  if (!duplicates.empty()) {
+    clean.fail("prefix", "Duplicate prefix found in global table: " + prefix);
+  }
+}
+
+// A scope is a type and an id, or neither.
+void clean_vlan_group(CleanContext& clean) {
+  const bool has_type = !text_of(clean.data, "scope_type").empty();
+  const bool has_id = int_field(clean.data, "scope_id") != 0;
+  if (has_type && !has_id) {
+    clean.fail("__all__", "Cannot set scope_type without scope_id.");
+  } else if (has_id && !has_type) {
+    clean.fail("__all__", "Cannot set scope_id without scope_type.");
+  }
+}
+
+// The share of the group's VLAN IDs in use, in percent with two places (its ID range is NetBox's
+// default, 1-4094: the 4.2 document has no vid_ranges to change it).
+json::value vlan_group_utilization(RequestContext& context, int64_t id, const json::object&) {
+  Condition where;
+  where.add(field_sql("group") + " = ?", {id});
+  const int64_t used = context.store.count(*Registry::instance().by_key("ipam.vlan"), where);
+  char text[32];
+  std::snprintf(text, sizeof text, "%.2f", static_cast<double>(used) * 100.0 / 4094.0);
+  return json::string(text);
+}
+
+// A VLAN in a group scoped to a site cannot be assigned to another site.
+void clean_vlan(CleanContext& clean) {
+  const auto group = related_object(clean, "group");
+  const int64_t site = int_field(clean.data, "site");
+  if (!group || !site || text_of(*group, "scope_type") != "dcim.site") return;
+  const int64_t scope = int_field(*group, "scope_id");
+  if (scope == site) return;
+  clean.fail("__all__", "VLAN is assigned to group " + text_of(*group, "name") +
+                            " (scope: " + display_of(clean.request, "dcim.site", scope) +
+                            "); cannot also assign to site " +
+                            display_of(clean.request, "dcim.site", site) + ".");
+}
+
 Model ipaddress_model() {
   Model m = base("ipam.ipaddress", "ipam/ip-addresses", "IPAddress", "IP address");
   m.fields = {
@@ -149,6 +204,35 @@ Model prefix_model() {
   m.search = {"prefix", "description"};
   m.ordering = "prefix";
   m.not_emulated = {"role", "vrf"};
+  m.clean = clean_prefix;
+  return m;
+}
+
+Model vlangroup_model() {
+  Model m = organisational("ipam.vlangroup", "ipam/vlan-groups", "VLANGroup", "VLAN group");
+  m.fields.push_back(content_type(
+      "scope_type", {"dcim.region", "dcim.sitegroup", "dcim.site", "dcim.location", "dcim.rack",
+                     "virtualization.clustergroup", "virtualization.cluster"}));
+  m.fields.push_back(make("scope_id", FieldKind::GenericId).null());
+  m.fields.push_back(generic_object("scope", "scope_type", "scope_id"));
+  m.fields.push_back(count("vlan_count", "ipam.vlan", "group"));
+  m.fields.push_back(computed("utilization", vlan_group_utilization));
+  m.brief.push_back("vlan_count");
+  m.unique = {{{"scope_type", "scope_id", "name"},
+               false,
+               {},
+               "__all__",
+               "VLAN group with this Scope type, Scope id and Name already exists.",
+               "",
+               ""},
+              {{"scope_type", "scope_id", "slug"},
+               false,
+               {},
+               "__all__",
+               "VLAN group with this Scope type, Scope id and Slug already exists.",
+               "",
+               ""}};
+  m.clean = clean_vlan_group;
   return m;
 }
 
@@ -156,6 +240,7 @@ Model vlan_model() {
   Model m = base("ipam.vlan", "ipam/vlans", "VLAN", "VLAN");
   m.fields = {
       fk("site", "dcim.site", OnDelete::Protect).null(),
+      fk("group", "ipam.vlangroup", OnDelete::Protect).null(),
       integer("vid").between("1", "4094").req(),
       name_field(64),
       fk("tenant", "tenancy.tenant", OnDelete::Protect).null(),
@@ -170,7 +255,22 @@ Model vlan_model() {
   m.display = "{name} ({vid})";
   m.ordering = "vid";
   m.ignored_on_write = {"l2vpn_termination"};
-  m.not_emulated = {"group", "qinq_role", "qinq_svlan", "role"};
+  m.not_emulated = {"qinq_role", "qinq_svlan", "role"};
+  m.unique = {{{"group", "vid"},
+               false,
+               {},
+               "__all__",
+               "VLAN with this Group and VLAN ID already exists.",
+               "",
+               ""},
+              {{"group", "name"},
+               false,
+               {},
+               "__all__",
+               "VLAN with this Group and Name already exists.",
+               "",
+               ""}};
+  m.clean = clean_vlan;
   return m;
 }
 
@@ -179,6 +279,7 @@ Model vlan_model() {
 void declare_ipam(std::vector<Model>& models) {
   models.push_back(ipaddress_model());
   models.push_back(prefix_model());
+  models.push_back(vlangroup_model());
   models.push_back(vlan_model());
 }
 

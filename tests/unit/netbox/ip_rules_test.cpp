@@ -1,5 +1,5 @@
-// IP addresses and the primary IPs of devices and VMs with NetBox's own rules (IPAddress,
-// Device and VirtualMachine clean() beside their declarations in netbox/models/).
+// IPAM objects with NetBox's own rules: IP addresses and the primary IPs of devices and VMs
+// (IPAddress, Device and VirtualMachine clean()), prefixes, VLAN groups and VLANs.
 
 #include <gtest/gtest.h>
 
@@ -141,6 +141,50 @@ TEST(NetboxIpAddresses, DevicePrimaryAndOobIpMustBeOnItsInterfaces) {
   }();
   EXPECT_EQ(refusal(client, Verb::patch, path, {{"cluster", cluster_elsewhere}}),
             (json::value{{"cluster", {"The assigned cluster belongs to a different site (DC2)"}}}));
+}
+
+TEST(NetboxPrefixes, NoZeroMaskAndUniqueInTheGlobalTable) {
+  EmulatorClient client;
+  EXPECT_EQ(refusal(client, Verb::post, "/api/ipam/prefixes/", {{"prefix", "0.0.0.0/0"}}),
+            (json::value{{"prefix", {"Cannot create prefix with /0 mask."}}}));
+  client.create("/api/ipam/prefixes/", {{"prefix", "10.20.0.0/16"}});
+  EXPECT_EQ(refusal(client, Verb::post, "/api/ipam/prefixes/", {{"prefix", "10.20.1.1/16"}}),
+            (json::value{{"prefix", {"Duplicate prefix found in global table: 10.20.0.0/16"}}}));
+  client.create("/api/ipam/prefixes/", {{"prefix", "10.20.0.0/24"}});
+}
+
+TEST(NetboxVlanGroups, ScopesUniquenessUtilizationAndTheirVlans) {
+  EmulatorClient client;
+  const Topology t = make_topology(client);
+  const int64_t other_site = client.create("/api/dcim/sites/", {{"name", "DC2"}, {"slug", "dc2"}});
+  const char* kGroups = "/api/ipam/vlan-groups/";
+  EXPECT_EQ(refusal(client, Verb::post, kGroups,
+                    {{"name", "g"}, {"slug", "g"}, {"scope_type", "dcim.site"}}),
+            (json::value{{"__all__", {"Cannot set scope_type without scope_id."}}}));
+  const int64_t group = client.create(
+      kGroups,
+      {{"name", "pve"}, {"slug", "pve"}, {"scope_type", "dcim.site"}, {"scope_id", t.site}});
+  const int64_t other_group = client.create(kGroups, {{"name", "lab"}, {"slug", "lab"}});
+  const std::string group_path = std::string(kGroups) + std::to_string(group) + "/";
+  EXPECT_EQ(client.get(group_path).at("utilization"), "0.00");
+  EXPECT_EQ(client.get(group_path).at("scope").at("name"), "DC1");
+  client.create("/api/ipam/vlans/", {{"name", "mgmt"}, {"vid", 10}, {"group", group}});
+  EXPECT_EQ(client.get(group_path).at("vlan_count"), 1);
+  EXPECT_EQ(client.get(group_path).at("utilization"), "0.02");
+  EXPECT_EQ(refusal(client, Verb::post, "/api/ipam/vlans/",
+                    {{"name", "other"}, {"vid", 10}, {"group", group}}),
+            (json::value{{"__all__", {"VLAN with this Group and VLAN ID already exists."}}}));
+  EXPECT_EQ(refusal(client, Verb::post, "/api/ipam/vlans/",
+                    {{"name", "mgmt"}, {"vid", 11}, {"group", group}}),
+            (json::value{{"__all__", {"VLAN with this Group and Name already exists."}}}));
+  client.create("/api/ipam/vlans/", {{"name", "mgmt"}, {"vid", 10}, {"group", other_group}});
+  client.create("/api/ipam/vlans/", {{"name", "mgmt"}, {"vid", 10}});
+  EXPECT_EQ(refusal(client, Verb::post, "/api/ipam/vlans/",
+                    {{"name", "far"}, {"vid", 12}, {"group", group}, {"site", other_site}}),
+            (json::value{{"__all__",
+                          {"VLAN is assigned to group pve (scope: DC1); cannot also "
+                           "assign to site DC2."}}}));
+  EXPECT_EQ(client.call(Verb::delete_, group_path).code(), 409u);
 }
 
 }  // namespace
