@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <boost/json/array.hpp>
+#include <boost/url/parse.hpp>
 
 #include "api/plugin_routes.hpp"
 #include "sync/proxmox_reader.hpp"
@@ -174,10 +175,50 @@ void add_ha_reads(const PluginRouteHooks& hooks) {
             });
 }
 
+// "cluster" when /cluster/status lists a cluster entry, else "standalone" (as upstream's mode).
+std::string cluster_mode(const json::value& status) {
+  if (status.is_array()) {
+    for (const auto& entry : status.as_array()) {
+      const auto* type = entry.is_object() ? entry.as_object().if_contains("type") : nullptr;
+      if (type && type->is_string() && type->as_string() == "cluster") return "cluster";
+    }
+  }
+  return "standalone";
+}
+
+// /proxmox/sessions: each selected endpoint as upstream lists its sessions (domain, http_port,
+// user, name, mode); the mode is read from the endpoint.
+void add_sessions(const PluginRouteHooks& hooks) {
+  hooks.add(
+      read_doc("/proxmox/sessions",
+               "The Proxmox sessions: [{name, domain, http_port, user, mode}]"),
+      [&hooks](http::Request& request) {
+        return with_sources(hooks, request, [&](const Sources& sources) {
+          json::array answer;
+          for (const auto& source : sources) {
+            json::object session{{"name", source.name}, {"user", source.credentials.user}};
+            if (const auto url = boost::urls::parse_absolute_uri(source.credentials.base_url)) {
+              session["domain"] = std::string(url->encoded_host_address());
+              session["http_port"] = url->has_port() ? url->port_number() : 8006;
+            }
+            try {
+              session["mode"] = cluster_mode(read(source, "/cluster/status"));
+            } catch (const std::exception& error) {
+              return detail_response(Status::bad_gateway,
+                                     "Proxmox endpoint " + source.name + ": " + error.what());
+            }
+            answer.push_back(std::move(session));
+          }
+          return Response::json(answer);
+        });
+      });
+}
+
 }  // namespace
 
 void add_proxmox_reads(const PluginRouteHooks& hooks) {
   add_ha_reads(hooks);
+  add_sessions(hooks);
   for (const auto& read_route : kClusterReads) {
     const ClusterRead* route = &read_route;
     hooks.add(read_doc(route->route, route->summary), [&hooks, route](http::Request& request) {

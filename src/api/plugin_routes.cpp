@@ -315,7 +315,6 @@ const std::vector<PendingRoute> kPendingRoutes{
     {V::get, "/pdm/endpoints", "Proxmox Datacenter Manager endpoints", "pdm"},
     {V::get, "/pdm/endpoints/{id}", "One Proxmox Datacenter Manager endpoint", "pdm"},
     {V::get, "/proxmox", "Proxmox API overview per endpoint", "proxmox"},
-    {V::get, "/proxmox/sessions", "Proxmox sessions", "proxmox"},
     {V::get, "/proxmox/firewall/datacenter/rules", "Datacenter firewall rules", "firewall"},
     {V::post, "/proxmox/firewall/datacenter/rules", "Add a datacenter firewall rule", "firewall"},
     {V::get, "/proxmox/firewall/datacenter/groups", "Datacenter security groups", "firewall"},

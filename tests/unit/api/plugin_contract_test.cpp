@@ -261,7 +261,16 @@ TEST_F(PluginContractTest, ProxmoxReadsComeFromTheConfiguredEndpoints) {
   EXPECT_EQ(api(http::Verb::get, "/proxmox/qemu/pve1/x/config").status, 422u);
   EXPECT_EQ(api(http::Verb::get, "/proxmox/secrets").status, 422u);
   EXPECT_EQ(api(http::Verb::get, "/proxmox/nodes?proxmox_endpoint_ids=9").status, 400u);
-  EXPECT_EQ(api(http::Verb::get, "/proxmox/sessions").status, 501u);
+
+  const auto sessions = api(http::Verb::get, "/proxmox/sessions");
+  ASSERT_EQ(sessions.status, 200u) << sessions.body;
+  const json::value listed = sessions.json();
+  ASSERT_EQ(listed.as_array().size(), 1u);
+  EXPECT_EQ(listed.at(0).at("name"), "lab");
+  EXPECT_EQ(listed.at(0).at("domain"), "127.0.0.1");
+  EXPECT_EQ(listed.at(0).at("user"), "root@pam");
+  EXPECT_EQ(listed.at(0).at("mode"), "cluster");
+  EXPECT_EQ(api(http::Verb::get, "/proxmox").status, 501u);
 }
 
 TEST_F(PluginContractTest, HaReadsFollowTheEndpointsHaState) {
