@@ -5,6 +5,7 @@
 #include <cctype>
 
 #include "netbox/field_kinds.hpp"
+#include "netbox/values.hpp"
 
 namespace pbx::netbox {
 namespace {
@@ -86,17 +87,6 @@ json::array content_type_choices(const Field& field) {
   return out;
 }
 
-// A number written as NetBox prints it in messages ("2147483647") back to a JSON number.
-json::value limit_value(const std::string& text) {
-  try {
-    size_t used = 0;
-    const long long number = std::stoll(text, &used);
-    if (used == text.size()) return number;
-  } catch (const std::exception&) {
-  }
-  return json::value(text);
-}
-
 json::object model_field_metadata(const RequestContext& context, const Field& field, int depth);
 
 // A nested serializer's fields: the related model's brief form (one level deep, as far as a
@@ -127,8 +117,8 @@ json::object model_field_metadata(const RequestContext& context, const Field& fi
   info["read_only"] = read_only;
   info["label"] = label_of(field.name);
   if (field.max_length) info["max_length"] = field.max_length;
-  if (!field.min_value.empty()) info["min_value"] = limit_value(field.min_value);
-  if (!field.max_value.empty()) info["max_value"] = limit_value(field.max_value);
+  if (!field.min_value.empty()) info["min_value"] = limit_number(field.min_value);
+  if (!field.max_value.empty()) info["max_value"] = limit_number(field.max_value);
   if (field.kind == FieldKind::ForeignKey && depth == 0) {
     info["children"] = children_of(context, field, depth);
   }
@@ -185,16 +175,6 @@ json::object serializer_metadata(const RequestContext& context, const Model& mod
 }
 
 }  // namespace
-
-std::string title_case(std::string_view text) {
-  std::string out(text);
-  bool start = true;
-  for (char& c : out) {
-    if (start) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    start = c == ' ';
-  }
-  return out;
-}
 
 json::object field_metadata(const RequestContext& context, const Model& model,
                             const std::string& name) {

@@ -15,10 +15,6 @@
 
 namespace pbx::netbox {
 
-// NetBox's title(): the first letter of each word upper-cased, the rest kept ("MAC address" →
-// "MAC Address").
-std::string title_case(std::string_view text);
-
 // DRF's metadata of one serializer field of `model` ("id", "url", "tags", a model field...).
 boost::json::object field_metadata(const RequestContext& context, const Model& model,
                                    const std::string& name);

@@ -6,6 +6,7 @@
 #include "netbox/errors.hpp"
 #include "netbox/field_kinds.hpp"
 #include "netbox/rendering.hpp"
+#include "netbox/values.hpp"
 #include "netbox/yaml.hpp"
 
 namespace pbx::netbox {
@@ -19,15 +20,6 @@ json::object schema_ref(const std::string& name) {
 
 json::object typed(const char* type) {
   return {{"type", type}};
-}
-
-// A limit NetBox prints in its messages ("2147483647") as a JSON number.
-json::value limit_number(const std::string& text) {
-  try {
-    return std::stoll(text);
-  } catch (const std::exception&) {
-    return std::stod(text);
-  }
 }
 
 bool is_textual(FieldKind kind) {

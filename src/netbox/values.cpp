@@ -330,4 +330,20 @@ bool is_iso_datetime(std::string_view text) {
   return false;
 }
 
+json::value limit_number(std::string_view text) {
+  if (const auto whole = parse_integer(text)) return *whole;
+  if (const auto number = parse_number(text)) return *number;
+  return json::value(std::string(text));
+}
+
+std::string title_case(std::string_view text) {
+  std::string out(text);
+  bool start = true;
+  for (char& c : out) {
+    if (start) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    start = c == ' ';
+  }
+  return out;
+}
+
 }  // namespace pbx::netbox

@@ -56,5 +56,11 @@ bool is_slug(std::string_view text);
 // ISO 8601 date (YYYY-MM-DD) / date-time (YYYY-MM-DD[T ]hh:mm[:ss[.f]][Z|±hh:mm]).
 bool is_iso_date(std::string_view text);
 bool is_iso_datetime(std::string_view text);
+// A value limit as NetBox prints it in its messages ("2147483647", "-1e6") as a JSON number;
+// the text itself when it is not one.
+boost::json::value limit_number(std::string_view text);
+// Django's title(): the first letter of each word upper-cased, the rest kept ("MAC address" →
+// "MAC Address", "site" → "Site").
+std::string title_case(std::string_view text);
 
 }  // namespace pbx::netbox

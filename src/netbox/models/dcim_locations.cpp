@@ -2,8 +2,6 @@
 // site) and racks (in a site, optionally in one of its locations), with NetBox's rules from
 // dcim/models/sites.py and racks.py (NestedGroupModel's tree, its constraints and messages).
 
-#include <cctype>
-
 #include "netbox/model_rules.hpp"
 #include "netbox/models/declare.hpp"
 #include "netbox/rendering.hpp"
@@ -29,12 +27,6 @@ std::vector<Choice> place_status() {
 bool fail(CleanContext& clean, const std::string& field, std::string message) {
   clean.errors[field].push_back(std::move(message));
   return true;
-}
-
-// A field's label in Django's unique-together message ("site" → "Site").
-std::string label(std::string name) {
-  if (!name.empty()) name[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(name[0])));
-  return name;
 }
 
 // Whether `node` is `self` or below it: walks up from `node` through the stored parents.
@@ -137,21 +129,21 @@ std::vector<UniqueRule> tree_uniqueness(const std::string& class_name, const std
   std::vector<UniqueRule> rules;
   std::string labels;
   for (const std::string& field : scope)
-    labels += label(field) + ", ";
+    labels += title_case(field) + ", ";
   for (const std::string field : {"name", "slug"}) {
     std::vector<std::string> with_parent = scope;
     with_parent.push_back("parent");
     with_parent.push_back(field);
     std::vector<std::string> at_root = scope;
     at_root.push_back(field);
-    rules.push_back(
-        {with_parent,
-         false,
-         {},
-         "__all__",
-         class_name + " with this " + labels + "Parent and " + label(field) + " already exists.",
-         "",
-         ""});
+    rules.push_back({with_parent,
+                     false,
+                     {},
+                     "__all__",
+                     class_name + " with this " + labels + "Parent and " + title_case(field) +
+                         " already exists.",
+                     "",
+                     ""});
     rules.push_back({at_root,
                      false,
                      {"parent"},

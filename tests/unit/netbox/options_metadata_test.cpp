@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "emulator_test_support.hpp"
+#include "netbox/values.hpp"
 
 namespace pbx::netbox::testing {
 namespace {
