@@ -46,9 +46,10 @@ struct RequestContext;  // netbox/request_context.hpp
 // A model's own validation beyond its fields (NetBox keeps it in each model's clean()): reads
 // and may complete the object being written, adds NetBox's messages to the context's errors.
 using CleanRule = void (*)(CleanContext& clean);
-// Keeps data derived from this model in step after a write or delete (before/after: the stored
-// object, null when it did not exist / no longer exists).
-using AfterWriteRule = void (*)(RequestContext& context, const boost::json::object* before,
+// Keeps data derived from this model in step after a write or delete of object `id`
+// (before/after: the stored object, null when it did not exist / no longer exists).
+using AfterWriteRule = void (*)(RequestContext& context, int64_t id,
+                                const boost::json::object* before,
                                 const boost::json::object* after);
 
 struct Choice {

@@ -123,7 +123,7 @@ std::optional<int64_t> write_object(RequestContext& context, const Model& model,
   } else {
     context.store.update(model, *id, out);
   }
-  if (model.after_write) model.after_write(context, before ? &*before : nullptr, &out);
+  if (model.after_write) model.after_write(context, *id, before ? &*before : nullptr, &out);
   if (stored_out) *stored_out = std::move(out);
   return id;
 }
@@ -290,7 +290,7 @@ std::optional<Response> remove_object(RequestContext& context, const Model& mode
   if (auto blocked = release_generic_relations(context, model, id)) return blocked;
   const auto before = context.store.get(model, id);
   context.store.remove(model, id);
-  if (before && model.after_write) model.after_write(context, &*before, nullptr);
+  if (before && model.after_write) model.after_write(context, id, &*before, nullptr);
   return std::nullopt;
 }
 

@@ -168,8 +168,25 @@ void clean_virtual_machine(CleanContext& clean) {
   if (clean.errors.empty()) check_vm_primary_ips(clean);
 }
 
+// NetBox's update_virtualmachine_site signal: a cluster scoped to a site moves its VMs there.
+void cluster_written(RequestContext& context, int64_t cluster, const json::object*,
+                     const json::object* after) {
+  if (!after) return;
+  const json::value* type = after->if_contains("scope_type");
+  const int64_t site = int_field(*after, "scope_id");
+  if (!type || !type->is_string() || type->get_string() != "dcim.site" || !site) return;
+  const Model& vms = *Registry::instance().by_key("virtualization.virtualmachine");
+  Condition where;
+  where.add(field_sql("cluster") + " = ?", {cluster});
+  for (StoredObject& vm : context.store.select(vms, where, "id", -1, 0)) {
+    if (int_field(vm.data, "site") == site) continue;
+    vm.data["site"] = site;
+    context.store.update(vms, vm.id, vm.data);
+  }
+}
+
 // A VM's `disk` is the sum of its virtual disks (null when it has none left).
-void virtual_disk_written(RequestContext& context, const json::object* before,
+void virtual_disk_written(RequestContext& context, int64_t, const json::object* before,
                           const json::object* after) {
   std::set<int64_t> vms;
   if (before) vms.insert(int_field(*before, "virtual_machine"));
@@ -243,6 +260,7 @@ Model cluster_model() {
        "",
        ""},
   };
+  m.after_write = cluster_written;
   return m;
 }
 

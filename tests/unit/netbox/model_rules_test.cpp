@@ -165,5 +165,23 @@ TEST(NetboxJournalEntries, NoteAnyJournaledObjectAndGoWithIt) {
   EXPECT_EQ(client.get(kJournal).at("count"), 0);
 }
 
+// NetBox's update_virtualmachine_site signal: a cluster scoped to a site moves its VMs there.
+TEST(NetboxRules, ClusterScopedToASiteMovesItsVms) {
+  EmulatorClient client;
+  const Topology t = make_topology(client);
+  const int64_t other_site = client.create("/api/dcim/sites/", {{"name", "DC2"}, {"slug", "dc2"}});
+  const int64_t unscoped = client.create("/api/virtualization/clusters/",
+                                         {{"name", "floating"}, {"type", t.cluster_type}});
+  const int64_t vm =
+      client.create(kVms, {{"name", "vm1"}, {"cluster", unscoped}, {"site", t.site}});
+  const std::string vm_path = std::string(kVms) + std::to_string(vm) + "/";
+  EXPECT_EQ(client.get(vm_path).at("site").at("id"), t.site);
+  const auto scoped =
+      client.send(Verb::patch, "/api/virtualization/clusters/" + std::to_string(unscoped) + "/",
+                  {{"scope_type", "dcim.site"}, {"scope_id", other_site}});
+  ASSERT_EQ(scoped.code(), 200u) << scoped.body;
+  EXPECT_EQ(client.get(vm_path).at("site").at("id"), other_site);
+}
+
 }  // namespace
 }  // namespace pbx::netbox::testing
