@@ -158,16 +158,6 @@ class NetworkRun {
   std::map<std::string, int64_t> interfaces_;  // vm_child_key → VM interface id
 };
 
-template <typename Fn>
-void run_stage(PluginStageContext& context, std::string_view kind, Fn&& stage) {
-  if (context.cancelled()) return;
-  try {
-    stage();
-  } catch (const std::exception& stage_error) {
-    context.error(kind, "", stage_error.what());
-  }
-}
-
 }  // namespace
 
 NetworkStages network_stages_of(SyncScope scope) {
@@ -183,9 +173,9 @@ void sync_network_stages(PluginStageContext& context, const NetworkStages& stage
                          const std::vector<EndpointSnapshot>& endpoints,
                          const NetBoxVersion& version) {
   NetworkRun run(context, endpoints, version);
-  if (stages.virtual_disks) run_stage(context, "virtual_disks", [&] { run.virtual_disks(); });
-  if (stages.vm_interfaces) run_stage(context, "vm_interfaces", [&] { run.vm_interfaces(); });
-  if (stages.ip_addresses) run_stage(context, "ip_addresses", [&] { run.ip_addresses(); });
+  if (stages.virtual_disks) guarded(context, "virtual_disks", [&] { run.virtual_disks(); });
+  if (stages.vm_interfaces) guarded(context, "vm_interfaces", [&] { run.vm_interfaces(); });
+  if (stages.ip_addresses) guarded(context, "ip_addresses", [&] { run.ip_addresses(); });
 }
 
 }  // namespace pbx::sync

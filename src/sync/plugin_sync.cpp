@@ -221,18 +221,6 @@ class Stages {
   std::optional<PluginReferences> plugin_refs_;
 };
 
-// Runs one stage; a NetBox failure of one stage (a plugin model missing, NetBox down) is that
-// stage's error and the others still run.
-template <typename Fn>
-void guarded(PluginStageContext& context, std::string_view kind, Fn&& stage) {
-  if (context.cancelled()) return;
-  try {
-    stage();
-  } catch (const std::exception& stage_error) {
-    context.error(kind, "", stage_error.what());
-  }
-}
-
 // Journal entries on the backups' virtual machines, when NetBox has the journal model.
 bool has_journal(NetBoxClient& netbox) {
   try {

@@ -62,6 +62,18 @@ struct PluginStageContext {
   std::function<bool()> cancelled;  // the run's stop or deadline
 };
 
+// Runs one stage; a NetBox failure of one stage (a plugin model missing, NetBox down) is that
+// stage's error and the others still run.
+template <typename Fn>
+void guarded(PluginStageContext& context, std::string_view kind, Fn&& stage) {
+  if (context.cancelled()) return;
+  try {
+    stage();
+  } catch (const std::exception& stage_error) {
+    context.error(kind, "", stage_error.what());
+  }
+}
+
 // Runs the stages of `stages` in the plugin's order (storage, task history, snapshots,
 // replications, backup routines). Never throws for a stage's problem: it becomes an error.
 void sync_plugin_stages(PluginStageContext& context, const PluginStages& stages,

@@ -8,9 +8,7 @@
 
 #include <boost/json.hpp>
 
-#include "netbox/emulator.hpp"
-#include "proxmox/engine.hpp"
-#include "sync/engine.hpp"
+#include "inprocess_stack.hpp"
 #include "sync/guest_devices.hpp"
 #include "sync/json_util.hpp"
 #include "sync/network_mapping.hpp"
@@ -18,8 +16,6 @@
 namespace pbx::sync {
 namespace {
 namespace json = boost::json;
-
-const std::string kProxmoxToken = "root@pam!proxbox=00000000-0000-0000-0000-000000000000";
 
 // Two nodes, four guests with two NICs and two disks each; the first QEMU guest runs with its
 // agent and has its second NIC on VLAN 20, the first container has static addresses.
@@ -49,26 +45,20 @@ proxmox::ClusterScenario cluster() {
   return scenario;
 }
 
-class NetworkStagesTest : public ::testing::TestWithParam<std::string> {
+class NetworkStagesTest : public ::testing::TestWithParam<std::string>,
+                          protected testing::InProcessStack {
  protected:
   NetworkStagesTest()
-      : scenario(cluster()),
-        mock([this] {
-          proxmox::EngineOptions options;
-          options.cluster = scenario;
-          options.task_duration = std::chrono::milliseconds(0);
-          return options;
-        }()),
-        emulator([] {
-          netbox::EmulatorOptions options;
-          options.strict_fields = true;
-          options.version = GetParam();
-          options.full_version = GetParam() + ".0";
-          return options;
-        }()),
-        proxmox_transport(std::make_shared<InProcessTransport>(mock.as_handler())),
-        netbox_transport(emulator.handler()),
-        netbox(netbox_transport, "http://127.0.0.1:1", netbox::kDefaultToken) {
+      : InProcessStack(
+            cluster(),
+            [] {
+              netbox::EmulatorOptions options;
+              options.strict_fields = true;
+              options.version = GetParam();
+              options.full_version = GetParam() + ".0";
+              return options;
+            }(),
+            "net") {
     for (const auto& guest : scenario.guests) {
       if (guest.type == "qemu" && guest.agent && qemu.vmid == 0) qemu = guest;
       if (guest.type == "lxc" && lxc.vmid == 0) lxc = guest;
@@ -76,47 +66,6 @@ class NetworkStagesTest : public ::testing::TestWithParam<std::string> {
   }
 
   bool mac_objects() const { return NetBoxVersion::parse(GetParam()).at_least(4, 2); }
-
-  SyncSummary sync(SyncScope scope = SyncScope::full, bool delete_orphans = false) {
-    ProxmoxSource source{
-        "net", {"https://pve.net.test:8006", kProxmoxToken, "", ""}, proxmox_transport, "", {}};
-    SyncOptions options;
-    options.scope = scope;
-    options.delete_orphans = delete_orphans;
-    return SyncEngine(netbox, {source}, options).run();
-  }
-
-  json::value proxmox(http::Verb verb, const std::string& path, const http::Params& form = {}) {
-    http::Headers headers;
-    headers.set(http::Field::authorization, "PVEAPIToken=" + kProxmoxToken);
-    headers.set(http::Field::content_type, "application/x-www-form-urlencoded");
-    const auto response = proxmox_transport->send(verb, "http://x/api2/json" + path,
-                                                  http::encode_form(form), headers);
-    EXPECT_TRUE(response.ok()) << path << ": " << response.body;
-    return response.json();
-  }
-
-  void fail_reads(const std::string& path) {
-    const json::object rule{{"method", "GET"},
-                            {"path", "/api2/json" + path},
-                            {"error", {{"status", 403}, {"rate", 1.0}}}};
-    const auto response = proxmox_transport->send(http::Verb::post, "http://x/mock/faults",
-                                                  json::serialize(rule), {});
-    ASSERT_TRUE(response.ok()) << response.body;
-  }
-
-  int64_t writes() {
-    http::Headers headers;
-    headers.set(http::Field::authorization, std::string("Token ") + netbox::kDefaultToken);
-    return netbox_transport.send(http::Verb::get, "http://x/api/__emulator__/stats/", {}, headers)
-        .json()
-        .at("writes")
-        .as_int64();
-  }
-
-  std::vector<json::object> list(const std::string& path, const http::Params& filters = {}) {
-    return netbox.list(path, filters);
-  }
 
   json::object vm_of(const proxmox::GuestScenario& guest) {
     const auto vms = list("/virtualization/virtual-machines/",
@@ -148,13 +97,7 @@ class NetworkStagesTest : public ::testing::TestWithParam<std::string> {
     return addresses;
   }
 
-  proxmox::ClusterScenario scenario;
   proxmox::GuestScenario qemu, lxc;
-  proxmox::Engine mock;
-  netbox::Emulator emulator;
-  std::shared_ptr<Transport> proxmox_transport;
-  InProcessTransport netbox_transport;
-  NetBoxClient netbox;
 };
 
 TEST_P(NetworkStagesTest, FullUpdateWritesDisksInterfacesAddressesOnceThenNothing) {

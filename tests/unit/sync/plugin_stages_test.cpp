@@ -7,17 +7,13 @@
 
 #include <boost/json.hpp>
 
-#include "netbox/emulator.hpp"
-#include "proxmox/engine.hpp"
-#include "sync/engine.hpp"
+#include "inprocess_stack.hpp"
 #include "sync/json_util.hpp"
 #include "sync/plugin_mapping.hpp"
 
 namespace pbx::sync {
 namespace {
 namespace json = boost::json;
-
-const std::string kProxmoxToken = "root@pam!proxbox=00000000-0000-0000-0000-000000000000";
 
 proxmox::ClusterScenario cluster() {
   proxmox::GenerateOptions options;
@@ -29,69 +25,17 @@ proxmox::ClusterScenario cluster() {
   return proxmox::generate_scenario(options).clusters.front();
 }
 
-class PluginStages : public ::testing::Test {
+class PluginStages : public ::testing::Test, protected testing::InProcessStack {
  protected:
   PluginStages()
-      : scenario(cluster()),
-        mock([this] {
-          proxmox::EngineOptions options;
-          options.cluster = scenario;
-          options.task_duration = std::chrono::milliseconds(0);  // tasks finish at once
-          return options;
-        }()),
-        emulator(netbox::EmulatorOptions{.strict_fields = true}),
-        proxmox_transport(std::make_shared<InProcessTransport>(mock.as_handler())),
-        netbox_transport(emulator.handler()),
-        netbox(netbox_transport, "http://127.0.0.1:1", netbox::kDefaultToken) {
+      : InProcessStack(cluster(), netbox::EmulatorOptions{.strict_fields = true}, "plug") {
     for (const auto& guest : scenario.guests) {
       if (guest.type == "qemu" && !guest.template_ && qemu.vmid == 0) qemu = guest;
     }
   }
 
-  SyncSummary sync(SyncScope scope = SyncScope::full) {
-    ProxmoxSource source{
-        "plug", {"https://pve.plug.test:8006", kProxmoxToken, "", ""}, proxmox_transport, "", {}};
-    SyncOptions options;
-    options.scope = scope;
-    return SyncEngine(netbox, {source}, options).run();
-  }
-
-  // A Proxmox API call (form body), failing the test unless it succeeds.
-  json::value proxmox(http::Verb verb, const std::string& path, const http::Params& form = {}) {
-    http::Headers headers;
-    headers.set(http::Field::authorization, "PVEAPIToken=" + kProxmoxToken);
-    headers.set(http::Field::content_type, "application/x-www-form-urlencoded");
-    const auto response = proxmox_transport->send(verb, "http://x/api2/json" + path,
-                                                  http::encode_form(form), headers);
-    EXPECT_TRUE(response.ok()) << path << ": " << response.body;
-    return response.json();
-  }
-
-  // Every request matching `path` (a pattern) answers 403 from now on.
-  void fail_reads(const std::string& path) {
-    const json::object rule{{"method", "GET"},
-                            {"path", "/api2/json" + path},
-                            {"error", {{"status", 403}, {"rate", 1.0}}}};
-    const auto response = proxmox_transport->send(http::Verb::post, "http://x/mock/faults",
-                                                  json::serialize(rule), {});
-    ASSERT_TRUE(response.ok()) << response.body;
-  }
-
   size_t jobs_in_mock(const std::string& path) {
     return proxmox(http::Verb::get, path).at("data").as_array().size();
-  }
-
-  int64_t writes() {
-    http::Headers headers;
-    headers.set(http::Field::authorization, std::string("Token ") + netbox::kDefaultToken);
-    return netbox_transport.send(http::Verb::get, "http://x/api/__emulator__/stats/", {}, headers)
-        .json()
-        .at("writes")
-        .as_int64();
-  }
-
-  std::vector<json::object> list(const std::string& path, const http::Params& filters = {}) {
-    return netbox.list(path, filters);
   }
 
   std::string guest_path() const {
@@ -120,13 +64,7 @@ class PluginStages : public ::testing::Test {
              {"comment", "nightly"}});
   }
 
-  proxmox::ClusterScenario scenario;
   proxmox::GuestScenario qemu;
-  proxmox::Engine mock;
-  netbox::Emulator emulator;
-  std::shared_ptr<Transport> proxmox_transport;
-  InProcessTransport netbox_transport;
-  NetBoxClient netbox;
 };
 
 TEST_F(PluginStages, FullUpdateWritesEveryPluginObjectOnceAndThenNothing) {
@@ -345,11 +283,12 @@ TEST_F(PluginStages, EveryEndpointHasItsOwnPluginEndpoint) {
     proxmox::EngineOptions engine;
     engine.cluster = twins.clusters[i];
     mocks.push_back(std::make_unique<proxmox::Engine>(engine));
-    sources.push_back({"twin-" + std::to_string(i),
-                       {"https://127.0.0.1:" + std::to_string(8006 + i), kProxmoxToken, "", ""},
-                       std::make_shared<InProcessTransport>(mocks.back()->as_handler()),
-                       "",
-                       {}});
+    sources.push_back(
+        {"twin-" + std::to_string(i),
+         {"https://127.0.0.1:" + std::to_string(8006 + i), testing::kStackProxmoxToken, "", ""},
+         std::make_shared<InProcessTransport>(mocks.back()->as_handler()),
+         "",
+         {}});
   }
   SyncOptions full;
   const auto summary = SyncEngine(netbox, sources, full).run();
