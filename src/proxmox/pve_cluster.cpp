@@ -78,6 +78,7 @@ void add_cluster_handlers(HandlerTable& table, const Release& release) {
                     }
                   }
                   if (type.empty() || type == "storage") {
+                    const StorageUsage usage(state);
                     for (const auto& node : state.nodes()) {
                       for (const auto& storage : state.storages()) {
                         if (!state.storage_on_node(storage, node.spec.name)) continue;
@@ -91,7 +92,7 @@ void add_cluster_handlers(HandlerTable& table, const Release& release) {
                             {"plugintype", storage.type},
                             {"content", join(storage.content, ",")},
                             {"shared", storage.shared ? 1 : 0},
-                            {"disk", storage_used(state, storage, node.spec.name)},
+                            {"disk", usage.used(storage, node.spec.name)},
                             {"maxdisk", storage.total_bytes}});
                       }
                     }

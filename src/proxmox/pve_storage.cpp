@@ -164,6 +164,7 @@ void add_node_storage_handlers(HandlerTable& table) {
         if (state.find_node(node) == nullptr) return no_such_node(node);
         const std::string content = call.text("content");
         const std::string only = call.text("storage");
+        const StorageUsage usage(state);
         json::array out;
         for (const auto& storage : state.storages()) {
           if (!state.storage_on_node(storage, node)) continue;
@@ -173,7 +174,7 @@ void add_node_storage_handlers(HandlerTable& table) {
                            [&](const auto& c) { return content.find(c) != std::string::npos; })) {
             continue;
           }
-          const int64_t used = storage_used(state, storage, node);
+          const int64_t used = usage.used(storage, node);
           out.push_back(json::object{
               {"storage", storage.id},
               {"type", storage.type},

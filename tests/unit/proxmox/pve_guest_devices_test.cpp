@@ -193,6 +193,56 @@ TEST(GuestDevicesTest, DisksAreStateOnStoragesInConfigContentAndUsage) {
   EXPECT_NO_THROW(Scenario::from_json(exported.to_json()));
 }
 
+// Storage usage agrees in /cluster/resources, the node's storage list and storage status, for
+// local and shared storages, disks and backups (with and without a node).
+TEST(GuestDevicesTest, StorageUsageAgreesInEveryView) {
+  ClusterScenario cluster = default_cluster(Service::pve);
+  cluster.nodes.push_back(NodeScenario{"pve2", "online", "192.0.2.12"});
+  cluster.storages.push_back(
+      StorageScenario{"ceph", "rbd", {"images", "backup"}, true, {}, 1LL << 42});
+  cluster.guests[0].disks = {DiskScenario{"scsi0", "local-lvm", 32, "", ""},
+                             DiskScenario{"scsi1", "ceph", 100, "", ""}};
+  GuestScenario other = cluster.guests[0];
+  other.vmid = 102;
+  other.node = "pve2";
+  other.disks = {DiskScenario{"scsi0", "local-lvm", 16, "", ""}};
+  cluster.guests.push_back(other);
+  cluster.backups = {BackupScenario{"local", "pve2", 100, "", "vma.zst", 1 << 30, 1767225600},
+                     BackupScenario{"local", "", 101, "", "tar.zst", 1 << 29, 1767225600},
+                     BackupScenario{"ceph", "", 102, "", "vma.zst", 1 << 28, 1767225600}};
+  EngineOptions options = test_options();
+  options.cluster = cluster;
+  Engine engine(options);
+  const Reply resources = get(engine, "/api2/json/cluster/resources?type=storage");
+  ASSERT_EQ(resources.status, 200u) << resources.body;
+  size_t compared = 0;
+  for (const auto& entry : resources.data().as_array()) {
+    const std::string node(entry.at("node").as_string());
+    const std::string storage(entry.at("storage").as_string());
+    const int64_t disk = entry.at("disk").to_number<int64_t>();
+    const Reply status =
+        get(engine, "/api2/json/nodes/" + node + "/storage/" + storage + "/status");
+    EXPECT_EQ(status.data().at("used").to_number<int64_t>(), disk) << node << "/" << storage;
+    const Reply listed = get(engine, "/api2/json/nodes/" + node + "/storage?storage=" + storage);
+    EXPECT_EQ(listed.data().as_array()[0].at("used").to_number<int64_t>(), disk);
+    ++compared;
+  }
+  EXPECT_EQ(compared, 6u);
+  const auto used = [&](std::string_view node, std::string_view storage) {
+    return get(engine, std::string("/api2/json/nodes/") + std::string(node) + "/storage/" +
+                           std::string(storage) + "/status")
+        .data()
+        .at("used")
+        .to_number<int64_t>();
+  };
+  EXPECT_EQ(used("pve1", "local-lvm"), (int64_t{32} + 8) << 29);  // VM 100 and CT 101, halved
+  EXPECT_EQ(used("pve2", "local-lvm"), int64_t{16} << 29);
+  EXPECT_EQ(used("pve1", "ceph"), (int64_t{100} << 29) + (1 << 28));
+  EXPECT_EQ(used("pve2", "ceph"), used("pve1", "ceph"));
+  EXPECT_EQ(used("pve1", "local"), 1 << 29);  // the backup without a node shows everywhere
+  EXPECT_EQ(used("pve2", "local"), (1 << 30) + (1 << 29));
+}
+
 TEST(GuestDevicesTest, ResizeGrowsADiskInEveryView) {
   Engine engine(test_options());
   const std::string resize = "/api2/json/nodes/pve1/qemu/100/resize";
