@@ -275,5 +275,60 @@ TEST_F(BackupsSync, FullUpdateCoversEverything) {
   expect_idempotent(session, "/full-update");
 }
 
+// ---- the plugin's own objects (stages 2, 4, 6, 7, 12, 13) ---------------------------------
+
+class PluginObjectsSync : public RequiresPveSchema {
+ protected:
+  void SetUp() override {
+    RequiresPveSchema::SetUp();
+    if (!IsSkipped()) PBX_REQUIRES_PROXBOX_PLUGIN();
+  }
+};
+
+// After a full update NetBox holds the cluster's storages and backup routines; a backup removed
+// from Proxmox is deleted by the next full update, and a run without changes writes nothing.
+TEST_F(PluginObjectsSync, StoragesRoutinesAndAVanishedBackup) {
+  auto& session = Session::get();
+  auto scenario = create_cluster_with_backups(unique_prefix("plug"));
+  session.load_fixture(scenario);
+  session.run_sync("/full-update");
+  const auto& cluster = scenario.clusters.front();
+  const auto found =
+      session.netbox().find_one("/api/virtualization/clusters/", "name=" + cluster.name);
+  ASSERT_TRUE(found) << cluster.name;
+  const int64_t cluster_id = found->at("id").as_int64();
+  const auto storages = session.netbox().list("/api/plugins/proxbox/storage/",
+                                              fmt::format("cluster_id={}", cluster_id));
+  EXPECT_EQ(storages.size(), cluster.storages.size());
+
+  // The mock's backup jobs (a scenario without any has its default daily one) as routines.
+  http::Headers proxmox_auth;
+  proxmox_auth.set(http::Field::authorization,
+                   "PVEAPIToken=root@pam!proxbox=00000000-0000-0000-0000-000000000000");
+  const auto listed =
+      session.client().get(session.mock_url() + "/api2/json/cluster/backup", proxmox_auth);
+  ASSERT_EQ(listed.status, 200u) << listed.body;
+  const auto jobs = listed.json().at("data").as_array();
+  ASSERT_FALSE(jobs.empty());
+  for (const auto& job : jobs) {
+    const std::string id(job.at("id").as_string());
+    const auto routines =
+        session.netbox().list("/api/plugins/proxbox/backup-routines/", "job_id=" + id);
+    EXPECT_FALSE(routines.empty()) << "backup job " << id << " has no routine";
+  }
+  expect_idempotent(session, "/full-update");
+
+  const auto backups_before = session.netbox().list("/api/plugins/proxbox/backups/");
+  auto fewer = scenario;
+  fewer.clusters.front().backups.erase(fewer.clusters.front().backups.begin());
+  session.load_fixture(fewer);
+  const auto summary = session.run_sync("/full-update");
+  ASSERT_FALSE(summary.empty());
+  EXPECT_EQ(session.netbox().list("/api/plugins/proxbox/backups/").size(),
+            backups_before.size() - 1)
+      << json::serialize(summary);
+  expect_backups_synced(session.netbox(), fewer);
+}
+
 }  // namespace
 }  // namespace pbx::e2e::suite
