@@ -252,6 +252,31 @@ std::optional<std::string> filter_scope_site(RequestContext& context, const Look
   return apply_lookup(where, field_sql("scope_id"), ValueType::Integer, lookup.op, ids);
 }
 
+// Services from 4.3 keep `device[_id]`/`virtual_machine[_id]` filters through their parent.
+std::optional<std::string> filter_parent_object(RequestContext& context, const Lookup& lookup,
+                                                const std::vector<std::string>& values,
+                                                Condition& where) {
+  const bool by_id = lookup.base.ends_with("_id");
+  const std::string name = by_id ? lookup.base.substr(0, lookup.base.size() - 3) : lookup.base;
+  const std::string key = name == "device" ? "dcim.device" : "virtualization.virtualmachine";
+  std::vector<std::string> ids = values;
+  if (!by_id) {
+    ids.clear();
+    const Model& parents = *Registry::instance().by_key(key);
+    if (auto problem = resolve_filter_values(context, parents, values, ids)) return problem;
+  }
+  where.add(field_sql("parent_object_type") + " = ?", {key});
+  return apply_lookup(where, field_sql("parent_object_id"), ValueType::Integer, lookup.op, ids);
+}
+
+bool names_generic_parent(const RequestContext& context, const Model& model,
+                          const std::string& base) {
+  const Field* parent_type = model.field("parent_object_type");
+  return parent_type && field_in_version(*parent_type, context.options.version) &&
+         (base == "device" || base == "device_id" || base == "virtual_machine" ||
+          base == "virtual_machine_id");
+}
+
 // Objects assigned to interfaces (IP and MAC addresses) filter by the interface and by its
 // parent virtual machine or device.
 struct Assignment {
@@ -320,6 +345,9 @@ std::optional<std::string> filter_parameter(RequestContext& context, const Model
   }
   if ((base == "site" || base == "site_id") && !model.field("site") && model.field("scope_type")) {
     return filter_scope_site(context, lookup, values, where);
+  }
+  if (names_generic_parent(context, model, base)) {
+    return filter_parent_object(context, lookup, values, where);
   }
   if (model.field("assigned_object_type")) {
     if (const Assignment* via = assignment_for(base)) {

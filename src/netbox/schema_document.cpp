@@ -273,6 +273,20 @@ json::array list_parameters(const Model& model, const EmulatorOptions& options) 
     lookups("tag", "string", {"n"});
     lookups("tag_id", "integer", {"n"});
   }
+  // Filters through a relation the model stores generically (netbox/filters.cpp).
+  auto in_version = [&](const char* name) {
+    const Field* field = model.field(name);
+    return field && field_in_version(*field, options.version);
+  };
+  std::vector<std::string> shortcuts;
+  if (in_version("scope_type") && !model.field("site")) shortcuts = {"site"};
+  if (in_version("assigned_object_type"))
+    shortcuts = {"interface", "vminterface", "device", "virtual_machine"};
+  if (in_version("parent_object_type")) shortcuts = {"device", "virtual_machine"};
+  for (const std::string& name : shortcuts) {
+    if (name != "interface" && name != "vminterface") lookups(name, "string", {"n"});
+    lookups(name + "_id", "integer", {"n"});
+  }
   for (const Field& field : model.fields) {
     if (!field_in_version(field, options.version) || !behaviour(field.kind).filter) continue;
     if (field.kind == FieldKind::ForeignKey) {

@@ -63,8 +63,18 @@ TEST(NetboxServices, FromFourThreeAGenericParent) {
   const json::value service = client.get(std::string(kServices) + std::to_string(id) + "/");
   EXPECT_EQ(service.at("parent").at("name"), "vm1");
   EXPECT_FALSE(service.as_object().contains("virtual_machine"));
+  const int64_t other = client.create(kVms, {{"name", "vm2"}, {"cluster", t.cluster}});
+  client.create(kServices, {{"name", "dns"},
+                            {"protocol", "udp"},
+                            {"ports", {53}},
+                            {"parent_object_type", "virtualization.virtualmachine"},
+                            {"parent_object_id", other}});
+  const std::string by_vm = std::string(kServices) + "?virtual_machine_id=" + std::to_string(vm);
+  EXPECT_EQ(client.get(by_vm).at("count"), 1) << "NetBox keeps the filter through the parent";
+  EXPECT_EQ(client.get(std::string(kServices) + "?virtual_machine=vm1").at("count"), 1);
+  EXPECT_EQ(client.get(std::string(kServices) + "?device_id=" + std::to_string(vm)).at("count"), 0);
   ASSERT_EQ(client.call(Verb::delete_, std::string(kVms) + std::to_string(vm) + "/").code(), 204u);
-  EXPECT_EQ(client.get(kServices).at("count"), 0) << "the parent's services go with it";
+  EXPECT_EQ(client.get(kServices).at("count"), 1) << "the parent's services go with it";
 }
 
 }  // namespace

@@ -82,6 +82,13 @@ TEST(NetboxSchema, FollowsTheVersionAndListsTheFilters) {
       current.root().at("components").at("schemas").at("Service").as_object();
   EXPECT_TRUE(newer.at("required").as_array().size() > 0);
   EXPECT_TRUE(newer.at("properties").as_object().contains("parent"));
+  std::set<std::string> service_filters;
+  for (const json::value& parameter :
+       current.root().at("paths").at("/api/ipam/services/").at("get").at("parameters").as_array()) {
+    service_filters.insert(std::string(parameter.at("name").as_string()));
+  }
+  EXPECT_EQ(service_filters.count("virtual_machine_id"), 1u);
+  EXPECT_EQ(service_filters.count("parent_object_id"), 1u);
 }
 
 TEST(NetboxSchema, TheEmulatorsAnswersValidateAgainstIt) {
