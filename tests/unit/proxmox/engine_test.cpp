@@ -291,9 +291,7 @@ TEST(EngineTest, StorageContentFilters) {
       BackupScenario{"local", "pve1", 100, "", "vma.zst", 1 << 20, 1767225600, "", false, "ok"});
   cluster.backups.push_back(
       BackupScenario{"local", "pve1", 101, "", "tar.zst", 1 << 20, 1767225600, "", false, ""});
-  EngineOptions options = test_options();
-  options.cluster = cluster;
-  Engine engine(options);
+  Engine engine(test_options_with(cluster));
   const std::string base = "/api2/json/nodes/pve1/storage/local/content";
   EXPECT_EQ(get(engine, base + "?content=backup").data().as_array().size(), 2u);
   const auto only = get(engine, base + "?content=backup&vmid=101").data().as_array();
@@ -313,9 +311,7 @@ TEST(EngineTest, StorageVolumeWithASlashIsDeletedEncodedOrNot) {
     cluster.backups.push_back(
         BackupScenario{"local", "pve1", vmid, "", "vma.zst", 1 << 20, 1767225600, "", false, "ok"});
   }
-  EngineOptions options = test_options();
-  options.cluster = cluster;
-  Engine engine(options);
+  Engine engine(test_options_with(cluster));
   const std::string base = "/api2/json/nodes/pve1/storage/local/content";
   const auto backups = get(engine, base + "?content=backup").data().as_array();
   ASSERT_EQ(backups.size(), 2u);
@@ -432,9 +428,7 @@ TEST(EngineTest, HandWrittenAnswersMatchTheReturnsSchema) {
   cluster.sdn_vnets = {SdnVnetScenario{"v1", "z1", 10, "ten", false}};
   cluster.sdn_subnets = {SdnSubnetScenario{"v1", "10.10.0.0/24", "10.10.0.1", true}};
   cluster.tasks = {TaskScenario{"pve1", "vzdump", "100", "root@pam", 1767225600, 1767225700, "OK"}};
-  EngineOptions options = test_options();
-  options.cluster = cluster;
-  Engine engine(options);
+  Engine engine(test_options_with(cluster));
   call(engine, Verb::post, "/api2/json/nodes/pve1/qemu/100/snapshot", "snapname=s1");
   const Reply start = call(engine, Verb::post, "/api2/json/nodes/pve1/lxc/101/status/reboot");
   const std::string upid = http::percent_encode(start.data().as_string());

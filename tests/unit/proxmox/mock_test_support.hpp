@@ -33,6 +33,13 @@ inline EngineOptions test_options(Service service = Service::pve, bool auth = fa
   return options;
 }
 
+// test_options() starting from `cluster` instead of the built-in scenario.
+inline EngineOptions test_options_with(ClusterScenario cluster, Service service = Service::pve) {
+  EngineOptions options = test_options(service);
+  options.cluster = std::move(cluster);
+  return options;
+}
+
 struct Reply {
   unsigned status = 0;
   std::string body;

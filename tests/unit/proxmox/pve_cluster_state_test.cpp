@@ -26,9 +26,7 @@ TEST(ClusterStateTest, TasksShowInClusterAndNodeListsAndScenarioTasksAreHistory)
   cluster.tasks = {
       TaskScenario{"pve1", "vzdump", "100", "root@pam", 1767225600, 1767225700, "OK"},
       TaskScenario{"pve1", "qmstart", "100", "root@pam", 1767229200, 1767229201, "start failed"}};
-  EngineOptions options = test_options();
-  options.cluster = cluster;
-  Engine engine(options);
+  Engine engine(test_options_with(cluster));
   const Reply listed = get(engine, "/api2/json/cluster/tasks");
   ASSERT_EQ(listed.status, 200u) << listed.body;
   ASSERT_EQ(listed.data().as_array().size(), 2u);
@@ -68,9 +66,7 @@ TEST(ClusterStateTest, JobsRoundTripThroughTheAdminState) {
 TEST(ClusterStateTest, ReplicationJobsShowOnTheirGuestsNode) {
   ClusterScenario cluster = default_cluster(Service::pve);
   cluster.nodes.push_back(NodeScenario{"pve2", "online", "192.0.2.12"});
-  EngineOptions options = test_options();
-  options.cluster = cluster;
-  Engine engine(options);
+  Engine engine(test_options_with(cluster));
   ASSERT_EQ(call(engine, Verb::post, "/api2/json/cluster/replication",
                  "id=100-0&type=local&target=pve2&schedule=*%2F30")
                 .status,
@@ -157,9 +153,7 @@ TEST(ClusterStateTest, DestroyingAGuestRemovesItsHaResourceAndReplication) {
   cluster.ha_resources = {HaResourceScenario{"ct:101", "stopped", "", 1, 1, ""}};
   cluster.replication_jobs = {
       JobScenario{"101-0", json::object{{"id", "101-0"}, {"guest", "101"}, {"target", "pve2"}}}};
-  EngineOptions options = test_options();
-  options.cluster = cluster;
-  Engine engine(options);
+  Engine engine(test_options_with(cluster));
   ASSERT_EQ(get(engine, "/api2/json/cluster/ha/resources").data().as_array().size(), 1u);
   ASSERT_EQ(call(engine, Verb::delete_, "/api2/json/nodes/pve1/lxc/101").status, 200u);
   EXPECT_TRUE(get(engine, "/api2/json/cluster/ha/resources").data().as_array().empty());

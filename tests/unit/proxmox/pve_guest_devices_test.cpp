@@ -104,9 +104,7 @@ TEST(GuestDevicesTest, AgentAnswersFromStateOnlyWhenEnabledAndRunning) {
 TEST(GuestDevicesTest, WindowsGuestReportsWindowsNamesAndOs) {
   ClusterScenario cluster = default_cluster(Service::pve);
   cluster.guests[0].os_type = "win11";
-  EngineOptions options = test_options();
-  options.cluster = cluster;
-  Engine engine(options);
+  Engine engine(test_options_with(cluster));
   const Reply osinfo = get(engine, "/api2/json/nodes/pve1/qemu/100/agent/get-osinfo");
   ASSERT_EQ(osinfo.status, 200u) << osinfo.body;
   EXPECT_EQ(osinfo.data().at("result").at("id"), "mswindows");
@@ -210,9 +208,7 @@ TEST(GuestDevicesTest, StorageUsageAgreesInEveryView) {
   cluster.backups = {BackupScenario{"local", "pve2", 100, "", "vma.zst", 1 << 30, 1767225600},
                      BackupScenario{"local", "", 101, "", "tar.zst", 1 << 29, 1767225600},
                      BackupScenario{"ceph", "", 102, "", "vma.zst", 1 << 28, 1767225600}};
-  EngineOptions options = test_options();
-  options.cluster = cluster;
-  Engine engine(options);
+  Engine engine(test_options_with(cluster));
   const Reply resources = get(engine, "/api2/json/cluster/resources?type=storage");
   ASSERT_EQ(resources.status, 200u) << resources.body;
   size_t compared = 0;
@@ -270,9 +266,7 @@ TEST(GuestDevicesTest, ScenarioSnapshotsListAndRoundTrip) {
   ClusterScenario cluster = default_cluster(Service::pve);
   cluster.guests[0].snapshots = {SnapshotScenario{"base", "clean", "", 1767225600, false},
                                  SnapshotScenario{"upgrade", "", "base", 1767229200, true}};
-  EngineOptions options = test_options();
-  options.cluster = cluster;
-  Engine engine(options);
+  Engine engine(test_options_with(cluster));
   const Reply list = get(engine, "/api2/json/nodes/pve1/qemu/100/snapshot");
   ASSERT_EQ(list.status, 200u) << list.body;
   ASSERT_EQ(list.data().as_array().size(), 3u);

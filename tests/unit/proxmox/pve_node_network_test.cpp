@@ -34,9 +34,7 @@ TEST(NodeNetworkTest, ScenarioInterfacesAreListedAsProxmoxDoes) {
   cluster.nodes[0].interfaces = {InterfaceScenario{.iface = "eno1", .mac = "3C:EC:EF:00:00:01"},
                                  InterfaceScenario{.iface = "eno2", .mac = "3C:EC:EF:00:00:02"},
                                  bond, bridge, vlan};
-  EngineOptions options = test_options();
-  options.cluster = cluster;
-  Engine engine(options);
+  Engine engine(test_options_with(cluster));
   const Reply list = get(engine, "/api2/json/nodes/pve1/network");
   ASSERT_EQ(list.status, 200u) << list.body;
   ASSERT_EQ(list.data().as_array().size(), 5u);
