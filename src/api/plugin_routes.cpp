@@ -215,7 +215,7 @@ void add_custom_field_routes(const PluginRouteHooks& hooks) {
         {502, "NetBox error"}}},
       [&hooks](http::Request&) {
         return with_netbox(hooks, [](sync::NetBoxClient& netbox) {
-          const auto report = sync::check_custom_fields(netbox);
+          const auto report = sync::check_custom_fields(netbox, netbox.status());
           const bool tag = tag_present(netbox);
           return Response::json(json::object{
               {"ok", report.complete() && tag}, {"custom_fields", report.to_json()}, {"tag", tag}});
@@ -243,7 +243,7 @@ void add_custom_field_routes(const PluginRouteHooks& hooks) {
                 }
               }
               return with_netbox(hooks, [](sync::NetBoxClient& netbox) {
-                const auto report = sync::reconcile_custom_fields(netbox);
+                const auto report = sync::reconcile_custom_fields(netbox, netbox.status());
                 bool tag = tag_present(netbox);
                 if (!tag) {
                   netbox.create("/extras/tags/", {sync::tag_definition()});

@@ -696,7 +696,7 @@ void Service::Impl::register_routes() {
             return detail_response(Status::bad_request, "No NetBox endpoint is configured.");
           try {
             json::array fields;
-            for (auto& object : sync::ensure_custom_fields(*connection->client))
+            for (auto& object : sync::ensure_custom_fields(*connection->client, connection->client->status()))
               fields.push_back(std::move(object));
             return Response::json(fields);
           } catch (const std::exception& error) {

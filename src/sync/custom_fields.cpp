@@ -278,16 +278,34 @@ json::object to_netbox(const CustomFieldDefinition& definition) {
   return object;
 }
 
-std::vector<json::object> custom_field_definitions() {
+bool needs_proxbox_plugin(const CustomFieldDefinition& definition) {
+  const auto of_plugin = [](std::string_view type) {
+    const std::string_view plugin = kProxboxPluginName;
+    return type.starts_with(plugin) && type.substr(plugin.size()).starts_with('.');
+  };
+  return of_plugin(definition.related_object_type) ||
+         std::any_of(definition.object_types.begin(), definition.object_types.end(), of_plugin);
+}
+
+std::vector<CustomFieldDefinition> custom_fields_for(const NetBoxStatus& status) {
+  std::vector<CustomFieldDefinition> fields;
+  for (const auto& definition : custom_field_set()) {
+    if (status.proxbox_plugin || !needs_proxbox_plugin(definition)) fields.push_back(definition);
+  }
+  return fields;
+}
+
+std::vector<json::object> custom_field_definitions(const NetBoxStatus& status) {
   std::vector<json::object> objects;
-  for (const auto& definition : custom_field_set())
+  for (const auto& definition : custom_fields_for(status))
     objects.push_back(to_netbox(definition));
   return objects;
 }
 
 json::object CustomFieldReport::to_json() const {
   return json::object{{"complete", complete()},
-                      {"expected", custom_field_set().size()},
+                      {"expected", expected},
+                      {"left_out_without_plugin", string_array(left_out)},
                       {"present", string_array(present)},
                       {"missing", string_array(missing)},
                       {"different", string_array(different)},
@@ -295,10 +313,16 @@ json::object CustomFieldReport::to_json() const {
                       {"updated", string_array(updated)}};
 }
 
-CustomFieldReport check_custom_fields(NetBoxClient& netbox) {
+CustomFieldReport check_custom_fields(NetBoxClient& netbox, const NetBoxStatus& status) {
   const auto current = current_fields(netbox);
+  const auto fields = custom_fields_for(status);
   CustomFieldReport report;
+  report.expected = fields.size();
   for (const auto& definition : custom_field_set()) {
+    if (!status.proxbox_plugin && needs_proxbox_plugin(definition))
+      report.left_out.emplace_back(definition.name);
+  }
+  for (const auto& definition : fields) {
     const std::string name(definition.name);
     const auto found = current.find(name);
     if (found == current.end()) {
@@ -316,11 +340,11 @@ CustomFieldReport check_custom_fields(NetBoxClient& netbox) {
   return report;
 }
 
-CustomFieldReport reconcile_custom_fields(NetBoxClient& netbox) {
+CustomFieldReport reconcile_custom_fields(NetBoxClient& netbox, const NetBoxStatus& status) {
   const auto current = current_fields(netbox);
   std::vector<json::object> creates, patches;
   CustomFieldReport written;
-  for (const auto& definition : custom_field_set()) {
+  for (const auto& definition : custom_fields_for(status)) {
     const std::string name(definition.name);
     const auto found = current.find(name);
     if (found == current.end()) {
@@ -336,7 +360,7 @@ CustomFieldReport reconcile_custom_fields(NetBoxClient& netbox) {
   }
   if (!creates.empty()) netbox.create(kCustomFieldsPath, creates);
   if (!patches.empty()) netbox.update(kCustomFieldsPath, patches);
-  CustomFieldReport report = check_custom_fields(netbox);
+  CustomFieldReport report = check_custom_fields(netbox, status);
   report.created = std::move(written.created);
   report.updated = std::move(written.updated);
   return report;

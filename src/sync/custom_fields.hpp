@@ -32,11 +32,20 @@ std::span<const CustomFieldDefinition> custom_field_set();
 // search_weight 1000, as upstream).
 boost::json::object to_netbox(const CustomFieldDefinition& definition);
 
-// The definitions as NetBox CustomField objects to create.
-std::vector<boost::json::object> custom_field_definitions();
+// A field that names one of the netbox-proxbox plugin's own object types (as an object type or
+// as the related type of an object field). NetBox refuses it where the plugin is not installed.
+bool needs_proxbox_plugin(const CustomFieldDefinition& definition);
+
+// The fields the given NetBox can hold: all of them with the plugin, the others without it.
+std::vector<CustomFieldDefinition> custom_fields_for(const NetBoxStatus& status);
+
+// Those definitions as NetBox CustomField objects to create.
+std::vector<boost::json::object> custom_field_definitions(const NetBoxStatus& status);
 
 // How a NetBox's custom fields compare with the set.
 struct CustomFieldReport {
+  size_t expected = 0;                 // how many fields this NetBox can hold
+  std::vector<std::string> left_out;   // need the netbox-proxbox plugin, which NetBox lacks
   std::vector<std::string> present;    // there, with every attribute we own as defined
   std::vector<std::string> missing;    // not there
   std::vector<std::string> different;  // there, with an attribute that differs ("name: label")
@@ -47,11 +56,12 @@ struct CustomFieldReport {
 
 // Reads the custom fields of the set from NetBox and compares. Throws NetBoxError /
 // TransportError when NetBox cannot be read.
-CustomFieldReport check_custom_fields(NetBoxClient& netbox);
+// `status` says which fields this NetBox can hold (custom_fields_for).
+CustomFieldReport check_custom_fields(NetBoxClient& netbox, const NetBoxStatus& status);
 
 // Creates the missing fields and PATCHes the attributes that differ (object types: adds ours,
 // keeps types an operator added); a second call writes nothing. The report describes NetBox
 // afterwards, with `created`/`updated` naming what was written.
-CustomFieldReport reconcile_custom_fields(NetBoxClient& netbox);
+CustomFieldReport reconcile_custom_fields(NetBoxClient& netbox, const NetBoxStatus& status);
 
 }  // namespace pbx::sync

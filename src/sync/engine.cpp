@@ -363,7 +363,8 @@ struct SyncEngine::Run {
 
   // NetBox, layer by layer (the ids of one layer feed the next); returns early when cancelled.
   void sync_netbox(const std::vector<EndpointSnapshot>& endpoints) {
-    MappingContext context{netbox.status().version, common::utc_now_iso8601()};
+    const NetBoxStatus status = netbox.status();
+    MappingContext context{status.version, common::utc_now_iso8601()};
     const bool write_vms =
         options.scope == SyncScope::virtual_machines || options.scope == SyncScope::full;
     // The other stages read devices and virtual machines only for their ids.
@@ -371,7 +372,7 @@ struct SyncEngine::Run {
     const bool sync_backups =
         options.scope == SyncScope::backups || options.scope == SyncScope::full;
 
-    if (!options.dry_run) ensure_custom_fields(netbox);
+    if (!options.dry_run) ensure_custom_fields(netbox, status);
     const auto tag_ids = ensure_by_slug("tags", kTagsPath, {{kTagSlug, tag_definition()}}, true);
     refs.tag = tag_ids.count(kTagSlug) ? tag_ids.at(kTagSlug) : 0;
     if (endpoints.empty()) return;
@@ -450,9 +451,17 @@ struct SyncEngine::Run {
     refs.vms.insert(kept_vm_ids.begin(), kept_vm_ids.end());
     if (cancelled()) return;
     auto plugin = plugin_context();
-    sync_plugin_stages(plugin, plugin_stages_of(options.scope), endpoints);
+    // The plugin's own objects (storage, snapshots, task history, replications, backup routines,
+    // backups) live in its API; a NetBox without the plugin has nowhere to put them.
+    const bool plugin_objects = status.proxbox_plugin;
+    if (!plugin_objects) {
+      step("plugin", std::string("skipped the netbox-proxbox plugin's objects: /api/status/ of "
+                                 "NetBox lists no ") +
+                         kProxboxPluginName);
+    }
+    if (plugin_objects) sync_plugin_stages(plugin, plugin_stages_of(options.scope), endpoints);
     sync_network_stages(plugin, network_stages_of(options.scope), endpoints, context.version);
-    if (!sync_backups || cancelled()) return;
+    if (!sync_backups || !plugin_objects || cancelled()) return;
     phase_done("virtual_machines");
 
     for (const auto& endpoint : endpoints) {
@@ -585,8 +594,8 @@ SyncSummary SyncEngine::run() {
   return std::move(run.summary);
 }
 
-std::vector<json::object> ensure_custom_fields(NetBoxClient& netbox) {
-  const auto definitions = custom_field_definitions();
+std::vector<json::object> ensure_custom_fields(NetBoxClient& netbox, const NetBoxStatus& status) {
+  const auto definitions = custom_field_definitions(status);
   std::vector<std::string> names;
   for (const auto& definition : definitions)
     names.push_back(json_string(field(definition, "name")));

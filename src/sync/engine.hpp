@@ -123,8 +123,9 @@ class SyncEngine {
   EventCallback on_event_;
 };
 
-// Creates the custom fields and the `proxbox` tag the sync writes, when missing (idempotent).
-// Returns the custom field objects as NetBox holds them.
-std::vector<boost::json::object> ensure_custom_fields(NetBoxClient& netbox);
+// Creates the custom fields this NetBox can hold (custom_fields_for) and the `proxbox` tag the
+// sync writes, when missing (idempotent). Returns the custom field objects as NetBox holds them.
+std::vector<boost::json::object> ensure_custom_fields(NetBoxClient& netbox,
+                                                      const NetBoxStatus& status);
 
 }  // namespace pbx::sync

@@ -85,6 +85,9 @@ NetBoxStatus NetBoxClient::status() {
   const json::value parsed = json::parse(response.body);
   if (parsed.is_object()) {
     status.version = NetBoxVersion::parse(json_string(field(parsed.as_object(), "netbox-version")));
+    const auto* plugins = parsed.as_object().if_contains("plugins");
+    status.proxbox_plugin = plugins && plugins->is_object() &&
+                            plugins->as_object().contains(kProxboxPluginName);
   }
   return status;
 }

@@ -36,9 +36,15 @@ struct NetBoxVersion {
   static NetBoxVersion parse(std::string_view text);  // "4.2.2" → {4,2}
 };
 
+// The netbox-proxbox plugin's Django app name, as /api/status/ lists it under "plugins".
+inline constexpr const char* kProxboxPluginName = "netbox_proxbox";
+
 struct NetBoxStatus {
   NetBoxVersion version;
   std::chrono::milliseconds latency{0};
+  // /api/status/ lists the netbox-proxbox plugin: its API (/api/plugins/proxbox/) and object
+  // types (netbox_proxbox.*) exist. A NetBox without it refuses anything that names them.
+  bool proxbox_plugin = false;
 };
 
 // Counts of what this client sent, for summaries and benchmarks.

@@ -30,7 +30,7 @@ class MockBackend : public RequiresPveSchema {
     transport_ = std::make_unique<sync::HttpTransport>(options);
     netbox_ = std::make_unique<sync::NetBoxClient>(*transport_, session.netbox_url(),
                                                    session.netbox_token());
-    sync::ensure_custom_fields(*netbox_);
+    sync::ensure_custom_fields(*netbox_, netbox_->status());
     plugin_missing_ = missing_proxbox_plugin();
   }
 

@@ -95,6 +95,22 @@ TEST_F(EngineTest, FirstRunCreatesEverythingInBulk) {
   EXPECT_EQ(events.back().data.at("created"), summary.totals().created);
 }
 
+TEST_F(EngineTest, WithoutThePluginItsObjectsAreSkippedAndEverythingElseSyncs) {
+  netbox.proxbox_plugin = false;
+  const SyncSummary summary = sync();
+  EXPECT_TRUE(summary.errors.empty()) << summary.errors.front();
+  EXPECT_TRUE(summary.ok());
+  EXPECT_EQ(summary.kinds.at("virtual_machines").created, 2u);
+  EXPECT_EQ(summary.kinds.count("backups"), 0u);
+  for (const auto& custom_field : netbox.objects("/api/extras/custom-fields/"))
+    EXPECT_NE(custom_field.at("name"), "proxbox_storage_id");
+  const bool said_so = std::any_of(events.begin(), events.end(), [](const SyncEvent& event) {
+    return event.type == "step" &&
+           json_string(field(event.data, "message")).find("netbox_proxbox") != std::string::npos;
+  });
+  EXPECT_TRUE(said_so) << "the run names what it skipped and why";
+}
+
 TEST_F(EngineTest, SecondRunWritesNothing) {
   sync();
   netbox.reset_counts();

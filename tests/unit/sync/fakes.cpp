@@ -185,6 +185,10 @@ json::object FakeNetBox::expand(const std::string& path, const json::object& inp
 }
 
 std::string FakeNetBox::validate(const std::string& path, const json::object& object, int64_t id) {
+  if (path == "/api/extras/custom-fields/" && !proxbox_plugin &&
+      json_string(field(object, "related_object_type")).starts_with("netbox_proxbox.")) {
+    return "Invalid content type";  // NetBox has no such object type without the plugin
+  }
   if (const auto* custom_fields = object.if_contains("custom_fields");
       custom_fields && custom_fields->is_object()) {
     std::set<std::string> defined;
@@ -221,7 +225,12 @@ http::Response FakeNetBox::handle(http::Request& request) {
   const std::string& path = request.path;
   if (path == "/api/status/") {
     ++gets;
-    return http::Response::json(json::object{{"netbox-version", version}});
+    json::object plugins;
+    if (proxbox_plugin) plugins["netbox_proxbox"] = "0.0.29";
+    return http::Response::json(json::object{{"netbox-version", version}, {"plugins", plugins}});
+  }
+  if (!proxbox_plugin && path.starts_with("/api/plugins/proxbox/")) {
+    return netbox_error(http::Status::not_found, {{"detail", "Not found."}});
   }
   auto& table = store_[path];
   switch (request.method) {

@@ -64,6 +64,9 @@ class FakeNetBox {
   std::string token = "0123456789abcdef0123456789abcdef01234567";
   std::string advertised_origin = "http://netbox.internal:8080";  // what `next` links carry
   size_t max_page_size = 1000;  // NetBox's MAX_PAGE_SIZE: a larger `limit` is capped
+  // Whether the netbox-proxbox plugin is installed: /api/status/ lists it, its API answers and
+  // custom fields may name its object types (a real NetBox without it refuses them).
+  bool proxbox_plugin = true;
 
   http::Response handle(http::Request& request);
   http::Handler handler() {

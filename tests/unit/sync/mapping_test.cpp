@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 namespace pbx::sync {
 namespace {
 namespace json = boost::json;
@@ -183,6 +185,29 @@ TEST(Mapping, CurrentKeysMatchDesiredKeys) {
   const json::object device{{"name", "pve1"},
                             {"cluster", json::object{{"id", 40}, {"name", "lab"}}}};
   EXPECT_EQ(current_device_key(device), device_key("lab", "pve1"));
+}
+
+TEST(CustomFieldSet, WithoutThePluginFieldsNamingItsObjectTypesAreLeftOut) {
+  NetBoxStatus with_plugin;
+  with_plugin.proxbox_plugin = true;
+  const NetBoxStatus without_plugin;
+  const auto all = custom_fields_for(with_plugin);
+  const auto core = custom_fields_for(without_plugin);
+  EXPECT_EQ(all.size(), custom_field_set().size());
+  ASSERT_LT(core.size(), all.size());
+  for (const auto& definition : core) {
+    EXPECT_FALSE(needs_proxbox_plugin(definition)) << definition.name;
+    EXPECT_FALSE(definition.related_object_type.starts_with("netbox_proxbox."));
+  }
+  const auto storage = std::find_if(all.begin(), all.end(), [](const auto& definition) {
+    return definition.name == "proxbox_storage_id";
+  });
+  ASSERT_NE(storage, all.end());
+  EXPECT_TRUE(needs_proxbox_plugin(*storage));
+  // A core type that merely starts with the same letters is not the plugin's.
+  CustomFieldDefinition lookalike{"x", "object", "X", "", {"dcim.device"}};
+  lookalike.related_object_type = "netbox_proxboxer.thing";
+  EXPECT_FALSE(needs_proxbox_plugin(lookalike));
 }
 
 }  // namespace
