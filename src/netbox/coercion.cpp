@@ -50,6 +50,22 @@ std::optional<std::string> precision_problem(const Field& field, const DecimalDi
   return std::nullopt;
 }
 
+// The field's value limits (Min/MaxValueValidator), read with `parse` and worded as DRF words
+// them.
+template <typename Number>
+std::optional<std::string> range_problem(const Field& field, Number number,
+                                         std::optional<Number> (*parse)(std::string_view)) {
+  const auto maximum = parse(field.max_value);
+  const auto minimum = parse(field.min_value);
+  if (maximum && number > *maximum) {
+    return "Ensure this value is less than or equal to " + field.max_value + ".";
+  }
+  if (minimum && number < *minimum) {
+    return "Ensure this value is greater than or equal to " + field.min_value + ".";
+  }
+  return std::nullopt;
+}
+
 std::string not_found_by_attributes(const json::value& value) {
   return "Related object not found using the provided attributes: " + python_repr(value);
 }
@@ -244,14 +260,7 @@ std::optional<std::string> coerce_integer(RequestContext&, const Field& field,
     number = limited ? parse_integer_clamped(text) : parse_integer(text);
   }
   if (!number) return "A valid integer is required.";
-  const auto minimum = parse_integer(field.min_value);
-  const auto maximum = parse_integer(field.max_value);
-  if (maximum && *number > *maximum) {
-    return "Ensure this value is less than or equal to " + field.max_value + ".";
-  }
-  if (minimum && *number < *minimum) {
-    return "Ensure this value is greater than or equal to " + field.min_value + ".";
-  }
+  if (auto problem = range_problem(field, *number, parse_integer)) return problem;
   stored = *number;
   return std::nullopt;
 }
@@ -276,14 +285,7 @@ std::optional<std::string> coerce_number(RequestContext&, const Field& field,
   const auto number = digits ? parse_number(text) : std::nullopt;
   if (!number) return "A valid number is required.";
   if (auto problem = precision_problem(field, *digits)) return problem;
-  const auto maximum = parse_number(field.max_value);
-  const auto minimum = parse_number(field.min_value);
-  if (maximum && *number > *maximum) {
-    return "Ensure this value is less than or equal to " + field.max_value + ".";
-  }
-  if (minimum && *number < *minimum) {
-    return "Ensure this value is greater than or equal to " + field.min_value + ".";
-  }
+  if (auto problem = range_problem(field, *number, parse_number)) return problem;
   stored = *number;
   return std::nullopt;
 }
