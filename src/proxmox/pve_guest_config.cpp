@@ -356,7 +356,20 @@ std::string config_digest(const ClusterState& state, const GuestState& guest) {
   return digest_of(config_without_digest(state, guest));
 }
 
-void apply_config(const ClusterState& state, GuestState& guest, const ApiCall& call) {
+std::optional<ApiResult> apply_config(const ClusterState& state, GuestState& guest,
+                                      const ApiCall& call) {
+  // A disk on a storage that does not exist is refused before anything changes.
+  for (const auto& [key_value, value] : call.params) {
+    if (!is_disk_key(guest.spec.type, key_value)) continue;
+    const PropertyList properties = property_string(value_text(value));
+    if (properties.empty() || property(properties, "media") == "cdrom") continue;
+    const std::string& volume = properties.front().first;
+    const size_t colon = volume.find(':');
+    if (colon != std::string::npos && state.find_storage(volume.substr(0, colon)) == nullptr) {
+      return ApiResult::error(500,
+                              fmt::format("storage '{}' does not exist", volume.substr(0, colon)));
+    }
+  }
   for (const auto& [key_value, value] : call.params) {
     const std::string_view key = key_value;
     if (is_control_parameter(key)) continue;
@@ -368,6 +381,7 @@ void apply_config(const ClusterState& state, GuestState& guest, const ApiCall& c
       delete_config_key(guest, key);
   }
   state.complete_guest(guest);
+  return std::nullopt;
 }
 
 }  // namespace pbx::proxmox

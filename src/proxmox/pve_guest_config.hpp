@@ -4,6 +4,7 @@
 
 #include <boost/json/object.hpp>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -16,7 +17,9 @@ boost::json::object guest_config(const ClusterState& state, const GuestState& gu
 std::string config_digest(const ClusterState& state, const GuestState& guest);
 // Applies every guest-describing parameter of the call (netN and disks parsed into the state),
 // then its `delete` list, then fills what the writes left open (MACs, volumes).
-void apply_config(const ClusterState& state, GuestState& guest, const ApiCall& call);
+// A disk on an unknown storage is refused (the answer), and then nothing changes.
+[[nodiscard]] std::optional<ApiResult> apply_config(const ClusterState& state, GuestState& guest,
+                                                    const ApiCall& call);
 // "32G" / "512M" / "1T" / "32" (GiB) → whole GiB, rounded up; `fallback` when there is no number.
 int64_t size_in_gb(std::string_view text, int64_t fallback);
 

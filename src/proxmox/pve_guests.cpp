@@ -98,7 +98,7 @@ void add_guest_life_cycle(HandlerTable& table, const GuestKind& kind) {
               guest.spec.disk_gb = lxc ? 4 : 0;
               guest.spec.unprivileged = false;
               guest.spec.nics.clear();
-              apply_config(state, guest, call);
+              if (auto refused = apply_config(state, guest, call)) return *refused;
               if (call.has("pool")) {
                 guest.spec.pool = call.text("pool");
                 state.pools().emplace(guest.spec.pool, "");
@@ -144,7 +144,7 @@ void add_guest_life_cycle(HandlerTable& table, const GuestKind& kind) {
         return ApiResult::error(
             500, "detected modified configuration - file changed by other user? Try again.");
       }
-      apply_config(state, *guest, call);
+      if (auto refused = apply_config(state, *guest, call)) return *refused;
       state.touch();
       if (!async) return ApiResult::ok();
       return guest_task(state, *guest, prefix + "config", call);

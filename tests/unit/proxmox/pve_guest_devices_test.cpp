@@ -182,6 +182,17 @@ TEST(GuestDevicesTest, DisksAreStateOnStoragesInConfigContentAndUsage) {
           .status,
       200u);
   EXPECT_EQ(engine.export_state().clusters[0].guests[0].disks.size(), 2u);
+  // A disk on an unknown storage: refused, and nothing of the call applied.
+  const Reply refused =
+      call(engine, Verb::put, "/api2/json/nodes/pve1/qemu/100/config", "scsi2=tape%3A10&cores=7");
+  EXPECT_EQ(refused.status, 500u);
+  EXPECT_NE(refused.body.find("storage 'tape' does not exist"), std::string::npos) << refused.body;
+  EXPECT_EQ(config_value(engine, "qemu/100", "scsi2"), "");
+  EXPECT_EQ(engine.export_state().clusters[0].guests[0].cores, 2);
+  EXPECT_EQ(
+      call(engine, Verb::post, "/api2/json/nodes/pve1/qemu", "vmid=150&scsi0=tape%3A4").status,
+      500u);
+  EXPECT_EQ(get(engine, "/api2/json/nodes/pve1/qemu/150/config").status, 500u);
   ASSERT_EQ(call(engine, Verb::put, "/api2/json/nodes/pve1/qemu/100/config", "delete=scsi1").status,
             200u);
   EXPECT_EQ(used() - before, (int64_t{4} << 30) / 2);
