@@ -252,6 +252,83 @@ std::optional<std::string> filter_scope_site(RequestContext& context, const Look
   return apply_lookup(where, field_sql("scope_id"), ValueType::Integer, lookup.op, ids);
 }
 
+// NetBox's TreeNode filters: a region or site group matches itself and every descendant; sites
+// filter by their own `region`/`group`, objects with a site through the site's.
+struct TreeFilter {
+  const char* param;       // on objects with a site: "region", "site_group"
+  const char* tree_model;  // "dcim.region"
+  const char* site_field;  // the site's field, and the site's own parameter: "region", "group"
+};
+constexpr TreeFilter kTreeFilters[] = {{"region", "dcim.region", "region"},
+                                       {"site_group", "dcim.sitegroup", "group"}};
+
+const TreeFilter* tree_filter_for(const RequestContext& context, const Model& model,
+                                  const std::string& base) {
+  const std::string name = base.ends_with("_id") ? base.substr(0, base.size() - 3) : base;
+  const Field* site = model.field("site");
+  const bool has_site = site && site->kind == FieldKind::ForeignKey &&
+                        field_in_version(*site, context.options.version);
+  for (const TreeFilter& tree : kTreeFilters) {
+    if (model.key == "dcim.site" ? name == tree.site_field : (has_site && name == tree.param)) {
+      return &tree;
+    }
+  }
+  return nullptr;
+}
+
+// The given tree nodes and all below them, as filter values ("null" kept; none → "0").
+std::vector<std::string> with_descendants(RequestContext& context, const Model& tree,
+                                          const std::vector<std::string>& roots) {
+  std::vector<std::string> all;
+  std::vector<int64_t> pending;
+  for (const std::string& root : roots) {
+    if (const auto id = parse_integer(root)) {
+      pending.push_back(*id);
+    } else {
+      all.push_back(root);
+    }
+  }
+  std::set<int64_t> seen;
+  while (!pending.empty()) {
+    const int64_t node = pending.back();
+    pending.pop_back();
+    if (!seen.insert(node).second) continue;
+    all.push_back(std::to_string(node));
+    Condition children;
+    children.add(field_sql("parent") + " = ?", {node});
+    for (const int64_t child : context.store.ids(tree, children))
+      pending.push_back(child);
+  }
+  if (all.empty()) all.push_back("0");
+  return all;
+}
+
+std::optional<std::string> filter_tree(RequestContext& context, const Model& model,
+                                       const TreeFilter& via, const Lookup& lookup,
+                                       const std::vector<std::string>& values, Condition& where) {
+  const Registry& registry = Registry::instance();
+  const Model& tree = *registry.by_key(via.tree_model);
+  std::vector<std::string> roots = values;
+  if (!lookup.base.ends_with("_id")) {
+    roots.clear();
+    if (auto problem = resolve_filter_values(context, tree, values, roots)) return problem;
+  }
+  const std::vector<std::string> nodes = with_descendants(context, tree, roots);
+  if (model.key == "dcim.site") {
+    return apply_lookup(where, field_sql(via.site_field), ValueType::Integer, lookup.op, nodes);
+  }
+  Condition in_tree;
+  if (auto problem =
+          apply_lookup(in_tree, field_sql(via.site_field), ValueType::Integer, "", nodes)) {
+    return problem;
+  }
+  std::vector<std::string> sites;
+  for (const int64_t site : context.store.ids(*registry.by_key("dcim.site"), in_tree))
+    sites.push_back(std::to_string(site));
+  if (sites.empty()) sites.push_back("0");
+  return apply_lookup(where, field_sql("site"), ValueType::Integer, lookup.op, sites);
+}
+
 // Services from 4.3 keep `device[_id]`/`virtual_machine[_id]` filters through their parent.
 std::optional<std::string> filter_parent_object(RequestContext& context, const Lookup& lookup,
                                                 const std::vector<std::string>& values,
@@ -345,6 +422,9 @@ std::optional<std::string> filter_parameter(RequestContext& context, const Model
   }
   if ((base == "site" || base == "site_id") && !model.field("site") && model.field("scope_type")) {
     return filter_scope_site(context, lookup, values, where);
+  }
+  if (const TreeFilter* tree = tree_filter_for(context, model, base)) {
+    return filter_tree(context, model, *tree, lookup, values, where);
   }
   if (names_generic_parent(context, model, base)) {
     return filter_parent_object(context, lookup, values, where);

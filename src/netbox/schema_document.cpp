@@ -283,6 +283,10 @@ json::array list_parameters(const Model& model, const EmulatorOptions& options) 
   if (in_version("assigned_object_type"))
     shortcuts = {"interface", "vminterface", "device", "virtual_machine"};
   if (in_version("parent_object_type")) shortcuts = {"device", "virtual_machine"};
+  const Field* site = model.field("site");
+  if (site && site->kind == FieldKind::ForeignKey && field_in_version(*site, options.version)) {
+    shortcuts.insert(shortcuts.end(), {"region", "site_group"});  // through the site's trees
+  }
   for (const std::string& name : shortcuts) {
     if (name != "interface" && name != "vminterface") lookups(name, "string", {"n"});
     lookups(name + "_id", "integer", {"n"});

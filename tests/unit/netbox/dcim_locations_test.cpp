@@ -87,6 +87,36 @@ TEST(NetboxRegions, SitesJoinRegionsAndGroupsAndDeletesCascadeOrClear) {
   EXPECT_TRUE(client.get(item("/api/dcim/sites/", site)).at("region").is_null());
 }
 
+TEST(NetboxRegions, RegionAndGroupFiltersTakeInDescendantsAsNetboxTreeFiltersDo) {
+  EmulatorClient client;
+  const int64_t europe = client.create(kRegions, {{"name", "Europe"}, {"slug", "europe"}});
+  const int64_t france =
+      client.create(kRegions, {{"name", "France"}, {"slug", "fr"}, {"parent", europe}});
+  const int64_t group = client.create("/api/dcim/site-groups/", {{"name", "G"}, {"slug", "g"}});
+  const Topology t = make_topology(client);  // site DC1, in no region
+  const int64_t paris =
+      client.create("/api/dcim/sites/",
+                    {{"name", "Paris"}, {"slug", "paris"}, {"region", france}, {"group", group}});
+  client.create(
+      "/api/dcim/devices/",
+      {{"name", "n1"}, {"device_type", t.device_type}, {"role", t.role}, {"site", paris}});
+  client.create(
+      "/api/dcim/devices/",
+      {{"name", "n2"}, {"device_type", t.device_type}, {"role", t.role}, {"site", t.site}});
+  const std::string europe_id = std::to_string(europe);
+  EXPECT_EQ(client.get("/api/dcim/sites/?region_id=" + europe_id).at("count"), 1);
+  EXPECT_EQ(client.get("/api/dcim/sites/?region=europe").at("count"), 1);
+  EXPECT_EQ(client.get("/api/dcim/sites/?region_id__n=" + europe_id).at("count"), 1) << "DC1";
+  EXPECT_EQ(client.get("/api/dcim/sites/?group=g").at("count"), 1);
+  const json::value devices = client.get("/api/dcim/devices/?region=europe");
+  ASSERT_EQ(devices.at("count"), 1);
+  EXPECT_EQ(devices.at("results").at(0).at("name"), "n1");
+  EXPECT_EQ(client.get("/api/dcim/devices/?site_group_id=" + std::to_string(group)).at("count"), 1);
+  EXPECT_EQ(client.get("/api/dcim/devices/?region_id=" + std::to_string(france)).at("count"), 1);
+  const auto unknown = client.call(Verb::get, "/api/dcim/devices/?region=atlantis");
+  EXPECT_EQ(unknown.code(), 400u);
+}
+
 TEST(NetboxLocations, NestedInOneSiteWithNetboxMessages) {
   EmulatorClient client;
   const int64_t s1 = client.create("/api/dcim/sites/", {{"name", "S1"}, {"slug", "s1"}});

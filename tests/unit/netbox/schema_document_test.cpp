@@ -73,7 +73,8 @@ TEST(NetboxSchema, FollowsTheVersionAndListsTheFilters) {
        old.root().at("paths").at("/api/dcim/devices/").at("get").at("parameters").as_array()) {
     parameters.insert(std::string(parameter.at("name").as_string()));
   }
-  for (const char* name : {"site_id", "site", "name__ic", "status", "tag", "limit", "q", "cf_x"}) {
+  for (const char* name : {"site_id", "site", "name__ic", "status", "tag", "limit", "q",
+                           "region_id", "site_group", "cf_x"}) {
     EXPECT_EQ(parameters.count(name), std::string(name) == "cf_x" ? 0u : 1u) << name;
   }
   EmulatorClient v46;
