@@ -38,7 +38,8 @@ inline fs::path build_dir() {
 inline proxmox::ClusterScenario lab_cluster() {
   proxmox::ClusterScenario cluster;
   cluster.name = "lab";
-  cluster.nodes = {{"pve1"}, {"pve2"}};
+  // Each node its own address: NetBox holds IP addresses in one global table.
+  cluster.nodes = {{"pve1", "online", "192.0.2.11"}, {"pve2", "online", "192.0.2.12"}};
   auto guest = [](int vmid, std::string type, std::string name, std::string node,
                   std::string status) {
     proxmox::GuestScenario g;
