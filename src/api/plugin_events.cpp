@@ -100,7 +100,10 @@ SseFrame PluginEventTranslator::complete_for(const sync::SyncSummary& summary,
     errors.push_back(json::object{{"detail", message}});
   const auto proxmox = summary.kinds.find("proxmox");
   const bool proxmox_unread = proxmox != summary.kinds.end() && proxmox->second.errors > 0;
-  const bool ok = !summary.cancelled && !proxmox_unread;
+  // An object NetBox refused, or one kept as unknown after a failed per-guest/storage read, is
+  // listed in `errors` without failing the stage (the plugin would abort "Sync all"); a stage
+  // that could not run through (cancelled, out of time, an endpoint unreadable) fails.
+  const bool ok = !summary.cancelled && !summary.timed_out && !proxmox_unread;
   const sync::KindCounts totals = summary.totals();
   std::string message = stage_ + ": " + std::to_string(totals.created) + " created, " +
                         std::to_string(totals.updated) + " updated, " +
@@ -109,6 +112,7 @@ SseFrame PluginEventTranslator::complete_for(const sync::SyncSummary& summary,
                         std::to_string(summary.errors.size()) + " errors";
   if (summary.dry_run) message += " (dry run: nothing written)";
   if (summary.cancelled) message += " (cancelled)";
+  if (summary.timed_out) message += " (out of time)";
   if (proxmox_unread) message += " (a Proxmox endpoint could not be read)";
   json::object result = summary.to_json();
   for (auto& [name, value] : extra)
