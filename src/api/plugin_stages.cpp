@@ -36,7 +36,7 @@ const std::array<PluginStage, 13> kStages{{
      "/virtualization/virtual-machines/{vm_id}/snapshots/create", "delete_nonexistent_snapshot"},
     {"network-interfaces", "/dcim/devices/interfaces/create",
      "Node NICs, bridges, bonds and VLANs as NetBox device interfaces (MAC, MTU, node IPs)",
-     std::nullopt},
+     SyncScope::node_interfaces},
     {"vm-interfaces", "/virtualization/virtual-machines/interfaces/create",
      "Guest netN devices as NetBox VM interfaces (MAC address, VLAN, bridge)",
      SyncScope::vm_interfaces},

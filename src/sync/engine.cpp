@@ -69,6 +69,8 @@ std::string_view to_string(SyncScope scope) {
       return "backup_routines";
     case SyncScope::virtual_disks:
       return "virtual_disks";
+    case SyncScope::node_interfaces:
+      return "node_interfaces";
     case SyncScope::vm_interfaces:
       return "vm_interfaces";
     case SyncScope::ip_addresses:
@@ -527,6 +529,7 @@ SyncSummary SyncEngine::run() {
   ReaderOptions reader_options = options_.reader;
   reader_options.stop = run.stop;
   reader_options.plugin = plugin_reads_of(options_.scope);
+  reader_options.read_node_network = network_stages_of(options_.scope).node_interfaces;
   reader_options.deadline = run.deadline;
   std::vector<std::optional<EndpointSnapshot>> read(sources_.size());
   parallel_for(sources_.size(), sources_.size(), [&](size_t i) {

@@ -35,9 +35,10 @@ enum class SyncScope {
   snapshots,
   replications,
   backup_routines,
-  virtual_disks,  // 5 (network_sync.hpp)
-  vm_interfaces,  // 9
-  ip_addresses    // 10
+  virtual_disks,    // 5 (network_sync.hpp)
+  node_interfaces,  // 8
+  vm_interfaces,    // 9
+  ip_addresses      // 10
 };
 std::string_view to_string(SyncScope scope);
 

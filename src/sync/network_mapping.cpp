@@ -9,11 +9,6 @@ namespace json = boost::json;
 
 namespace {
 
-int64_t lookup(const std::map<std::string, int64_t>& ids, const std::string& key) {
-  const auto found = ids.find(key);
-  return found == ids.end() ? 0 : found->second;
-}
-
 bool is_ipv6(std::string_view cidr) {
   return cidr.find(':') != std::string_view::npos;
 }
@@ -24,13 +19,18 @@ void for_each_interface(const std::vector<GuestWithVm>& guests,
                         const std::map<std::string, int64_t>& interfaces, Fn&& fn) {
   for (const auto& entry : guests) {
     for (const auto& nic : entry.guest->devices.nics) {
-      const int64_t id = lookup(interfaces, vm_child_key(entry.vm_id, nic.key));
+      const int64_t id = lookup_id(interfaces, vm_child_key(entry.vm_id, nic.key));
       if (id > 0) fn(entry, nic, id);
     }
   }
 }
 
 }  // namespace
+
+int64_t lookup_id(const std::map<std::string, int64_t>& ids, const std::string& key) {
+  const auto found = ids.find(key);
+  return found == ids.end() ? 0 : found->second;
+}
 
 std::string vm_child_key(int64_t vm_id, std::string_view name) {
   return std::to_string(vm_id) + "/" + std::string(name);
@@ -70,7 +70,7 @@ std::vector<GuestWithVm> guests_with_vms(const std::vector<EndpointSnapshot>& en
     for (const auto& guest : endpoint.snapshot.guests) {
       if (guest.config_error) continue;  // its devices are unknown in this run
       const int64_t vm =
-          lookup(refs.vms, vm_key(endpoint.snapshot.cluster_name, guest.type, guest.vmid));
+          lookup_id(refs.vms, vm_key(endpoint.snapshot.cluster_name, guest.type, guest.vmid));
       if (vm > 0) guests.push_back({&endpoint, &guest, vm});
     }
   }
@@ -129,7 +129,7 @@ std::vector<DesiredObject> desired_vm_interfaces(const std::vector<GuestWithVm>&
                           {"mtu", nic.mtu > 0 ? json::value(nic.mtu) : json::value(nullptr)},
                           {"description", description},
                           {"tags", json::array{refs.tag}}};
-      const int64_t vlan = nic.vlan_tag > 0 ? lookup(vlans, std::to_string(nic.vlan_tag)) : 0;
+      const int64_t vlan = nic.vlan_tag > 0 ? lookup_id(vlans, std::to_string(nic.vlan_tag)) : 0;
       fields["mode"] = vlan > 0 ? json::value("access") : json::value(nullptr);
       fields["untagged_vlan"] = id_or_null(vlan);
       if (!version.at_least(4, 2)) {
@@ -165,7 +165,7 @@ std::vector<DesiredObject> desired_primary_macs(const std::vector<GuestWithVm>& 
   for_each_interface(
       guests, interfaces, [&](const GuestWithVm& entry, const GuestNic& nic, int64_t id) {
         const int64_t mac =
-            nic.mac.empty() ? 0 : lookup(macs, interface_child_key(id, normalized_mac(nic.mac)));
+            nic.mac.empty() ? 0 : lookup_id(macs, interface_child_key(id, normalized_mac(nic.mac)));
         primaries.push_back(
             {vm_child_key(entry.vm_id, nic.key), {{"primary_mac_address", id_or_null(mac)}}});
       });
@@ -200,6 +200,38 @@ NicAddresses nic_addresses(const ProxmoxGuest& guest, const GuestNic& nic) {
   return result;
 }
 
+std::vector<DesiredObject> interface_addresses(int64_t interface_id,
+                                               std::string_view interface_type,
+                                               const std::vector<std::string>& addresses,
+                                               std::vector<std::string> held,
+                                               const References& refs) {
+  std::vector<DesiredObject> objects;
+  const auto wanted = [&](const std::string& address) {
+    return std::find(addresses.begin(), addresses.end(), address) != addresses.end();
+  };
+  std::vector<std::string> free = held;  // objects on this interface no address claims
+  std::erase_if(free, wanted);
+  for (const auto& address : addresses) {
+    std::string object = address;  // the address of the NetBox object this one becomes
+    if (std::find(held.begin(), held.end(), address) == held.end()) {
+      const auto reuse = std::find_if(free.begin(), free.end(), [&](const std::string& other) {
+        return is_ipv6(other) == is_ipv6(address);
+      });
+      if (reuse != free.end()) {
+        object = *reuse;
+        free.erase(reuse);
+      }
+    }
+    objects.push_back({interface_child_key(interface_id, object),
+                       {{"address", address},
+                        {"assigned_object_type", interface_type},
+                        {"assigned_object_id", interface_id},
+                        {"status", "active"},
+                        {"tags", json::array{refs.tag}}}});
+  }
+  return objects;
+}
+
 IpAddressPlan desired_ip_addresses(const std::vector<GuestWithVm>& guests, const References& refs,
                                    const std::map<std::string, int64_t>& interfaces,
                                    const std::vector<json::object>& current) {
@@ -219,32 +251,12 @@ IpAddressPlan desired_ip_addresses(const std::vector<GuestWithVm>& guests, const
           return;
         }
         plan.known_interfaces.insert(id);
-        std::vector<std::string> free = held[id];  // objects on this interface not yet claimed
-        std::erase_if(free, [&](const std::string& address) {
-          return std::find(found.addresses.begin(), found.addresses.end(), address) !=
-                 found.addresses.end();
-        });
-        for (const auto& address : found.addresses) {
-          std::string object = address;  // the address of the NetBox object this one becomes
-          const auto& on_interface = held[id];
-          if (std::find(on_interface.begin(), on_interface.end(), address) == on_interface.end()) {
-            const auto reuse = std::find_if(
-                free.begin(), free.end(),
-                [&](const std::string& held_ip) { return is_ipv6(held_ip) == is_ipv6(address); });
-            if (reuse != free.end()) {
-              object = *reuse;
-              free.erase(reuse);
-            }
-          }
-          const std::string key = interface_child_key(id, object);
-          std::string& slot = is_ipv6(address) ? primary.v6 : primary.v4;
-          if (slot.empty()) slot = key;
-          plan.addresses.push_back({key,
-                                    {{"address", address},
-                                     {"assigned_object_type", kVmInterfaceType},
-                                     {"assigned_object_id", id},
-                                     {"status", "active"},
-                                     {"tags", json::array{refs.tag}}}});
+        for (auto& ip :
+             interface_addresses(id, kVmInterfaceType, found.addresses, held[id], refs)) {
+          std::string& slot =
+              is_ipv6(json_string(field(ip.fields, "address"))) ? primary.v6 : primary.v4;
+          if (slot.empty()) slot = ip.key;
+          plan.addresses.push_back(std::move(ip));
         }
       });
   return plan;
@@ -257,7 +269,7 @@ std::vector<DesiredObject> desired_primary_ips(const IpAddressPlan& plan,
     json::object fields;
     for (const auto& [name, key] :
          {std::pair{"primary_ip4", &primary.v4}, std::pair{"primary_ip6", &primary.v6}}) {
-      const int64_t id = key->empty() ? 0 : lookup(ips, *key);
+      const int64_t id = key->empty() ? 0 : lookup_id(ips, *key);
       if (id > 0) {
         fields[name] = id;
       } else if (key->empty() && primary.complete) {

@@ -27,6 +27,9 @@ inline constexpr const char* kIpAddressesPath = "/ipam/ip-addresses/";
 inline constexpr const char* kVlansPath = "/ipam/vlans/";
 inline constexpr const char* kVmInterfaceType = "virtualization.vminterface";
 
+// The id `ids` holds for `key`; 0 when none (not created yet, dry run).
+int64_t lookup_id(const std::map<std::string, int64_t>& ids, const std::string& key);
+
 // "<vm id>/<name>": a virtual disk or a VM interface of a virtual machine.
 std::string vm_child_key(int64_t vm_id, std::string_view name);
 std::string current_vm_child_key(const boost::json::object& object);
@@ -97,6 +100,15 @@ struct IpAddressPlan {
   };
   std::map<int64_t, Primary> primaries;
 };
+// The IP address objects of one interface (`interface_type`: virtualization.vminterface or
+// dcim.interface) for `addresses`, given the addresses NetBox `held` on it: each keeps the object
+// of its own address, or takes over one of the same family that is no longer wanted.
+std::vector<DesiredObject> interface_addresses(int64_t interface_id,
+                                               std::string_view interface_type,
+                                               const std::vector<std::string>& addresses,
+                                               std::vector<std::string> held,
+                                               const References& refs);
+
 IpAddressPlan desired_ip_addresses(const std::vector<GuestWithVm>& guests, const References& refs,
                                    const std::map<std::string, int64_t>& interfaces,
                                    const std::vector<boost::json::object>& current);

@@ -5,6 +5,7 @@
 #include "sync/engine.hpp"
 #include "sync/json_util.hpp"
 #include "sync/network_mapping.hpp"
+#include "sync/node_interface_mapping.hpp"
 
 namespace pbx::sync {
 namespace json = boost::json;
@@ -31,6 +32,7 @@ class NetworkRun {
   NetworkRun(PluginStageContext& context, const std::vector<EndpointSnapshot>& endpoints,
              const NetBoxVersion& version)
       : context_(context),
+        endpoints_(endpoints),
         version_(version),
         guests_(guests_with_vms(endpoints, context.refs)),
         vms_(ids_of(context.refs.vms)) {
@@ -44,6 +46,34 @@ class NetworkRun {
         "virtual_disks", kVirtualDisksPath, desired,
         owned(kVirtualDisksPath, desired, {"virtual_machine", "name"}, {}, "virtual_machine", vms_),
         current_vm_child_key, true, unknown_vm_child());
+  }
+
+  // Node NICs, bonds, bridges and VLAN interfaces, their links and the node's addresses.
+  void node_interfaces() {
+    const auto nodes = nodes_with_networks(endpoints_, context_.refs);
+    std::set<int64_t> read_devices;  // devices whose node's network answered
+    for (const auto& entry : nodes)
+      read_devices.insert(entry.device_id);
+    const auto desired = desired_node_interfaces(nodes, context_.refs);
+    auto current = owned(kDeviceInterfacesPath, desired, {"device", "name"},
+                         {"lag", "bridge", "parent"}, "device", ids_of(context_.refs.devices));
+    auto listed = current;
+    const auto interfaces = context_.sync_kind(
+        "node_interfaces", kDeviceInterfacesPath, desired, std::move(current),
+        current_device_interface_key, true,
+        [&](const ObjectRef& object) { return read_devices.count(owner_of_key(object.key)) == 0; });
+    if (context_.cancelled()) return;
+    listed = with_created(std::move(listed), interfaces, "device", {"lag", "bridge", "parent"});
+    context_.sync_kind("node_interface_links", kDeviceInterfacesPath,
+                       desired_node_interface_links(nodes, interfaces), std::move(listed),
+                       current_device_interface_key, false, {});
+    if (context_.cancelled()) return;
+    auto ips = owned(kIpAddressesPath, {}, {"assigned_object_id", "address"},
+                     {"assigned_object_type", "status", "tags"}, "assigned_object_id",
+                     ids_of(interfaces), {{"assigned_object_type", kDeviceInterfaceType}});
+    const auto addresses = desired_node_addresses(nodes, context_.refs, interfaces, ips);
+    context_.sync_kind("node_ip_addresses", kIpAddressesPath, addresses, std::move(ips),
+                       current_ip_key, true, {});
   }
 
   void vm_interfaces() {
@@ -103,20 +133,31 @@ class NetworkRun {
                                  {{"assigned_object_type", kVmInterfaceType}}),
                            current_mac_key, true, {});
     // Interfaces created just now have no primary MAC yet.
-    std::set<std::string> seen;
-    for (const auto& object : listed)
-      seen.insert(current_vm_child_key(object));
-    for (const auto& [key, id] : interfaces_) {
-      if (id <= 0 || seen.count(key)) continue;
-      const size_t slash = key.find('/');
-      listed.push_back(json::object{{"id", id},
-                                    {"virtual_machine", owner_of_key(key)},
-                                    {"name", key.substr(slash + 1)},
-                                    {"primary_mac_address", nullptr}});
-    }
+    listed =
+        with_created(std::move(listed), interfaces_, "virtual_machine", {"primary_mac_address"});
     context_.sync_kind("vm_interface_primary_macs", kVmInterfacesPath,
                        desired_primary_macs(guests_, interfaces_, macs), std::move(listed),
                        current_vm_child_key, false, {});
+  }
+
+  // `listed` (child objects as read before this run's writes) plus those created since, with
+  // their owner, name and `fields` null: the current state for a second pass over `fields`.
+  static std::vector<json::object> with_created(std::vector<json::object> listed,
+                                                const std::map<std::string, int64_t>& ids,
+                                                const char* owner_field,
+                                                std::initializer_list<const char*> fields) {
+    std::set<std::pair<int64_t, std::string>> seen;
+    for (const auto& object : listed)
+      seen.emplace(nested_id(object, owner_field), json_string(field(object, "name")));
+    for (const auto& [key, id] : ids) {
+      const std::string name = key.substr(key.find('/') + 1);
+      if (id <= 0 || seen.count({owner_of_key(key), name})) continue;
+      json::object created{{"id", id}, {owner_field, owner_of_key(key)}, {"name", name}};
+      for (const char* name_of_field : fields)
+        created[name_of_field] = nullptr;
+      listed.push_back(std::move(created));
+    }
+    return listed;
   }
 
   // The proxbox-tagged objects at `path` whose `owner_field` (an id or a nested object) is in
@@ -151,6 +192,7 @@ class NetworkRun {
   }
 
   PluginStageContext& context_;
+  const std::vector<EndpointSnapshot>& endpoints_;
   const NetBoxVersion& version_;
   std::vector<GuestWithVm> guests_;
   std::set<int64_t> vms_;                      // every proxbox VM of the clusters in this run
@@ -164,6 +206,7 @@ NetworkStages network_stages_of(SyncScope scope) {
   NetworkStages stages;
   const bool full = scope == SyncScope::full;
   stages.virtual_disks = full || scope == SyncScope::virtual_disks;
+  stages.node_interfaces = full || scope == SyncScope::node_interfaces;
   stages.ip_addresses = full || scope == SyncScope::ip_addresses;
   stages.vm_interfaces = stages.ip_addresses || scope == SyncScope::vm_interfaces;
   return stages;
@@ -174,6 +217,7 @@ void sync_network_stages(PluginStageContext& context, const NetworkStages& stage
                          const NetBoxVersion& version) {
   NetworkRun run(context, endpoints, version);
   if (stages.virtual_disks) guarded(context, "virtual_disks", [&] { run.virtual_disks(); });
+  if (stages.node_interfaces) guarded(context, "node_interfaces", [&] { run.node_interfaces(); });
   if (stages.vm_interfaces) guarded(context, "vm_interfaces", [&] { run.vm_interfaces(); });
   if (stages.ip_addresses) guarded(context, "ip_addresses", [&] { run.ip_addresses(); });
 }

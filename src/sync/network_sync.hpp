@@ -1,9 +1,9 @@
 #pragma once
-// The sync stages that write NetBox core objects from the guests' devices: virtual disks
-// (plugin stage 5), VM interfaces with their VLANs and MAC addresses (stage 9), IP addresses
-// and the VMs' primary IPs (stage 10). Diff-based and bulk through the engine's sync_kind
-// (plugin_sync.hpp's PluginStageContext), so an unchanged re-sync writes nothing and a changed
-// address is one PATCH of its object.
+// The sync stages that write NetBox core objects from the guests' devices and the nodes'
+// networks: virtual disks (plugin stage 5), node interfaces and addresses (8), VM interfaces with
+// their VLANs and MAC addresses (stage 9), IP addresses and the VMs' primary IPs (stage 10).
+// Diff-based and bulk through the engine's sync_kind (plugin_sync.hpp's PluginStageContext), so an
+// unchanged re-sync writes nothing and a changed address is one PATCH of its object.
 //
 // What this run could not read is unknown, never gone: the disks and interfaces of a guest whose
 // configuration failed, the addresses of an interface whose guest agent did not answer (or of a
@@ -18,6 +18,7 @@ namespace pbx::sync {
 
 struct NetworkStages {
   bool virtual_disks = false;
+  bool node_interfaces = false;
   bool vm_interfaces = false;
   bool ip_addresses = false;  // runs the VM interfaces' sync too (for their ids)
 };

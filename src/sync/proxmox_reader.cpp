@@ -8,6 +8,7 @@
 
 #include "sync/json_util.hpp"
 #include "sync/parallel.hpp"
+#include "sync/proxmox_reader_network.hpp"
 
 namespace pbx::sync {
 namespace json = boost::json;
@@ -291,6 +292,10 @@ ProxmoxSnapshot ProxmoxReader::read(const std::string& endpoint_name) {
   snapshot.plugin.base_url = credentials_.base_url;
   read_plugin_objects([&](const std::string& path) { return session.get(path); }, options_.plugin,
                       options_.max_in_flight, options_.stop, snapshot);
+  if (options_.read_node_network) {
+    read_node_networks([&](const std::string& path) { return session.get(path); },
+                       options_.max_in_flight, options_.stop, snapshot);
+  }
   snapshot.requests = session.requests.load();
   return snapshot;
 }

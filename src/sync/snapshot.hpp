@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "sync/guest_devices.hpp"
+#include "sync/node_network.hpp"
 
 namespace pbx::sync {
 
@@ -17,6 +18,8 @@ struct ProxmoxNode {
   std::string name;
   bool online = true;
   std::string ip;
+  // GET /nodes/{node}/network, when the run read it and it answered (node_network.hpp).
+  std::optional<std::vector<NodeInterface>> network;
 };
 
 struct ProxmoxGuest {

@@ -9,6 +9,8 @@
 
 #include "sync/guest_devices.hpp"
 #include "sync/json_util.hpp"
+#include "sync/node_interface_mapping.hpp"
+#include "sync/node_network.hpp"
 
 namespace pbx::sync {
 namespace {
@@ -255,6 +257,57 @@ TEST_F(NetworkMapping, UnansweredAgentOrDhcpMakesAddressesUnknown) {
   EXPECT_FALSE(plan.primaries.at(7).complete);
   // Unknown: no primary IP is cleared.
   EXPECT_TRUE(desired_primary_ips(plan, {}).empty());
+}
+
+TEST(NodeNetwork, ListingParsedWithLinksAndTypes) {
+  const auto network = parse_node_network(json::parse(R"([
+    {"iface":"vmbr0","type":"bridge","bridge_ports":"bond0","cidr":"192.0.2.11/24","active":1},
+    {"iface":"eno1","type":"eth","active":1},
+    {"iface":"bond0","type":"bond","slaves":"eno1 eno2","mtu":9000},
+    {"iface":"vmbr0.20","type":"vlan","cidr6":"2001:db8::11/64"},
+    {"type":"eth"}])"));
+  ASSERT_EQ(network.size(), 4u);
+  EXPECT_EQ(network[0].name, "bond0");
+  EXPECT_EQ(network[0].slaves, (std::vector<std::string>{"eno1", "eno2"}));
+  EXPECT_EQ(network[0].mtu, 9000);
+  EXPECT_FALSE(network[0].active);
+  EXPECT_EQ(network[2].name, "vmbr0");
+  EXPECT_EQ(network[2].bridge_ports, (std::vector<std::string>{"bond0"}));
+  EXPECT_EQ(network[3].vlan_raw_device, "vmbr0");  // from its name
+  EXPECT_EQ(netbox_interface_type("eth"), "other");
+  EXPECT_EQ(netbox_interface_type("bond"), "lag");
+  EXPECT_EQ(netbox_interface_type("OVSBridge"), "bridge");
+  EXPECT_EQ(netbox_interface_type("vlan"), "virtual");
+
+  ProxmoxNode read{.name = "pve1"};
+  read.network = network;
+  ProxmoxNode unread{.name = "pve2"};
+  EndpointSnapshot endpoint;
+  endpoint.snapshot.cluster_name = "pve";
+  endpoint.snapshot.nodes = {read, unread};
+  References refs;
+  refs.tag = 1;
+  refs.devices = {{device_key("pve", "pve1"), 3}, {device_key("pve", "pve2"), 4}};
+  const std::vector<EndpointSnapshot> endpoints{endpoint};  // the nodes point into it
+  const auto nodes = nodes_with_networks(endpoints, refs);
+  ASSERT_EQ(nodes.size(), 1u);  // the unread node's interfaces are unknown
+  const auto desired = desired_node_interfaces(nodes, refs);
+  ASSERT_EQ(desired.size(), 4u);
+  EXPECT_EQ(desired[0].key, "3/bond0");
+  EXPECT_EQ(desired[0].fields.at("type").as_string(), "lag");
+  const std::map<std::string, int64_t> ids{
+      {"3/bond0", 10}, {"3/eno1", 11}, {"3/vmbr0", 12}, {"3/vmbr0.20", 13}};
+  const auto links = desired_node_interface_links(nodes, ids);
+  ASSERT_EQ(links.size(), 4u);
+  EXPECT_EQ(links[0].fields.at("bridge").as_int64(), 12);  // bond0 is vmbr0's port
+  EXPECT_EQ(links[1].fields.at("lag").as_int64(), 10);     // eno1 is bond0's member
+  EXPECT_TRUE(links[2].fields.at("parent").is_null());
+  EXPECT_EQ(links[3].fields.at("parent").as_int64(), 12);
+  const auto addresses = desired_node_addresses(nodes, refs, ids, {});
+  ASSERT_EQ(addresses.size(), 2u);
+  EXPECT_EQ(addresses[0].key, "12/192.0.2.11/24");
+  EXPECT_EQ(addresses[0].fields.at("assigned_object_type").as_string(), "dcim.interface");
+  EXPECT_EQ(addresses[1].key, "13/2001:db8::11/64");
 }
 
 }  // namespace

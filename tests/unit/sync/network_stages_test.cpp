@@ -12,6 +12,7 @@
 #include "sync/guest_devices.hpp"
 #include "sync/json_util.hpp"
 #include "sync/network_mapping.hpp"
+#include "sync/node_interface_mapping.hpp"
 
 namespace pbx::sync {
 namespace {
@@ -42,6 +43,10 @@ proxmox::ClusterScenario cluster() {
       guest.nics.at(0).ip_addresses = {"192.0.2.20/24"};
     }
   }
+  proxmox::InterfaceScenario vlan{.iface = "vmbr0.30", .type = "vlan"};
+  vlan.cidr = "10.30.0.11/24";
+  vlan.mtu = 1400;
+  scenario.nodes.front().interfaces.push_back(vlan);
   return scenario;
 }
 
@@ -90,11 +95,30 @@ class NetworkStagesTest : public ::testing::TestWithParam<std::string>,
   std::vector<std::string> addresses_on(int64_t interface) {
     std::vector<std::string> addresses;
     for (const auto& ip : list(kIpAddressesPath)) {
-      if (json_int(field(ip, "assigned_object_id")) == interface)
+      if (json_int(field(ip, "assigned_object_id")) == interface &&
+          json_string(field(ip, "assigned_object_type")) == kVmInterfaceType)
         addresses.push_back(json_string(field(ip, "address")));
     }
     std::sort(addresses.begin(), addresses.end());
     return addresses;
+  }
+
+  // name → interface of the first node's device.
+  std::map<std::string, json::object> node_interfaces() {
+    const auto devices = list("/dcim/devices/", {{"name", scenario.nodes.front().name}});
+    EXPECT_EQ(devices.size(), 1u);
+    std::map<std::string, json::object> found;
+    if (devices.empty()) return found;
+    for (auto& interface :
+         list(kDeviceInterfacesPath,
+              {{"device_id", std::to_string(json_int(field(devices.front(), "id")))}}))
+      found[json_string(field(interface, "name"))] = std::move(interface);
+    return found;
+  }
+
+  static std::string choice(const json::object& object, const char* name) {
+    const auto* value = field(object, name);
+    return value && value->is_object() ? json_string(field(value->as_object(), "value")) : "";
   }
 
   proxmox::GuestScenario qemu, lxc;
@@ -168,6 +192,43 @@ TEST_P(NetworkStagesTest, FullUpdateWritesDisksInterfacesAddressesOnceThenNothin
   EXPECT_TRUE(second.errors.empty()) << second.errors.front();
   EXPECT_EQ(writes(), before);
   EXPECT_EQ(second.netbox_requests.writes(), 0u);
+}
+
+TEST_P(NetworkStagesTest, NodeInterfacesWithTheirLinksAndAddresses) {
+  sync(SyncScope::devices);  // the plugin's stage 1
+  const auto first = sync(SyncScope::node_interfaces);
+  ASSERT_TRUE(first.errors.empty()) << first.errors.front();
+  auto interfaces = node_interfaces();
+  ASSERT_EQ(interfaces.size(), scenario.nodes.front().interfaces.size());
+  const auto id = [&](const char* name) { return json_int(field(interfaces.at(name), "id")); };
+  EXPECT_EQ(choice(interfaces.at("eno1"), "type"), "other");
+  EXPECT_EQ(choice(interfaces.at("bond0"), "type"), "lag");
+  EXPECT_EQ(choice(interfaces.at("vmbr0"), "type"), "bridge");
+  EXPECT_EQ(choice(interfaces.at("vmbr0.30"), "type"), "virtual");
+  EXPECT_EQ(nested_id(interfaces.at("eno1"), "lag"), id("bond0"));
+  EXPECT_EQ(nested_id(interfaces.at("eno2"), "lag"), id("bond0"));
+  EXPECT_EQ(nested_id(interfaces.at("bond0"), "bridge"), id("vmbr0"));
+  EXPECT_EQ(nested_id(interfaces.at("vmbr0.30"), "parent"), id("vmbr0"));
+  EXPECT_EQ(json_int(field(interfaces.at("vmbr0.30"), "mtu")), 1400);
+  // The node's addresses on the interfaces that carry them.
+  const auto on_bridge = list(kIpAddressesPath, {{"assigned_object_type", kDeviceInterfaceType}});
+  std::map<int64_t, std::string> addresses;
+  for (const auto& ip : on_bridge)
+    addresses[json_int(field(ip, "assigned_object_id"))] = json_string(field(ip, "address"));
+  EXPECT_EQ(addresses[id("vmbr0")], scenario.nodes.front().ip + "/24");
+  EXPECT_EQ(addresses[id("vmbr0.30")], "10.30.0.11/24");
+  EXPECT_EQ(addresses.count(id("eno1")), 0u);
+
+  const int64_t before = writes();
+  EXPECT_TRUE(sync(SyncScope::node_interfaces).errors.empty());
+  EXPECT_EQ(writes(), before);
+
+  // A node whose network listing fails: its interfaces are kept, none deleted.
+  fail_reads("/nodes/" + scenario.nodes.front().name + "/network");
+  const auto failed = sync(SyncScope::node_interfaces, true);
+  EXPECT_GT(failed.kinds.at("node_interfaces").unknown, 0u);
+  EXPECT_EQ(writes(), before);
+  EXPECT_EQ(node_interfaces().size(), interfaces.size());
 }
 
 TEST_P(NetworkStagesTest, AChangedAddressChangesExactlyThatObject) {
