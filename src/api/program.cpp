@@ -18,6 +18,7 @@
 #include "api/keys.hpp"
 #include "api/secrets.hpp"
 #include "api/service.hpp"
+#include "api/sync_console.hpp"
 #include "http/server.hpp"
 #include "http/server_cli.hpp"
 #include "sync/engine.hpp"
@@ -141,6 +142,7 @@ struct SyncCli {
   bool insecure = false;
   int request_timeout = 60;  // seconds, per request to NetBox or Proxmox
   int sync_timeout = 3600;   // seconds, for the whole run
+  bool json = false;         // the JSON summary also on a terminal
 };
 
 // The sync's secrets from the flags, the files or the environment (resolve_secrets); throws
@@ -189,34 +191,6 @@ SyncCli with_secrets(SyncCli cli) {
   return cli;
 }
 
-// Redraws one line on stderr per step; only on a terminal, so cron logs stay clean.
-class ProgressBar {
- public:
-  explicit ProgressBar(size_t steps) : steps_(steps), enabled_(::isatty(STDERR_FILENO) != 0) {}
-  ~ProgressBar() {
-    if (enabled_ && done_ > 0) std::cerr << "\n";
-  }
-  void step(const std::string& message) {
-    if (!enabled_) return;
-    done_ = std::min(done_ + 1, steps_);
-    constexpr size_t kWidth = 30;
-    const size_t filled = steps_ ? done_ * kWidth / steps_ : kWidth;
-    std::string line = "\r[" + std::string(filled, '#') + std::string(kWidth - filled, '-') + "] " +
-                       std::to_string(done_) + "/" + std::to_string(steps_) + " " + message;
-    if (line.size() > 120) line.resize(120);
-    std::cerr << line << "\x1b[K" << std::flush;
-  }
-  void error(const std::string& message) {
-    if (enabled_) std::cerr << "\r\x1b[K";
-    std::cerr << "error: " << message << "\n";
-  }
-
- private:
-  size_t steps_;
-  size_t done_ = 0;
-  bool enabled_;
-};
-
 int sync_once(const SyncCli& cli, const std::string& ca_file) {
   if (!cli.proxmox_tokens.empty() && cli.proxmox_tokens.size() != 1 &&
       cli.proxmox_tokens.size() != cli.proxmox_urls.size()) {
@@ -256,24 +230,28 @@ int sync_once(const SyncCli& cli, const std::string& ca_file) {
   options.stop = stop.get_token();
   options.limits.run_timeout = std::chrono::seconds(cli.sync_timeout);
   StopOnSignal stop_on_signal(stop);
-  ProgressBar progress(sources.size() + 10);
-  sync::SyncEngine engine(netbox, std::move(sources), options, [&](const sync::SyncEvent& event) {
-    if (event.type == "step") {
-      progress.step(std::string(event.data.at("message").as_string()));
-    } else if (event.type == "error") {
-      progress.error(std::string(event.data.at("object").as_string()) + " " +
-                     std::string(event.data.at("message").as_string()));
-    }
-  });
+  const bool json = cli.json || ::isatty(STDOUT_FILENO) == 0;
+  const bool err_is_terminal = ::isatty(STDERR_FILENO) != 0;
+  SyncConsole console(std::cerr, {.progress = err_is_terminal}, planned_stages(options.scope));
+  netbox_transport->set_retry_observer(console.retry_observer("NetBox"));
+  for (auto& source : sources)
+    source.transport->set_retry_observer(console.retry_observer("Proxmox " + source.name));
+  const size_t endpoints = sources.size();
+  sync::SyncEngine engine(netbox, std::move(sources), options,
+                          [&](const sync::SyncEvent& event) { console.on_event(event); });
   try {
     const auto summary = engine.run();
-    std::cout << boost::json::serialize(summary.to_json()) << std::endl;
-    return summary.ok() ? 0 : 1;
+    console.finish();
+    return report_sync(summary, endpoints, std::cout, std::cerr, {json, err_is_terminal});
   } catch (const std::exception& error) {
+    console.finish();
     std::cerr << "sync failed: " << error.what() << "\n";
-    std::cout << boost::json::serialize(boost::json::object{{"ok", false}, {"error", error.what()}})
-              << std::endl;
-    return 2;
+    if (json) {
+      std::cout << boost::json::serialize(
+                       boost::json::object{{"ok", false}, {"error", error.what()}})
+                << std::endl;
+    }
+    return kSyncCouldNotRun;
   }
 }
 
@@ -305,7 +283,14 @@ int run_program(int argc, char** argv) {
       ->check(CLI::PositiveNumber);
 
   SyncCli sync_cli;
-  auto* sync_command = app.add_subcommand("sync", "Run one sync and print a JSON summary");
+  auto* sync_command = app.add_subcommand(
+      "sync",
+      "Run one sync: progress on a terminal, then a table; a JSON summary on stdout with --json "
+      "or when stdout is not a terminal");
+  sync_command->footer(std::string(kSyncExitCodes));
+  sync_command->add_flag("--json", sync_cli.json,
+                         "Print the JSON summary on a terminal too (it always is when stdout is "
+                         "not a terminal)");
   sync_command->add_option("--proxmox", sync_cli.proxmox_urls, "Proxmox URL (repeatable)")
       ->required();
   sync_command->add_option("--proxmox-token", sync_cli.proxmox_tokens,

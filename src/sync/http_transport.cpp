@@ -23,7 +23,20 @@ http::ClientResponse HttpTransport::exchange(http::Verb method, std::string_view
                                              std::string body, const http::Headers& headers,
                                              const http::RequestControl& control) {
   count_request();
-  return client_->request(method, url, std::move(body), headers, control);
+  try {
+    return client_->request(method, url, std::move(body), headers, control);
+  } catch (const http::TransportError& error) {
+    // The client words its failures "GET <url>: <cause>"; the sync's lead with the cause.
+    const std::string prefix =
+        std::string(boost::beast::http::to_string(method)) + " " + std::string(url) + ": ";
+    std::string_view cause = error.what();
+    if (!cause.starts_with(prefix)) throw;
+    cause.remove_prefix(prefix.size());
+    if (dynamic_cast<const http::RequestCancelled*>(&error)) {
+      throw http::RequestCancelled(describe_failure(cause, method, url));
+    }
+    throw http::TransportError(describe_failure(cause, method, url));
+  }
 }
 
 }  // namespace pbx::sync

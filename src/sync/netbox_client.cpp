@@ -67,10 +67,10 @@ http::ClientResponse NetBoxClient::send(http::Verb method, const std::string& ur
       retry ? send_with_retry(transport_, method, url, body, headers_, control_)
             : transport_.send(method, url, std::move(body), headers_, control_);
   if (!response.ok()) {
-    std::string message =
-        std::string(boost::beast::http::to_string(method)) + " " + url + " → " +
+    const std::string message = describe_failure(
         std::to_string(response.status) + ": " +
-        (response.body.size() > 500 ? response.body.substr(0, 500) + "..." : response.body);
+            (response.body.size() > 500 ? response.body.substr(0, 500) + "..." : response.body),
+        method, url);
     throw NetBoxError(response.status, message, std::move(response.body));
   }
   return response;

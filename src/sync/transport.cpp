@@ -17,6 +17,11 @@ SplitUrl split_url(std::string_view url) {
   return {std::string(url.substr(0, path_start)), std::move(target)};
 }
 
+std::string describe_failure(std::string_view cause, http::Verb method, std::string_view url) {
+  return std::string(cause) + " (" + std::string(boost::beast::http::to_string(method)) + " " +
+         std::string(url) + ")";
+}
+
 http::ClientResponse Transport::send(http::Verb method, std::string_view url, std::string body,
                                      const http::Headers& headers,
                                      const http::RequestControl& control) {
@@ -24,10 +29,10 @@ http::ClientResponse Transport::send(http::Verb method, std::string_view url, st
   {
     std::lock_guard lock(circuit_mutex_);
     if (consecutive_failures_ >= circuit_.failures_to_open && now < open_until_) {
-      throw CircuitOpen(std::string(boost::beast::http::to_string(method)) + " " +
-                        std::string(url) + ": not sent, " + split_url(url).origin + " failed " +
-                        std::to_string(consecutive_failures_) +
-                        " times in a row (last: " + last_failure_ + ")");
+      throw CircuitOpen(describe_failure("not sent, " + split_url(url).origin + " failed " +
+                                             std::to_string(consecutive_failures_) +
+                                             " times in a row (last: " + last_failure_ + ")",
+                                         method, url));
     }
   }
   try {
@@ -57,6 +62,13 @@ bool transient(unsigned status) {
   return status == 502 || status == 503 || status == 504;
 }
 
+// The cause of a failure describe_failure worded, without the request it names.
+std::string cause_of(std::string_view message, http::Verb method, std::string_view url) {
+  const std::string request = describe_failure("", method, url);
+  if (message.ends_with(request)) message.remove_suffix(request.size());
+  return std::string(message);
+}
+
 }  // namespace
 
 http::ClientResponse send_with_retry(Transport& transport, http::Verb method, std::string_view url,
@@ -68,15 +80,21 @@ http::ClientResponse send_with_retry(Transport& transport, http::Verb method, st
     const bool last =
         attempt >= policy.attempts || control.stop.stop_requested() ||
         (control.deadline && std::chrono::steady_clock::now() + delay >= *control.deadline);
+    std::string cause;
     try {
       http::ClientResponse response = transport.send(method, url, body, headers, control);
       if (!transient(response.status) || last) return response;
+      cause = "HTTP " + std::to_string(response.status);
     } catch (const CircuitOpen&) {
       throw;
     } catch (const http::RequestCancelled&) {
       throw;
-    } catch (const http::TransportError&) {
+    } catch (const http::TransportError& error) {
       if (last) throw;
+      cause = cause_of(error.what(), method, url);
+    }
+    if (const auto& observer = transport.retry_observer()) {
+      observer({method, url, attempt + 1, policy.attempts, delay, std::move(cause)});
     }
     std::this_thread::sleep_for(delay);
     delay *= 2;
@@ -100,10 +118,10 @@ http::ClientResponse InProcessTransport::exchange(http::Verb method, std::string
   // A handler called in-process cannot be interrupted; a stop or a passed deadline is honoured
   // before the call, as the socket client would refuse to start it.
   if (control.stop.stop_requested()) {
-    throw http::RequestCancelled(std::string(url) + ": cancelled");
+    throw http::RequestCancelled(describe_failure("cancelled", method, url));
   }
   if (control.deadline && std::chrono::steady_clock::now() >= *control.deadline) {
-    throw http::TransportError(std::string(url) + ": the deadline has passed");
+    throw http::TransportError(describe_failure("the deadline has passed", method, url));
   }
   http::Request request = http::Request::make(method, split_url(url).target, std::move(body));
   for (const auto& field : headers)
@@ -113,8 +131,7 @@ http::ClientResponse InProcessTransport::exchange(http::Verb method, std::string
   }
   http::Response response = handler_(request);
   if (const auto failure = response.delivery_failure(); !failure.empty()) {
-    throw http::TransportError(std::string(boost::beast::http::to_string(method)) + " " +
-                               std::string(url) + ": " + std::string(failure));
+    throw http::TransportError(describe_failure(failure, method, url));
   }
   http::ClientResponse result;
   result.status = response.code();

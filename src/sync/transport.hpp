@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <stop_token>
@@ -29,6 +30,18 @@ struct CircuitOptions {
   std::chrono::milliseconds cooldown{30'000};  // then one request may try again
 };
 
+// A retry send_with_retry is about to make, for whoever shows the run to a person (the CLI
+// announces it: "retrying NetBox in 2 s (attempt 2/3): connection refused").
+struct RetryNotice {
+  http::Verb method = http::Verb::get;
+  std::string_view url;
+  unsigned attempt = 2;  // the attempt about to start
+  unsigned attempts = 3;
+  std::chrono::milliseconds delay{0};
+  std::string cause;  // "503" or the transport failure, without the request
+};
+using RetryObserver = std::function<void(const RetryNotice&)>;
+
 class Transport {
  public:
   explicit Transport(CircuitOptions circuit = {}) : circuit_(circuit) {}
@@ -40,6 +53,10 @@ class Transport {
   http::ClientResponse send(http::Verb method, std::string_view url, std::string body,
                             const http::Headers& headers, const http::RequestControl& control = {});
   size_t requests() const { return requests_.load(); }
+  // Told of every retry of a request sent through this transport; set before the first request
+  // (it may be called from several threads at once).
+  void set_retry_observer(RetryObserver observer) { retry_observer_ = std::move(observer); }
+  const RetryObserver& retry_observer() const { return retry_observer_; }
 
  protected:
   virtual http::ClientResponse exchange(http::Verb method, std::string_view url, std::string body,
@@ -49,6 +66,7 @@ class Transport {
 
  private:
   std::atomic<size_t> requests_{0};
+  RetryObserver retry_observer_;
   CircuitOptions circuit_;
   std::mutex circuit_mutex_;
   unsigned consecutive_failures_ = 0;
@@ -119,6 +137,10 @@ http::ClientResponse send_with_retry(Transport& transport, http::Verb method, st
                                      const std::string& body, const http::Headers& headers,
                                      const http::RequestControl& control = {},
                                      const RetryPolicy& policy = {});
+
+// "connect: Connection refused (GET http://host/api/...)": a failure leads with its cause and
+// names the request after it, so a long URL never hides what went wrong.
+std::string describe_failure(std::string_view cause, http::Verb method, std::string_view url);
 
 // Splits "https://host:8006/api2/json?x=1" into origin ("https://host:8006") and the rest
 // ("/api2/json?x=1", "/" when empty). Throws std::invalid_argument without a scheme.
