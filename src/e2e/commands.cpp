@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "e2e/matrix.hpp"
+#include "e2e/matrix_report.hpp"
 #include "e2e/runner.hpp"
 #include "e2e/supervisor.hpp"
 #include "proxmox/scenario.hpp"
@@ -191,6 +192,7 @@ int run_cli(int argc, char** argv) {
                  options.jobs, output_dir);
       const auto result = run_matrix(options);
       std::cout << format_matrix_summary(result);
+      std::cout << "HTML report: " << write_matrix_report(result, output_dir).string() << "\n";
       if (teardown_signal() != 0) return 128 + teardown_signal();
       return result.passed() ? 0 : 1;
     }

@@ -31,6 +31,8 @@ Outcome parse_outcome(std::string_view text) {
   throw std::runtime_error(fmt::format("unknown outcome '{}'", text));
 }
 
+}  // namespace
+
 std::string xml_escape(std::string_view text) {
   std::string escaped;
   for (const char c : text) {
@@ -58,6 +60,8 @@ std::string xml_escape(std::string_view text) {
   }
   return escaped;
 }
+
+namespace {
 
 std::string first_line(std::string_view text) {
   // gtest messages start with "file:line\n"; the reason is what follows.

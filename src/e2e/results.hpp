@@ -58,6 +58,10 @@ bool all_passed_or_skipped(const std::vector<RowResult>& rows);
 // The table as printed at the end of a cell.
 std::string format_verification_table(const Cell& cell, const std::vector<RowResult>& rows);
 
+// Text for XML or HTML content and attribute values (<, >, &, " escaped; control characters
+// other than tab and newline become spaces).
+std::string xml_escape(std::string_view text);
+
 // JUnit XML with one <testsuite> per pass (failures and skip reasons included).
 std::string to_junit_xml(const Cell& cell, const PassOutcome& mock_http,
                          const PassOutcome& mock_backend);
