@@ -44,7 +44,7 @@ const std::array<PluginStage, 13> kStages{{
      "Guest agent and container addresses as NetBox IP addresses; VM primary IPs",
      SyncScope::ip_addresses},
     {"sdn", "/proxmox/sdn/create", "SDN zones, VNets and subnets as VLAN groups, VLANs, prefixes",
-     std::nullopt},
+     SyncScope::sdn},
     {"replications", "/proxmox/replication", "Replication jobs as the plugin's replication objects",
      SyncScope::replications},
     {"backup-routines", "/proxmox/cluster/backup",

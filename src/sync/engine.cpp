@@ -75,6 +75,8 @@ std::string_view to_string(SyncScope scope) {
       return "vm_interfaces";
     case SyncScope::ip_addresses:
       return "ip_addresses";
+    case SyncScope::sdn:
+      return "sdn";
   }
   return "full";
 }
@@ -530,6 +532,7 @@ SyncSummary SyncEngine::run() {
   reader_options.stop = run.stop;
   reader_options.plugin = plugin_reads_of(options_.scope);
   reader_options.read_node_network = network_stages_of(options_.scope).node_interfaces;
+  reader_options.read_sdn = network_stages_of(options_.scope).sdn;
   reader_options.deadline = run.deadline;
   std::vector<std::optional<EndpointSnapshot>> read(sources_.size());
   parallel_for(sources_.size(), sources_.size(), [&](size_t i) {

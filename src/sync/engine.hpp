@@ -38,7 +38,8 @@ enum class SyncScope {
   virtual_disks,    // 5 (network_sync.hpp)
   node_interfaces,  // 8
   vm_interfaces,    // 9
-  ip_addresses      // 10
+  ip_addresses,     // 10
+  sdn               // 11
 };
 std::string_view to_string(SyncScope scope);
 

@@ -6,6 +6,7 @@
 #include "sync/json_util.hpp"
 #include "sync/network_mapping.hpp"
 #include "sync/node_interface_mapping.hpp"
+#include "sync/sdn.hpp"
 
 namespace pbx::sync {
 namespace json = boost::json;
@@ -80,13 +81,16 @@ class NetworkRun {
     const auto vlan_desired = desired_vlans(guests_, context_.refs);
     std::map<std::string, int64_t> vlans;
     if (!vlan_desired.empty()) {
-      http::Params filters{{"tag", kTagSlug}, fields_to_read(vlan_desired, {"vid"})};
+      http::Params filters{{"tag", kTagSlug}, fields_to_read(vlan_desired, {"vid", "group"})};
       for (const auto& vlan : vlan_desired)
         filters.emplace_back("vid", vlan.key);
       // Shared with whatever else uses the VLAN: never deleted.
-      vlans = context_.sync_kind("vlans", kVlansPath, vlan_desired,
-                                 context_.netbox.list(kVlansPath, filters), current_vlan_key, false,
-                                 {});
+      // Only the global ones: the SDN stage's VLANs live in their zone's group.
+      auto current = context_.netbox.list(kVlansPath, filters);
+      std::erase_if(current,
+                    [](const json::object& vlan) { return nested_id(vlan, "group") != 0; });
+      vlans = context_.sync_kind("vlans", kVlansPath, vlan_desired, std::move(current),
+                                 current_vlan_key, false, {});
     }
     const auto desired = desired_vm_interfaces(guests_, context_.refs, version_, vlans);
     auto current = owned(kVmInterfacesPath, desired, {"virtual_machine", "name"},
@@ -119,6 +123,46 @@ class NetworkRun {
         owned(kVmsPath, primaries, {}, {"primary_ip4", "primary_ip6"}, "id", vms),
         [](const json::object& vm) { return std::to_string(json_int(field(vm, "id"))); }, false,
         {});
+  }
+
+  // Zones as VLAN groups scoped to their cluster, tagged VNets as VLANs in them, subnets as
+  // prefixes (shared IPAM space: never deleted).
+  void sdn() {
+    std::map<int64_t, const SdnConfig*> clusters;
+    std::set<int64_t> cluster_ids;
+    for (const auto& endpoint : endpoints_) {
+      const int64_t cluster = lookup_id(context_.refs.clusters, endpoint.snapshot.cluster_name);
+      if (cluster <= 0 || !endpoint.snapshot.sdn) continue;
+      clusters[cluster] = &*endpoint.snapshot.sdn;
+      cluster_ids.insert(cluster);
+    }
+    if (clusters.empty()) return;
+    const int64_t tag = context_.refs.tag;
+    const auto group_desired = desired_vlan_groups(clusters, tag);
+    const auto groups = context_.sync_kind(
+        "vlan_groups", kVlanGroupsPath, group_desired,
+        owned(kVlanGroupsPath, group_desired, {"scope_id", "slug"}, {}, "scope_id", cluster_ids),
+        current_vlan_group_key, true, {});
+    if (context_.cancelled()) return;
+    const auto vlan_desired = desired_sdn_vlans(clusters, groups, tag);
+    const auto vlans = context_.sync_kind(
+        "sdn_vlans", kVlansPath, vlan_desired,
+        owned(kVlansPath, vlan_desired, {"group", "name"}, {}, "group", ids_of(groups)),
+        current_sdn_vlan_key, true, {});
+    if (context_.cancelled()) return;
+    const auto prefix_desired = desired_sdn_prefixes(clusters, groups, vlans, tag);
+    std::set<std::string> wanted;
+    for (const auto& prefix : prefix_desired)
+      wanted.insert(prefix.key);
+    std::vector<json::object> prefixes;
+    if (!wanted.empty()) {
+      for (auto& prefix : context_.netbox.list(
+               kPrefixesPath, {{"tag", kTagSlug}, fields_to_read(prefix_desired, {"prefix"})})) {
+        if (wanted.count(current_prefix_key(prefix))) prefixes.push_back(std::move(prefix));
+      }
+    }
+    context_.sync_kind("prefixes", kPrefixesPath, prefix_desired, std::move(prefixes),
+                       current_prefix_key, false, {});
   }
 
  private:
@@ -208,6 +252,7 @@ NetworkStages network_stages_of(SyncScope scope) {
   stages.virtual_disks = full || scope == SyncScope::virtual_disks;
   stages.node_interfaces = full || scope == SyncScope::node_interfaces;
   stages.ip_addresses = full || scope == SyncScope::ip_addresses;
+  stages.sdn = full || scope == SyncScope::sdn;
   stages.vm_interfaces = stages.ip_addresses || scope == SyncScope::vm_interfaces;
   return stages;
 }
@@ -220,6 +265,7 @@ void sync_network_stages(PluginStageContext& context, const NetworkStages& stage
   if (stages.node_interfaces) guarded(context, "node_interfaces", [&] { run.node_interfaces(); });
   if (stages.vm_interfaces) guarded(context, "vm_interfaces", [&] { run.vm_interfaces(); });
   if (stages.ip_addresses) guarded(context, "ip_addresses", [&] { run.ip_addresses(); });
+  if (stages.sdn) guarded(context, "sdn", [&] { run.sdn(); });
 }
 
 }  // namespace pbx::sync

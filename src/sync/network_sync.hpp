@@ -1,7 +1,8 @@
 #pragma once
 // The sync stages that write NetBox core objects from the guests' devices and the nodes'
 // networks: virtual disks (plugin stage 5), node interfaces and addresses (8), VM interfaces with
-// their VLANs and MAC addresses (stage 9), IP addresses and the VMs' primary IPs (stage 10).
+// their VLANs and MAC addresses (stage 9), IP addresses and the VMs' primary IPs (stage 10), SDN
+// zones, VNets and subnets as VLAN groups, VLANs and prefixes (stage 11).
 // Diff-based and bulk through the engine's sync_kind (plugin_sync.hpp's PluginStageContext), so an
 // unchanged re-sync writes nothing and a changed address is one PATCH of its object.
 //
@@ -21,6 +22,7 @@ struct NetworkStages {
   bool node_interfaces = false;
   bool vm_interfaces = false;
   bool ip_addresses = false;  // runs the VM interfaces' sync too (for their ids)
+  bool sdn = false;
 };
 NetworkStages network_stages_of(SyncScope scope);
 

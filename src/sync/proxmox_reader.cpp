@@ -296,6 +296,10 @@ ProxmoxSnapshot ProxmoxReader::read(const std::string& endpoint_name) {
     read_node_networks([&](const std::string& path) { return session.get(path); },
                        options_.max_in_flight, options_.stop, snapshot);
   }
+  if (options_.read_sdn) {
+    read_sdn([&](const std::string& path) { return session.get(path); }, options_.max_in_flight,
+             options_.stop, snapshot);
+  }
   snapshot.requests = session.requests.load();
   return snapshot;
 }

@@ -34,6 +34,7 @@ struct ReaderOptions {
   bool read_agent_interfaces = true;
   PluginReadSet plugin;  // the plugin's objects to read (none by default)
   bool read_node_network = false;  // every node's /network (the node interfaces stage)
+  bool read_sdn = false;           // /cluster/sdn zones, VNets, subnets (the SDN stage)
   // Once requested, the remaining per-guest and backup reads are skipped and the requests in
   // flight are aborted: the snapshot is then partial and must not be synced (the engine checks
   // the same token).

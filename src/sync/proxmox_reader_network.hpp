@@ -10,6 +10,11 @@
 
 namespace pbx::sync {
 
+// /cluster/sdn/zones, /cluster/sdn/vnets and each VNet's subnets; `snapshot.sdn` stays empty
+// when any of them fails (the SDN objects are then unknown in this run).
+void read_sdn(const ProxmoxGet& get, size_t max_in_flight, const std::stop_token& stop,
+              ProxmoxSnapshot& snapshot);
+
 void read_node_networks(const ProxmoxGet& get, size_t max_in_flight, const std::stop_token& stop,
                         ProxmoxSnapshot& snapshot);
 

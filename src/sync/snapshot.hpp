@@ -11,6 +11,7 @@
 
 #include "sync/guest_devices.hpp"
 #include "sync/node_network.hpp"
+#include "sync/sdn.hpp"
 
 namespace pbx::sync {
 
@@ -145,6 +146,7 @@ struct ProxmoxSnapshot {
   std::vector<ProxmoxGuest> guests;
   std::vector<ProxmoxBackup> backups;
   PluginObjects plugin;
+  std::optional<SdnConfig> sdn;  // when the run read it and every listing answered (sdn.hpp)
   BackupCoverage backup_coverage;
   std::vector<std::string> warnings;  // tolerated read failures (guest agent)
   size_t requests = 0;

@@ -11,6 +11,7 @@
 #include "sync/json_util.hpp"
 #include "sync/node_interface_mapping.hpp"
 #include "sync/node_network.hpp"
+#include "sync/sdn.hpp"
 
 namespace pbx::sync {
 namespace {
@@ -308,6 +309,31 @@ TEST(NodeNetwork, ListingParsedWithLinksAndTypes) {
   EXPECT_EQ(addresses[0].key, "12/192.0.2.11/24");
   EXPECT_EQ(addresses[0].fields.at("assigned_object_type").as_string(), "dcim.interface");
   EXPECT_EQ(addresses[1].key, "13/2001:db8::11/64");
+}
+
+TEST(Sdn, ZonesVnetsSubnetsAsGroupsVlansPrefixes) {
+  SdnConfig config = parse_sdn(json::parse(R"([{"zone":"dc","type":"vlan"},{"type":"x"}])"),
+                               json::parse(R"([{"vnet":"prod","zone":"dc","tag":100},
+                                               {"vnet":"flat","zone":"dc"}])"));
+  add_sdn_subnets(config, "prod", json::parse(R"([{"cidr":"10.0.0.0/24","gateway":"10.0.0.1"}])"));
+  add_sdn_subnets(config, "flat", json::parse(R"([{"cidr":"10.1.0.0/24"}])"));
+  ASSERT_EQ(config.zones.size(), 1u);
+  ASSERT_EQ(config.vnets.size(), 2u);
+  ASSERT_EQ(config.subnets.size(), 2u);
+  const std::map<int64_t, const SdnConfig*> clusters{{5, &config}};
+  const auto groups = desired_vlan_groups(clusters, 1);
+  ASSERT_EQ(groups.size(), 1u);
+  EXPECT_EQ(groups[0].key, "5/dc");
+  EXPECT_EQ(groups[0].fields.at("scope_id").as_int64(), 5);
+  const auto vlans = desired_sdn_vlans(clusters, {{"5/dc", 7}}, 1);
+  ASSERT_EQ(vlans.size(), 1u);  // the untagged VNet has none
+  EXPECT_EQ(vlans[0].key, "7/prod");
+  EXPECT_EQ(vlans[0].fields.at("vid").as_int64(), 100);
+  const auto prefixes = desired_sdn_prefixes(clusters, {{"5/dc", 7}}, {{"7/prod", 9}}, 1);
+  ASSERT_EQ(prefixes.size(), 2u);
+  EXPECT_EQ(prefixes[0].key, "10.0.0.0/24");
+  EXPECT_EQ(prefixes[0].fields.at("vlan").as_int64(), 9);
+  EXPECT_TRUE(prefixes[1].fields.at("vlan").is_null());
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 #include "sync/json_util.hpp"
 #include "sync/network_mapping.hpp"
 #include "sync/node_interface_mapping.hpp"
+#include "sync/sdn.hpp"
 
 namespace pbx::sync {
 namespace {
@@ -47,6 +48,13 @@ proxmox::ClusterScenario cluster() {
   vlan.cidr = "10.30.0.11/24";
   vlan.mtu = 1400;
   scenario.nodes.front().interfaces.push_back(vlan);
+  // SDN: a VLAN zone with a tagged VNet (two subnets) and a simple zone with an untagged one.
+  scenario.sdn_zones = {{.zone = "dc", .type = "vlan", .bridge = "vmbr0"}, {.zone = "lab"}};
+  scenario.sdn_vnets = {{.vnet = "prod", .zone = "dc", .tag = 100, .alias = "production"},
+                        {.vnet = "test", .zone = "lab"}};
+  scenario.sdn_subnets = {{.vnet = "prod", .cidr = "10.100.0.0/24", .gateway = "10.100.0.1"},
+                          {.vnet = "prod", .cidr = "10.101.0.0/24"},
+                          {.vnet = "test", .cidr = "10.200.0.0/24"}};
   return scenario;
 }
 
@@ -229,6 +237,40 @@ TEST_P(NetworkStagesTest, NodeInterfacesWithTheirLinksAndAddresses) {
   EXPECT_GT(failed.kinds.at("node_interfaces").unknown, 0u);
   EXPECT_EQ(writes(), before);
   EXPECT_EQ(node_interfaces().size(), interfaces.size());
+}
+
+TEST_P(NetworkStagesTest, SdnZonesVnetsAndSubnets) {
+  sync(SyncScope::devices);
+  auto summary = sync(SyncScope::sdn);
+  ASSERT_TRUE(summary.errors.empty()) << summary.errors.front();
+  const auto groups = list(kVlanGroupsPath, {{"tag", "proxbox"}});
+  ASSERT_EQ(groups.size(), 2u);
+  int64_t dc = 0;
+  for (const auto& group : groups) {
+    EXPECT_EQ(json_string(field(group, "scope_type")), "virtualization.cluster");
+    if (json_string(field(group, "name")) == "dc") dc = json_int(field(group, "id"));
+  }
+  ASSERT_NE(dc, 0);
+  const auto vlans = list(kVlansPath, {{"tag", "proxbox"}});
+  ASSERT_EQ(vlans.size(), 1u);  // the untagged VNet has no VLAN
+  EXPECT_EQ(json_int(field(vlans.front(), "vid")), 100);
+  EXPECT_EQ(json_string(field(vlans.front(), "name")), "prod");
+  EXPECT_EQ(nested_id(vlans.front(), "group"), dc);
+  const int64_t vlan = json_int(field(vlans.front(), "id"));
+  std::map<std::string, int64_t> prefixes;
+  for (const auto& prefix : list(kPrefixesPath, {{"tag", "proxbox"}}))
+    prefixes[json_string(field(prefix, "prefix"))] = nested_id(prefix, "vlan");
+  EXPECT_EQ(prefixes, (std::map<std::string, int64_t>{
+                          {"10.100.0.0/24", vlan}, {"10.101.0.0/24", vlan}, {"10.200.0.0/24", 0}}));
+  const int64_t before = writes();
+  EXPECT_TRUE(sync(SyncScope::sdn).errors.empty());
+  EXPECT_EQ(writes(), before);
+  // The SDN listing fails: nothing is deleted.
+  fail_reads("/cluster/sdn/vnets");
+  summary = sync(SyncScope::sdn, true);
+  EXPECT_EQ(writes(), before);
+  EXPECT_EQ(list(kVlanGroupsPath, {{"tag", "proxbox"}}).size(), 2u);
+  EXPECT_EQ(list(kVlansPath, {{"tag", "proxbox"}}).size(), 1u);
 }
 
 TEST_P(NetworkStagesTest, AChangedAddressChangesExactlyThatObject) {
