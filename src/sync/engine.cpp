@@ -8,6 +8,7 @@
 #include <set>
 
 #include "common/clock.hpp"
+#include "sync/guest_tags.hpp"
 #include "sync/json_util.hpp"
 #include "sync/network_sync.hpp"
 #include "sync/parallel.hpp"
@@ -425,6 +426,8 @@ struct SyncEngine::Run {
     if (options.scope == SyncScope::devices || cancelled()) return;
     phase_done("devices");
 
+    refs.guest_tags =
+        ensure_by_slug("guest_tags", kTagsPath, desired_guest_tags(endpoints), write_vms);
     std::vector<MappingError> mapping_errors;
     const auto vms = desired_vms(endpoints, refs, context, mapping_errors);
     for (const auto& mapping_error : mapping_errors) {

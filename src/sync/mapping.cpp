@@ -6,6 +6,7 @@
 #include <unordered_map>
 
 #include "common/clock.hpp"
+#include "sync/guest_tags.hpp"
 #include "sync/json_util.hpp"
 
 namespace pbx::sync {
@@ -282,6 +283,12 @@ std::vector<DesiredObject> desired_vms(const std::vector<EndpointSnapshot>& endp
                                         : json::value(nullptr)},
           {"tags", owned_tags(refs)},
           {"custom_fields", std::move(custom_fields)}};
+      // Proxmox tags beside proxbox's own, and the guest's notes (NetBox allows 200 characters).
+      for (const auto& tag : guest.tags) {
+        const int64_t id = lookup(refs.guest_tags, slugify(tag));
+        if (id > 0) fields["tags"].as_array().push_back(id);
+      }
+      fields["description"] = netbox_description(guest.description);
       // With virtual disks NetBox makes `disk` their sum (read-only): the disks stage writes them.
       if (!guest.devices.disks.empty()) fields.erase("disk");
       if (endpoint.tenant_id) fields["tenant"] = *endpoint.tenant_id;

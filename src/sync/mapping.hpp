@@ -68,6 +68,7 @@ struct References {
   std::map<std::string, int64_t> clusters;       // by name
   std::map<std::string, int64_t> devices;        // by device_key
   std::map<std::string, int64_t> vms;            // by vm_key (0: to be created, dry run)
+  std::map<std::string, int64_t> guest_tags;     // Proxmox tags by slug (guest_tags.hpp)
 };
 
 struct MappingError {

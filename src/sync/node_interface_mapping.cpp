@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "sync/guest_tags.hpp"
 #include "sync/json_util.hpp"
 #include "sync/network_mapping.hpp"
 #include "sync/node_network.hpp"
@@ -46,7 +47,7 @@ std::vector<DesiredObject> desired_node_interfaces(const std::vector<NodeWithDev
             {"type", netbox_interface_type(interface.type)},
             {"enabled", interface.active},
             {"mtu", interface.mtu > 0 ? json::value(interface.mtu) : json::value(nullptr)},
-            {"description", interface.comments.substr(0, 200)},
+            {"description", netbox_description(interface.comments)},
             {"tags", json::array{refs.tag}}}});
     }
   }

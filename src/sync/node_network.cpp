@@ -2,30 +2,11 @@
 
 #include <algorithm>
 
+#include "sync/guest_tags.hpp"
 #include "sync/json_util.hpp"
 
 namespace pbx::sync {
 namespace json = boost::json;
-
-namespace {
-
-// "eno1 eno2", "eno1,eno2" → {"eno1", "eno2"}.
-std::vector<std::string> split_names(std::string_view text) {
-  std::vector<std::string> names;
-  std::string current;
-  for (const char c : text) {
-    if (c == ' ' || c == ',' || c == ';' || c == '\t') {
-      if (!current.empty()) names.push_back(std::move(current));
-      current.clear();
-    } else {
-      current.push_back(c);
-    }
-  }
-  if (!current.empty()) names.push_back(std::move(current));
-  return names;
-}
-
-}  // namespace
 
 std::vector<NodeInterface> parse_node_network(const json::value& data) {
   std::vector<NodeInterface> interfaces;
@@ -39,8 +20,8 @@ std::vector<NodeInterface> parse_node_network(const json::value& data) {
     interface.type = json_string(field(object, "type"));
     interface.cidr = json_string(field(object, "cidr"));
     interface.cidr6 = json_string(field(object, "cidr6"));
-    interface.bridge_ports = split_names(json_string(field(object, "bridge_ports")));
-    interface.slaves = split_names(json_string(field(object, "slaves")));
+    interface.bridge_ports = split_proxmox_list(json_string(field(object, "bridge_ports")));
+    interface.slaves = split_proxmox_list(json_string(field(object, "slaves")));
     interface.vlan_id = static_cast<int>(json_int(field(object, "vlan-id")));
     interface.vlan_raw_device = json_string(field(object, "vlan-raw-device"));
     if (interface.type == "vlan" && interface.vlan_raw_device.empty()) {

@@ -6,6 +6,7 @@
 #include <set>
 #include <thread>
 
+#include "sync/guest_tags.hpp"
 #include "sync/json_util.hpp"
 #include "sync/parallel.hpp"
 #include "sync/proxmox_reader_network.hpp"
@@ -179,6 +180,7 @@ ProxmoxSnapshot ProxmoxReader::read(const std::string& endpoint_name) {
         guest.unprivileged = guest.type == "lxc" && json_bool(field(object, "unprivileged"));
         guest.description = json_string(field(object, "description"));
         guest.devices = parse_guest_devices(object, guest.type);
+        guest.tags = split_proxmox_list(json_string(field(object, "tags")));
       }
     } catch (const CircuitOpen&) {
       throw;  // the endpoint is down: fail its read rather than mark every guest unreadable

@@ -329,9 +329,11 @@ TEST_F(EngineTest, ListsAskOnlyForTheFieldsTheDiffCompares) {
     if (url.find("/virtualization/virtual-machines/?") == std::string::npos) continue;
     if (url.find("primary_ip4") != std::string::npos) continue;  // the IP addresses stage's
     vm_list = true;
-    EXPECT_NE(url.find("fields=cluster%2Ccustom_fields%2Cdevice%2Cdisk%2Cid%2Cmemory%2Cname%2C"
-                       "role%2Cstatus%2Ctags%2Cvcpus"),
-              std::string::npos)
+    EXPECT_NE(
+        url.find(
+            "fields=cluster%2Ccustom_fields%2Cdescription%2Cdevice%2Cdisk%2Cid%2Cmemory%2Cname%2C"
+            "role%2Cstatus%2Ctags%2Cvcpus"),
+        std::string::npos)
         << url;
   }
   EXPECT_TRUE(vm_list);

@@ -8,6 +8,7 @@
 #include <boost/json.hpp>
 
 #include "sync/guest_devices.hpp"
+#include "sync/guest_tags.hpp"
 #include "sync/json_util.hpp"
 #include "sync/node_interface_mapping.hpp"
 #include "sync/node_network.hpp"
@@ -309,6 +310,26 @@ TEST(NodeNetwork, ListingParsedWithLinksAndTypes) {
   EXPECT_EQ(addresses[0].key, "12/192.0.2.11/24");
   EXPECT_EQ(addresses[0].fields.at("assigned_object_type").as_string(), "dcim.interface");
   EXPECT_EQ(addresses[1].key, "13/2001:db8::11/64");
+}
+
+TEST(GuestTags, ProxmoxTagsAsNetBoxTagsBySlug) {
+  EXPECT_EQ(split_proxmox_list("prod;web, db  x"),
+            (std::vector<std::string>{"prod", "web", "db", "x"}));
+  EXPECT_TRUE(split_proxmox_list("").empty());
+  EndpointSnapshot endpoint;
+  ProxmoxGuest a, b;
+  a.tags = {"prod", "Web Tier"};
+  b.tags = {"prod", "proxbox"};  // proxbox's own tag is not a guest tag
+  endpoint.snapshot.guests = {a, b};
+  const auto tags = desired_guest_tags({endpoint});
+  ASSERT_EQ(tags.size(), 2u);
+  EXPECT_EQ(tags[0].key, "prod");
+  EXPECT_EQ(tags[1].key, "web-tier");
+  EXPECT_EQ(tags[1].fields.at("name").as_string(), "Web Tier");
+  EXPECT_EQ(netbox_description("short"), "short");
+  EXPECT_EQ(netbox_description(std::string(300, 'x')).size(), 200u);
+  // 199 ASCII bytes then a 2-byte character across the limit: cut before it.
+  EXPECT_EQ(netbox_description(std::string(199, 'x') + "\xC3\xA9tail"), std::string(199, 'x'));
 }
 
 TEST(Sdn, ZonesVnetsSubnetsAsGroupsVlansPrefixes) {

@@ -35,6 +35,8 @@ proxmox::ClusterScenario cluster() {
       guest.template_ = false;
       guest.status = "running";
       guest.agent = true;
+      guest.tags = {"prod", "Tier.1"};
+      guest.description = "the web server";
       guest.nics.at(0).ip_addresses = {"192.0.2.10/24", "fe80::10/64", "2001:db8::10/64"};
       guest.nics.at(1).ip_addresses = {"198.51.100.10/24"};
       guest.nics.at(1).tag = 20;
@@ -138,8 +140,15 @@ TEST_P(NetworkStagesTest, FullUpdateWritesDisksInterfacesAddressesOnceThenNothin
   const auto first = sync();
   ASSERT_TRUE(first.errors.empty()) << first.errors.front();
 
-  // Virtual disks: one per guest disk, sized from the spec, the VM's disk their sum (MB).
+  // Proxmox tags as NetBox tags beside proxbox's, the notes as the description.
   const auto vm = vm_of(qemu);
+  std::set<std::string> tags;
+  for (const auto& tag : vm.at("tags").as_array())
+    tags.insert(json_string(field(tag.as_object(), "slug")));
+  EXPECT_EQ(tags, (std::set<std::string>{"proxbox", "prod", "tier-1"}));
+  EXPECT_EQ(json_string(field(vm, "description")), "the web server");
+
+  // Virtual disks: one per guest disk, sized from the spec, the VM's disk their sum (MB).
   const int64_t vm_id = json_int(field(vm, "id"));
   int64_t sum = 0;
   const auto disks = list(kVirtualDisksPath, {{"virtual_machine_id", std::to_string(vm_id)}});
