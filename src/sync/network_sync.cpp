@@ -72,9 +72,10 @@ class NetworkRun {
     auto ips = owned(kIpAddressesPath, {}, {"assigned_object_id", "address"},
                      {"assigned_object_type", "status", "tags"}, "assigned_object_id",
                      ids_of(interfaces), {{"assigned_object_type", kDeviceInterfaceType}});
-    const auto addresses = desired_node_addresses(nodes, context_.refs, interfaces, ips);
+    auto addresses = desired_node_addresses(nodes, context_.refs, interfaces, ips);
+    const auto adopted = adopt_addresses("node_ip_addresses", addresses, ips, ids_of(interfaces));
     context_.sync_kind("node_ip_addresses", kIpAddressesPath, addresses, std::move(ips),
-                       current_ip_key, true, {});
+                       adopted_or_ip_key(adopted), true, {});
   }
 
   void vm_interfaces() {
@@ -107,10 +108,11 @@ class NetworkRun {
     auto current = owned(kIpAddressesPath, {}, {"assigned_object_id", "address"},
                          {"assigned_object_type", "status", "tags"}, "assigned_object_id",
                          interface_ids, {{"assigned_object_type", kVmInterfaceType}});
-    const IpAddressPlan plan = desired_ip_addresses(guests_, context_.refs, interfaces_, current);
+    IpAddressPlan plan = desired_ip_addresses(guests_, context_.refs, interfaces_, current);
+    const auto adopted = adopt_addresses("ip_addresses", plan.addresses, current, interface_ids);
     const auto ips =
         context_.sync_kind("ip_addresses", kIpAddressesPath, plan.addresses, std::move(current),
-                           current_ip_key, true, [&](const ObjectRef& ip) {
+                           adopted_or_ip_key(adopted), true, [&](const ObjectRef& ip) {
                              return plan.known_interfaces.count(owner_of_key(ip.key)) == 0;
                            });
     if (context_.cancelled()) return;
@@ -166,6 +168,70 @@ class NetworkRun {
   }
 
  private:
+  // NetBox holds an IP address once in its global table (by host, whatever the mask). An
+  // address this run wants that NetBox already has unassigned or on another interface of this
+  // run is taken over: its object is assigned here rather than created again (added to
+  // `current`; the result maps its id to the desired key). One assigned to an object outside
+  // this run (another cluster's guest with the same address) is left where it is and not
+  // written twice: dropped from `desired`, said in a step.
+  std::map<int64_t, std::string> adopt_addresses(std::string_view kind,
+                                                 std::vector<DesiredObject>& desired,
+                                                 std::vector<json::object>& current,
+                                                 const std::set<int64_t>& interfaces) {
+    std::set<std::string> wanted_keys, current_keys;
+    for (const auto& object : desired)
+      wanted_keys.insert(object.key);
+    std::map<int64_t, size_t> current_index;
+    for (size_t i = 0; i < current.size(); ++i) {
+      current_keys.insert(current_ip_key(current[i]));
+      current_index[json_int(field(current[i], "id"))] = i;
+    }
+    const auto host = [](std::string_view address) {
+      return std::string(address.substr(0, address.find('/')));
+    };
+    std::map<std::string, std::string> missing;  // host → desired key
+    for (const auto& object : desired) {
+      if (!current_keys.count(object.key))
+        missing.emplace(host(json_string(field(object.fields, "address"))), object.key);
+    }
+    std::vector<std::string> hosts;
+    for (const auto& [address, key] : missing)
+      hosts.push_back(address);
+    std::map<int64_t, std::string> adopted;
+    constexpr size_t kPerRequest = 50;  // addresses per query string
+    for (size_t start = 0; start < hosts.size(); start += kPerRequest) {
+      http::Params filters{fields_to_read(desired, {"assigned_object_id", "address"})};
+      for (size_t i = start; i < std::min(hosts.size(), start + kPerRequest); ++i)
+        filters.emplace_back("address", hosts[i]);
+      for (auto& object : context_.netbox.list(kIpAddressesPath, filters)) {
+        const auto want = missing.find(host(json_string(field(object, "address"))));
+        if (want == missing.end() || wanted_keys.count(current_ip_key(object))) continue;
+        const int64_t id = json_int(field(object, "id"));
+        const int64_t holder = json_int(field(object, "assigned_object_id"));
+        if (holder != 0 && !interfaces.count(holder)) {
+          context_.step(kind, json_string(field(object, "address")) +
+                                  " is already in NetBox on an object outside this run; kept "
+                                  "there, not duplicated");
+          std::erase_if(desired, [&](const DesiredObject& d) { return d.key == want->second; });
+          missing.erase(want);
+          continue;
+        }
+        adopted[id] = want->second;
+        missing.erase(want);
+        if (!current_index.count(id)) current.push_back(std::move(object));
+      }
+    }
+    return adopted;
+  }
+
+  static PluginStageContext::KeyOf adopted_or_ip_key(
+      const std::map<int64_t, std::string>& adopted) {
+    return [&adopted](const json::object& ip) {
+      const auto found = adopted.find(json_int(field(ip, "id")));
+      return found == adopted.end() ? current_ip_key(ip) : found->second;
+    };
+  }
+
   // From NetBox 4.2 a MAC address is an object assigned to the interface and set as its
   // primary MAC. `listed`: the interfaces as NetBox held them before this run's writes.
   void primary_macs(std::vector<json::object> listed) {

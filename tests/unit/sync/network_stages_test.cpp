@@ -311,6 +311,25 @@ TEST_P(NetworkStagesTest, AChangedAddressChangesExactlyThatObject) {
   EXPECT_EQ(nested_id(vm_of(lxc), "primary_ip4"), ip_id);
 }
 
+// NetBox holds an address once: one created by hand (unassigned) is taken over, not duplicated.
+TEST_P(NetworkStagesTest, AnAddressNetBoxAlreadyHoldsIsTakenOver) {
+  const auto created =
+      netbox.create(kIpAddressesPath, {json::object{{"address", "192.0.2.20/32"}}});
+  ASSERT_EQ(created.size(), 1u);
+  const auto summary = sync();
+  EXPECT_TRUE(summary.errors.empty()) << summary.errors.front();
+  const auto held = list(kIpAddressesPath, {{"address", "192.0.2.20"}});
+  ASSERT_EQ(held.size(), 1u);
+  EXPECT_EQ(json_int(field(held.front(), "id")), json_int(field(created.front(), "id")));
+  EXPECT_EQ(json_string(field(held.front(), "address")), "192.0.2.20/24");
+  const int64_t ct = json_int(field(vm_of(lxc), "id"));
+  EXPECT_EQ(json_int(field(held.front(), "assigned_object_id")),
+            json_int(field(interfaces_of(ct).at("net0"), "id")));
+  const int64_t before = writes();
+  sync();
+  EXPECT_EQ(writes(), before);
+}
+
 TEST_P(NetworkStagesTest, EachStageRunsAlone) {
   sync(SyncScope::virtual_machines);
   auto summary = sync(SyncScope::virtual_disks);
