@@ -1,9 +1,13 @@
-// proxbox-api sync benchmark: a generated scenario (3 clusters, 30 nodes, 10,000 guests with a
-// backup each) served by proxmox-mock, synced into netbox-emulator over loopback HTTP by the
-// engine in this process. Phases: initial sync, unchanged re-sync, one guest changed.
-// Prints one JSON document with time, requests and peak RSS per phase.
+// proxbox-api sync benchmark: a generated estate (by default issue #10's: 3 clusters, 30 nodes
+// with 4 interfaces each, 10,000 guests with 2 NICs of one address each, 2 disks, 3 snapshots
+// and a backup) served by proxmox-mock, synced into netbox-emulator over loopback HTTP by the
+// engine in this process. Phases: initial sync, unchanged re-sync, one guest changed (its first
+// address, or with --change name its name). Prints one JSON document with time, requests (the
+// engine's per-kind counts and the emulator's per-route request counts) and peak RSS per phase.
 //
-//   sync_bench [--guests N] [--nodes N] [--clusters N] [--build-dir DIR] [--log-level L]
+//   sync_bench [--guests N] [--nodes N] [--clusters N] [--nics N] [--disks N] [--snapshots N]
+//              [--backups N] [--no-extras] [--scope S] [--change ip|name] [--build-dir DIR]
+//              [--log-level L]
 
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
@@ -16,6 +20,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <string>
 
 #include "common/process.hpp"
@@ -31,6 +36,16 @@ using namespace pbx;
 
 const std::string kNetBoxToken = "0123456789abcdef0123456789abcdef01234567";
 const std::string kProxmoxToken = "root@pam!proxbox=00000000-0000-0000-0000-000000000000";
+// TEST-NET-2: no generated guest or node holds an address there.
+const std::string kChangedHost = "198.51.100.77";
+
+struct BenchOptions {
+  proxmox::GenerateOptions generate;
+  sync::SyncScope scope = sync::SyncScope::full;
+  std::string change = "ip";
+  fs::path build_dir;
+  std::string log_level = "warn";
+};
 
 long peak_rss_kb() {
   rusage usage{};
@@ -51,41 +66,78 @@ Started start(const fs::path& dir, const std::string& name, std::vector<std::str
   return {std::move(program.process), json::parse(*program.ready).at("endpoints").as_array()};
 }
 
-int64_t emulator_writes(http::Client& client, const std::string& url) {
+// The emulator's own count of writes and of requests per "METHOD route pattern".
+struct EmulatorStats {
+  int64_t writes = 0;
+  std::map<std::string, int64_t> requests;
+};
+
+EmulatorStats emulator_stats(http::Client& client, const std::string& url) {
   http::Headers headers;
   headers.set(http::Field::authorization, "Token " + kNetBoxToken);
-  return client.get(url + "/api/__emulator__/stats/", headers).json().at("writes").as_int64();
+  const json::value body = client.get(url + "/api/__emulator__/stats/", headers).json();
+  EmulatorStats stats{body.at("writes").as_int64(), {}};
+  for (const auto& [route, count] : body.at("requests").as_object())
+    stats.requests[std::string(route)] = count.as_int64();
+  return stats;
 }
 
-}  // namespace
+// Requests of one phase per route; the stats route itself (read before and after) left out.
+json::object requests_between(const EmulatorStats& before, const EmulatorStats& after) {
+  json::object routes;
+  for (const auto& [route, count] : after.requests) {
+    const auto earlier = before.requests.find(route);
+    const int64_t phase = count - (earlier == before.requests.end() ? 0 : earlier->second);
+    if (phase > 0 && route.find("__emulator__") == std::string::npos) routes[route] = phase;
+  }
+  return routes;
+}
 
-int main(int argc, char** argv) {
-  proxmox::GenerateOptions generate;
-  generate.clusters = 3;
-  generate.nodes = 30;
-  generate.guests = 10'000;
-  generate.backups_per_guest = 1;
-  generate.seed = 1;
-  fs::path build_dir = fs::path(argv[0]).parent_path().parent_path().parent_path();
-  std::string log_level = "warn";
+std::optional<sync::SyncScope> scope_named(const std::string& name) {
+  for (int value = 0; value <= static_cast<int>(sync::SyncScope::sdn); ++value) {
+    const auto scope = static_cast<sync::SyncScope>(value);
+    if (sync::to_string(scope) == name) return scope;
+  }
+  return std::nullopt;
+}
 
+// Returns the exit status when the command line ends the program (help, usage error).
+std::optional<int> parse_options(int argc, char** argv, BenchOptions& options) {
+  auto& generate = options.generate;
+  std::string scope = "full";
+  bool no_extras = false;
   CLI::App app{
       "proxbox-api sync benchmark: initial, unchanged and one-change syncs of a "
       "generated scenario over loopback HTTP; prints a JSON report"};
-  app.add_option("--guests", generate.guests, "Guests in the scenario")
-      ->check(CLI::PositiveNumber)
+  const auto count = [&](const std::string& flag, int& value, const std::string& help) {
+    return app.add_option(flag, value, help)->capture_default_str();
+  };
+  count("--guests", generate.guests, "Guests in the scenario")->check(CLI::PositiveNumber);
+  count("--nodes", generate.nodes, "Nodes in the scenario (4 interfaces each)")
+      ->check(CLI::PositiveNumber);
+  count("--clusters", generate.clusters, "Clusters (one proxmox-mock listener each)")
+      ->check(CLI::PositiveNumber);
+  count("--nics", generate.nics_per_guest, "NICs per guest, one address each (0..8)")
+      ->check(CLI::NonNegativeNumber);
+  count("--disks", generate.disks_per_guest, "Disks per guest (0..8)")
+      ->check(CLI::NonNegativeNumber);
+  count("--snapshots", generate.snapshots_per_guest, "Snapshots per guest (each with its task)")
+      ->check(CLI::NonNegativeNumber);
+  count("--backups", generate.backups_per_guest, "Backups per guest")
+      ->check(CLI::NonNegativeNumber);
+  app.add_flag("--no-extras", no_extras,
+               "No replication, HA, SDN, backup job or start tasks in the scenario");
+  app.add_option("--scope", scope, "Sync scope of every phase (full runs every stage)")
       ->capture_default_str();
-  app.add_option("--nodes", generate.nodes, "Nodes in the scenario")
-      ->check(CLI::PositiveNumber)
+  app.add_option("--change", options.change,
+                 "What the third phase changes in one guest: ip (its first address) or name")
+      ->check(CLI::IsMember({"ip", "name"}))
       ->capture_default_str();
-  app.add_option("--clusters", generate.clusters, "Clusters (one proxmox-mock listener each)")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
-  app.add_option("--build-dir", build_dir,
+  app.add_option("--build-dir", options.build_dir,
                  "Build tree holding apps/proxmox-mock and apps/netbox-emulator")
       ->check(CLI::ExistingDirectory)
       ->capture_default_str();
-  app.add_option("--log-level", log_level,
+  app.add_option("--log-level", options.log_level,
                  "Log level of the sync engine on stderr (debug shows where the time goes)")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}))
       ->capture_default_str();
@@ -95,16 +147,97 @@ int main(int argc, char** argv) {
     // --help is a success; anything else is a usage error, exit status 2 as the apps use.
     return app.exit(error) == 0 ? 0 : 2;
   }
+  const auto named = scope_named(scope);
+  if (!named) {
+    std::cerr << "--scope: unknown scope '" << scope << "'\n";
+    return 2;
+  }
+  options.scope = *named;
+  generate.extras = !no_extras;
+  return std::nullopt;
+}
+
+// The first guest whose first address the sync reads (LXC config, or a running QEMU guest's
+// agent) gets kChangedHost, same prefix length. Returns "vmid old → new" for the report.
+std::string change_first_address(proxmox::ClusterScenario& cluster) {
+  for (auto& guest : cluster.guests) {
+    const bool read = guest.type == "lxc" || (guest.agent && guest.status == "running");
+    if (!read || guest.nics.empty() || guest.nics.front().ip_addresses.empty()) continue;
+    std::string& address = guest.nics.front().ip_addresses.front();
+    if (address.find(':') != std::string::npos) continue;
+    const std::string before = address;
+    address = kChangedHost + address.substr(address.find('/'));
+    return std::to_string(guest.vmid) + " " + before + " -> " + address;
+  }
+  throw std::runtime_error("no guest with an address the sync reads; use --change name");
+}
+
+// Replaces one cluster's state in its mock with the scenario changed in one guest.
+std::string change_one_guest(const proxmox::Scenario& scenario, const json::array& endpoints,
+                             const std::string& change, http::Client& admin) {
+  proxmox::ClusterScenario changed = scenario.clusters.front();
+  std::string description;
+  if (change == "name") {
+    changed.guests.front().name += "-renamed";
+    description = std::to_string(changed.guests.front().vmid) + " renamed";
+  } else {
+    description = change_first_address(changed);
+  }
+  std::string mock_url(endpoints.at(0).at("url").as_string());
+  for (const auto& endpoint : endpoints) {
+    if (const auto* cluster = endpoint.as_object().if_contains("cluster");
+        cluster && cluster->is_string() && cluster->get_string() == changed.name) {
+      mock_url = std::string(endpoint.at("url").as_string());
+    }
+  }
+  http::Headers headers;
+  headers.set(http::Field::authorization, "PVEAPIToken=" + kProxmoxToken);
+  proxmox::Scenario one;
+  one.clusters = {changed};
+  const auto loaded =
+      admin.send_json(http::Verb::post, mock_url + "/mock/scenario", one.to_json(), headers);
+  if (!loaded.ok()) throw std::runtime_error("could not change the scenario: " + loaded.body);
+  return description;
+}
+
+json::object run_phase(const std::string& name, sync::NetBoxClient& netbox,
+                       const std::vector<sync::ProxmoxSource>& sources, sync::SyncScope scope,
+                       http::Client& admin, const std::string& netbox_url) {
+  const EmulatorStats before = emulator_stats(admin, netbox_url);
+  sync::SyncOptions sync_options;
+  sync_options.scope = scope;
+  sync::SyncEngine engine(netbox, sources, sync_options);
+  const auto started = std::chrono::steady_clock::now();
+  const auto summary = engine.run();
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  const EmulatorStats after = emulator_stats(admin, netbox_url);
+  json::object phase = summary.to_json();
+  phase.erase("error_messages");
+  phase["phase"] = name;
+  phase["seconds"] = seconds;
+  phase["netbox_writes_seen_by_emulator"] = after.writes - before.writes;
+  phase["netbox_requests_by_route"] = requests_between(before, after);
+  phase["peak_rss_mb"] = static_cast<double>(peak_rss_kb()) / 1024.0;
+  phase["error_count"] = summary.errors.size();
+  if (!summary.errors.empty()) phase["first_error"] = summary.errors.front();
+  std::cerr << name << ": " << seconds << " s\n";
+  return phase;
+}
+
+int run_benchmark(const BenchOptions& options) {
+  const auto& generate = options.generate;
   // stdout carries the JSON report only.
   spdlog::set_default_logger(spdlog::stderr_logger_mt("sync_bench"));
   spdlog::set_pattern("%H:%M:%S.%e %l: %v");
-  spdlog::set_level(spdlog::level::from_str(log_level));
+  spdlog::set_level(spdlog::level::from_str(options.log_level));
   const fs::path dir =
       fs::temp_directory_path() / ("proxbox-sync-bench-" + std::to_string(::getpid()));
   fs::create_directories(dir);
   const proxmox::Scenario scenario = proxmox::generate_scenario(generate);
   std::ofstream(dir / "scenario.json") << json::serialize(scenario.to_json());
 
+  const fs::path& build_dir = options.build_dir;
   Started mock = start(dir, "proxmox-mock",
                        {(build_dir / "apps/proxmox-mock/proxmox-mock").string(), "--scenario",
                         (dir / "scenario.json").string(), "--listen", "127.0.0.1:0"});
@@ -131,52 +264,52 @@ int main(int argc, char** argv) {
   http::Client admin(client_options);
 
   json::array phases;
-  auto run_phase = [&](const std::string& name) {
-    const int64_t writes_before = emulator_writes(admin, netbox_url);
-    sync::SyncEngine engine(netbox, sources, {});
-    const auto started = std::chrono::steady_clock::now();
-    const auto summary = engine.run();
-    const double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    json::object phase = summary.to_json();
-    phase.erase("error_messages");
-    phase["phase"] = name;
-    phase["seconds"] = seconds;
-    phase["netbox_writes_seen_by_emulator"] = emulator_writes(admin, netbox_url) - writes_before;
-    phase["peak_rss_mb"] = static_cast<double>(peak_rss_kb()) / 1024.0;
-    if (!summary.errors.empty()) phase["first_error"] = summary.errors.front();
-    std::cerr << name << ": " << seconds << " s\n";
-    phases.push_back(std::move(phase));
-  };
+  phases.push_back(run_phase("initial", netbox, sources, options.scope, admin, netbox_url));
+  phases.push_back(run_phase("unchanged", netbox, sources, options.scope, admin, netbox_url));
+  const std::string change = change_one_guest(scenario, mock.endpoints, options.change, admin);
+  json::object changed =
+      run_phase("one_guest_changed", netbox, sources, options.scope, admin, netbox_url);
+  changed["change"] = change;
+  phases.push_back(std::move(changed));
 
-  run_phase("initial");
-  run_phase("unchanged");
-  proxmox::ClusterScenario changed = scenario.clusters.front();
-  changed.guests.front().name += "-renamed";
-  http::Headers headers;
-  headers.set(http::Field::authorization, "PVEAPIToken=" + kProxmoxToken);
-  proxmox::Scenario one;
-  one.clusters = {changed};
-  std::string first_mock(mock.endpoints.at(0).at("url").as_string());
-  for (const auto& endpoint : mock.endpoints) {
-    if (const auto* cluster = endpoint.as_object().if_contains("cluster");
-        cluster && cluster->is_string() && cluster->get_string() == changed.name) {
-      first_mock = std::string(endpoint.at("url").as_string());
-    }
-  }
-  const auto loaded =
-      admin.send_json(http::Verb::post, first_mock + "/mock/scenario", one.to_json(), headers);
-  if (!loaded.ok()) std::cerr << "could not change the scenario: " << loaded.body << "\n";
-  run_phase("one_guest_changed");
-
-  json::object report{{"scenario", json::object{{"clusters", generate.clusters},
-                                                {"nodes", generate.nodes},
-                                                {"guests", generate.guests},
-                                                {"backups_per_guest", generate.backups_per_guest}}},
-                      {"phases", std::move(phases)}};
+  json::object report{
+      {"scenario", json::object{{"clusters", generate.clusters},
+                                {"nodes", generate.nodes},
+                                {"guests", generate.guests},
+                                {"nics_per_guest", generate.nics_per_guest},
+                                {"disks_per_guest", generate.disks_per_guest},
+                                {"snapshots_per_guest", generate.snapshots_per_guest},
+                                {"backups_per_guest", generate.backups_per_guest},
+                                {"extras", generate.extras}}},
+      {"scope", std::string(sync::to_string(options.scope))},
+      {"phases", std::move(phases)}};
   std::cout << json::serialize(report) << std::endl;
   mock.process.reset();
   emulator.process.reset();
   fs::remove_all(dir);
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  BenchOptions options;
+  auto& generate = options.generate;
+  generate.clusters = 3;
+  generate.nodes = 30;
+  generate.guests = 10'000;
+  generate.nics_per_guest = 2;
+  generate.disks_per_guest = 2;
+  generate.snapshots_per_guest = 3;
+  generate.backups_per_guest = 1;
+  generate.seed = 1;
+  options.build_dir = fs::path(argv[0]).parent_path().parent_path().parent_path();
+  if (const auto exit_status = parse_options(argc, argv, options)) return *exit_status;
+  try {
+    return run_benchmark(options);
+  } catch (const std::exception& error) {
+    // Reached after the programs' RAII handles stopped them.
+    std::cerr << "sync_bench: " << error.what() << "\n";
+    return 1;
+  }
 }
