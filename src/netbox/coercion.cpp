@@ -182,33 +182,36 @@ void check_unknown_fields(const RequestContext& context, const Model& model,
   }
 }
 
+std::optional<Condition> unique_condition(const UniqueRule& rule, const json::object& out,
+                                          std::optional<int64_t> id) {
+  Condition where;
+  for (size_t i = 0; i < rule.fields.size(); ++i) {
+    const json::value* value = out.if_contains(rule.fields[i]);
+    if (!value || value->is_null()) return std::nullopt;
+    const std::string expression = field_sql(rule.fields[i]);
+    if (i == 0 && rule.case_insensitive_first) {
+      where.add("lower(" + expression + ") = lower(?)", {to_sql(*value)});
+    } else {
+      where.add(expression + " = ?", {to_sql(*value)});
+    }
+  }
+  for (const std::string& scope : rule.when_null) {
+    const json::value* value = out.if_contains(scope);
+    if (value && !value->is_null()) return std::nullopt;
+    where.add(field_sql(scope) + " IS NULL");
+  }
+  if (id) where.add("id <> ?", {*id});
+  return where;
+}
+
 void check_unique(RequestContext& context, const Model& model, const json::object& out,
                   std::optional<int64_t> id, Errors& errors) {
   for (const UniqueRule& rule : model.unique) {
     if (!rule_in_version(rule, context.options.version)) continue;
-    Condition where;
-    bool applies = true;
-    for (size_t i = 0; i < rule.fields.size() && applies; ++i) {
-      const json::value* value = out.if_contains(rule.fields[i]);
-      if (!value || value->is_null()) {
-        applies = false;
-        break;
-      }
-      const std::string expression = field_sql(rule.fields[i]);
-      if (i == 0 && rule.case_insensitive_first) {
-        where.add("lower(" + expression + ") = lower(?)", {to_sql(*value)});
-      } else {
-        where.add(expression + " = ?", {to_sql(*value)});
-      }
+    const auto where = unique_condition(rule, out, id);
+    if (where && context.store.count(model, *where) > 0) {
+      errors[rule.error_key].push_back(rule.message);
     }
-    for (const std::string& scope : rule.when_null) {
-      const json::value* value = out.if_contains(scope);
-      applies = applies && (!value || value->is_null());
-      where.add(field_sql(scope) + " IS NULL");
-    }
-    if (!applies) continue;
-    if (id) where.add("id <> ?", {*id});
-    if (context.store.count(model, where) > 0) errors[rule.error_key].push_back(rule.message);
   }
 }
 

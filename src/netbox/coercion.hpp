@@ -31,6 +31,11 @@ void coerce_tags(RequestContext& context, const boost::json::value& input,
 void check_unknown_fields(const RequestContext& context, const Model& model,
                           const boost::json::object& body, Errors& errors);
 
+// The lookup of the rows that `out` (object `id`, if stored) would clash with under `rule`; none
+// when the rule does not apply (a field of it null or missing, a when_null scope set).
+std::optional<Condition> unique_condition(const UniqueRule& rule, const boost::json::object& out,
+                                          std::optional<int64_t> id);
+
 // The model's uniqueness rules of this version against every other stored object.
 void check_unique(RequestContext& context, const Model& model, const boost::json::object& out,
                   std::optional<int64_t> id, Errors& errors);

@@ -193,8 +193,9 @@ std::optional<std::string> filter_search(const Model& model, const std::vector<s
 }
 
 // `tag=<slug>` / `tag_id=<id>`, each value required (ANDed); `__n` excludes.
-std::optional<std::string> filter_tags(RequestContext& context, const Lookup& lookup,
-                                       const std::vector<std::string>& values, Condition& where) {
+std::optional<std::string> filter_tags(RequestContext& context, const Model& model,
+                                       const Lookup& lookup, const std::vector<std::string>& values,
+                                       Condition& where) {
   const Model& tag_model = *Registry::instance().by_key("extras.tag");
   for (const std::string& value : values) {
     std::optional<int64_t> tag_id;
@@ -209,8 +210,8 @@ std::optional<std::string> filter_tags(RequestContext& context, const Lookup& lo
     if (!tag_id) {
       return "Select a valid choice. " + value + " is not one of the available choices.";
     }
-    const std::string exists = "EXISTS (SELECT 1 FROM json_each(data, '$.tags') WHERE value = ?)";
-    where.add(lookup.op == "n" ? "NOT " + exists : exists, {*tag_id});
+    const std::string tagged = tagged_sql(model);
+    where.add(lookup.op == "n" ? "NOT " + tagged : tagged, {*tag_id});
   }
   return std::nullopt;
 }
@@ -415,7 +416,7 @@ std::optional<std::string> filter_parameter(RequestContext& context, const Model
   const std::string& base = lookup.base;
   if (param == "q") return filter_search(model, values, where);
   if ((base == "tag" || base == "tag_id") && model.tags) {
-    return filter_tags(context, lookup, values, where);
+    return filter_tags(context, model, lookup, values, where);
   }
   if (base.starts_with("cf_") && model.custom_fields) {
     return filter_custom_field(context, model, lookup, values, where);

@@ -38,6 +38,20 @@ void Condition::add(std::string clause, std::vector<common::SqlValue> values) {
     params.push_back(std::move(value));
 }
 
+void Condition::add_starts_with(const std::string& expression, const std::string& prefix) {
+  // The first string after every one that begins with `prefix`: its last byte below 0xFF
+  // incremented, what follows dropped. None when every byte is 0xFF.
+  std::string after = prefix;
+  while (!after.empty() && static_cast<unsigned char>(after.back()) == 0xFF)
+    after.pop_back();
+  if (after.empty()) {
+    add(expression + " >= ?", {prefix});
+    return;
+  }
+  after.back() = static_cast<char>(static_cast<unsigned char>(after.back()) + 1);
+  add(expression + " >= ? AND " + expression + " < ?", {prefix, after});
+}
+
 std::string field_sql(std::string_view field) {
   if (field == "id") return "id";
   return "json_extract(data,'$." + std::string(field) + "')";
@@ -46,6 +60,22 @@ std::string field_sql(std::string_view field) {
 Store::Store(const std::string& path) : db_(path) {
   db_.exec("PRAGMA synchronous=NORMAL");
   create_schema();
+}
+
+namespace {
+
+// Fields with an index of their own: filters, relations and the global address and prefix
+// tables (NetBox's duplicate checks) look them up.
+bool indexed_alone(const Field& field) {
+  return field.kind == FieldKind::ForeignKey || field.kind == FieldKind::GenericId ||
+         field.kind == FieldKind::IpInterface || field.kind == FieldKind::IpNetwork ||
+         field.name == "name" || field.name == "slug";
+}
+
+}  // namespace
+
+std::string tags_table(const Model& model) {
+  return model.table() + "__tags";
 }
 
 void Store::create_schema() {
@@ -59,18 +89,68 @@ void Store::create_schema() {
                expression + ")");
     };
     for (const Field& field : model.fields) {
-      const bool indexed = field.kind == FieldKind::ForeignKey ||
-                           field.kind == FieldKind::GenericId || field.name == "name" ||
-                           field.name == "slug";
-      if (indexed) index(field.name, field_sql(field.name));
+      if (indexed_alone(field)) index(field.name, field_sql(field.name));
     }
-    for (const UniqueRule& rule : model.unique) {
-      if (rule.case_insensitive_first) {
-        index("lower_" + rule.fields.front(), "lower(" + field_sql(rule.fields.front()) + ")");
-      }
-    }
+    for (const UniqueRule& rule : model.unique)
+      create_unique_index(model, rule);
+    if (model.tags) create_tag_index(model);
   }
   transaction.commit();
+}
+
+// Every write checks each uniqueness rule with one lookup on the rule's fields (check_unique);
+// without an index over all of them that lookup scans the table (or every row sharing an
+// indexed first field, as snapshots named "daily" do), which made bulk creates quadratic.
+void Store::create_unique_index(const Model& model, const UniqueRule& rule) {
+  const std::string table = model.table();
+  const Field* single = rule.fields.size() == 1 ? model.field(rule.fields.front()) : nullptr;
+  if (single && !rule.case_insensitive_first && indexed_alone(*single)) return;
+  std::string name = "ix_" + table + (rule.case_insensitive_first ? "_lower" : "");
+  std::string columns;
+  for (size_t i = 0; i < rule.fields.size(); ++i) {
+    name += "_" + rule.fields[i];
+    const std::string expression = field_sql(rule.fields[i]);
+    columns += (i ? "," : "");
+    columns += i == 0 && rule.case_insensitive_first ? "lower(" + expression + ")" : expression;
+  }
+  db_.exec("CREATE INDEX IF NOT EXISTS " + name + " ON " + table + "(" + columns + ")");
+}
+
+// `tag=` filters look tags up in <table>__tags (tag id, object id), which triggers keep equal to
+// every row's `tags` array whatever statement writes the row; scanning each row's JSON array
+// made a tag filter cost a parse of the whole table. A table created beside existing rows (a
+// database file from before the index) is filled from them once.
+void Store::create_tag_index(const Model& model) {
+  const std::string table = model.table();
+  const std::string tags = tags_table(model);
+  common::Statement existing =
+      db_.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?");
+  existing.bind(1, tags);
+  const bool existed = existing.step();
+  const std::string fill = "INSERT OR IGNORE INTO " + tags +
+                           " (tag_id, object_id) SELECT value, new.id FROM json_each(new.data, "
+                           "'$.tags') WHERE type = 'integer'";
+  db_.exec("CREATE TABLE IF NOT EXISTS " + tags +
+           " (tag_id INTEGER NOT NULL, object_id INTEGER NOT NULL, PRIMARY KEY (tag_id, "
+           "object_id)) WITHOUT ROWID");
+  db_.exec("CREATE INDEX IF NOT EXISTS ix_" + tags + "_object ON " + tags + "(object_id)");
+  db_.exec("CREATE TRIGGER IF NOT EXISTS " + tags + "_insert AFTER INSERT ON " + table + " BEGIN " +
+           fill + "; END");
+  db_.exec("CREATE TRIGGER IF NOT EXISTS " + tags + "_update AFTER UPDATE OF data ON " + table +
+           " WHEN json_extract(old.data, '$.tags') IS NOT json_extract(new.data, '$.tags') BEGIN "
+           "DELETE FROM " +
+           tags + " WHERE object_id = old.id; " + fill + "; END");
+  db_.exec("CREATE TRIGGER IF NOT EXISTS " + tags + "_delete AFTER DELETE ON " + table +
+           " BEGIN DELETE FROM " + tags + " WHERE object_id = old.id; END");
+  if (!existed) {
+    db_.exec("INSERT OR IGNORE INTO " + tags + " (tag_id, object_id) SELECT tag.value, " + table +
+             ".id FROM " + table + ", json_each(" + table +
+             ".data, '$.tags') AS tag WHERE tag.type = 'integer'");
+  }
+}
+
+std::string tagged_sql(const Model& model) {
+  return "id IN (SELECT object_id FROM " + tags_table(model) + " WHERE tag_id = ?)";
 }
 
 common::Statement& Store::statement(const std::string& sql) {

@@ -1,7 +1,8 @@
 #pragma once
 // SQLite persistence for the model registry: one table per model holding the stored
 // representation as JSON (`data`), with expression indexes on the fields that filters and
-// uniqueness checks hit (names, slugs, foreign keys). Statements are prepared once and cached.
+// uniqueness checks hit (names, slugs, foreign keys, every uniqueness rule's fields), and per
+// tagged model a tag table kept by triggers. Statements are prepared once and cached.
 
 #include <boost/json/object.hpp>
 #include <cstdint>
@@ -21,6 +22,9 @@ struct Condition {
   std::vector<common::SqlValue> params;
 
   void add(std::string clause, std::vector<common::SqlValue> values = {});
+  // `expression` begins with `prefix` (byte-wise, case-sensitive), as a range an index on
+  // `expression` can search; LIKE 'prefix%' cannot use one and scans.
+  void add_starts_with(const std::string& expression, const std::string& prefix);
 };
 
 struct StoredObject {
@@ -30,6 +34,11 @@ struct StoredObject {
 
 // SQL text for a stored field: json_extract(data,'$.name'); "id" is the primary key.
 std::string field_sql(std::string_view field);
+
+// The table indexing a tagged model's `tags` (tag_id, object_id), kept by triggers.
+std::string tags_table(const Model& model);
+// A condition on one tag id (one parameter): the rows of `model` carrying that tag.
+std::string tagged_sql(const Model& model);
 
 class Store {
  public:
@@ -58,6 +67,8 @@ class Store {
 
  private:
   void create_schema();
+  void create_unique_index(const Model& model, const UniqueRule& rule);
+  void create_tag_index(const Model& model);
   common::Database db_;
   std::unordered_map<std::string, common::Statement> statements_;
   struct CachedCount {

@@ -32,7 +32,8 @@ bool shared_role(const std::string& role) {
 // shared role.
 bool check_duplicate_address(CleanContext& clean, const std::string& address) {
   Condition where;
-  where.add(field_sql("address") + " LIKE ?", {address.substr(0, address.find('/')) + "/%"});
+  // Stored addresses are normalised (inet_ntop's lower case), so a byte prefix finds the host.
+  where.add_starts_with(field_sql("address"), address.substr(0, address.find('/')) + "/");
   if (clean.id) where.add("id <> ?", {*clean.id});
   const auto duplicates = clean.request.store.select(clean.model, where, "id", -1, 0);
   if (duplicates.empty()) return false;
