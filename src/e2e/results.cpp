@@ -21,6 +21,9 @@ const std::vector<VerificationRow> kRows{
     {"devices sync (Proxmox nodes -> NetBox devices)", Pass::mock_http, {"DevicesSync"}},
     {"VM sync (QEMU + LXC -> NetBox virtual machines)", Pass::mock_http, {"VmSync"}},
     {"backups sync", Pass::mock_http, {"BackupsSync"}},
+    {"every plugin stage's objects (full update, unchanged re-run, one changed IP, gone backup)",
+     Pass::mock_http,
+     {"PluginObjectsSync", "FullEstateSync"}},
     {"in-process mock_backend pass", Pass::mock_backend, {"MockBackend"}},
 };
 

@@ -4,11 +4,13 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <boost/json/serialize.hpp>
 #include <cstdlib>
 
 #include "e2e/cell.hpp"
 #include "e2e/fixtures.hpp"
+#include "estate.hpp"
 #include "proxmox/engine.hpp"
 #include "session.hpp"
 #include "sync/engine.hpp"
@@ -104,6 +106,52 @@ TEST_F(MockBackend, FixtureLoadedIntoARunningEngine) {
   expect_vms_synced(session.netbox(), replacement);
   if (!plugin_missing_.empty()) GTEST_SKIP() << "backups not checked: " << plugin_missing_;
   expect_backups_synced(session.netbox(), replacement);
+}
+
+// Every plugin stage's objects from an in-process endpoint (issue #10): NetBox holds what the
+// engine holds, a second run writes nothing, one container address changed through the Proxmox
+// API is one write to that IP object, and a backup deleted through the API is deleted.
+TEST_F(MockBackend, EveryObjectKindThenNothingThenOneAddressThenAGoneBackup) {
+  if (!plugin_missing_.empty()) GTEST_SKIP() << plugin_missing_;
+  auto& session = Session::get();
+  auto& netbox = session.netbox();
+  const auto engines =
+      make_engines(create_estate(unique_prefix("mbe"), free_address_octet(netbox)));
+  auto pve = ProxmoxSide::in_process(*engines.front());
+  sync(engines);
+  expect_estate_synced(netbox, pve);
+
+  const auto unchanged = sync(engines);
+  EXPECT_EQ(unchanged.netbox_requests.writes(), 0u) << boost::json::serialize(unchanged.to_json());
+
+  const auto cluster = pve.state();
+  const auto ids = estate_ids(netbox, cluster);
+  const auto before = vm_ip_addresses(netbox, ids);
+  const auto& container = *std::find_if(cluster.guests.begin(), cluster.guests.end(),
+                                        [](const auto& guest) { return guest.type == "lxc"; });
+  const auto& nic = container.nics.front();
+  const std::string old_address = nic.ip_addresses.front();
+  const std::string new_address = old_address.substr(0, old_address.rfind('.')) + ".99" +
+                                  old_address.substr(old_address.find('/'));
+  EXPECT_EQ(change_container_address(pve, cluster, container.vmid, nic.key, new_address),
+            old_address);
+  const auto changed_run = sync(engines);
+  EXPECT_EQ(changed_run.netbox_requests.writes(), 1u)
+      << boost::json::serialize(changed_run.to_json());
+  auto expected = before;
+  for (auto& [id, address] : expected) {
+    if (address == old_address) address = new_address;
+  }
+  EXPECT_EQ(vm_ip_addresses(netbox, ids), expected) << "exactly that object, same id";
+
+  const int vmid = cluster.backups.front().vmid;
+  const auto volid = delete_first_backup(pve, cluster, vmid);
+  ASSERT_FALSE(volid.empty());
+  sync(engines);
+  const size_t left = std::count_if(cluster.backups.begin(), cluster.backups.end(),
+                                    [&](const auto& backup) { return backup.vmid == vmid; });
+  expect_backup_deleted(netbox, ids.vms.at(vmid), volid, left - 1);
+  expect_estate_synced(netbox, pve);
 }
 
 }  // namespace

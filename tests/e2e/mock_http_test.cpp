@@ -10,6 +10,7 @@
 
 #include "e2e/fixtures.hpp"
 #include "e2e/matrix.hpp"
+#include "estate.hpp"
 #include "session.hpp"
 
 namespace pbx::e2e::suite {
@@ -318,16 +319,97 @@ TEST_F(PluginObjectsSync, StoragesRoutinesAndAVanishedBackup) {
   }
   expect_idempotent(session, "/full-update");
 
+  // The backup is deleted through the Proxmox API, as an operator (or a prune) would.
   const auto backups_before = session.netbox().list("/api/plugins/proxbox/backups/");
-  auto fewer = scenario;
-  fewer.clusters.front().backups.erase(fewer.clusters.front().backups.begin());
-  session.load_fixture(fewer);
+  auto pve = ProxmoxSide::over_http(session.client(), session.mock_url());
+  const auto& guest = cluster.guests.front();
+  const auto volid = delete_first_backup(pve, cluster, guest.vmid);
+  ASSERT_FALSE(volid.empty());
   const auto summary = session.run_sync("/full-update");
   ASSERT_FALSE(summary.empty());
   EXPECT_EQ(session.netbox().list("/api/plugins/proxbox/backups/").size(),
             backups_before.size() - 1)
       << json::serialize(summary);
+  const auto ids = estate_ids(session.netbox(), cluster);
+  const size_t left = std::count_if(cluster.backups.begin(), cluster.backups.end(),
+                                    [&](const auto& backup) { return backup.vmid == guest.vmid; });
+  expect_backup_deleted(session.netbox(), ids.vms.at(guest.vmid), volid, left - 1);
+  proxmox::Scenario fewer;
+  fewer.clusters = {pve.state()};
   expect_backups_synced(session.netbox(), fewer);
+}
+
+// ---- every stage's objects (issue #10) ----------------------------------------------------
+
+class FullEstateSync : public RequiresPveSchema {
+ protected:
+  void SetUp() override {
+    RequiresPveSchema::SetUp();
+    if (!IsSkipped()) PBX_REQUIRES_PROXBOX_PLUGIN();
+  }
+
+  // Loads a fresh estate into the mock and runs a full update; returns its NetBox ids.
+  EstateIds load_and_update(Session& session, std::string_view base) {
+    const auto scenario = create_estate(unique_prefix(base), free_address_octet(session.netbox()));
+    session.load_fixture(scenario);
+    const auto summary = session.run_sync("/full-update");
+    EXPECT_FALSE(summary.empty());
+    return estate_ids(session.netbox(), scenario.clusters.front());
+  }
+};
+
+// After a full update NetBox holds every object kind of the plugin's stages with what the mock
+// holds; a second full update writes nothing.
+TEST_F(FullEstateSync, EveryObjectKindHoldsTheMocksValuesThenNothingToWrite) {
+  auto& session = Session::get();
+  load_and_update(session, "est");
+  auto pve = ProxmoxSide::over_http(session.client(), session.mock_url());
+  expect_estate_synced(session.netbox(), pve);
+  expect_idempotent(session, "/full-update");
+}
+
+// A container's address changed through the Proxmox API: the next full update rewrites exactly
+// that IP address object (same id, new address) and nothing else.
+TEST_F(FullEstateSync, OneChangedGuestAddressChangesExactlyThatIpObject) {
+  auto& session = Session::get();
+  const auto ids = load_and_update(session, "ip");
+  auto pve = ProxmoxSide::over_http(session.client(), session.mock_url());
+  const auto cluster = pve.state();
+  const auto before = vm_ip_addresses(session.netbox(), ids);
+  ASSERT_FALSE(before.empty());
+  const auto container = std::find_if(cluster.guests.begin(), cluster.guests.end(),
+                                      [](const auto& guest) { return guest.type == "lxc"; });
+  ASSERT_NE(container, cluster.guests.end());
+  const auto& nic = container->nics.front();
+  // The same /24, the next host: "10.o.3.20/24" → "10.o.3.21/24".
+  const std::string old_address = nic.ip_addresses.front();
+  const auto dot = old_address.rfind('.');
+  const std::string new_address =
+      fmt::format("{}.{}{}", old_address.substr(0, dot), std::stoi(old_address.substr(dot + 1)) + 1,
+                  old_address.substr(old_address.find('/')));
+  EXPECT_EQ(change_container_address(pve, cluster, container->vmid, nic.key, new_address),
+            old_address);
+
+  const auto writes_before = session.netbox().writes_so_far();
+  const auto summary = session.run_sync("/full-update");
+  ASSERT_FALSE(summary.empty());
+  const auto after = vm_ip_addresses(session.netbox(), ids);
+  ASSERT_EQ(after.size(), before.size()) << "a changed address is no new object";
+  size_t changed = 0;
+  for (const auto& [id, address] : before) {
+    const auto now = after.find(id);
+    ASSERT_NE(now, after.end()) << "IP address object " << id << " (" << address << ") is gone";
+    if (now->second == address) continue;
+    ++changed;
+    EXPECT_EQ(address, old_address);
+    EXPECT_EQ(now->second, new_address);
+  }
+  EXPECT_EQ(changed, 1u);
+  if (writes_before) {
+    EXPECT_EQ(*session.netbox().writes_so_far() - *writes_before, 1)
+        << "one changed address is one write: " << json::serialize(summary);
+  }
+  expect_estate_synced(session.netbox(), pve);
 }
 
 }  // namespace

@@ -64,6 +64,8 @@ json::object parse_object(const http::ClientResponse& response, std::string_view
   return value.as_object();
 }
 
+}  // namespace
+
 std::string string_field(const json::object& object, std::string_view key) {
   const auto* value = object.if_contains(key);
   return value && value->is_string() ? std::string(value->as_string()) : std::string();
@@ -94,8 +96,6 @@ const json::value* custom_field(const json::object& object, std::string_view nam
   if (fields == nullptr || !fields->is_object()) return nullptr;
   return fields->as_object().if_contains(name);
 }
-
-}  // namespace
 
 std::string proxmox_service() {
   return std::string(proxmox::to_string(resolve_proxmox_service()));

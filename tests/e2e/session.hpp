@@ -10,6 +10,7 @@
 #include <boost/json/object.hpp>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -111,5 +112,12 @@ void expect_custom_fields_present(NetBoxReader& netbox);
 
 // A unique prefix per test so fixtures of parallel or repeated runs never collide.
 std::string unique_prefix(std::string_view base);
+
+// Reading NetBox objects: a string field ("" when absent or not a string), the id of a
+// relation (an id or a nested object; 0 when null), the slugs of the tags, a custom field.
+std::string string_field(const boost::json::object& object, std::string_view key);
+int64_t id_of(const boost::json::value* value);
+std::set<std::string> tag_slugs(const boost::json::object& object);
+const boost::json::value* custom_field(const boost::json::object& object, std::string_view name);
 
 }  // namespace pbx::e2e::suite

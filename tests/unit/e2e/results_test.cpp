@@ -17,7 +17,8 @@ std::vector<TestResult> suite_results(Outcome sync_outcome, std::string sync_mes
       {"ProxboxConnection", "NetBoxEndpointAndStatus", Outcome::pass, "", 0.1},
       {"CustomFieldBootstrap", "CreatesFieldsAndTagIdempotently", Outcome::pass, "", 0.1},
   };
-  for (const char* suite : {"DevicesSync", "VmSync", "BackupsSync"})
+  for (const char* suite :
+       {"DevicesSync", "VmSync", "BackupsSync", "PluginObjectsSync", "FullEstateSync"})
     results.push_back({suite, "Sync", sync_outcome, sync_message, 0.5});
   return results;
 }
@@ -29,10 +30,10 @@ TEST(VerifyCell, StubServiceSkipsThePveRowsWithTheReason) {
       {"MockBackend", "Multi", Outcome::skip, "requires PVE schema; service=pbs", 0}}};
   const auto rows = verify_cell(http, backend);
   ASSERT_EQ(rows.size(), verification_rows().size());
-  EXPECT_EQ(rows.size(), 8u);
+  EXPECT_EQ(rows.size(), 9u);
   for (size_t i = 0; i < 4; ++i)
     EXPECT_EQ(rows[i].outcome, Outcome::pass) << rows[i].check;
-  for (size_t i = 4; i < 8; ++i) {
+  for (size_t i = 4; i < 9; ++i) {
     EXPECT_EQ(rows[i].outcome, Outcome::skip) << rows[i].check;
     EXPECT_EQ(rows[i].detail, "requires PVE schema; service=pbs");
   }
@@ -59,7 +60,7 @@ TEST(VerifyCell, ARowWithoutTestsFails) {
   EXPECT_EQ(rows[0].outcome, Outcome::pass);
   EXPECT_EQ(rows[1].outcome, Outcome::fail);
   EXPECT_EQ(rows[1].detail, "no test ran for this check");
-  EXPECT_EQ(rows[7].outcome, Outcome::skip);
+  EXPECT_EQ(rows[8].outcome, Outcome::skip);
 }
 
 TEST(VerifyCell, APassThatDidNotRunFailsEveryRow) {
@@ -92,7 +93,7 @@ TEST(Results, JUnitCarriesFailuresAndSkipReasons) {
       << xml;
   EXPECT_NE(xml.find("a &lt; b &amp; &quot;c&quot;"), std::string::npos) << xml;
   EXPECT_NE(
-      xml.find("name=\"t3-dev-nb4.6-pbs.mock_http\" tests=\"8\" failures=\"1\" skipped=\"3\""),
+      xml.find("name=\"t3-dev-nb4.6-pbs.mock_http\" tests=\"10\" failures=\"1\" skipped=\"5\""),
       std::string::npos)
       << xml;
 }
