@@ -191,12 +191,64 @@ TEST_F(PluginContractTest, ObjectsNetBoxRefusesAreListedInErrorsAndTheRestIsWrit
   EXPECT_TRUE(vms.count("web") && vms.count("cache")) << "the other guests are written";
 }
 
+// A later stage meets the same refusal: someone gave VM "web" a disk "scsi0" by hand, so NetBox
+// refuses proxbox's scsi0 (disk names are unique per VM). The virtual disks stage lists it in
+// `errors`, writes the other guests' disks, and leaves the hand-made disk as it was.
+TEST_F(PluginContractTest, AVirtualDiskNetBoxRefusesIsListedAndTheOtherDisksAreWritten) {
+  ASSERT_EQ(api(http::Verb::get, "/virtualization/virtual-machines/create").status, 200u);
+  const auto web = vms_by_name().at("web");
+  http::Headers headers;
+  headers.set(http::Field::authorization, "Token " + kNetBoxToken);
+  const auto manual = client_.send_json(
+      http::Verb::post, netbox_.url + "/api/virtualization/virtual-disks/",
+      json::object{{"virtual_machine", web.at("id")}, {"name", "scsi0"}, {"size", 7}}, headers);
+  ASSERT_EQ(manual.status, 201u) << manual.body;
+  const int64_t manual_id = manual.json().at("id").as_int64();
+
+  const auto answer = stream_frames("/virtualization/virtual-machines/virtual-disks/create/stream");
+  ASSERT_EQ(answer.status, 200u) << answer.body;
+  size_t error_events = 0;
+  for (const auto& [event, data] : answer.frames) {
+    for (const auto& problem : schemas_.check(event, data))
+      ADD_FAILURE() << event << ": " << problem << "\n" << data;
+    error_events += event == "error";
+  }
+  EXPECT_EQ(error_events, 1u);
+  ASSERT_EQ(answer.frames.back().first, "complete");
+  const auto& complete = answer.frames.back().second;
+  EXPECT_EQ(complete.at("ok"), true) << "the stage ran; one object was refused";
+  ASSERT_EQ(complete.at("errors").as_array().size(), 1u) << complete;
+  EXPECT_NE(std::string(complete.at("errors").at(0).at("detail").as_string()).find("scsi0"),
+            std::string::npos)
+      << complete;
+
+  std::map<std::string, json::object> disks;  // "<vm name>/<disk name>"
+  const auto vms = vms_by_name();
+  for (const auto& disk : netbox_list("virtualization/virtual-disks/")) {
+    const auto& object = disk.as_object();
+    for (const auto& [name, vm] : vms) {
+      if (vm.at("id") == object.at("virtual_machine").at("id"))
+        disks[name + "/" + std::string(object.at("name").as_string())] = object;
+    }
+  }
+  EXPECT_EQ(disks.size(), 3u) << "the hand-made disk and the other two guests' disks";
+  EXPECT_TRUE(disks.count("db/scsi0") && disks.count("cache/rootfs"));
+  ASSERT_TRUE(disks.count("web/scsi0"));
+  const auto& kept = disks.at("web/scsi0");
+  EXPECT_EQ(kept.at("id").as_int64(), manual_id);
+  EXPECT_EQ(kept.at("size").as_int64(), 7) << "nothing half-written into the refused object";
+  EXPECT_TRUE(kept.at("tags").as_array().empty());
+  EXPECT_EQ(disks.at("db/scsi0").at("size").as_int64(), 16 * 1024);
+}
+
 TEST_F(PluginContractTest, BadInputPerRouteIsAClearErrorAndChangesNothing) {
   ASSERT_EQ(api(http::Verb::get, "/virtualization/virtual-machines/create").status, 200u);
   const int64_t writes = netbox_writes();
   for (const char* route : {"/virtualization/virtual-machines/9999/create",
                             "/virtualization/virtual-machines/9999/create/stream",
+                            "/virtualization/virtual-machines/9999/virtual-disks/create",
                             "/virtualization/virtual-machines/9999/backups/create/stream",
+                            "/virtualization/virtual-machines/9999/snapshots/create/stream",
                             "/virtualization/virtual-machines/9999"}) {
     const auto response = api(http::Verb::get, route);
     EXPECT_EQ(response.status, 404u) << route;
@@ -204,6 +256,8 @@ TEST_F(PluginContractTest, BadInputPerRouteIsAClearErrorAndChangesNothing) {
   }
   for (const char* route : {"/virtualization/virtual-machines/web/create",
                             "/virtualization/virtual-machines/-3/backups/create",
+                            "/virtualization/virtual-machines/1.5/virtual-disks/create/stream",
+                            "/virtualization/virtual-machines/x/snapshots/create",
                             "/dcim/devices/create/stream?proxmox_endpoint_ids=one"}) {
     const auto response = api(http::Verb::get, route);
     EXPECT_EQ(response.status, 422u) << route << " " << response.body;
