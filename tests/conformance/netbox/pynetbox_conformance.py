@@ -105,6 +105,9 @@ def places_and_services(nb, prefix, version, site, vm):
 
 def main():
     url, token, version = sys.argv[1], sys.argv[2], sys.argv[3]
+    # Debian's pynetbox or the newest from PyPI (scripts/client-venv): say which one ran.
+    print(f"pynetbox conformance: pynetbox {pynetbox.__version__} on Python "
+          f"{sys.version.split()[0]} ({sys.executable})", flush=True)
     nb = pynetbox.api(url, token=token)
     run = uuid.uuid4().hex[:6]
     prefix = f"conf-{run}"

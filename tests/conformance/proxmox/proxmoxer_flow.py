@@ -7,6 +7,7 @@ Exits non-zero (with the reason on stderr) when any step disagrees with the real
 import sys
 import time
 
+import proxmoxer
 import urllib3
 from proxmoxer import ProxmoxAPI
 from proxmoxer.backends.https import AuthenticationError
@@ -41,6 +42,9 @@ def check(condition, what):
 
 def main():
     host, port, mode = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+    # Debian's proxmoxer or the newest from PyPI (scripts/client-venv): say which one ran.
+    print("proxmoxer %s on Python %s (%s)" % (proxmoxer.__version__, sys.version.split()[0],
+                                              sys.executable), flush=True)
     px = connect(host, port, mode)
 
     nodes = px.nodes.get()

@@ -1,5 +1,5 @@
 // Integration: the real proxmox-mock binary on ephemeral loopback ports, driven over HTTP and by
-// the two real client libraries (python3-proxmoxer, npm proxmox-api).
+// the real client libraries (proxmoxer: Debian's and the newest from PyPI; npm proxmox-api).
 
 #include <gtest/gtest.h>
 
@@ -11,7 +11,9 @@
 #include <boost/json.hpp>
 #include <cstdlib>
 #include <filesystem>
+#include <iostream>
 
+#include "client_python.hpp"
 #include "common/files.hpp"
 #include "common/process.hpp"
 #include "http/client.hpp"
@@ -292,25 +294,46 @@ TEST(MockProgramTest, ErrorMessagesAreTheStatusLineReason) {
 
 // ---- real clients -------------------------------------------------------------------------
 
-void run_peer(const std::vector<std::string>& argv, std::map<std::string, std::string> env,
-              const MockProcess& mock) {
+std::string run_peer(const std::vector<std::string>& argv, std::map<std::string, std::string> env,
+                     const MockProcess& mock) {
   common::ProcessOptions options;
   options.argv = argv;
   options.env = std::move(env);
   const auto result = common::run_command(options, 120s);
   EXPECT_EQ(result.exit_code, 0) << result.output << "\n--- mock log ---\n" << mock.log();
+  return result.output;
 }
 
-TEST(MockConformanceTest, Proxmoxer) {
+using conformance::Clients;
+
+// proxmoxer_flow.py with Debian's python3-proxmoxer and with the newest proxmoxer from PyPI.
+class ProxmoxerConformance : public ::testing::TestWithParam<Clients> {};
+
+TEST_P(ProxmoxerConformance, Flow) {
+  const auto python = conformance::clients_python(GetParam());
+  ASSERT_TRUE(python.error.empty()) << python.error;
+  if (python.path.empty()) GTEST_SKIP() << python.unavailable;
   MockProcess mock({"--listen", "127.0.0.1:0", "--tls"});
   ASSERT_TRUE(mock.ready()) << mock.log();
-  const std::string script =
-      std::string(PBX_SOURCE_DIR) + "/tests/conformance/proxmox/proxmoxer_flow.py";
+  const auto script = conformance::conformance_dir() / "proxmox" / "proxmoxer_flow.py";
   for (const char* mode : {"password", "token"}) {
-    run_peer({"/usr/bin/python3", script, "127.0.0.1", std::to_string(mock.port()), mode}, {},
-             mock);
+    const auto output = run_peer(
+        {python.path, script.string(), "127.0.0.1", std::to_string(mock.port()), mode}, {}, mock);
+    // The script's first line names the client it used; the newest variant must use the pin.
+    std::cout << output.substr(0, output.find('\n')) << "\n";
+    if (GetParam() == Clients::kNewest) {
+      EXPECT_NE(output.find("proxmoxer " + conformance::pinned_version("proxmoxer") + " "),
+                std::string::npos)
+          << output;
+    }
   }
 }
+
+INSTANTIATE_TEST_SUITE_P(Python, ProxmoxerConformance,
+                         ::testing::Values(Clients::kDebian, Clients::kNewest),
+                         [](const auto& test_info) {
+                           return conformance::clients_name(test_info.param);
+                         });
 
 TEST(MockConformanceTest, NpmProxmoxApi) {
   const fs::path modules = fs::path(PBX_SOURCE_DIR) / "build/npm-peers/node_modules";
