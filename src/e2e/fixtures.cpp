@@ -254,7 +254,7 @@ void load_into_mock(http::Client& client, std::string_view mock_url, const Scena
 
 void load_into_engine(proxmox::Engine& engine, const Scenario& scenario, size_t cluster_index) {
   const auto single = single_cluster(scenario, cluster_index);
-  engine.load(single.clusters.front(), single.users);
+  engine.load(single.clusters.front(), proxmox::AccessConfig::of(single));
 }
 
 std::vector<std::unique_ptr<proxmox::Engine>> make_engines(const Scenario& scenario) {
@@ -263,7 +263,7 @@ std::vector<std::unique_ptr<proxmox::Engine>> make_engines(const Scenario& scena
     proxmox::EngineOptions options;
     options.service = scenario.service;
     options.cluster = cluster;
-    options.users = scenario.users;
+    options.access = proxmox::AccessConfig::of(scenario);
     engines.push_back(std::make_unique<proxmox::Engine>(std::move(options)));
   }
   return engines;

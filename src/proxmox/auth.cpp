@@ -39,10 +39,14 @@ int64_t unix_seconds_now() {
       .count();
 }
 
-std::vector<UserScenario> default_users() {
-  return {UserScenario{"root@pam",
-                       "proxmox",
-                       {TokenScenario{"proxbox", "00000000-0000-0000-0000-000000000000", false}}}};
+AccountLookup fixed_accounts(std::vector<UserScenario> users) {
+  if (users.empty()) users = default_users();
+  return [users = std::move(users)](std::string_view userid) -> std::optional<UserScenario> {
+    for (const auto& user : users) {
+      if (user.userid == userid) return user;
+    }
+    return std::nullopt;
+  };
 }
 
 std::optional<std::string> cookie_value(std::string_view cookie_header, std::string_view name) {
@@ -59,18 +63,20 @@ std::optional<std::string> cookie_value(std::string_view cookie_header, std::str
   return std::nullopt;
 }
 
-Authenticator::Authenticator(Service service, std::vector<UserScenario> users, uint64_t /*seed*/,
+Authenticator::Authenticator(Service service, AccountLookup accounts, uint64_t /*seed*/,
                              UnixClock clock)
-    : service_(service), clock_(std::move(clock)) {
+    : service_(service),
+      clock_(std::move(clock)),
+      accounts_(accounts ? std::move(accounts) : fixed_accounts({})) {
   if (sodium_init() < 0) throw std::runtime_error("libsodium could not be initialised");
   static_assert(sizeof(secret_) == crypto_auth_KEYBYTES);
   crypto_auth_keygen(secret_.data());
-  set_users(std::move(users));
 }
 
-void Authenticator::set_users(std::vector<UserScenario> users) {
-  std::lock_guard lock(mutex_);
-  users_ = users.empty() ? default_users() : std::move(users);
+std::optional<UserScenario> Authenticator::usable_user(std::string_view userid) const {
+  std::optional<UserScenario> user = accounts_(userid);
+  if (!user || !account_usable(*user, clock_())) return std::nullopt;
+  return user;
 }
 
 std::string Authenticator::sign(std::string_view data) const {
@@ -105,7 +111,7 @@ std::optional<std::string> Authenticator::ticket_user(std::string_view ticket) c
   if (data.substr(0, first) != (service_ == Service::pbs ? "PBS" : "PVE")) return std::nullopt;
   if (!fresh(data.substr(last + 1))) return std::nullopt;
   const std::string_view user = data.substr(first + 1, last - first - 1);
-  if (find_user(user) == nullptr) return std::nullopt;  // removed by a scenario load
+  if (!usable_user(user)) return std::nullopt;  // deleted, disabled or expired since
   return std::string(user);
 }
 
@@ -121,36 +127,30 @@ bool Authenticator::csrf_token_valid(std::string_view user, std::string_view tok
          sodium_memcmp(token.data(), expected.data(), expected.size()) == 0;
 }
 
-std::vector<UserScenario> Authenticator::users() const {
-  std::lock_guard lock(mutex_);
-  return users_;
-}
-
 std::string_view Authenticator::cookie_name() const {
   return service_ == Service::pbs ? "PBSAuthCookie" : "PVEAuthCookie";
 }
 
-const UserScenario* Authenticator::find_user(std::string_view userid) const {
-  const auto it = std::find_if(users_.begin(), users_.end(),
-                               [&](const UserScenario& user) { return user.userid == userid; });
-  return it == users_.end() ? nullptr : &*it;
-}
-
 std::optional<IssuedTicket> Authenticator::login(std::string_view username,
                                                  std::string_view password) {
-  std::lock_guard lock(mutex_);
-  const UserScenario* user = find_user(username);
-  if (user == nullptr) return std::nullopt;
+  const std::optional<UserScenario> user = usable_user(username);
+  if (!user) return std::nullopt;
   const bool ticket_renewal = ticket_user(password) == username;
-  if (!ticket_renewal && user->password != password) return std::nullopt;
+  // An account without a password (made through the API without one) cannot log in with one.
+  if (!ticket_renewal && (user->password.empty() || user->password != password)) {
+    return std::nullopt;
+  }
+  return issue(user->userid);
+}
 
+IssuedTicket Authenticator::issue(std::string_view userid) const {
   const std::string now = hex_time(clock_());
   const std::string data =
-      fmt::format("{}:{}:{}", service_ == Service::pbs ? "PBS" : "PVE", user->userid, now);
+      fmt::format("{}:{}:{}", service_ == Service::pbs ? "PBS" : "PVE", userid, now);
   IssuedTicket issued;
-  issued.username = user->userid;
+  issued.username = std::string(userid);
   issued.ticket = data + "::" + sign(data);
-  issued.csrf_token = csrf_token_for(user->userid, now);
+  issued.csrf_token = csrf_token_for(userid, now);
   return issued;
 }
 
@@ -172,18 +172,18 @@ std::optional<Identity> Authenticator::check_token(std::string_view value) const
   if (split == std::string_view::npos) return std::nullopt;
   const std::string_view token_id = rest.substr(0, split);
   const std::string_view secret = rest.substr(split + 1);
-  const UserScenario* user = find_user(userid);
-  if (user == nullptr) return std::nullopt;
-  for (const auto& token : user->tokens) {
-    if (token.id == token_id && token.secret == secret) {
-      return Identity{user->userid, token.id};
-    }
+  const std::optional<UserScenario> user = usable_user(userid);
+  if (!user) return std::nullopt;
+  const TokenScenario* token = AccessState::find_token(*user, token_id);
+  if (token == nullptr || token->secret.size() != secret.size() ||
+      sodium_memcmp(token->secret.data(), secret.data(), secret.size()) != 0) {
+    return std::nullopt;
   }
-  return std::nullopt;
+  if (token->expire != 0 && token->expire <= clock_()) return std::nullopt;
+  return Identity{user->userid, token->id};
 }
 
 AuthResult Authenticator::authenticate(const http::Request& request, bool is_write) const {
-  std::lock_guard lock(mutex_);
   const std::string_view authorization = request.header(http::Field::authorization);
   if (!authorization.empty()) {
     if (auto identity = check_token(authorization)) return {std::move(identity), {}};

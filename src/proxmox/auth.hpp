@@ -9,23 +9,29 @@
 // two mocks started with the same seed issue different tickets and one cannot forge another's;
 // and they expire as Proxmox's do: valid from 5 minutes before their time stamp (clock skew) to
 // two hours after it. Nothing is stored per login, so logins cannot grow the mock.
+//
+// The accounts are not kept here: every check asks an AccountLookup for the user as the
+// endpoint holds it now (the engine's AccessState), so a user made, disabled or deleted through
+// the API, or a token made or removed, counts from the next request on.
 
 #include <array>
 #include <cstdint>
 #include <functional>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "http/message.hpp"
+#include "proxmox/access_state.hpp"
 #include "proxmox/scenario.hpp"
 
 namespace pbx::proxmox {
 
-// root@pam / "proxmox" with token root@pam!proxbox = 00000000-0000-0000-0000-000000000000.
-std::vector<UserScenario> default_users();
+// The account `userid` as the endpoint holds it now, or nullopt when there is none.
+using AccountLookup = std::function<std::optional<UserScenario>(std::string_view userid)>;
+// A lookup over a fixed list (an empty list: default_users()).
+AccountLookup fixed_accounts(std::vector<UserScenario> users);
 
 struct IssuedTicket {
   std::string ticket;
@@ -54,22 +60,25 @@ class Authenticator {
   static constexpr int64_t kTicketClockSkewSeconds = 5 * 60;
 
   // Tickets do not depend on `seed` (only generated data does): their secret is random.
-  Authenticator(Service service, std::vector<UserScenario> users, uint64_t seed,
+  // An empty `accounts` means fixed_accounts({}).
+  Authenticator(Service service, AccountLookup accounts, uint64_t seed,
                 UnixClock clock = unix_seconds_now);
 
-  // Replaces the accounts (scenario load); issued tickets stay valid only for users that remain.
-  void set_users(std::vector<UserScenario> users);
-  std::vector<UserScenario> users() const;
-
-  // `password` may also be an unexpired ticket of the same user (ticket renewal).
+  // `password` may also be an unexpired ticket of the same user (ticket renewal). Refused for
+  // unknown, disabled and expired accounts.
   std::optional<IssuedTicket> login(std::string_view username, std::string_view password);
+  // A ticket for `userid` without any check (--no-auth sessions).
+  IssuedTicket issue(std::string_view userid) const;
+  // Tickets and tokens work only while their account exists, is enabled and has not expired;
+  // a token also only until its own expiry.
   AuthResult authenticate(const http::Request& request, bool is_write) const;
 
   std::string_view cookie_name() const;
 
  private:
   std::optional<Identity> check_token(std::string_view header_value) const;
-  const UserScenario* find_user(std::string_view userid) const;
+  // The account if it may be used now.
+  std::optional<UserScenario> usable_user(std::string_view userid) const;
   std::string sign(std::string_view data) const;
   bool fresh(std::string_view hex_time) const;
   // The user a signed, unexpired ticket names (who must still exist), else nullopt.
@@ -80,8 +89,7 @@ class Authenticator {
   Service service_;
   UnixClock clock_;
   std::array<unsigned char, 32> secret_{};
-  mutable std::mutex mutex_;
-  std::vector<UserScenario> users_;
+  AccountLookup accounts_;
 };
 
 // The value of one cookie from a Cookie header ("a=1; PVEAuthCookie=x"), percent-decoded.

@@ -95,6 +95,18 @@ Scenario checked(const Scenario& scenario) {
   return Scenario::from_json(scenario.to_json());
 }
 
+// The privileges this release knows: the properties GET /access/roles/{roleid} may return.
+std::vector<std::string> schema_privileges(const ApiSchema& schema) {
+  std::vector<std::string> out;
+  const Operation* read_role = schema.operation(Verb::get, "/access/roles/{roleid}");
+  if (read_role == nullptr || !read_role->returns->is_object()) return out;
+  const auto* properties = read_role->returns->as_object().if_contains("properties");
+  if (properties == nullptr || !properties->is_object()) return out;
+  for (const auto& [name, spec] : properties->as_object())
+    out.emplace_back(name);
+  return out;
+}
+
 std::vector<ExtraPath> extra_paths() {
   const json::value any = nullptr;
   return {
@@ -188,13 +200,16 @@ struct Engine::Impl {
 
   mutable std::shared_mutex state_mutex;
   std::unique_ptr<ClusterState> state;
+  std::vector<std::string> privileges;  // the schema's privilege names (built-in roles)
 
   ResponseCache cache;
   std::mutex rebuild_mutex;
 
   explicit Impl(EngineOptions engine_options)
       : options(std::move(engine_options)),
-        auth(options.service, options.users, options.seed),
+        auth(
+            options.service, [this](std::string_view userid) { return account(userid); },
+            options.seed),
         faults(options.seed) {
     schema = options.schema;
     if (!schema && options.service != Service::pdm) {
@@ -216,9 +231,23 @@ struct Engine::Impl {
       const Release release = release_of(options.service, *schema);
       handlers = bind_handlers(
           options.service == Service::pbs ? pbs_handlers(release) : pve_handlers(release), *schema);
+      if (options.service == Service::pve) privileges = schema_privileges(*schema);
     }
     if (!options.cluster) options.cluster = default_cluster(options.service);
-    reset_state(*options.cluster, options.users);
+    reset_state(*options.cluster, options.access);
+  }
+
+  // The account as the state holds it now (the Authenticator asks on every check).
+  std::optional<UserScenario> account(std::string_view userid) const {
+    std::shared_lock lock(state_mutex);
+    if (!state) return std::nullopt;
+    const UserScenario* user = state->access().find_user(userid);
+    return user == nullptr ? std::nullopt : std::optional<UserScenario>(*user);
+  }
+
+  AccessConfig current_access() const {
+    std::shared_lock lock(state_mutex);
+    return state->access().export_config();
   }
 
   const std::string& openapi() {
@@ -230,19 +259,19 @@ struct Engine::Impl {
     return openapi_body;
   }
 
-  void reset_state(const ClusterScenario& cluster, const std::vector<UserScenario>& users) {
+  void reset_state(const ClusterScenario& cluster, const AccessConfig& access) {
     Scenario scenario;
     scenario.service = options.service;
     scenario.clusters = {cluster};
-    scenario.users = users;
+    access.into(scenario);
     const Scenario valid = checked(scenario);
     auto fresh = std::make_unique<ClusterState>(valid.clusters.front(), options.service,
                                                 options.task_duration);
+    fresh->access() = AccessState(AccessConfig::of(valid), privileges);
     {
       std::unique_lock lock(state_mutex);
       state = std::move(fresh);
     }
-    auth.set_users(valid.users);
     cache.clear();
   }
 
@@ -252,8 +281,8 @@ struct Engine::Impl {
     {
       std::shared_lock lock(state_mutex);
       scenario.clusters.push_back(state->export_scenario());
+      state->access().export_config().into(scenario);
     }
-    scenario.users = auth.users();
     return scenario;
   }
 
@@ -429,9 +458,7 @@ struct Engine::Impl {
     std::optional<IssuedTicket> issued = auth.login(username, text("password"));
     if (!issued && !options.auth) {
       // --no-auth: any credentials open a session, so clients that insist on logging in work.
-      auto users = auth.users();
-      issued = auth.login(users.front().userid, users.front().password);
-      if (issued) issued->username = username.empty() ? issued->username : username;
+      issued = auth.issue(username.empty() ? "root@pam" : username);
     }
     if (!issued) return api_error(401, "authentication failure");
     json::object data{
@@ -462,7 +489,7 @@ struct Engine::Impl {
       return http::Response::json(json::object{{"data", export_state().to_json()}});
     }
     if (path == "/mock/reset" && method == Verb::post) {
-      reset_state(*options.cluster, options.users);
+      reset_state(*options.cluster, options.access);
       journal.clear();
       return json_body(200, R"({"data":null})");
     }
@@ -486,8 +513,9 @@ struct Engine::Impl {
           json::object wrapped{{"clusters", json::array{body}}};
           scenario = Scenario::from_json(wrapped);
         }
-        reset_state(scenario.clusters.front(),
-                    full && !scenario.users.empty() ? scenario.users : auth.users());
+        reset_state(scenario.clusters.front(), full && !scenario.users.empty()
+                                                   ? AccessConfig::of(scenario)
+                                                   : current_access());
       } catch (const std::invalid_argument& problem) {
         return bad_request("scenario", problem.what());
       }
@@ -588,8 +616,8 @@ const ApiSchema* Engine::schema() const {
   return impl_->schema.get();
 }
 
-void Engine::load(const ClusterScenario& cluster, std::vector<UserScenario> users) {
-  impl_->reset_state(cluster, users.empty() ? impl_->auth.users() : users);
+void Engine::load(const ClusterScenario& cluster, AccessConfig access) {
+  impl_->reset_state(cluster, access.users.empty() ? impl_->current_access() : access);
 }
 
 Scenario Engine::export_state() const {

@@ -31,7 +31,8 @@ struct EngineOptions {
   std::filesystem::path schema_file;
   // The state to start from (and return to on POST /mock/reset); default_cluster() when empty.
   std::optional<ClusterScenario> cluster;
-  std::vector<UserScenario> users;  // empty: default_users()
+  // Users, tokens, realms, groups, roles, ACL; without users: default_users().
+  AccessConfig access;
   uint64_t seed = 1;
   bool auth = true;
   // How long a task (UPID) stays "running" before it stops with exitstatus OK.
@@ -57,8 +58,9 @@ class Engine {
   Service service() const;
   std::string cluster_name() const;
   const ApiSchema* schema() const;  // null for pdm
-  // Replaces the state (as POST /mock/scenario does). Throws std::invalid_argument.
-  void load(const ClusterScenario& cluster, std::vector<UserScenario> users = {});
+  // Replaces the state (as POST /mock/scenario does); an `access` without users keeps the
+  // endpoint's accounts and permissions. Throws std::invalid_argument.
+  void load(const ClusterScenario& cluster, AccessConfig access = {});
   // The current state as a one-cluster Scenario (as GET /mock/state returns it).
   Scenario export_state() const;
 

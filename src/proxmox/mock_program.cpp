@@ -96,7 +96,7 @@ int serve(const MockCli& cli, Service service) {
       throw std::invalid_argument(fmt::format("--scenario is for {} but the service is {}",
                                               to_string(scenario.service), to_string(service)));
     }
-    base.users = scenario.users;
+    base.access = AccessConfig::of(scenario);
     clusters = std::move(scenario.clusters);
   }
   if (clusters.empty()) clusters.push_back(default_cluster(service));

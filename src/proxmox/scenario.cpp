@@ -219,6 +219,35 @@ void validate(const ObjectReader& r, const TokenScenario& token) {
 
 void validate(const ObjectReader& r, const UserScenario& user) {
   if (user.userid.find('@') == std::string::npos) r.fail("userid", "must be user@realm");
+  if (user.expire < 0) r.fail("expire", "must not be negative");
+}
+
+void validate(const ObjectReader& r, const RealmScenario& realm) {
+  if (realm.realm.empty()) r.fail("realm", "required");
+  static constexpr std::string_view kTypes[] = {"pam", "pve", "ldap", "ad", "openid"};
+  if (std::find(std::begin(kTypes), std::end(kTypes), realm.type) == std::end(kTypes)) {
+    r.fail("type", "must be pam, pve, ldap, ad or openid");
+  }
+  if ((realm.realm == "pam" || realm.realm == "pve") && realm.type != realm.realm) {
+    r.fail("type", fmt::format("realm {} must have type {}", realm.realm, realm.realm));
+  }
+}
+
+void validate(const ObjectReader& r, const GroupScenario& group) {
+  if (group.groupid.empty()) r.fail("groupid", "required");
+}
+
+void validate(const ObjectReader& r, const RoleScenario& role) {
+  if (role.roleid.empty()) r.fail("roleid", "required");
+}
+
+void validate(const ObjectReader& r, const AclScenario& acl) {
+  if (!acl.path.starts_with('/')) r.fail("path", "must start with '/'");
+  if (acl.type != "user" && acl.type != "group" && acl.type != "token") {
+    r.fail("type", "must be user, group or token");
+  }
+  if (acl.ugid.empty()) r.fail("ugid", "required");
+  if (acl.roleid.empty()) r.fail("roleid", "required");
 }
 
 // HA resources, SDN and tasks must name guests, zones, VNets and nodes that exist.
@@ -302,7 +331,38 @@ void validate(const ObjectReader& r, const ClusterScenario& cluster) {
   }
 }
 
-void validate(const ObjectReader&, const Scenario&) {}
+// Group members, ACL users, groups and tokens must exist (the default account root@pam when the
+// scenario names no users). Roles are checked where the built-in ones are known (AccessState).
+void validate(const ObjectReader& r, const Scenario& scenario) {
+  std::set<std::string, std::less<>> users, tokens, groups, realms;
+  for (const auto& user : scenario.users) {
+    if (!users.insert(user.userid).second) r.fail("users", "duplicate user " + user.userid);
+    for (const auto& token : user.tokens) {
+      if (!tokens.insert(user.userid + "!" + token.id).second) {
+        r.fail("users", fmt::format("duplicate token {}!{}", user.userid, token.id));
+      }
+    }
+  }
+  if (scenario.users.empty()) users.insert("root@pam");
+  for (const auto& realm : scenario.realms) {
+    if (!realms.insert(realm.realm).second) r.fail("realms", "duplicate realm " + realm.realm);
+  }
+  for (const auto& group : scenario.groups) {
+    if (!groups.insert(group.groupid).second) r.fail("groups", "duplicate group " + group.groupid);
+    for (const auto& member : group.members) {
+      if (!users.contains(member)) {
+        r.fail("groups", fmt::format("group {} names unknown user '{}'", group.groupid, member));
+      }
+    }
+  }
+  for (const auto& entry : scenario.acl) {
+    const auto& known = entry.type == "user" ? users : entry.type == "group" ? groups : tokens;
+    if (!known.contains(entry.ugid)) {
+      r.fail("acl",
+             fmt::format("ACL on {} names unknown {} '{}'", entry.path, entry.type, entry.ugid));
+    }
+  }
+}
 
 // A described member's JSON key: its name without the trailing '_' that keeps C++ keywords
 // ("template_", "protected_") usable as member names.
@@ -360,6 +420,18 @@ Scenario Scenario::from_json(const boost::json::value& json) {
 
 boost::json::value Scenario::to_json() const {
   return to_json_value(*this);
+}
+
+AccessConfig AccessConfig::of(const Scenario& scenario) {
+  return {scenario.users, scenario.realms, scenario.groups, scenario.roles, scenario.acl};
+}
+
+void AccessConfig::into(Scenario& scenario) const {
+  scenario.users = users;
+  scenario.realms = realms;
+  scenario.groups = groups;
+  scenario.roles = roles;
+  scenario.acl = acl;
 }
 
 }  // namespace pbx::proxmox

@@ -180,19 +180,78 @@ struct TokenScenario {
   std::string id;      // "automation" in root@pam!automation
   std::string secret;  // UUID-shaped in the real API
   bool privsep = false;
+  int64_t expire = 0;  // unix seconds; 0: never
+  std::string comment;
 
   bool operator==(const TokenScenario&) const = default;
 };
-BOOST_DESCRIBE_STRUCT(TokenScenario, (), (id, secret, privsep))
+BOOST_DESCRIBE_STRUCT(TokenScenario, (), (id, secret, privsep, expire, comment))
 
+// An account of user.cfg (/access/users). The password is what POST /access/ticket checks,
+// whatever the realm's type (the mock asks no PAM or LDAP server).
 struct UserScenario {
   std::string userid = "root@pam";
   std::string password = "proxmox";
   std::vector<TokenScenario> tokens;
+  bool enable = true;
+  int64_t expire = 0;  // unix seconds; 0: never
+  std::string firstname;
+  std::string lastname;
+  std::string email;
+  std::string comment;
+  std::string keys;  // two-factor keys (yubico), as Proxmox keeps them
 
   bool operator==(const UserScenario&) const = default;
 };
-BOOST_DESCRIBE_STRUCT(UserScenario, (), (userid, password, tokens))
+BOOST_DESCRIBE_STRUCT(UserScenario, (),
+                      (userid, password, tokens, enable, expire, firstname, lastname, email,
+                       comment, keys))
+
+// An authentication realm of domains.cfg (/access/domains). pam and pve always exist.
+struct RealmScenario {
+  std::string realm;  // "pve", "corp-ldap"
+  std::string type;   // pam | pve | ldap | ad | openid
+  std::string comment;
+  bool default_ = false;  // JSON key "default": preselected at login
+  // The type's other settings as a client sent them ("server1", "base_dn", "tfa", ...).
+  boost::json::object options;
+
+  bool operator==(const RealmScenario&) const = default;
+};
+BOOST_DESCRIBE_STRUCT(RealmScenario, (), (realm, type, comment, default_, options))
+
+// A group of user.cfg (/access/groups); membership lives here, users show it as `groups`.
+struct GroupScenario {
+  std::string groupid;
+  std::string comment;
+  std::vector<std::string> members;  // userids
+
+  bool operator==(const GroupScenario&) const = default;
+};
+BOOST_DESCRIBE_STRUCT(GroupScenario, (), (groupid, comment, members))
+
+// A role a client made (/access/roles). The built-in roles (Administrator, PVEAuditor, ...) are
+// not listed here: they always exist, with Proxmox's privileges, and cannot be changed.
+struct RoleScenario {
+  std::string roleid;
+  std::vector<std::string> privs;  // "VM.Audit", "Sys.Audit", ...
+
+  bool operator==(const RoleScenario&) const = default;
+};
+BOOST_DESCRIBE_STRUCT(RoleScenario, (), (roleid, privs))
+
+// One entry of the access control list (/access/acl): a role for a user, group or API token
+// on a path.
+struct AclScenario {
+  std::string path = "/";
+  std::string type = "user";  // user | group | token
+  std::string ugid;           // "alice@pve", "admins", "alice@pve!ci"
+  std::string roleid;
+  bool propagate = true;
+
+  bool operator==(const AclScenario&) const = default;
+};
+BOOST_DESCRIBE_STRUCT(AclScenario, (), (path, type, ugid, roleid, propagate))
 
 // PBS-side state (service=pbs).
 struct DatastoreScenario {
@@ -301,15 +360,35 @@ BOOST_DESCRIBE_STRUCT(ClusterScenario, (),
 struct Scenario {
   Service service = Service::pve;
   std::vector<ClusterScenario> clusters;
+  // Accounts and permissions, given to every cluster of the scenario (each keeps its own copy,
+  // as each cluster has its own user.cfg).
   std::vector<UserScenario>
       users;  // empty: the documented defaults (root@pam / proxmox and
               // token root@pam!proxbox = 00000000-0000-0000-0000-000000000000)
+  std::vector<RealmScenario> realms;  // empty: pam and pve; both are added when missing
+  std::vector<GroupScenario> groups;
+  std::vector<RoleScenario> roles;  // custom roles only
+  std::vector<AclScenario> acl;
 
   bool operator==(const Scenario&) const = default;
   static Scenario from_json(const boost::json::value& json);  // throws std::invalid_argument
   boost::json::value to_json() const;
 };
-BOOST_DESCRIBE_STRUCT(Scenario, (), (service, clusters, users))
+BOOST_DESCRIBE_STRUCT(Scenario, (), (service, clusters, users, realms, groups, roles, acl))
+
+// The access part of a Scenario (users, realms, groups, roles, ACL): what one endpoint starts
+// from and exports again.
+struct AccessConfig {
+  std::vector<UserScenario> users;
+  std::vector<RealmScenario> realms;
+  std::vector<GroupScenario> groups;
+  std::vector<RoleScenario> roles;
+  std::vector<AclScenario> acl;
+
+  bool operator==(const AccessConfig&) const = default;
+  static AccessConfig of(const Scenario& scenario);
+  void into(Scenario& scenario) const;
+};
 
 // A big deterministic scenario for benchmarks: `guests` spread over `nodes` over `clusters`,
 // with `backups_per_guest` backups each.

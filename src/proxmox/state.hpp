@@ -14,6 +14,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "proxmox/access_state.hpp"
 #include "proxmox/scenario.hpp"
 
 namespace pbx::proxmox {
@@ -123,6 +124,11 @@ class ClusterState {
   std::vector<SdnSubnetScenario>& sdn_subnets() { return sdn_subnets_; }
   const std::vector<SdnSubnetScenario>& sdn_subnets() const { return sdn_subnets_; }
 
+  // Users, tokens, realms, groups, roles and ACL (user.cfg, domains.cfg). Not part of
+  // export_scenario(): the engine sets it from the scenario's AccessConfig and exports it.
+  AccessState& access() { return access_; }
+  const AccessState& access() const { return access_; }
+
   // Fills what a guest's scenario may leave out (NIC MACs and keys, the disk of `disk_gb`, disk
   // storages and volume names) and keeps disk_gb equal to the first disk's size. Called on load
   // and after every config write.
@@ -165,6 +171,7 @@ class ClusterState {
   std::vector<SdnZoneScenario> sdn_zones_;
   std::vector<SdnVnetScenario> sdn_vnets_;
   std::vector<SdnSubnetScenario> sdn_subnets_;
+  AccessState access_;
   std::unordered_map<std::string, Task> tasks_;
   std::deque<std::string> task_order_;
   uint32_t next_pid_ = 0x1000;

@@ -91,7 +91,7 @@ TEST(AuthTest, ApiTokenNeedsNoCsrf) {
 
 TEST(AuthTest, ScenarioUsersReplaceDefaults) {
   EngineOptions options = test_options(Service::pve, true);
-  options.users = {UserScenario{"sync@pve", "pw", {TokenScenario{"ci", "abc", true}}}};
+  options.access.users = {UserScenario{"sync@pve", "pw", {TokenScenario{"ci", "abc", true}}}};
   Engine engine(options);
   EXPECT_TRUE(login(engine, "username=root@pam&password=proxmox").ticket.empty());
   EXPECT_FALSE(login(engine, "username=sync@pve&password=pw").ticket.empty());
@@ -176,13 +176,21 @@ TEST(AuthTest, TicketsAreSignedPerStartAndExpireAfterTwoHours) {
 }
 
 TEST(AuthTest, TicketsOfRemovedUsersStopWorking) {
-  Authenticator auth(Service::pve, {}, 1);
+  auto accounts = std::make_shared<std::vector<UserScenario>>(default_users());
+  Authenticator auth(
+      Service::pve,
+      [accounts](std::string_view userid) { return fixed_accounts(*accounts)(userid); }, 1);
   const auto issued = auth.login("root@pam", "proxmox");
   ASSERT_TRUE(issued);
   http::Request made = http::Request::make(Verb::get, "/api2/json/nodes");
   made.headers.set(http::Field::cookie, "PVEAuthCookie=" + http::percent_encode(issued->ticket));
   EXPECT_TRUE(auth.authenticate(made, false).identity);
-  auth.set_users({UserScenario{"sync@pve", "pw", {}}});
+  accounts->front().enable = false;  // a disabled account's tickets stop working too
+  EXPECT_FALSE(auth.authenticate(made, false).identity);
+  EXPECT_FALSE(auth.login("root@pam", "proxmox"));
+  accounts->front().enable = true;
+  EXPECT_TRUE(auth.authenticate(made, false).identity);
+  *accounts = {UserScenario{"sync@pve", "pw", {}}};
   EXPECT_FALSE(auth.authenticate(made, false).identity);
 }
 

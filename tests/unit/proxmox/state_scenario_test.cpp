@@ -80,7 +80,21 @@ Scenario scenario_with_every_field_set() {
       {SdnZoneScenario{"z1", "vlan", "vmbr0", 1450, {"lab1"}, "pve"}},
       {SdnVnetScenario{"vnet9", "z1", 9, "nine", true}},
       {SdnSubnetScenario{"vnet9", "10.9.0.0/24", "10.9.0.1", true}}});
-  scenario.users.push_back(UserScenario{"alice@pve", "pw", {TokenScenario{"ci", "s3", true}}});
+  scenario.users.push_back(UserScenario{"alice@pve",
+                                        "pw",
+                                        {TokenScenario{"ci", "s3", true, 1767225999, "ci token"}},
+                                        false,
+                                        1767229999,
+                                        "Alice",
+                                        "Liddell",
+                                        "alice@example.com",
+                                        "ops",
+                                        "yk1"});
+  scenario.realms.push_back(
+      RealmScenario{"corp", "ldap", "Corporate", true, json::object{{"server1", "ldap.corp"}}});
+  scenario.groups.push_back(GroupScenario{"ops", "Operations", {"alice@pve"}});
+  scenario.roles.push_back(RoleScenario{"Ops", {"VM.Audit"}});
+  scenario.acl.push_back(AclScenario{"/vms/4242", "group", "ops", "Ops", false});
   return scenario;
 }
 
@@ -129,6 +143,11 @@ TEST(StateScenarioTest, EveryStructRoundTripsEveryField) {
   EXPECT_NE(original.clusters[0].sdn_vnets[0], SdnVnetScenario{});
   EXPECT_NE(original.clusters[0].sdn_subnets[0], SdnSubnetScenario{});
   EXPECT_NE(original.users[0], UserScenario{});
+  EXPECT_NE(original.users[0].tokens[0], TokenScenario{});
+  EXPECT_NE(original.realms[0], RealmScenario{});
+  EXPECT_NE(original.groups[0], GroupScenario{});
+  EXPECT_NE(original.roles[0], RoleScenario{});
+  EXPECT_NE(original.acl[0], AclScenario{});
   const Scenario parsed = Scenario::from_json(json::parse(json::serialize(original.to_json())));
   EXPECT_EQ(parsed.service, Service::pbs);
   EXPECT_EQ(parsed.clusters[0].nodes, original.clusters[0].nodes);
@@ -177,7 +196,19 @@ TEST(StateScenarioTest, JsonFormKeepsKeyNamesAndOrder) {
             R"({"name":"store1","path":"/mnt/store1","namespaces":["ns1","ns2"]})");
   EXPECT_EQ(json::serialize(value.at_pointer("/users")),
             R"([{"userid":"alice@pve","password":"pw","tokens":[{"id":"ci","secret":"s3",)"
-            R"("privsep":true}]}])");
+            R"("privsep":true,"expire":1767225999,"comment":"ci token"}],"enable":false,)"
+            R"("expire":1767229999,"firstname":"Alice","lastname":"Liddell",)"
+            R"("email":"alice@example.com","comment":"ops","keys":"yk1"}])");
+  EXPECT_EQ(json::serialize(value.at_pointer("/realms")),
+            R"([{"realm":"corp","type":"ldap","comment":"Corporate","default":true,)"
+            R"("options":{"server1":"ldap.corp"}}])");
+  EXPECT_EQ(json::serialize(value.at_pointer("/groups")),
+            R"([{"groupid":"ops","comment":"Operations","members":["alice@pve"]}])");
+  EXPECT_EQ(json::serialize(value.at_pointer("/roles")),
+            R"([{"roleid":"Ops","privs":["VM.Audit"]}])");
+  EXPECT_EQ(json::serialize(value.at_pointer("/acl")),
+            R"([{"path":"/vms/4242","type":"group","ugid":"ops","roleid":"Ops",)"
+            R"("propagate":false}])");
   std::vector<std::string> cluster_keys, root_keys;
   for (const auto& entry : value.at_pointer("/clusters/0").as_object())
     cluster_keys.emplace_back(entry.key());
@@ -197,7 +228,8 @@ TEST(StateScenarioTest, JsonFormKeepsKeyNamesAndOrder) {
             (std::vector<std::string>{"name", "mode", "nodes", "guests", "storages", "backups",
                                       "datastores", "backup_jobs", "replication_jobs", "tasks",
                                       "ha_resources", "sdn_zones", "sdn_vnets", "sdn_subnets"}));
-  EXPECT_EQ(root_keys, (std::vector<std::string>{"service", "clusters", "users"}));
+  EXPECT_EQ(root_keys, (std::vector<std::string>{"service", "clusters", "users", "realms", "groups",
+                                                 "roles", "acl"}));
   EXPECT_EQ(value.at("service"), "pbs");
 }
 
@@ -208,7 +240,8 @@ TEST(StateScenarioTest, UnknownKeyIsRejectedInEveryStruct) {
         "/clusters/0/guests/0/snapshots/0", "/clusters/0/storages/0", "/clusters/0/backups/0",
         "/clusters/0/datastores/0", "/clusters/0/backup_jobs/0", "/clusters/0/tasks/0",
         "/clusters/0/ha_resources/0", "/clusters/0/sdn_zones/0", "/clusters/0/sdn_vnets/0",
-        "/clusters/0/sdn_subnets/0", "/users/0", "/users/0/tokens/0"}) {
+        "/clusters/0/sdn_subnets/0", "/users/0", "/users/0/tokens/0", "/realms/0", "/groups/0",
+        "/roles/0", "/acl/0"}) {
     json::value value = scenario_with_every_field_set().to_json();
     value.at_pointer(pointer).as_object()["bogus"] = 1;
     // "/clusters/0/nodes/0" names the key as "clusters[0].nodes[0].bogus".
