@@ -442,6 +442,12 @@ struct Engine::Impl {
         return json_body(200, std::move(body));
       }
     }
+    if (result.status != 200 && !result.errors.empty()) {
+      json::object body{{"data", nullptr}, {"errors", result.errors}, {"message", result.message}};
+      http::Response response = json_body(result.status, json::serialize(body));
+      response.reason = result.message;
+      return response;
+    }
     if (result.status != 200) return api_error(result.status, result.message);
     return json_body(200, data_body(result.data));
   }

@@ -41,12 +41,17 @@ struct ApiCall {
 struct ApiResult {
   unsigned status = 200;
   boost::json::value data;
-  std::string message;  // the status-line text of an error, as the real API words it
+  std::string message;         // the status-line text of an error, as the real API words it
+  boost::json::object errors;  // per-parameter problems (raise_param_exc): "errors" of a 400
 
-  static ApiResult ok(boost::json::value data = nullptr) { return {200, std::move(data), {}}; }
-  static ApiResult ok(std::string_view text) { return {200, boost::json::string(text), {}}; }
+  static ApiResult ok(boost::json::value data = nullptr) { return {200, std::move(data), {}, {}}; }
+  static ApiResult ok(std::string_view text) { return {200, boost::json::string(text), {}, {}}; }
   static ApiResult error(unsigned status, std::string message) {
-    return {status, nullptr, std::move(message)};
+    return {status, nullptr, std::move(message), {}};
+  }
+  // A parameter Proxmox refuses after the schema check (raise_param_exc): 400 with its message.
+  static ApiResult invalid(std::string_view parameter, std::string_view problem) {
+    return {400, nullptr, "Parameter verification failed.", {{parameter, problem}}};
   }
 };
 

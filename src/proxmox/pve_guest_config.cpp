@@ -11,6 +11,7 @@
 #include <charconv>
 #include <cstdlib>
 
+#include "proxmox/guest_disks.hpp"
 #include "proxmox/handler_support.hpp"
 #include "proxmox/pve_support.hpp"
 
@@ -73,23 +74,32 @@ std::string lxc_nic_value(const NicScenario& nic) {
   return value;
 }
 
-std::string disk_value(const GuestScenario& guest, const DiskScenario& disk) {
-  std::string value = fmt::format("{}:{}", disk.storage, disk.volume);
-  if (!disk.mountpoint.empty()) value += ",mp=" + disk.mountpoint;
-  if (guest.type == "qemu" && disk.key.starts_with("scsi")) value += ",iothread=1";
-  value += fmt::format(",size={}G", disk.size_gb);
+// "local-lvm:vm-100-disk-1,backup=0,discard=on,size=2G": the volume, then every setting sorted
+// by key (print_property_string); an unusedN entry is the volume alone.
+std::string disk_value(const DiskScenario& disk) {
+  if (is_unused_key(disk.key)) return volume_id(disk);
+  PropertyList settings = property_string(disk.options);
+  if (!disk.mountpoint.empty()) settings.emplace_back("mp", disk.mountpoint);
+  settings.emplace_back("size", fmt::format("{}G", disk.size_gb));
+  std::stable_sort(settings.begin(), settings.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::string value = volume_id(disk);
+  for (const auto& [key, setting] : settings)
+    value += setting.empty() ? "," + key : fmt::format(",{}={}", key, setting);
   return value;
 }
 
 void add_devices(json::object& out, const GuestState& guest) {
   const auto& spec = guest.spec;
   for (const auto& disk : spec.disks)
-    out[disk.key] = disk_value(spec, disk);
+    out[disk.key] = disk_value(disk);
   for (const auto& nic : spec.nics) {
     out[guest.nic_key(nic)] = spec.type == "lxc" ? lxc_nic_value(nic) : qemu_nic_value(nic);
   }
-  if (spec.type == "qemu" && !spec.disks.empty()) {
-    std::string order = "order=" + spec.disks.front().key;
+  const auto boot_disk = std::find_if(spec.disks.begin(), spec.disks.end(),
+                                      [](const DiskScenario& d) { return !is_unused_key(d.key); });
+  if (spec.type == "qemu" && boot_disk != spec.disks.end()) {
+    std::string order = "order=" + boot_disk->key;
     if (!spec.nics.empty()) order += ";" + spec.nics.front().name;
     out["boot"] = order;
   }
@@ -207,43 +217,74 @@ void set_nic(GuestState& guest, std::string_view key, std::string_view value) {
   }
 }
 
-// "local-lvm:32" (a new disk of 32 GiB), "local-lvm:vm-100-disk-1,size=32G", "local-lvm:8,mp=/srv".
-// A CD-ROM ("none,media=cdrom", "local:iso/x.iso,media=cdrom") is not a disk: false.
+// Drive settings the model keeps apart from the options it echoes.
+bool is_modelled_drive_setting(std::string_view key) {
+  return key == "size" || key == "mp" || key == "media" || key == "file" || key == "volume";
+}
+
+// The settings of a drive value after its volume, without the modelled ones: "backup=0,ssd=1".
+std::string drive_options(const PropertyList& properties) {
+  std::string options;
+  for (size_t i = 1; i < properties.size(); ++i) {
+    const auto& [key, setting] = properties[i];
+    if (is_modelled_drive_setting(key)) continue;
+    if (!options.empty()) options += ',';
+    options += setting.empty() ? key : key + "=" + setting;
+  }
+  return options;
+}
+
+// "local-lvm:32" (a new volume of 32 GiB on local-lvm), "local-lvm:vm-100-disk-1,size=32G" (an
+// existing volume: an unusedN entry holding it is attached again), "local-lvm:8,mp=/srv".
+// The volume a disk held before a new one replaces it stays the guest's as unusedN, as Proxmox
+// keeps it. A CD-ROM ("none,media=cdrom", "local:iso/x.iso,media=cdrom") is not a disk: false.
 bool set_disk(GuestState& guest, std::string_view key, std::string_view value) {
   const PropertyList properties = property_string(value);
   if (properties.empty() || property(properties, "media") == "cdrom") return false;
   const std::string& volume = properties.front().first;
   const size_t colon = volume.find(':');
   if (colon == std::string::npos) return false;
-  auto& disks = guest.spec.disks;
-  auto it = std::find_if(disks.begin(), disks.end(),
-                         [&](const DiskScenario& disk) { return disk.key == key; });
-  if (it == disks.end()) {
-    disks.push_back(DiskScenario{std::string(key), "", 0, "", ""});
-    it = disks.end() - 1;
-  }
-  it->storage = volume.substr(0, colon);
+  const std::string storage = volume.substr(0, colon);
   const std::string name = volume.substr(colon + 1);
-  const bool new_disk = !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+  const bool allocate = !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
     return std::isdigit(static_cast<unsigned char>(c)) != 0 || c == '.';
   });
-  if (new_disk) {
-    it->size_gb = size_in_gb(name, it->size_gb);
-    it->volume.clear();  // allocated by complete_guest
-  } else {
-    it->volume = name;
+  DiskScenario updated{std::string(key), storage, 0, allocate ? "" : name, "", ""};
+  if (const DiskScenario* current = disk_at(guest, key)) {
+    if (!allocate && volume_id(*current) == volume) updated.size_gb = current->size_gb;
+    if (allocate || volume_id(*current) != volume) detach_disk(guest, key);
   }
-  if (const auto size = property(properties, "size")) it->size_gb = size_in_gb(*size, it->size_gb);
-  if (const auto path = property(properties, "mp")) it->mountpoint = *path;
+  if (allocate) {
+    updated.size_gb = size_in_gb(name, 0);
+  } else if (DiskScenario* unused = disk_with_volume(guest, volume);
+             unused != nullptr && is_unused_key(unused->key)) {
+    updated.size_gb = unused->size_gb;
+    free_disk(guest, unused->key);  // the volume moves back from unusedN to `key`
+  }
+  if (const auto size = property(properties, "size")) {
+    updated.size_gb = size_in_gb(*size, updated.size_gb);
+  }
+  if (const auto path = property(properties, "mp")) updated.mountpoint = *path;
+  updated.options = drive_options(properties);
+  if (DiskScenario* existing = disk_at(guest, key)) {
+    *existing = std::move(updated);
+  } else {
+    guest.spec.disks.push_back(std::move(updated));
+  }
   return true;
 }
 
-void delete_config_key(GuestState& guest, std::string_view key) {
+// `delete=` of a disk detaches its volume to unusedN (with `force`, frees it); of an unusedN,
+// frees the volume. Other keys just go.
+void delete_config_key(GuestState& guest, std::string_view key, bool force) {
   auto& spec = guest.spec;
   if (is_net_key(key)) {
     std::erase_if(spec.nics, [&](const NicScenario& nic) { return guest.nic_key(nic) == key; });
+  } else if (is_unused_key(key) || (is_disk_key(spec.type, key) && force)) {
+    free_disk(guest, key);
+    guest.extra_config.erase(std::string(key));
   } else if (is_disk_key(spec.type, key)) {
-    std::erase_if(spec.disks, [&](const DiskScenario& disk) { return disk.key == key; });
+    detach_disk(guest, key);
     guest.extra_config.erase(std::string(key));
   } else if (key == "tags") {
     spec.tags.clear();
@@ -356,8 +397,25 @@ std::string config_digest(const ClusterState& state, const GuestState& guest) {
   return digest_of(config_without_digest(state, guest));
 }
 
+void delete_config_keys(const ClusterState& state, GuestState& guest, std::string_view keys,
+                        bool force) {
+  for (const auto& key : split_list(keys, ",; "))
+    delete_config_key(guest, key, force);
+  state.complete_guest(guest);
+}
+
 std::optional<ApiResult> apply_config(const ClusterState& state, GuestState& guest,
                                       const ApiCall& call) {
+  // A key both set and deleted is refused (update_vm's raise_param_exc), before anything changes.
+  if (call.has("delete")) {
+    for (const auto& key : split_list(call.text("delete"), ",; ")) {
+      if (call.params.contains(key)) {
+        return ApiResult::invalid(
+            "delete",
+            fmt::format("you can't use '-{}' and -delete {}' at the same time", key, key));
+      }
+    }
+  }
   // A disk on a storage that does not exist is refused before anything changes.
   for (const auto& [key_value, value] : call.params) {
     if (!is_disk_key(guest.spec.type, key_value)) continue;
@@ -370,15 +428,16 @@ std::optional<ApiResult> apply_config(const ClusterState& state, GuestState& gue
                               fmt::format("storage '{}' does not exist", volume.substr(0, colon)));
     }
   }
+  // Deletions first, as Proxmox's update_vm does them before the new values.
+  if (call.has("delete")) {
+    for (const auto& key : split_list(call.text("delete"), ",; "))
+      delete_config_key(guest, key, call.flag("force"));
+  }
   for (const auto& [key_value, value] : call.params) {
     const std::string_view key = key_value;
     if (is_control_parameter(key)) continue;
     const std::string text = value_text(value);
     if (!apply_modelled_key(guest, key, text)) guest.extra_config[std::string(key)] = text;
-  }
-  if (call.has("delete")) {
-    for (const auto& key : split_list(call.text("delete"), ",; "))
-      delete_config_key(guest, key);
   }
   state.complete_guest(guest);
   return std::nullopt;

@@ -20,6 +20,10 @@ std::string config_digest(const ClusterState& state, const GuestState& guest);
 // A disk on an unknown storage is refused (the answer), and then nothing changes.
 [[nodiscard]] std::optional<ApiResult> apply_config(const ClusterState& state, GuestState& guest,
                                                     const ApiCall& call);
+// Removes the listed keys ("scsi1,unused0") as `delete=` does: a disk's volume is kept as
+// unusedN (freed with `force`), an unusedN's volume is freed.
+void delete_config_keys(const ClusterState& state, GuestState& guest, std::string_view keys,
+                        bool force);
 // "32G" / "512M" / "1T" / "32" (GiB) → whole GiB, rounded up; `fallback` when there is no number.
 int64_t size_in_gb(std::string_view text, int64_t fallback);
 

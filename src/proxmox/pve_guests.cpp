@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <boost/json.hpp>
 
+#include "proxmox/guest_disks.hpp"
 #include "proxmox/handler_support.hpp"
 #include "proxmox/pve_guest_config.hpp"
 #include "proxmox/pve_support.hpp"
@@ -99,6 +100,11 @@ void add_guest_life_cycle(HandlerTable& table, const GuestKind& kind) {
               guest.spec.unprivileged = false;
               guest.spec.nics.clear();
               if (auto refused = apply_config(state, guest, call)) return *refused;
+              if (lxc && disk_at(guest, "rootfs") == nullptr) {
+                // Proxmox's default root file system: 4 GiB on the storage asked for.
+                guest.spec.disks.push_back(DiskScenario{"rootfs", call.text("storage"), 4, "", ""});
+                state.complete_guest(guest);
+              }
               if (call.has("pool")) {
                 guest.spec.pool = call.text("pool");
                 state.pools().emplace(guest.spec.pool, "");
@@ -339,6 +345,8 @@ void add_guest_handlers(HandlerTable& table, const std::string& type, const Rele
   add_guest_resize(table, kind);
   add_guest_status(table, kind, release);
   add_guest_snapshots(table, kind);
+  add_guest_clone_handlers(table, type);
+  add_guest_disk_handlers(table, type);
 }
 
 }  // namespace pbx::proxmox

@@ -94,8 +94,12 @@ void add_cluster_job_handlers(HandlerTable& table);  // /cluster/backup, /cluste
 void add_node_handlers(HandlerTable& table, const Release& release);  // /nodes, node status
 void add_node_network_handlers(HandlerTable& table);                  // /nodes/{node}/network
 void add_guest_handlers(HandlerTable& table, const std::string& type, const Release& release);
-void add_guest_agent_handlers(HandlerTable& table);   // /nodes/{node}/qemu/{vmid}/agent/*
-void add_storage_handlers(HandlerTable& table);       // /storage, /nodes/{node}/storage
+// .../{vmid}/clone and .../{vmid}/template (pve_guest_clone.cpp)
+void add_guest_clone_handlers(HandlerTable& table, const std::string& type);
+// .../{vmid}/unlink, move_disk (qemu), move_volume (lxc) (pve_guest_disks.cpp)
+void add_guest_disk_handlers(HandlerTable& table, const std::string& type);
+void add_guest_agent_handlers(HandlerTable& table);  // /nodes/{node}/qemu/{vmid}/agent/*
+void add_storage_handlers(HandlerTable& table);      // /storage, /nodes/{node}/storage
 void add_pool_handlers(HandlerTable& table);          // /pools
 void add_cluster_task_handlers(HandlerTable& table);  // /cluster/tasks
 void add_ha_handlers(HandlerTable& table);            // /cluster/ha

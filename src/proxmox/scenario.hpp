@@ -92,17 +92,22 @@ BOOST_DESCRIBE_STRUCT(NicScenario, (),
                       (name, mac, bridge, ip_addresses, key, model, tag, firewall, mtu, rate,
                        queues, link_down, gateway, gateway6))
 
-// A guest disk: qemu scsiN/virtioN/sataN/ideN, lxc rootfs/mpN.
+// A guest disk: qemu scsiN/virtioN/sataN/ideN, lxc rootfs/mpN, or a detached volume the guest
+// still owns (unusedN: on its storage, in its content and usage, not attached).
 struct DiskScenario {
   std::string key = "scsi0";
   std::string storage;  // empty: the first storage of the guest's node for images/rootdir
   int64_t size_gb = 8;
   std::string volume;      // "vm-100-disk-0"; generated when empty
   std::string mountpoint;  // lxc mpN: the path inside the container ("/srv")
+  // The drive's other settings as a client wrote them ("backup=0,discard=on"), printed sorted
+  // by key around size= as Proxmox does. A qemu scsi disk of a loaded scenario without options
+  // gets "iothread=1".
+  std::string options;
 
   bool operator==(const DiskScenario&) const = default;
 };
-BOOST_DESCRIBE_STRUCT(DiskScenario, (), (key, storage, size_gb, volume, mountpoint))
+BOOST_DESCRIBE_STRUCT(DiskScenario, (), (key, storage, size_gb, volume, mountpoint, options))
 
 struct SnapshotScenario {
   std::string name;

@@ -7,6 +7,7 @@
 #include <ctime>
 
 #include "common/clock.hpp"
+#include "proxmox/guest_disks.hpp"
 
 namespace pbx::proxmox {
 namespace {
@@ -124,7 +125,7 @@ ClusterState::ClusterState(const ClusterScenario& scenario, Service service,
   for (const auto& guest : scenario.guests) {
     GuestState state;
     state.spec = guest;
-    complete_guest(state);
+    load_guest_disks(state);
     if (!guest.snapshots.empty()) state.snapshot_parent = guest.snapshots.back().name;
     // Spread start times so uptimes differ between guests, as on a real cluster.
     if (state.running()) state.started_at = now - 3600 - guest.vmid % 86400;
@@ -182,28 +183,32 @@ void ClusterState::complete_guest(GuestState& guest) const {
     if (nic.mac.empty()) nic.mac = generated_mac(spec.vmid, i);
     if (lxc && nic.key.empty()) nic.key = fmt::format("net{}", i);
   }
-  if (spec.disks.empty() && spec.disk_gb > 0) {
-    spec.disks.push_back(DiskScenario{lxc ? "rootfs" : "scsi0", "", spec.disk_gb, "", ""});
-  }
-  for (size_t i = 0; i < spec.disks.size(); ++i) {
-    auto& disk = spec.disks[i];
+  for (auto& disk : spec.disks) {
     if (disk.storage.empty()) {
       const StorageScenario* storage = default_disk_storage(spec);
       disk.storage = storage != nullptr ? storage->id : "local";
     }
-    if (disk.volume.empty()) {
-      // The lowest disk number no other disk of the guest uses.
-      for (int number = 0;; ++number) {
-        std::string name = fmt::format("vm-{}-disk-{}", spec.vmid, number);
-        if (std::none_of(spec.disks.begin(), spec.disks.end(),
-                         [&](const DiskScenario& other) { return other.volume == name; })) {
-          disk.volume = std::move(name);
-          break;
-        }
-      }
+    if (disk.volume.empty()) disk.volume = free_volume_name(guest, disk.storage);
+  }
+  // maxdisk is the first attached disk's size; unusedN volumes are not the guest's disk.
+  const auto attached =
+      std::find_if(spec.disks.begin(), spec.disks.end(),
+                   [](const DiskScenario& disk) { return !is_unused_key(disk.key); });
+  spec.disk_gb = attached == spec.disks.end() ? 0 : attached->size_gb;
+}
+
+void ClusterState::load_guest_disks(GuestState& guest) const {
+  auto& spec = guest.spec;
+  if (spec.disks.empty() && spec.disk_gb > 0) {
+    spec.disks.push_back(
+        DiskScenario{spec.type == "lxc" ? "rootfs" : "scsi0", "", spec.disk_gb, "", ""});
+  }
+  for (auto& disk : spec.disks) {
+    if (spec.type == "qemu" && disk.key.starts_with("scsi") && disk.options.empty()) {
+      disk.options = "iothread=1";
     }
   }
-  if (!spec.disks.empty()) spec.disk_gb = spec.disks.front().size_gb;
+  complete_guest(guest);
 }
 
 const StorageScenario* ClusterState::default_disk_storage(const GuestScenario& guest) const {

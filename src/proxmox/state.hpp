@@ -129,10 +129,13 @@ class ClusterState {
   AccessState& access() { return access_; }
   const AccessState& access() const { return access_; }
 
-  // Fills what a guest's scenario may leave out (NIC MACs and keys, the disk of `disk_gb`, disk
-  // storages and volume names) and keeps disk_gb equal to the first disk's size. Called on load
-  // and after every config write.
+  // Fills what a write may leave open (NIC MACs and keys, disk storages, new volumes' names) and
+  // keeps disk_gb equal to the first attached disk's size (0 without one). Called on load and
+  // after every write that changes devices.
   void complete_guest(GuestState& guest) const;
+  // On load: a scenario guest with only `disk_gb` gets that disk (scsi0 / rootfs), scsi disks
+  // without options get iothread=1, then complete_guest.
+  void load_guest_disks(GuestState& guest) const;
   // The storage a new disk of the guest goes to when none is named: the first one on its node
   // for images (qemu) or rootdir (lxc).
   const StorageScenario* default_disk_storage(const GuestScenario& guest) const;

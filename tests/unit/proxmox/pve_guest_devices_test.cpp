@@ -155,8 +155,9 @@ TEST(GuestDevicesTest, DisksAreStateOnStoragesInConfigContentAndUsage) {
                  "scsi1=local-lvm%3A20%2Cdiscard%3Don")
                 .status,
             200u);
+  // The volume is allocated; the drive's own settings are kept as given (sorted, size added).
   EXPECT_EQ(config_value(engine, "qemu/100", "scsi1"),
-            "local-lvm:vm-100-disk-1,iothread=1,size=20G");
+            "local-lvm:vm-100-disk-1,discard=on,size=20G");
   EXPECT_EQ(config_value(engine, "qemu/100", "scsi0"),
             "local-lvm:vm-100-disk-0,iothread=1,size=32G");
   EXPECT_EQ(used() - before, (int64_t{20} << 30) / 2);
@@ -193,8 +194,15 @@ TEST(GuestDevicesTest, DisksAreStateOnStoragesInConfigContentAndUsage) {
       call(engine, Verb::post, "/api2/json/nodes/pve1/qemu", "vmid=150&scsi0=tape%3A4").status,
       500u);
   EXPECT_EQ(get(engine, "/api2/json/nodes/pve1/qemu/150/config").status, 500u);
+  // delete= detaches the disk: its volume stays the guest's as unused0, still counted.
   ASSERT_EQ(call(engine, Verb::put, "/api2/json/nodes/pve1/qemu/100/config", "delete=scsi1").status,
             200u);
+  EXPECT_EQ(config_value(engine, "qemu/100", "unused0"), "local-lvm:vm-100-disk-1");
+  EXPECT_EQ(used() - before, (int64_t{20 + 4} << 30) / 2);
+  ASSERT_EQ(
+      call(engine, Verb::put, "/api2/json/nodes/pve1/qemu/100/config", "delete=unused0").status,
+      200u);
+  EXPECT_EQ(config_value(engine, "qemu/100", "unused0"), "");
   EXPECT_EQ(used() - before, (int64_t{4} << 30) / 2);
   // The scenario's disks come back from the admin state and load again.
   const Scenario exported = engine.export_state();

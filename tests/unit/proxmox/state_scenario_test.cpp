@@ -50,7 +50,7 @@ Scenario scenario_with_every_field_set() {
                   true,
                   "10.1.1.254",
                   "fd00::fe"};
-  DiskScenario disk{"mp1", "nas", 12, "vm-4242-disk-7", "/srv"};
+  DiskScenario disk{"mp1", "nas", 12, "vm-4242-disk-7", "/srv", "backup=0"};
   SnapshotScenario snapshot{"snap1", "before", "snap0", 1767225700, true};
   GuestScenario guest{4242,   "lxc",    "ct-x", "lab1", "paused",  3,      2048,
                       33,     true,     true,   false,  true,      "gold", {"a", "b"},
@@ -183,7 +183,8 @@ TEST(StateScenarioTest, JsonFormKeepsKeyNamesAndOrder) {
             R"("fd00::1/64"],"key":"net5","model":"e1000","tag":20,"firewall":false,)"
             R"("mtu":9000,"rate":"12.5","queues":4,"link_down":true,"gateway":"10.1.1.254",)"
             R"("gateway6":"fd00::fe"}],"disks":[{"key":"mp1","storage":"nas","size_gb":12,)"
-            R"("volume":"vm-4242-disk-7","mountpoint":"/srv"}],"snapshots":[{"name":"snap1",)"
+            R"("volume":"vm-4242-disk-7","mountpoint":"/srv","options":"backup=0"}],)"
+            R"("snapshots":[{"name":"snap1",)"
             R"("description":"before","parent":"snap0","snaptime":1767225700,"vmstate":true}]})");
   EXPECT_EQ(json::serialize(value.at_pointer("/clusters/0/storages/0")),
             R"({"id":"nas","type":"nfs","content":["backup"],"shared":true,"nodes":["lab1"],)"
