@@ -161,6 +161,13 @@ ClusterScenario default_cluster(Service service) {
       StorageScenario{"local", "dir", {"iso", "vztmpl", "backup"}, false, {}, 100LL << 30},
       StorageScenario{"local-lvm", "lvmthin", {"images", "rootdir"}, false, {}, 1LL << 40},
   };
+  // An installer ISO and a container template, as an installed node usually has by then.
+  cluster.volumes = {
+      VolumeScenario{"local", "", "local:iso/debian-12.8.0-amd64-netinst.iso", "iso", "iso",
+                     661651456, 1731196800, 0},
+      VolumeScenario{"local", "", "local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst", "vztmpl",
+                     "tzst", 126023680, 1727740800, 0},
+  };
   GuestScenario vm;
   vm.vmid = 100;
   vm.name = "web01";

@@ -17,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include "http/multipart.hpp"
 #include "proxmox/schema_json.hpp"
 
 namespace pbx::proxmox {
@@ -755,7 +756,40 @@ void add_text_params(const http::Params& params, RawParams& raw, ValidationError
   }
 }
 
-void collect_body(const http::Request& request, RawParams& raw, ValidationErrors& result) {
+// pveproxy streams a multipart upload to a temporary file: form fields become parameters and the
+// file part, which must be the field "filename", gives `filename` the name the client sent. The
+// upload handler reads the file part itself (its bytes are no parameter).
+void add_multipart_params(const http::Request& request, RawParams& raw, ValidationErrors& result) {
+  const auto boundary = http::multipart_boundary(request.header(http::Field::content_type));
+  if (!boundary) {
+    result.errors["body"] = "multipart/form-data without a valid boundary";
+    return;
+  }
+  const http::MultipartForm form = http::parse_multipart(request.body, *boundary);
+  if (!form.ok()) {
+    result.errors["body"] = form.error;
+    return;
+  }
+  http::Params fields;
+  for (const auto& part : form.parts) {
+    if (!part.filename) {
+      fields.emplace_back(part.name, std::string(part.data));
+    } else if (part.name == "filename") {
+      fields.emplace_back(part.name, *part.filename);
+    } else {
+      result.errors["body"] = "wrong field name for file upload";
+      return;
+    }
+  }
+  add_text_params(fields, raw, result);
+}
+
+bool is_upload(const Operation& operation) {
+  return operation.method == http::Verb::post && operation.path.ends_with("/upload");
+}
+
+void collect_body(const Operation& operation, const http::Request& request, RawParams& raw,
+                  ValidationErrors& result) {
   if (request.body.empty()) return;
   const auto type = content_type(request);
   const bool json_body =
@@ -783,6 +817,10 @@ void collect_body(const http::Request& request, RawParams& raw, ValidationErrors
   }
   if (type.empty() || iequals(type, "application/x-www-form-urlencoded")) {
     add_text_params(http::parse_form(request.body), raw, result);
+    return;
+  }
+  if (iequals(type, "multipart/form-data") && is_upload(operation)) {
+    add_multipart_params(request, raw, result);
     return;
   }
   result.errors["body"] = "unsupported content type '" + std::string(type) + "'";
@@ -836,7 +874,7 @@ std::variant<ValidatedParams, ValidationErrors> validate_request(const Operation
   ValidationErrors result;
   RawParams raw;
   add_text_params(request.query, raw, result);
-  collect_body(request, raw, result);
+  collect_body(operation, request, raw, result);
   // Path captures win over same-named query/body values, as in pveproxy.
   for (const auto& [name, value] : request.path_params) {
     if (!valid_utf8(value)) {

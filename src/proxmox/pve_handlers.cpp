@@ -16,6 +16,7 @@ HandlerTable pve_handlers(const Release& release) {
   add_guest_handlers(table, "lxc", release);
   add_guest_agent_handlers(table);
   add_storage_handlers(table);
+  add_storage_content_handlers(table);
   add_pool_handlers(table);
   add_cluster_task_handlers(table);
   add_ha_handlers(table);

@@ -72,35 +72,19 @@ json::array storage_content(const ClusterState& state, const StorageScenario& st
                                  {"vmid", vmid}});
     }
   }
-  if (has_content(storage, "iso") && wanted("iso", 0) && !vmid_filter) {
-    out.push_back(json::object{{"volid", storage.id + ":iso/debian-12.8.0-amd64-netinst.iso"},
-                               {"content", "iso"},
-                               {"format", "iso"},
-                               {"size", 661651456},
-                               {"ctime", 1731196800}});
-  }
-  if (has_content(storage, "vztmpl") && wanted("vztmpl", 0) && !vmid_filter) {
-    out.push_back(
-        json::object{{"volid", storage.id + ":vztmpl/debian-12-standard_12.7-1_amd64.tar.zst"},
-                     {"content", "vztmpl"},
-                     {"format", "tzst"},
-                     {"size", 126023680},
-                     {"ctime", 1727740800}});
+  for (const auto& volume : state.volumes()) {
+    if (volume.storage != storage.id) continue;
+    if (!storage.shared && !volume.node.empty() && volume.node != node) continue;
+    if (!wanted(volume.content, volume.vmid)) continue;
+    json::object entry{{"volid", volume.volid},
+                       {"content", volume.content},
+                       {"format", volume.format},
+                       {"size", volume.size},
+                       {"ctime", volume.ctime}};
+    if (volume.vmid != 0) entry["vmid"] = volume.vmid;
+    out.push_back(std::move(entry));
   }
   return out;
-}
-
-// The storage {storage} as {node} sees it, or the answer explaining why not.
-std::pair<const StorageScenario*, std::optional<ApiResult>> node_storage(const ClusterState& state,
-                                                                         const ApiCall& call) {
-  const std::string node = call.text("node");
-  if (state.find_node(node) == nullptr) return {nullptr, no_such_node(node)};
-  const auto* storage = state.find_storage(call.text("storage"));
-  if (storage == nullptr || !state.storage_on_node(*storage, node)) {
-    return {nullptr, ApiResult::error(
-                         500, fmt::format("storage '{}' does not exist", call.text("storage")))};
-  }
-  return {storage, std::nullopt};
 }
 
 // /storage: the storage configuration.
@@ -150,6 +134,7 @@ void add_storage_config_handlers(HandlerTable& table) {
                 return ApiResult::error(500, fmt::format("storage '{}' does not exist", id));
               }
               std::erase_if(state.backups(), [&](const auto& b) { return b.storage == id; });
+              std::erase_if(state.volumes(), [&](const auto& v) { return v.storage == id; });
               state.touch();
               return ApiResult::ok();
             }));
@@ -215,26 +200,22 @@ void add_node_storage_handlers(HandlerTable& table) {
                   return ApiResult::ok(storage_content(state, *storage, call.text("node"), call));
                 },
                 true));
-
-  table.add(
-      Verb::delete_, "/nodes/{node}/storage/{storage}/content/{volume}",
-      writer([](ClusterState& state, const ApiCall& call) -> ApiResult {
-        const std::string storage = call.text("storage");
-        std::string volume = call.text("volume");
-        if (volume.find(':') == std::string::npos) volume = storage + ":" + volume;
-        const auto erased = std::erase_if(state.backups(), [&](const BackupScenario& backup) {
-          return backup.volid == volume && !backup.protected_;
-        });
-        if (erased == 0) {
-          return ApiResult::error(
-              500, fmt::format("volume '{}' does not exist or is protected", volume));
-        }
-        state.touch();
-        return ApiResult::ok(state.start_task(call.text("node"), "imgdel", volume, call.user).upid);
-      }));
 }
 
 }  // namespace
+
+// The storage {storage} as {node} sees it, or the answer explaining why not.
+std::pair<const StorageScenario*, std::optional<ApiResult>> node_storage(const ClusterState& state,
+                                                                         const ApiCall& call) {
+  const std::string node = call.text("node");
+  if (state.find_node(node) == nullptr) return {nullptr, no_such_node(node)};
+  const auto* storage = state.find_storage(call.text("storage"));
+  if (storage == nullptr || !state.storage_on_node(*storage, node)) {
+    return {nullptr, ApiResult::error(
+                         500, fmt::format("storage '{}' does not exist", call.text("storage")))};
+  }
+  return {storage, std::nullopt};
+}
 
 void add_storage_handlers(HandlerTable& table) {
   add_storage_config_handlers(table);

@@ -137,6 +137,8 @@ StorageUsage::StorageUsage(const ClusterState& state) {
   }
   for (const auto& backup : state.backups())
     add(backup.storage, backup.node, backup.size);
+  for (const auto& volume : state.volumes())
+    add(volume.storage, volume.node, volume.size);
 }
 
 int64_t StorageUsage::used(const StorageScenario& storage, std::string_view node) const {

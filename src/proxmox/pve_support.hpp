@@ -48,7 +48,7 @@ bool has_content(const StorageScenario& storage, std::string_view content);
 bool disk_visible_on(const StorageScenario& storage, const GuestState& guest,
                      std::string_view node);
 // Used bytes of every storage on every node, from one pass over the guests' disks (thin: half
-// their size) and the backups, so a listing of nodes x storages costs one pass.
+// their size), the backups and the other volumes, so a listing of nodes x storages costs one pass.
 class StorageUsage {
  public:
   explicit StorageUsage(const ClusterState& state);
@@ -59,6 +59,9 @@ class StorageUsage {
   std::unordered_map<std::string, int64_t> everywhere_;
   std::map<std::pair<std::string, std::string>, int64_t, std::less<>> on_node_;
 };
+// The storage {storage} as {node} sees it, or the answer explaining why not (pve_storage.cpp).
+std::pair<const StorageScenario*, std::optional<ApiResult>> node_storage(const ClusterState& state,
+                                                                         const ApiCall& call);
 // One storage on one node (a whole pass: use StorageUsage for listings).
 int64_t storage_used(const ClusterState& state, const StorageScenario& storage,
                      std::string_view node);
@@ -100,6 +103,8 @@ void add_guest_clone_handlers(HandlerTable& table, const std::string& type);
 void add_guest_disk_handlers(HandlerTable& table, const std::string& type);
 void add_guest_agent_handlers(HandlerTable& table);  // /nodes/{node}/qemu/{vmid}/agent/*
 void add_storage_handlers(HandlerTable& table);      // /storage, /nodes/{node}/storage
+// .../storage/{storage}/upload, download-url, content DELETE (pve_storage_content.cpp)
+void add_storage_content_handlers(HandlerTable& table);
 void add_pool_handlers(HandlerTable& table);          // /pools
 void add_cluster_task_handlers(HandlerTable& table);  // /cluster/tasks
 void add_ha_handlers(HandlerTable& table);            // /cluster/ha

@@ -209,6 +209,13 @@ void validate(const ObjectReader& r, const BackupScenario& backup) {
   if (backup.vmid < 100) r.fail("vmid", "must be at least 100");
 }
 
+void validate(const ObjectReader& r, const VolumeScenario& volume) {
+  if (volume.storage.empty()) r.fail("storage", "required");
+  if (volume.content.empty()) r.fail("content", "required");
+  if (volume.volid.find(':') == std::string::npos) r.fail("volid", "must be <storage>:<name>");
+  if (volume.size < 0) r.fail("size", "must not be negative");
+}
+
 void validate(const ObjectReader& r, const DatastoreScenario& datastore) {
   if (datastore.name.empty()) r.fail("name", "required");
 }
@@ -313,6 +320,16 @@ void validate(const ObjectReader& r, const ClusterScenario& cluster) {
         r.fail("guests", fmt::format("disk {} of guest {} is on unknown storage '{}'", disk.key,
                                      guest.vmid, disk.storage));
       }
+    }
+  }
+  for (const auto& volume : cluster.volumes) {
+    if (!storage_ids.contains(volume.storage)) {
+      r.fail("volumes",
+             fmt::format("volume {} is on unknown storage '{}'", volume.volid, volume.storage));
+    }
+    if (!volume.node.empty() && !node_names.contains(volume.node)) {
+      r.fail("volumes",
+             fmt::format("volume {} is on unknown node '{}'", volume.volid, volume.node));
     }
   }
   validate_cluster_extras(r, cluster, node_names, vmids);

@@ -181,6 +181,24 @@ BOOST_DESCRIBE_STRUCT(BackupScenario, (),
                       (storage, node, vmid, volid, format, size, ctime, notes, protected_,
                        verification))
 
+// A volume of a storage's content that belongs to no guest config and is no backup: ISO images
+// (iso/), container templates (vztmpl/), import sources (import/), and disk images left without
+// a guest. Uploads, download-url and content deletes change this list.
+struct VolumeScenario {
+  std::string storage;  // a StorageScenario id
+  std::string node;     // non-shared storage: the node it is on; empty: every node
+  std::string volid;    // "local:iso/debian-12.8.0-amd64-netinst.iso"
+  std::string content;  // iso | vztmpl | import | images | rootdir
+  std::string format;   // iso | tzst | tgz | txz | raw | qcow2 | ova ...
+  int64_t size = 0;     // bytes
+  int64_t ctime = 0;    // unix seconds; 0: when loaded
+  int vmid = 0;         // images/rootdir: the owner's vmid; 0 otherwise
+
+  bool operator==(const VolumeScenario&) const = default;
+};
+BOOST_DESCRIBE_STRUCT(VolumeScenario, (),
+                      (storage, node, volid, content, format, size, ctime, vmid))
+
 struct TokenScenario {
   std::string id;      // "automation" in root@pam!automation
   std::string secret;  // UUID-shaped in the real API
@@ -346,6 +364,7 @@ struct ClusterScenario {
   std::vector<GuestScenario> guests;
   std::vector<StorageScenario> storages;
   std::vector<BackupScenario> backups;
+  std::vector<VolumeScenario> volumes;        // ISOs, templates, unattached images
   std::vector<DatastoreScenario> datastores;  // pbs
   // Empty on PVE with guests and a backup storage: one daily job of every guest.
   std::vector<JobScenario> backup_jobs;
@@ -359,8 +378,9 @@ struct ClusterScenario {
   bool operator==(const ClusterScenario&) const = default;
 };
 BOOST_DESCRIBE_STRUCT(ClusterScenario, (),
-                      (name, mode, nodes, guests, storages, backups, datastores, backup_jobs,
-                       replication_jobs, tasks, ha_resources, sdn_zones, sdn_vnets, sdn_subnets))
+                      (name, mode, nodes, guests, storages, backups, volumes, datastores,
+                       backup_jobs, replication_jobs, tasks, ha_resources, sdn_zones, sdn_vnets,
+                       sdn_subnets))
 
 struct Scenario {
   Service service = Service::pve;

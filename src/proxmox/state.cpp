@@ -109,6 +109,7 @@ ClusterState::ClusterState(const ClusterScenario& scenario, Service service,
       mode_(scenario.mode),
       task_duration_(task_duration),
       storages_(scenario.storages),
+      volumes_(scenario.volumes),
       datastores_(scenario.datastores),
       backup_jobs_(scenario.backup_jobs),
       replication_jobs_(scenario.replication_jobs),
@@ -138,6 +139,9 @@ ClusterState::ClusterState(const ClusterScenario& scenario, Service service,
     if (stored.volid.empty())
       stored.volid = generated_volid(stored, guest_type_of_backup(stored, guests_));
     backups_.push_back(std::move(stored));
+  }
+  for (auto& volume : volumes_) {
+    if (volume.ctime == 0) volume.ctime = now - 86400;
   }
   load_tasks(scenario.tasks);
   const auto backup_storage = std::find_if(storages_.begin(), storages_.end(), [](const auto& s) {
@@ -233,6 +237,7 @@ ClusterScenario ClusterState::export_scenario() const {
     out.guests.push_back(guest.spec);
   out.storages = storages_;
   out.backups = backups_;
+  out.volumes = volumes_;
   out.datastores = datastores_;
   out.backup_jobs = backup_jobs_;
   out.replication_jobs = replication_jobs_;

@@ -102,6 +102,10 @@ class ClusterState {
   std::vector<BackupScenario>& backups() { return backups_; }
   const std::vector<BackupScenario>& backups() const { return backups_; }
 
+  // Storage content that is neither a guest's disk nor a backup (ISOs, templates, ...).
+  std::vector<VolumeScenario>& volumes() { return volumes_; }
+  const std::vector<VolumeScenario>& volumes() const { return volumes_; }
+
   std::vector<DatastoreScenario>& datastores() { return datastores_; }
   const std::vector<DatastoreScenario>& datastores() const { return datastores_; }
 
@@ -166,6 +170,7 @@ class ClusterState {
   std::map<int, GuestState> guests_;
   std::vector<StorageScenario> storages_;
   std::vector<BackupScenario> backups_;
+  std::vector<VolumeScenario> volumes_;
   std::vector<DatastoreScenario> datastores_;
   std::map<std::string, std::string> pools_;
   std::vector<Job> backup_jobs_;

@@ -254,8 +254,10 @@ TEST(GuestDevicesTest, StorageUsageAgreesInEveryView) {
   EXPECT_EQ(used("pve2", "local-lvm"), int64_t{16} << 29);
   EXPECT_EQ(used("pve1", "ceph"), (int64_t{100} << 29) + (1 << 28));
   EXPECT_EQ(used("pve2", "ceph"), used("pve1", "ceph"));
-  EXPECT_EQ(used("pve1", "local"), 1 << 29);  // the backup without a node shows everywhere
-  EXPECT_EQ(used("pve2", "local"), (1 << 30) + (1 << 29));
+  // The backup and the default ISO and template without a node show everywhere.
+  const int64_t volumes = 661651456 + 126023680;
+  EXPECT_EQ(used("pve1", "local"), (1 << 29) + volumes);
+  EXPECT_EQ(used("pve2", "local"), (1 << 30) + (1 << 29) + volumes);
 }
 
 TEST(GuestDevicesTest, ResizeGrowsADiskInEveryView) {

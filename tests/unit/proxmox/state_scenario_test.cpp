@@ -72,6 +72,8 @@ Scenario scenario_with_every_field_set() {
       {StorageScenario{"nas", "nfs", {"backup"}, true, {"lab1"}, int64_t{5} << 40}},
       {BackupScenario{"nas", "lab1", 4242, "nas:backup/vzdump-lxc-4242.tar.zst", "tar.zst", 123,
                       1767225600, "weekly", true, "failed"}},
+      {VolumeScenario{"nas", "lab1", "nas:4242/vm-4242-disk-9.qcow2", "images", "qcow2", 456,
+                      1767225601, 4242}},
       {DatastoreScenario{"store1", "/mnt/store1", {"ns1", "ns2"}}},
       {JobScenario{"backup-x", json::object{{"id", "backup-x"}, {"schedule", "daily"}}}},
       {JobScenario{"4242-0", json::object{{"id", "4242-0"}, {"target", "lab2"}}}},
@@ -136,6 +138,7 @@ TEST(StateScenarioTest, EveryStructRoundTripsEveryField) {
   EXPECT_NE(original.clusters[0].guests[0].nics[0], NicScenario{});
   EXPECT_NE(original.clusters[0].guests[0].disks[0], DiskScenario{});
   EXPECT_NE(original.clusters[0].guests[0].snapshots[0], SnapshotScenario{});
+  EXPECT_NE(original.clusters[0].volumes[0], VolumeScenario{});
   EXPECT_NE(original.clusters[0].nodes[0].interfaces[0], InterfaceScenario{});
   EXPECT_NE(original.clusters[0].ha_resources[0], HaResourceScenario{});
   EXPECT_NE(original.clusters[0].tasks[0], TaskScenario{});
@@ -155,6 +158,7 @@ TEST(StateScenarioTest, EveryStructRoundTripsEveryField) {
   EXPECT_EQ(parsed.clusters[0].guests, original.clusters[0].guests);
   EXPECT_EQ(parsed.clusters[0].storages, original.clusters[0].storages);
   EXPECT_EQ(parsed.clusters[0].backups, original.clusters[0].backups);
+  EXPECT_EQ(parsed.clusters[0].volumes, original.clusters[0].volumes);
   EXPECT_EQ(parsed.clusters[0].datastores, original.clusters[0].datastores);
   EXPECT_EQ(parsed.users[0].tokens, original.users[0].tokens);
   EXPECT_EQ(parsed.users, original.users);
@@ -193,6 +197,9 @@ TEST(StateScenarioTest, JsonFormKeepsKeyNamesAndOrder) {
             R"({"storage":"nas","node":"lab1","vmid":4242,)"
             R"("volid":"nas:backup/vzdump-lxc-4242.tar.zst","format":"tar.zst","size":123,)"
             R"("ctime":1767225600,"notes":"weekly","protected":true,"verification":"failed"})");
+  EXPECT_EQ(json::serialize(value.at_pointer("/clusters/0/volumes/0")),
+            R"({"storage":"nas","node":"lab1","volid":"nas:4242/vm-4242-disk-9.qcow2",)"
+            R"("content":"images","format":"qcow2","size":456,"ctime":1767225601,"vmid":4242})");
   EXPECT_EQ(json::serialize(value.at_pointer("/clusters/0/datastores/0")),
             R"({"name":"store1","path":"/mnt/store1","namespaces":["ns1","ns2"]})");
   EXPECT_EQ(json::serialize(value.at_pointer("/users")),
@@ -225,24 +232,41 @@ TEST(StateScenarioTest, JsonFormKeepsKeyNamesAndOrder) {
             R"({"id":"4242-0","settings":{"id":"4242-0","target":"lab2"}})");
   EXPECT_EQ(json::serialize(value.at_pointer("/clusters/0/sdn_subnets/0")),
             R"({"vnet":"vnet9","cidr":"10.9.0.0/24","gateway":"10.9.0.1","snat":true})");
-  EXPECT_EQ(cluster_keys,
-            (std::vector<std::string>{"name", "mode", "nodes", "guests", "storages", "backups",
-                                      "datastores", "backup_jobs", "replication_jobs", "tasks",
-                                      "ha_resources", "sdn_zones", "sdn_vnets", "sdn_subnets"}));
+  EXPECT_EQ(cluster_keys, (std::vector<std::string>{
+                              "name", "mode", "nodes", "guests", "storages", "backups", "volumes",
+                              "datastores", "backup_jobs", "replication_jobs", "tasks",
+                              "ha_resources", "sdn_zones", "sdn_vnets", "sdn_subnets"}));
   EXPECT_EQ(root_keys, (std::vector<std::string>{"service", "clusters", "users", "realms", "groups",
                                                  "roles", "acl"}));
   EXPECT_EQ(value.at("service"), "pbs");
 }
 
 TEST(StateScenarioTest, UnknownKeyIsRejectedInEveryStruct) {
-  for (const std::string pointer :
-       {"", "/clusters/0", "/clusters/0/nodes/0", "/clusters/0/nodes/0/interfaces/0",
-        "/clusters/0/guests/0", "/clusters/0/guests/0/nics/0", "/clusters/0/guests/0/disks/0",
-        "/clusters/0/guests/0/snapshots/0", "/clusters/0/storages/0", "/clusters/0/backups/0",
-        "/clusters/0/datastores/0", "/clusters/0/backup_jobs/0", "/clusters/0/tasks/0",
-        "/clusters/0/ha_resources/0", "/clusters/0/sdn_zones/0", "/clusters/0/sdn_vnets/0",
-        "/clusters/0/sdn_subnets/0", "/users/0", "/users/0/tokens/0", "/realms/0", "/groups/0",
-        "/roles/0", "/acl/0"}) {
+  const std::vector<std::string> pointers = {"",
+                                             "/clusters/0",
+                                             "/clusters/0/nodes/0",
+                                             "/clusters/0/nodes/0/interfaces/0",
+                                             "/clusters/0/guests/0",
+                                             "/clusters/0/guests/0/nics/0",
+                                             "/clusters/0/guests/0/disks/0",
+                                             "/clusters/0/guests/0/snapshots/0",
+                                             "/clusters/0/storages/0",
+                                             "/clusters/0/backups/0",
+                                             "/clusters/0/volumes/0",
+                                             "/clusters/0/datastores/0",
+                                             "/clusters/0/backup_jobs/0",
+                                             "/clusters/0/tasks/0",
+                                             "/clusters/0/ha_resources/0",
+                                             "/clusters/0/sdn_zones/0",
+                                             "/clusters/0/sdn_vnets/0",
+                                             "/clusters/0/sdn_subnets/0",
+                                             "/users/0",
+                                             "/users/0/tokens/0",
+                                             "/realms/0",
+                                             "/groups/0",
+                                             "/roles/0",
+                                             "/acl/0"};
+  for (const std::string& pointer : pointers) {
     json::value value = scenario_with_every_field_set().to_json();
     value.at_pointer(pointer).as_object()["bogus"] = 1;
     // "/clusters/0/nodes/0" names the key as "clusters[0].nodes[0].bogus".
@@ -303,6 +327,18 @@ TEST(StateScenarioTest, ValidationMessagesAreUnchanged) {
        "scenario: clusters[0].backups: backup of 4242 is on unknown storage 'tape'"},
       {"/clusters/0/backups/0/node", "lab9",
        "scenario: clusters[0].backups: backup of 4242 is on unknown node 'lab9'"},
+      {"/clusters/0/volumes/0/storage", "", "scenario: clusters[0].volumes[0].storage: required"},
+      {"/clusters/0/volumes/0/content", "", "scenario: clusters[0].volumes[0].content: required"},
+      {"/clusters/0/volumes/0/volid", "iso.iso",
+       "scenario: clusters[0].volumes[0].volid: must be <storage>:<name>"},
+      {"/clusters/0/volumes/0/size", -1,
+       "scenario: clusters[0].volumes[0].size: must not be negative"},
+      {"/clusters/0/volumes/0/storage", "tape",
+       "scenario: clusters[0].volumes: volume nas:4242/vm-4242-disk-9.qcow2 is on unknown "
+       "storage 'tape'"},
+      {"/clusters/0/volumes/0/node", "lab9",
+       "scenario: clusters[0].volumes: volume nas:4242/vm-4242-disk-9.qcow2 is on unknown node "
+       "'lab9'"},
       {"/clusters/0/datastores/0/name", "", "scenario: clusters[0].datastores[0].name: required"},
       {"/clusters/0/mode", "ha", "scenario: clusters[0].mode: must be cluster or standalone"},
       {"/clusters/0/nodes/1", json::object{{"name", "lab1"}},
