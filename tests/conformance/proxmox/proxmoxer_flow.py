@@ -4,7 +4,10 @@
 usage: proxmoxer_flow.py HOST PORT password|token
 Exits non-zero (with the reason on stderr) when any step disagrees with the real API contract.
 """
+import os
+import re
 import sys
+import tempfile
 import time
 
 import proxmoxer
@@ -38,6 +41,134 @@ def wait(px, node, upid, timeout=10.0):
 def check(condition, what):
     if not condition:
         raise AssertionError(what)
+
+
+def twice(flow, what):
+    """An idempotent client's run: the first changes the state, a second finds nothing to do."""
+    check(flow() is True, "%s: first run changes something" % what)
+    check(flow() is False, "%s: second run reports nothing changed" % what)
+
+
+def storage_used(px, node, storage):
+    return int(px.nodes(node).storage(storage).status.get()["used"])
+
+
+def volids(px, node, storage, **filters):
+    return {v["volid"]: v for v in px.nodes(node).storage(storage).content.get(**filters)}
+
+
+def clone_flows(px, node, mode):
+    """Clone VM 100 (the default scenario's) to a new VM: a real task, then listed everywhere."""
+    newid = 9100 if mode == "password" else 9200
+    name = "clone-%s" % mode
+
+    def ensure_clone():
+        if any(r.get("vmid") == newid for r in px.cluster.resources.get(type="vm")):
+            return False
+        upid = px.nodes(node).qemu(100).clone.post(newid=newid, name=name, full=1,
+                                                   storage="local-lvm")
+        check(":qmclone:100:" in upid, "clone UPID: %r" % upid)
+        status = wait(px, node, upid)
+        check(status["exitstatus"] == "OK", "clone task: %r" % status)
+        return True
+
+    twice(ensure_clone, "clone")
+    check(any(r.get("vmid") == newid and r.get("name") == name
+              for r in px.cluster.resources.get(type="vm")), "clone in /cluster/resources")
+    check(any(int(g["vmid"]) == newid for g in px.nodes(node).qemu.get()), "clone in node list")
+    config = px.nodes(node).qemu(newid).config.get()
+    check(config["name"] == name, "clone config: %r" % config)
+    check(config["scsi0"].startswith("local-lvm:vm-%d-disk-0," % newid), "clone disk: %r" % config)
+    check("local-lvm:vm-%d-disk-0" % newid in volids(px, node, "local-lvm", vmid=newid),
+          "clone volume in storage content")
+    return newid
+
+
+def disk_flows(px, node, vmid):
+    """Disk add, resize, detach and remove, each as an idempotent client does them."""
+    qemu = px.nodes(node).qemu(vmid)
+    before = storage_used(px, node, "local-lvm")
+
+    def ensure_disk():
+        if "scsi1" in qemu.config.get():
+            return False
+        qemu.config.put(scsi1="local-lvm:2,backup=1")
+        return True
+
+    twice(ensure_disk, "disk add")
+    scsi1 = qemu.config.get()["scsi1"]
+    match = re.fullmatch(r"(local-lvm:vm-%d-disk-\d+),backup=1,size=2G" % vmid, scsi1)
+    check(match is not None, "allocated disk: %r" % scsi1)
+    volid = match.group(1)
+    check(volids(px, node, "local-lvm", vmid=vmid)[volid]["size"] == 2 << 30, "disk in content")
+    check(storage_used(px, node, "local-lvm") > before, "usage grew with the disk")
+
+    def ensure_size():
+        if qemu.config.get()["scsi1"].endswith("size=4G"):
+            return False
+        status = wait(px, node, qemu.resize.put(disk="scsi1", size="4G"))
+        check(status["exitstatus"] == "OK", "resize task: %r" % status)
+        return True
+
+    twice(ensure_size, "disk resize")
+    check(volids(px, node, "local-lvm", vmid=vmid)[volid]["size"] == 4 << 30, "resized content")
+
+    def ensure_detached():
+        if "scsi1" not in qemu.config.get():
+            return False
+        qemu.unlink.put(idlist="scsi1")
+        return True
+
+    twice(ensure_detached, "disk detach")
+    config = qemu.config.get()
+    check(config.get("unused0") == volid, "detached to unused0: %r" % config)
+    check(volid in volids(px, node, "local-lvm", vmid=vmid), "detached volume kept")
+
+    def ensure_removed():
+        unused = [key for key in qemu.config.get() if key.startswith("unused")]
+        if not unused:
+            return False
+        qemu.config.put(delete=",".join(unused))
+        return True
+
+    twice(ensure_removed, "disk remove")
+    check(volid not in volids(px, node, "local-lvm", vmid=vmid), "removed volume freed")
+
+
+def iso_flows(px, node, mode):
+    """ISO upload (multipart, as proxmoxer sends a file) and delete on the 'local' storage."""
+    storage = px.nodes(node).storage("local")
+    filename = "proxmoxer-%s.iso" % mode
+    volid = "local:iso/" + filename
+    data = b"CD001" + bytes(4091)
+    before = storage_used(px, node, "local")
+
+    def ensure_uploaded():
+        if volid in volids(px, node, "local", content="iso"):
+            return False
+        with tempfile.TemporaryDirectory() as directory:
+            path = os.path.join(directory, filename)
+            with open(path, "wb") as out:
+                out.write(data)
+            with open(path, "rb") as upload:
+                upid = storage.upload.post(content="iso", filename=upload)
+        status = wait(px, node, upid)
+        check(status["exitstatus"] == "OK", "upload task: %r" % status)
+        return True
+
+    twice(ensure_uploaded, "ISO upload")
+    check(volids(px, node, "local", content="iso")[volid]["size"] == len(data), "ISO size")
+    check(storage_used(px, node, "local") == before + len(data), "usage grew with the ISO")
+
+    def ensure_deleted():
+        if volid not in volids(px, node, "local", content="iso"):
+            return False
+        status = wait(px, node, storage.content(volid).delete())
+        check(status["exitstatus"] == "OK", "delete task: %r" % status)
+        return True
+
+    twice(ensure_deleted, "ISO delete")
+    check(storage_used(px, node, "local") == before, "usage back after the delete")
 
 
 def main():
@@ -79,6 +210,10 @@ def main():
         raise AssertionError("config of a deleted VM still answers")
     except ResourceException as error:
         check(error.status_code == 500, "deleted VM config status %s" % error.status_code)
+
+    clone = clone_flows(px, node, mode)
+    disk_flows(px, node, clone)
+    iso_flows(px, node, mode)
 
     # Validation errors come back in Proxmox's shape.
     try:
