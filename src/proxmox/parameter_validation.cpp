@@ -262,6 +262,22 @@ bool is_cidr(std::string_view text, bool require_mask) {
 }
 
 // pve-firewall's IPorCIDRorAlias: an IP, a CIDR, or an alias name, optionally "dc/" or "guest/".
+// pve-verify-dns-name: labels of letters, digits and inner hyphens, separated by dots.
+bool is_dns_name(std::string_view text) {
+  if (text.empty()) return false;
+  size_t start = 0;
+  while (start <= text.size()) {
+    const size_t dot = std::min(text.find('.', start), text.size());
+    const std::string_view label = text.substr(start, dot - start);
+    if (label.empty() || label.front() == '-' || label.back() == '-') return false;
+    for (const char c : label) {
+      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-') return false;
+    }
+    start = dot + 1;
+  }
+  return true;
+}
+
 bool is_ip_cidr_or_alias(std::string_view text) {
   static const RE2 alias("(?:(?:dc|guest)/)?[A-Za-z][A-Za-z0-9\\-_]+");
   return is_cidr(text, false) || RE2::FullMatch(re2::StringPiece(text.data(), text.size()), alias);
@@ -313,8 +329,10 @@ const std::unordered_map<std::string_view, Format>& formats() {
       {"ip",
        {nullptr, [](std::string_view text) { return is_ipv4(text) || is_ipv6(text); },
         "value does not look like a valid IP address"}},
+      // An IP address or a DNS name (pve_verify_address): realm servers, migration targets.
       {"address",
-       {nullptr, [](std::string_view text) { return is_ipv4(text) || is_ipv6(text); },
+       {nullptr,
+        [](std::string_view text) { return is_ipv4(text) || is_ipv6(text) || is_dns_name(text); },
         "value does not look like a valid address"}},
       {"CIDR",
        {nullptr, [](std::string_view text) { return is_cidr(text, true); },

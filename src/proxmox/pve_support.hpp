@@ -109,5 +109,10 @@ void add_pool_handlers(HandlerTable& table);          // /pools
 void add_cluster_task_handlers(HandlerTable& table);  // /cluster/tasks
 void add_ha_handlers(HandlerTable& table);            // /cluster/ha
 void add_sdn_handlers(HandlerTable& table);           // /cluster/sdn
+// /access/users (and their tokens), /access/password (pve_access_users.cpp)
+void add_access_user_handlers(HandlerTable& table);
+// /access/domains, /access/groups, /access/roles (pve_access.cpp)
+void add_access_handlers(HandlerTable& table);
+void add_access_acl_handlers(HandlerTable& table);  // /access/acl (pve_access_acl.cpp)
 
 }  // namespace pbx::proxmox

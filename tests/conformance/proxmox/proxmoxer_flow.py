@@ -171,6 +171,91 @@ def iso_flows(px, node, mode):
     check(storage_used(px, node, "local") == before, "usage back after the delete")
 
 
+def access_flows(px, host, port, mode):
+    """Groups, a user in them, an LDAP realm, an ACL and an API token, each as an idempotent
+    client manages them; then what they change is what logging in sees."""
+    group, userid, realm = "flow-%s" % mode, "flow-%s@pve" % mode, "ldap-%s" % mode
+    password, secret = "flow-pass-%s" % mode, {}
+
+    def ensure_group():
+        if any(g["groupid"] == group for g in px.access.groups.get()):
+            return False
+        px.access.groups.post(groupid=group, comment="conformance")
+        return True
+
+    def ensure_user():
+        if any(u["userid"] == userid for u in px.access.users.get()):
+            return False
+        px.access.users.post(userid=userid, password=password, groups=group,
+                             email="flow@example.com")
+        return True
+
+    def ensure_realm():
+        if any(d["realm"] == realm for d in px.access.domains.get()):
+            return False
+        px.access.domains.post(realm=realm, type="ldap", server1="ldap.example",
+                               base_dn="dc=example,dc=com", user_attr="uid", comment="LDAP")
+        return True
+
+    def ensure_acl():
+        wanted = {"path": "/vms", "type": "group", "ugid": group, "roleid": "PVEVMUser"}
+        if any(all(a.get(k) == v for k, v in wanted.items()) for a in px.access.acl.get()):
+            return False
+        px.access.acl.put(path="/vms", roles="PVEVMUser", groups=group)
+        return True
+
+    def ensure_token():
+        if any(t["tokenid"] == "ci" for t in px.access.users(userid).token.get()):
+            return False
+        made = px.access.users(userid).token("ci").post(comment="flow", privsep=0)
+        check(made["full-tokenid"] == userid + "!ci", "token id: %r" % made)
+        secret["value"] = made["value"]
+        return True
+
+    for flow, what in ((ensure_group, "group"), (ensure_user, "user"), (ensure_realm, "realm"),
+                       (ensure_acl, "ACL"), (ensure_token, "token")):
+        twice(flow, what)
+
+    listed = {u["userid"]: u for u in px.access.users.get(full=1)}
+    check(listed[userid]["groups"] == group and listed[userid]["realm-type"] == "pve",
+          "user listed with its group: %r" % listed[userid])
+    check(list(listed).count("root@pam") == 1, "root@pam once: %r" % list(listed))
+    check(px.access.groups(group).get()["members"] == [userid], "group members")
+    check(px.access.users(userid).get()["groups"] == [group], "user groups")
+    check(px.access.domains("pam").get()["type"] == "pam", "pam realm readable")
+    check(px.access.domains(realm).get()["server1"] == "ldap.example", "realm read back")
+    realms = {d["realm"]: d["type"] for d in px.access.domains.get()}
+    check(len(realms) == len(px.access.domains.get()), "realms listed once: %r" % realms)
+    check(realms.get("pam") == "pam" and realms.get("pve") == "pve" and realms.get(realm) == "ldap",
+          "realms by type: %r" % realms)
+    try:
+        px.access.users.post(userid=userid)
+        raise AssertionError("duplicate user accepted")
+    except ResourceException as error:
+        check(error.status_code == 500, "duplicate user status %s" % error.status_code)
+        check(error.content == "create user failed: user '%s' already exists" % userid,
+              "duplicate user reason %r" % error.content)
+
+    # The new account logs in, and so does its token; once deleted, neither works.
+    ProxmoxAPI(host, port=port, user=userid, password=password, verify_ssl=False).version.get()
+    as_token = ProxmoxAPI(host, port=port, user=userid, token_name="ci",
+                          token_value=secret["value"], verify_ssl=False)
+    check(as_token.version.get()["version"], "token made through the API authenticates")
+    px.access.users(userid).delete()
+    try:
+        ProxmoxAPI(host, port=port, user=userid, password=password, verify_ssl=False)
+        raise AssertionError("deleted user logged in")
+    except AuthenticationError:
+        pass
+    try:
+        as_token.version.get()
+        raise AssertionError("token of a deleted user accepted")
+    except ResourceException as error:
+        check(error.status_code == 401, "deleted user's token status %s" % error.status_code)
+    check(px.access.groups(group).get()["members"] == [], "deleted user left its group")
+    check(any(a.get("ugid") == group for a in px.access.acl.get()), "the group's ACL stays")
+
+
 def main():
     host, port, mode = sys.argv[1], int(sys.argv[2]), sys.argv[3]
     # Debian's proxmoxer or the newest from PyPI (scripts/client-venv): say which one ran.
@@ -251,6 +336,8 @@ def main():
         raise AssertionError("wrong token accepted")
     except ResourceException as error:
         check(error.status_code == 401, "wrong token status %s" % error.status_code)
+
+    access_flows(px, host, port, mode)
 
     print("proxmoxer %s flow OK (vmid %d)" % (mode, vmid))
 
