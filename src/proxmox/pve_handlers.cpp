@@ -24,6 +24,7 @@ HandlerTable pve_handlers(const Release& release) {
   add_access_user_handlers(table);
   add_access_handlers(table);
   add_access_acl_handlers(table);
+  add_access_permission_handlers(table);
   return table;
 }
 

@@ -114,5 +114,7 @@ void add_access_user_handlers(HandlerTable& table);
 // /access/domains, /access/groups, /access/roles (pve_access.cpp)
 void add_access_handlers(HandlerTable& table);
 void add_access_acl_handlers(HandlerTable& table);  // /access/acl (pve_access_acl.cpp)
+// /access/permissions (pve_access_permissions.cpp)
+void add_access_permission_handlers(HandlerTable& table);
 
 }  // namespace pbx::proxmox

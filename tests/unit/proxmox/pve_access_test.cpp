@@ -297,6 +297,59 @@ TEST(AccessTest, AclEntriesAddRemoveAndFollowDeletes) {
   EXPECT_TRUE(api.get("/access/acl").data().as_array().empty());
 }
 
+TEST(AccessTest, PermissionsFollowTheAcl) {
+  Engine engine(test_options(Service::pve, true));
+  const Client api{engine};
+  const Reply root = api.get("/access/permissions?path=/vms/100");
+  ASSERT_EQ(root.status, 200u) << root.body;
+  EXPECT_EQ(root.data().at("/vms/100").at("VM.Allocate"), 1);
+  EXPECT_EQ(root.data().at("/vms/100").at("Sys.Modify"), 1);
+
+  ASSERT_EQ(api(Verb::post, "/access/groups", "groupid=ops").status, 200u);
+  ASSERT_EQ(api(Verb::post, "/access/users", "userid=fay@pve&groups=ops").status, 200u);
+  ASSERT_EQ(api(Verb::put, "/access/acl", "path=/vms&roles=PVEVMUser&groups=ops").status, 200u);
+  ASSERT_EQ(api(Verb::put, "/access/acl", "path=/vms/100&roles=PVEAuditor&users=fay@pve").status,
+            200u);
+  ASSERT_EQ(api(Verb::put, "/access/acl", "path=/vms/102&roles=NoAccess&groups=ops").status, 200u);
+  const auto privileges = [&](std::string_view query) {
+    const Reply reply = api.get(std::string("/access/permissions?") + std::string(query));
+    EXPECT_EQ(reply.status, 200u) << reply.body;
+    return reply.data().as_object();
+  };
+  // The user's own entry on /vms/100 replaces what the group has from /vms.
+  const json::object on_100 = privileges("userid=fay@pve&path=/vms/100").at("/vms/100").as_object();
+  EXPECT_TRUE(on_100.contains("VM.Audit"));
+  EXPECT_FALSE(on_100.contains("VM.PowerMgmt"));
+  const json::object on_101 = privileges("userid=fay@pve&path=/vms/101").at("/vms/101").as_object();
+  EXPECT_EQ(on_101.at("VM.PowerMgmt"), 1);
+  EXPECT_FALSE(on_101.contains("VM.Allocate"));
+  EXPECT_TRUE(privileges("userid=fay@pve&path=/vms/102").at("/vms/102").as_object().empty());
+  EXPECT_TRUE(privileges("userid=fay@pve&path=/storage").at("/storage").as_object().empty());
+  // Without a path: the paths with any privilege.
+  const json::object all = privileges("userid=fay@pve");
+  EXPECT_TRUE(all.contains("/vms"));
+  EXPECT_TRUE(all.contains("/vms/100"));
+  EXPECT_FALSE(all.contains("/vms/102"));
+  EXPECT_FALSE(all.contains("/"));
+
+  // A privilege-separated token has what both it and its user have.
+  ASSERT_EQ(api(Verb::post, "/access/users/fay@pve/token/ci").status, 200u);
+  ASSERT_EQ(
+      api(Verb::put, "/access/acl", "path=/vms/101&roles=PVEVMAdmin&tokens=fay@pve!ci").status,
+      200u);
+  const json::object token =
+      privileges("userid=fay@pve!ci&path=/vms/101").at("/vms/101").as_object();
+  EXPECT_EQ(token.at("VM.PowerMgmt"), 1);
+  EXPECT_FALSE(token.contains("VM.Allocate"));
+  ASSERT_EQ(api(Verb::put, "/access/users/fay@pve/token/ci", "privsep=0").status, 200u);
+  EXPECT_FALSE(privileges("userid=fay@pve!ci&path=/vms/101")
+                   .at("/vms/101")
+                   .as_object()
+                   .contains("VM.Allocate"));
+  EXPECT_EQ(message(api.get("/access/permissions?userid=nobody@pve")),
+            "no such user ('nobody@pve')");
+}
+
 TEST(AccessTest, RealmsFollowProxmoxRules) {
   Engine engine(test_options(Service::pve, true));
   const Client api{engine};
