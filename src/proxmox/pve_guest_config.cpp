@@ -423,9 +423,19 @@ std::optional<ApiResult> apply_config(const ClusterState& state, GuestState& gue
     if (properties.empty() || property(properties, "media") == "cdrom") continue;
     const std::string& volume = properties.front().first;
     const size_t colon = volume.find(':');
-    if (colon != std::string::npos && state.find_storage(volume.substr(0, colon)) == nullptr) {
-      return ApiResult::error(500,
-                              fmt::format("storage '{}' does not exist", volume.substr(0, colon)));
+    if (colon == std::string::npos) continue;
+    const std::string storage_id = volume.substr(0, colon);
+    const StorageScenario* storage = state.find_storage(storage_id);
+    if (storage == nullptr) {
+      return ApiResult::error(500, fmt::format("storage '{}' does not exist", storage_id));
+    }
+    // A new VM volume needs a storage for images (check_storage_access's refusal).
+    const std::string name = volume.substr(colon + 1);
+    const bool allocate =
+        !name.empty() && name.find_first_not_of("0123456789.") == std::string::npos;
+    if (allocate && guest.spec.type == "qemu" && !has_content(*storage, "images")) {
+      return ApiResult::invalid("storage",
+                                fmt::format("storage '{}' does not support vm images", storage_id));
     }
   }
   // Deletions first, as Proxmox's update_vm does them before the new values.

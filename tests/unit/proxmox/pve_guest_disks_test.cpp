@@ -74,6 +74,13 @@ TEST(GuestDisksApiTest, AddedDiskIsAnAllocatedVolumeAndARewriteChangesNothing) {
             200u);
   EXPECT_EQ(get(engine, kVm + "/config").data().at("digest").as_string(), digest);
   EXPECT_EQ(config_value(engine, "qemu/100", "unused0"), "");
+  // A new volume on a storage without 'images' content is refused, and nothing changes.
+  const Reply no_images = call(engine, Verb::put, kVm + "/config", "scsi2=local%3A1&cores=5");
+  EXPECT_EQ(no_images.status, 400u);
+  EXPECT_EQ(no_images.json.at_pointer("/errors/storage"),
+            "storage 'local' does not support vm images")
+      << no_images.body;
+  EXPECT_EQ(config_value(engine, "qemu/100", "scsi2"), "");
   // A new allocation on a used key keeps the old volume as unused0, as Proxmox does.
   ASSERT_EQ(call(engine, Verb::put, kVm + "/config", "scsi1=local-lvm%3A3").status, 200u);
   EXPECT_EQ(config_value(engine, "qemu/100", "scsi1"), "local-lvm:vm-100-disk-2,size=3G");
