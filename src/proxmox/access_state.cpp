@@ -173,14 +173,24 @@ const UserScenario* AccessState::find_user(std::string_view userid) const {
   return it == users_.end() ? nullptr : &it->second;
 }
 
-TokenScenario* AccessState::find_token(UserScenario& user, std::string_view tokenid) {
+namespace {
+
+// The token `tokenid` of a user, const or not.
+template <typename User>
+auto* token_of(User& user, std::string_view tokenid) {
   const auto it = std::find_if(user.tokens.begin(), user.tokens.end(),
                                [&](const TokenScenario& token) { return token.id == tokenid; });
   return it == user.tokens.end() ? nullptr : &*it;
 }
 
+}  // namespace
+
+TokenScenario* AccessState::find_token(UserScenario& user, std::string_view tokenid) {
+  return token_of(user, tokenid);
+}
+
 const TokenScenario* AccessState::find_token(const UserScenario& user, std::string_view tokenid) {
-  return find_token(const_cast<UserScenario&>(user), tokenid);
+  return token_of(user, tokenid);
 }
 
 std::vector<std::string> AccessState::groups_of(std::string_view userid) const {
