@@ -414,9 +414,8 @@ struct SyncEngine::Run {
                                  std::initializer_list<std::string_view> key_fields) {
       if (cluster_ids.empty()) return std::vector<json::object>{};
       http::Params filters = filter_values("cluster_id", cluster_ids);
-      filters.emplace_back("tag", kTagSlug);
       filters.push_back(fields_to_read(desired, key_fields));
-      return netbox.list(path, filters);
+      return list_tagged(netbox, refs, path, std::move(filters));
     };
 
     const auto devices = desired_devices(endpoints, refs);
@@ -487,9 +486,8 @@ struct SyncEngine::Run {
       vm_ids.insert(id);
     std::vector<json::object> current_backups;
     if (!vm_ids.empty()) {
-      http::Params filters{{"tag", kTagSlug}};
-      filters.push_back(fields_to_read(backups, {"virtual_machine", "volume_id", "storage"}));
-      for (auto& backup : netbox.list(kBackupsPath, filters)) {
+      http::Params filters{fields_to_read(backups, {"virtual_machine", "volume_id", "storage"})};
+      for (auto& backup : list_tagged(netbox, refs, kBackupsPath, std::move(filters))) {
         const auto* vm = backup.if_contains("virtual_machine");
         const int64_t vm_id =
             vm && vm->is_object() ? json_int(field(vm->as_object(), "id")) : json_int(vm);

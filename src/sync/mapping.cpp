@@ -32,6 +32,13 @@ json::object tag_definition() {
                       {"description", "Object synchronised from Proxmox by proxbox"}};
 }
 
+std::vector<json::object> list_tagged(NetBoxClient& netbox, const References& refs,
+                                      const std::string& path, http::Params filters) {
+  if (refs.tag <= 0) return {};
+  filters.emplace_back("tag", kTagSlug);
+  return netbox.list(path, filters);
+}
+
 std::string slugify(std::string_view text) {
   std::string slug;
   for (const char c : text) {

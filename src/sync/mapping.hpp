@@ -71,6 +71,12 @@ struct References {
   std::map<std::string, int64_t> guest_tags;     // Proxmox tags by slug (guest_tags.hpp)
 };
 
+// The objects at `path` matching `filters` that carry the proxbox tag. None when the tag does not
+// exist yet (refs.tag 0: a dry run on a NetBox the sync never wrote): nothing can carry it, and
+// NetBox refuses a filter on a tag it does not know (400 "Select a valid choice").
+std::vector<boost::json::object> list_tagged(NetBoxClient& netbox, const References& refs,
+                                             const std::string& path, http::Params filters);
+
 struct MappingError {
   std::string endpoint;
   std::string object;  // "qemu/101 (web1)"

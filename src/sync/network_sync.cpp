@@ -82,12 +82,12 @@ class NetworkRun {
     const auto vlan_desired = desired_vlans(guests_, context_.refs);
     std::map<std::string, int64_t> vlans;
     if (!vlan_desired.empty()) {
-      http::Params filters{{"tag", kTagSlug}, fields_to_read(vlan_desired, {"vid", "group"})};
+      http::Params filters{fields_to_read(vlan_desired, {"vid", "group"})};
       for (const auto& vlan : vlan_desired)
         filters.emplace_back("vid", vlan.key);
       // Shared with whatever else uses the VLAN: never deleted.
       // Only the global ones: the SDN stage's VLANs live in their zone's group.
-      auto current = context_.netbox.list(kVlansPath, filters);
+      auto current = list_tagged(context_.netbox, context_.refs, kVlansPath, std::move(filters));
       std::erase_if(current,
                     [](const json::object& vlan) { return nested_id(vlan, "group") != 0; });
       vlans = context_.sync_kind("vlans", kVlansPath, vlan_desired, std::move(current),
@@ -158,8 +158,8 @@ class NetworkRun {
       wanted.insert(prefix.key);
     std::vector<json::object> prefixes;
     if (!wanted.empty()) {
-      for (auto& prefix : context_.netbox.list(
-               kPrefixesPath, {{"tag", kTagSlug}, fields_to_read(prefix_desired, {"prefix"})})) {
+      for (auto& prefix : list_tagged(context_.netbox, context_.refs, kPrefixesPath,
+                                      {fields_to_read(prefix_desired, {"prefix"})})) {
         if (wanted.count(current_prefix_key(prefix))) prefixes.push_back(std::move(prefix));
       }
     }
@@ -285,9 +285,8 @@ class NetworkRun {
       if (listed.find("," + std::string(name) + ",") == std::string::npos)
         fields.second += "," + std::string(name);
     }
-    filters.emplace_back("tag", kTagSlug);
     filters.push_back(std::move(fields));
-    for (auto& object : context_.netbox.list(path, filters)) {
+    for (auto& object : list_tagged(context_.netbox, context_.refs, path, std::move(filters))) {
       const int64_t owner =
           owner_field == "id" ? json_int(field(object, "id")) : nested_id(object, owner_field);
       if (owners.count(owner)) found.push_back(std::move(object));

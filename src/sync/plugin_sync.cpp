@@ -52,12 +52,12 @@ void mark_stale(std::vector<DesiredObject>& desired, const std::vector<json::obj
 
 // The plugin objects tagged by proxbox whose virtual machine is one of `vms`, with the fields
 // `fields` (fields_to_read) names.
-std::vector<json::object> owned_by_vms(NetBoxClient& netbox, const std::string& path,
+std::vector<json::object> owned_by_vms(PluginStageContext& context, const std::string& path,
                                        const std::map<int64_t, VmOwner>& vms,
                                        std::pair<std::string, std::string> fields) {
   std::vector<json::object> owned;
   if (vms.empty()) return owned;
-  for (auto& object : netbox.list(path, {{"tag", kTagSlug}, std::move(fields)})) {
+  for (auto& object : list_tagged(context.netbox, context.refs, path, {std::move(fields)})) {
     if (vms.count(nested_id(object, "virtual_machine"))) owned.push_back(std::move(object));
   }
   return owned;
@@ -80,10 +80,11 @@ class Stages {
     const auto desired = desired_storages(endpoints_, context_.refs);
     std::vector<json::object> current;
     if (!cluster_ids.empty()) {
-      http::Params filters{{"tag", kTagSlug}, fields_to_read(desired, {"cluster", "name"})};
+      http::Params filters{fields_to_read(desired, {"cluster", "name"})};
       for (const auto& id : cluster_ids)
         filters.emplace_back("cluster_id", id);
-      for (auto& object : context_.netbox.list(kPluginStoragePath, filters)) {
+      for (auto& object :
+           list_tagged(context_.netbox, context_.refs, kPluginStoragePath, std::move(filters))) {
         if (listed.count(nested_name(object, "cluster"))) current.push_back(std::move(object));
       }
     }
@@ -96,7 +97,7 @@ class Stages {
     // An archive: tasks Proxmox has rotated out stay in NetBox, so only what is new is written.
     const auto desired = desired_task_history(endpoints_, context_.refs);
     context_.sync_kind("task_history", kPluginTaskHistoryPath, desired,
-                       owned_by_vms(context_.netbox, kPluginTaskHistoryPath, owners,
+                       owned_by_vms(context_, kPluginTaskHistoryPath, owners,
                                     fields_to_read(desired, {"virtual_machine", "upid"})),
                        current_task_key, false, {});
   }
@@ -106,7 +107,7 @@ class Stages {
     auto desired = desired_guest_snapshots(endpoints_, context_.refs);
     std::vector<json::object> known;  // of guests whose snapshot list answered
     for (auto& object :
-         owned_by_vms(context_.netbox, kPluginSnapshotsPath, owners,
+         owned_by_vms(context_, kPluginSnapshotsPath, owners,
                       fields_to_read(desired, {"virtual_machine", "name", "status"}))) {
       const VmOwner& owner = owners.at(nested_id(object, "virtual_machine"));
       if (owner.endpoint->snapshot.plugin.listed.snapshots_of.count(owner.vmid)) {

@@ -254,6 +254,18 @@ http::Response FakeNetBox::handle(http::Request& request) {
           filters[key].insert(value);
         }
       }
+      // NetBox validates a tag filter against the tags it has.
+      for (const auto& slug : filters["tag"]) {
+        bool known = false;
+        for (const auto& [id, tag] : store_["/api/extras/tags/"])
+          known |= json_string(field(tag, "slug")) == slug;
+        if (!known) {
+          return netbox_error(http::Status::bad_request,
+                              {{"tag", json::array{"Select a valid choice. " + slug +
+                                                   " is not one of the available choices."}}});
+        }
+      }
+      if (filters["tag"].empty()) filters.erase("tag");
       std::vector<const json::object*> matching;
       for (const auto& [id, object] : table) {
         bool ok = true;
