@@ -44,12 +44,16 @@ struct ProxmoxReader::Session {
     const auto response =
         send_with_retry(transport, http::Verb::get, root + path, {}, auth_headers, control);
     if (!response.ok()) {
-      throw ProxmoxError("GET " + path + " answered " + std::to_string(response.status) + ": " +
-                         excerpt(response.body));
+      throw ProxmoxError(
+          describe_failure(std::to_string(response.status) + ": " + excerpt(response.body),
+                           http::Verb::get, root + path));
     }
     boost::system::error_code error;
     json::value parsed = json::parse(response.body, error);
-    if (error) throw ProxmoxError("GET " + path + " answered non-JSON: " + excerpt(response.body));
+    if (error) {
+      throw ProxmoxError(
+          describe_failure("not JSON: " + excerpt(response.body), http::Verb::get, root + path));
+    }
     const auto* data = parsed.is_object() ? parsed.as_object().if_contains("data") : nullptr;
     return data ? *data : json::value{};
   }
@@ -77,8 +81,9 @@ void ProxmoxReader::login(Session& session) {
         send_with_retry(transport_, http::Verb::post, session.root + "/access/ticket", form,
                         headers, session.control);
     if (!response.ok()) {
-      throw ProxmoxError("authentication as " + credentials_.user + " failed with " +
-                         std::to_string(response.status));
+      throw ProxmoxError(describe_failure("authentication as " + credentials_.user +
+                                              " failed with " + std::to_string(response.status),
+                                          http::Verb::post, session.root + "/access/ticket"));
     }
     const json::value parsed = json::parse(response.body);
     const auto* data = parsed.as_object().if_contains("data");

@@ -123,7 +123,31 @@ TEST(ProxmoxReader, WrongPasswordThrows) {
   testing::FakeProxmox proxmox;
   InProcessTransport transport(proxmox.handler());
   ProxmoxReader reader(transport, {"http://127.0.0.1:8006", "", "root@pam", "nope"});
-  EXPECT_THROW(reader.read("lab"), ProxmoxError);
+  try {
+    reader.read("lab");
+    FAIL() << "expected ProxmoxError";
+  } catch (const ProxmoxError& error) {
+    // The cause first, the request after it (issue 16.4).
+    const std::string message = error.what();
+    EXPECT_EQ(message.find("authentication as root@pam failed with 401"), 0u) << message;
+    EXPECT_NE(message.find("(POST http://127.0.0.1:8006/api2/json/access/ticket)"),
+              std::string::npos)
+        << message;
+  }
+}
+
+TEST(ProxmoxReader, AFailedReadNamesTheCauseBeforeTheRequest) {
+  testing::FakeProxmox proxmox;
+  InProcessTransport transport(proxmox.handler());
+  ProxmoxReader reader(transport, {"http://127.0.0.1:8006", "root@pam!proxbox=wrong", "", ""});
+  try {
+    reader.read("lab");
+    FAIL() << "expected ProxmoxError";
+  } catch (const ProxmoxError& error) {
+    const std::string message = error.what();
+    EXPECT_EQ(message.find("401: "), 0u) << message;
+    EXPECT_NE(message.find(" (GET http://127.0.0.1:8006/api2/json/"), std::string::npos) << message;
+  }
 }
 
 TEST(Transport, SplitUrl) {
