@@ -13,7 +13,6 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/socket_base.hpp>
 #include <boost/asio/ssl/context.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -125,7 +124,7 @@ class SessionBase {
 };
 
 // Shared by the server and its sessions. Sessions hold a reference: stop() waits for all of
-// them (or the io_context, declared last, destroys their pending handlers first).
+// them (or ~ServerCore destroys the io_contexts, and their pending handlers, before the rest).
 struct ServerCore {
   ServerOptions options;
   Handler handler;
@@ -148,13 +147,41 @@ struct ServerCore {
   size_t producers = 0;
 
   std::unique_ptr<net::thread_pool> handler_pool;
-  net::io_context ioc;
-  std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
+  // One io_context per I/O thread, each run by that thread alone: a connection lives on one
+  // context for its whole life, so its handlers never need a strand and the threads never
+  // contend for one scheduler queue (one shared context kept 2 threads below one core's worth).
+  // The acceptors live on a context of their own, run by one more thread, and deal accepted
+  // sockets round-robin: a handler blocking an I/O thread never delays accepting, nor the
+  // listeners' close when the server stops.
+  std::unique_ptr<net::io_context> accept_context = std::make_unique<net::io_context>(1);
+  std::vector<std::unique_ptr<net::io_context>> contexts;
+  std::vector<net::executor_work_guard<net::io_context::executor_type>> work;
+  size_t next_context = 0;  // only touched by accept handlers, which all run on accept_context
   std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
   std::vector<std::thread> io_threads;
 
   explicit ServerCore(ServerOptions opts, Handler h, unsigned threads)
-      : options(std::move(opts)), handler(std::move(h)), ioc(static_cast<int>(threads)) {}
+      : options(std::move(opts)), handler(std::move(h)) {
+    for (unsigned i = 0; i < threads; ++i)
+      contexts.push_back(std::make_unique<net::io_context>(1));  // 1: one thread runs it
+  }
+  ~ServerCore() {
+    // Closed and aborted accepts queued on the accept context still name the connection
+    // contexts: the acceptors and that context go first, then the rest, each destroying only
+    // its own connections' pending handlers.
+    acceptors.clear();
+    accept_context.reset();
+    for (auto& context : contexts)
+      context.reset();
+  }
+
+  net::io_context& acceptor_context() { return *accept_context; }
+  // The context the next accepted connection lives on.
+  net::io_context::executor_type next_connection_executor() {
+    net::io_context& context = *contexts[next_context];
+    next_context = (next_context + 1) % contexts.size();
+    return context.get_executor();
+  }
 
   void register_session(const std::shared_ptr<SessionBase>& session) {
     std::lock_guard lock(sessions_mutex);
@@ -225,7 +252,7 @@ bool is_parse_error(const boost::system::error_code& error) {
 template <class Stream>
 class Session;
 
-// Hands server-sent events from a producer thread to the connection's strand and waits for each
+// Hands server-sent events from a producer thread to the connection's I/O thread and waits for each
 // write, so a slow reader slows the producer down instead of growing a queue.
 template <class Stream>
 class StreamSink final : public EventSink {
@@ -661,7 +688,7 @@ struct Server::Impl {
 
   void accept(size_t index) {
     tcp::acceptor& acceptor = *core->acceptors[index];
-    acceptor.async_accept(net::make_strand(core->ioc),
+    acceptor.async_accept(core->next_connection_executor(),
                           [this, index](beast::error_code error, tcp::socket socket) {
                             if (error == net::error::operation_aborted || core->stopping) return;
                             if (!error)
@@ -748,13 +775,13 @@ void Server::start() {
       beast::error_code error;
       address = net::ip::make_address(listen.host, error);
       if (error) {
-        tcp::resolver resolver(core.ioc);
+        tcp::resolver resolver(core.acceptor_context());
         const auto results = resolver.resolve(listen.host, std::to_string(listen.port));
         address = results.begin()->endpoint().address();
       }
     }
     const tcp::endpoint endpoint(address, listen.port);
-    auto acceptor = std::make_unique<tcp::acceptor>(net::make_strand(core.ioc));
+    auto acceptor = std::make_unique<tcp::acceptor>(core.acceptor_context());
     try {
       acceptor->open(endpoint.protocol());
       acceptor->set_option(net::socket_base::reuse_address(true));
@@ -773,14 +800,18 @@ void Server::start() {
   if (core.options.handler_threads > 0) {
     core.handler_pool = std::make_unique<net::thread_pool>(core.options.handler_threads);
   }
-  core.work.emplace(core.ioc.get_executor());
+  std::vector<net::io_context*> run_contexts{core.accept_context.get()};
+  for (const auto& context : core.contexts)
+    run_contexts.push_back(context.get());
+  for (net::io_context* context : run_contexts)
+    core.work.push_back(net::make_work_guard(*context));
   for (size_t i = 0; i < core.acceptors.size(); ++i)
     impl_->accept(i);
-  for (unsigned i = 0; i < core.options.io_threads; ++i) {
-    core.io_threads.emplace_back([&core] {
+  for (net::io_context* context : run_contexts) {
+    core.io_threads.emplace_back([&core, &ioc = *context] {
       for (;;) {
         try {
-          core.ioc.run();
+          ioc.run();
           return;
         } catch (const std::exception& error) {
           core.logger->error("I/O thread: {}", error.what());
@@ -825,8 +856,10 @@ void Server::stop(std::chrono::milliseconds grace) {
     core.producers_changed.wait(lock, [&] { return core.producers == 0; });
   }
   if (core.handler_pool) core.handler_pool->join();
-  core.work.reset();
-  core.ioc.stop();
+  core.work.clear();
+  core.accept_context->stop();
+  for (auto& context : core.contexts)
+    context->stop();
   for (auto& thread : core.io_threads)
     thread.join();
   core.io_threads.clear();
