@@ -28,6 +28,20 @@ TEST_F(FilesTest, WriteThenReadKeepsEveryByte) {
   EXPECT_EQ(read_file(dir_ / "x.bin"), "short") << "write_file truncates";
 }
 
+TEST_F(FilesTest, ReadsLargeFilesAndFilesThatReportNoSize) {
+  std::string large(300 * 1024 + 7, 'x');
+  for (size_t i = 0; i < large.size(); i += 4096)
+    large[i] = static_cast<char>('a' + (i / 4096) % 26);
+  write_file(dir_ / "large.json", large);
+  EXPECT_EQ(read_file(dir_ / "large.json"), large);
+  write_file(dir_ / "empty", "");
+  EXPECT_EQ(read_file(dir_ / "empty"), "");
+  // /proc files have st_size 0 yet content: read until the end, not by the reported size.
+  const std::string status = read_file("/proc/self/status");
+  EXPECT_NE(status.find("Name:"), std::string::npos);
+  EXPECT_EQ(status.back(), '\n');
+}
+
 TEST_F(FilesTest, AtomicWriteReplacesAndLeavesNoTemporary) {
   write_file(dir_ / "ready.json", "old");
   write_file_atomically(dir_ / "ready.json", "{\"new\":1}");
