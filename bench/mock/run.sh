@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
 # proxmox-mock end-to-end benchmarks (figures go to README "## Benchmarks" → "proxmox-mock"):
-#  1. keep-alive throughput of GET /api2/json/nodes and /api2/json/cluster/resources (1,000
-#     guests) against nginx serving the very same bytes, in the same run, with wrk;
-#  2. start to first /health 200 with pve-latest.json loaded (median of 5);
+#  1. keep-alive throughput of GET /api2/json/nodes, /api2/json/version and
+#     /api2/json/cluster/resources (1,000 guests) against nginx serving the very same bytes, with
+#     as many workers as the mock has I/O threads, in the same run, with wrk; RUNS rounds
+#     (default 3), mock and nginx alternating, each round's figures and the medians;
+#  2. start to first /health 200 with pve-latest.json loaded (bench/startup/run.sh, 7 runs);
 #  3. resident memory with a 10,000-guest scenario after serving /cluster/resources.
-# usage: bench/mock/run.sh BUILD_DIR [seconds per wrk run]   (BUILD_DIR: a release build)
+# usage: bench/mock/run.sh BUILD_DIR [seconds per wrk run] [RUNS] [THREADS]
+#   BUILD_DIR: a release build; THREADS: mock --threads and nginx worker_processes (default 2)
 set -euo pipefail
-build=${1:?usage: bench/mock/run.sh BUILD_DIR [seconds]}
+build=${1:?usage: bench/mock/run.sh BUILD_DIR [seconds] [runs] [threads]}
 seconds=${2:-10}
+runs=${3:-3}
+threads=${4:-2}
 root=$(cd "$(dirname "$0")/../.." && pwd)
 mock="$build/apps/proxmox-mock/proxmox-mock"
 [ -x "$mock" ] || cmake --build "$build" --target proxmox-mock -j2
@@ -25,7 +30,7 @@ trap cleanup EXIT
 # Starts the mock in the background; sets mock_pid and mock_port.
 start_mock() {
   local ready="$tmp/ready-$RANDOM.json"
-  "$mock" --listen 127.0.0.1:0 --ready-file "$ready" --no-auth --threads 2 --no-access-log \
+  "$mock" --listen 127.0.0.1:0 --ready-file "$ready" --no-auth --threads "$threads" --no-access-log \
     --log-level warn "$@" >"$tmp/mock.log" 2>&1 &
   mock_pid=$!
   pids+=("$mock_pid")
@@ -40,9 +45,9 @@ rps() { awk '/Requests\/sec/ {print $2}'; }
 echo "== throughput (wrk -t2 -c32 -d${seconds}s, keep-alive) =="
 "$mock" scenario generate --clusters 1 --nodes 10 --guests 1000 --seed 1 >"$tmp/s1k.json"
 start_mock --scenario "$tmp/s1k.json"
+paths=(/api2/json/nodes /api2/json/version /api2/json/cluster/resources)
 mkdir -p "$tmp/www/api2/json/cluster"
-curl -sf "http://127.0.0.1:$mock_port/api2/json/nodes" >"$tmp/www/api2/json/nodes"
-curl -sf "http://127.0.0.1:$mock_port/api2/json/cluster/resources" >"$tmp/www/api2/json/cluster/resources"
+for path in "${paths[@]}"; do curl -sf "http://127.0.0.1:$mock_port$path" >"$tmp/www$path"; done
 nginx_port=$(free_port)
 mkdir -p "$tmp/nginx/logs"
 # As root nginx would hand its workers to "nobody", who cannot read the private temp dir and
@@ -51,7 +56,7 @@ user_line=""
 [[ $(id -u) -eq 0 ]] && user_line="user $(id -un) $(id -gn);"
 cat >"$tmp/nginx/nginx.conf" <<CONF
 $user_line
-worker_processes 2;
+worker_processes $threads;
 error_log $tmp/nginx/logs/error.log warn;
 pid $tmp/nginx/nginx.pid;
 events { worker_connections 1024; }
@@ -66,60 +71,63 @@ http {
 }
 CONF
 nginx -p "$tmp/nginx" -c "$tmp/nginx/nginx.conf" -g 'daemon off;' &
-pids+=($!)
+nginx_pid=$!
+pids+=("$nginx_pid")
 for _ in $(seq 1 200); do curl -sf -o /dev/null "http://127.0.0.1:$nginx_port/api2/json/nodes" && break; sleep 0.02; done
-for path in /api2/json/nodes /api2/json/cluster/resources; do
+for path in "${paths[@]}"; do
   cmp -s "$tmp/www$path" <(curl -sf "http://127.0.0.1:$nginx_port$path") ||
     { echo "nginx does not serve the mock's bytes for $path" >&2; exit 1; }
 done
-# wrk counts error answers as requests too; a run with any is not a measurement.
-measure() {
-  local out
-  out=$(wrk -t2 -c32 -d"${seconds}s" "$1")
-  if grep -q 'Non-2xx' <<<"$out"; then echo "error answers from $1" >&2; exit 1; fi
-  rps <<<"$out"
+# CPU seconds (user + system) of a process and its children's threads, from /proc.
+cpu_seconds() {
+  local total=0 pid
+  for pid in "$@"; do
+    total=$((total + $(awk '{print $14 + $15}' "/proc/$pid/stat")))
+  done
+  python3 -c "print($total / $(getconf CLK_TCK))"
 }
-printf '| path | bytes | proxmox-mock req/s | nginx req/s | ratio |\n|---|---|---|---|---|\n'
-for path in /api2/json/nodes /api2/json/cluster/resources; do
+# wrk counts error answers as requests too; a run with any is not a measurement.
+# Prints "req/s cores": throughput and the CPU the server processes used per wall second.
+measure() {
+  local url=$1 out before after
+  shift
+  before=$(cpu_seconds "$@")
+  out=$(wrk -t2 -c32 -d"${seconds}s" "$url")
+  after=$(cpu_seconds "$@")
+  if grep -q 'Non-2xx' <<<"$out"; then echo "error answers from $url" >&2; exit 1; fi
+  echo "$(rps <<<"$out") $(python3 -c "print(f'{($after - $before) / $seconds:.2f}')")"
+}
+nginx_workers=$(pgrep -P "$nginx_pid" | tr '\n' ' ')
+echo "mock --threads $threads, nginx worker_processes $threads, $runs rounds"
+printf '| path | bytes | round | proxmox-mock req/s (cores) | nginx req/s (cores) | ratio |\n'
+printf '|---|---|---|---|---|---|\n'
+for path in "${paths[@]}"; do
   bytes=$(wc -c <"$tmp/www$path")
-  mock_rps=$(measure "http://127.0.0.1:$mock_port$path")
-  nginx_rps=$(measure "http://127.0.0.1:$nginx_port$path")
-  ratio=$(python3 -c "print(f'{float(\"$mock_rps\")/float(\"$nginx_rps\"):.2f}')")
-  printf '| %s | %s | %s | %s | %s |\n' "$path" "$bytes" "$mock_rps" "$nginx_rps" "$ratio"
+  mock_all=()
+  nginx_all=()
+  for round in $(seq 1 "$runs"); do
+    read -r mock_rps mock_cores < <(measure "http://127.0.0.1:$mock_port$path" "$mock_pid")
+    # shellcheck disable=SC2086 # one pid per word
+    read -r nginx_rps nginx_cores < <(measure "http://127.0.0.1:$nginx_port$path" $nginx_workers)
+    mock_all+=("$mock_rps")
+    nginx_all+=("$nginx_rps")
+    ratio=$(python3 -c "print(f'{$mock_rps / $nginx_rps:.2f}')")
+    printf '| %s | %s | %s | %s (%s) | %s (%s) | %s |\n' "$path" "$bytes" "$round" "$mock_rps" \
+      "$mock_cores" "$nginx_rps" "$nginx_cores" "$ratio"
+  done
+  python3 - "$path" "${#mock_all[@]}" "${mock_all[@]}" "${nginx_all[@]}" <<'PY'
+import statistics, sys
+path, n = sys.argv[1], int(sys.argv[2])
+mock = [float(x) for x in sys.argv[3:3 + n]]
+nginx = [float(x) for x in sys.argv[3 + n:]]
+m, g = statistics.median(mock), statistics.median(nginx)
+print(f"| {path} | | median | {m:,.0f} | {g:,.0f} | **{m / g:.2f}** |")
+PY
 done
 stop_mock
 
 echo "== start to /health 200 (pve-latest.json) =="
-# Timed from fork to the first 200 by one python process, so interpreter start-up is excluded.
-python3 - "$mock" "$tmp" <<'PY'
-import http.client, json, os, statistics, subprocess, sys, time
-mock, tmp = sys.argv[1], sys.argv[2]
-samples = []
-for run in range(5):
-    ready = os.path.join(tmp, "ready-start-%d.json" % run)
-    started = time.monotonic()
-    process = subprocess.Popen([mock, "--listen", "127.0.0.1:0", "--ready-file", ready,
-                                "--no-access-log", "--log-level", "warn"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        while not (os.path.exists(ready) and os.path.getsize(ready) > 0):
-            time.sleep(0.0005)
-        port = json.load(open(ready))["endpoints"][0]["port"]
-        while True:
-            try:
-                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
-                connection.request("GET", "/health")
-                if connection.getresponse().status == 200:
-                    break
-            except OSError:
-                time.sleep(0.0005)
-        samples.append((time.monotonic() - started) * 1000)
-    finally:
-        process.terminate()
-        process.wait()
-print("start-to-health ms: %s (median %.0f)" % (" ".join("%.0f" % s for s in samples),
-                                                 statistics.median(samples)))
-PY
+"$root/bench/startup/run.sh" "$build" 7
 
 echo "== RSS with 10,000 guests =="
 "$mock" scenario generate --clusters 1 --nodes 30 --guests 10000 --seed 1 >"$tmp/s10k.json"
