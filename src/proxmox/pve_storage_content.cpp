@@ -223,8 +223,10 @@ ApiResult delete_volume(ClusterState& state, const ApiCall& call) {
   const std::string node = call.text("node");
   std::string volid = call.text("volume");
   if (volid.find(':') == std::string::npos) volid = storage->id + ":" + volid;
+  // A named copy: clang (the fuzz build) cannot capture a structured binding.
+  const bool shared = storage->shared;
   const auto here = [&](const std::string& owner_node) {
-    return storage->shared || owner_node.empty() || owner_node == node;
+    return shared || owner_node.empty() || owner_node == node;
   };
   int owner = 0;
   const auto erased_backups = std::erase_if(state.backups(), [&](const BackupScenario& backup) {
