@@ -135,6 +135,36 @@ def disk_flows(px, node, vmid):
     check(volid not in volids(px, node, "local-lvm", vmid=vmid), "removed volume freed")
 
 
+def nic_flows(px, node, vmid):
+    """A NIC with every option reads back exactly as written; a MAC is generated only when none
+    is given."""
+    qemu = px.nodes(node).qemu(vmid)
+    wanted = ("e1000=BC:24:11:AA:BB:CC,bridge=vmbr0,firewall=1,link_down=1,mtu=1400,queues=2,"
+              "rate=12.5,tag=42")
+
+    def ensure_nic():
+        if qemu.config.get().get("net1") == wanted:
+            return False
+        qemu.config.put(net1="e1000,bridge=vmbr0,firewall=1,tag=42,mtu=1400,rate=12.5,queues=2,"
+                             "link_down=1,macaddr=BC:24:11:AA:BB:CC")
+        return True
+
+    twice(ensure_nic, "NIC with every option")
+    check(qemu.config.get()["net1"] == wanted, "net1 read back: %r" % qemu.config.get()["net1"])
+
+    def ensure_plain_nic():
+        if "net2" in qemu.config.get():
+            return False
+        qemu.config.put(net2="virtio,bridge=vmbr0")
+        return True
+
+    twice(ensure_plain_nic, "NIC without a MAC")
+    net2 = qemu.config.get()["net2"]
+    check(re.fullmatch(r"virtio=([0-9A-F]{2}:){5}[0-9A-F]{2},bridge=vmbr0", net2) is not None,
+          "generated MAC: %r" % net2)
+    check(net2.split(",")[0].split("=")[1] != "BC:24:11:AA:BB:CC", "a MAC of its own")
+
+
 def iso_flows(px, node, mode):
     """ISO upload (multipart, as proxmoxer sends a file) and delete on the 'local' storage."""
     storage = px.nodes(node).storage("local")
@@ -298,6 +328,7 @@ def main():
 
     clone = clone_flows(px, node, mode)
     disk_flows(px, node, clone)
+    nic_flows(px, node, clone)
     iso_flows(px, node, mode)
 
     # Validation errors come back in Proxmox's shape.
