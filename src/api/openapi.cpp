@@ -2,6 +2,7 @@
 #include <cctype>
 
 #include "api/route_doc.hpp"
+#include "common/text.hpp"
 
 namespace pbx::api {
 namespace json = boost::json;
@@ -167,9 +168,7 @@ json::object build_openapi(const std::vector<RouteDoc>& routes) {
       operation["security"] = json::array{json::object{{"ApiKey", json::array{}}}};
     }
     operation["responses"] = std::move(responses);
-    std::string method(boost::beast::http::to_string(route.method));
-    for (auto& c : method)
-      c = static_cast<char>(std::tolower(c));
+    const std::string method = common::to_lower(boost::beast::http::to_string(route.method));
     auto& item = paths[route.path];
     if (!item.is_object()) item = json::object{};
     item.as_object()[method] = std::move(operation);

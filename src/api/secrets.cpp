@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "common/files.hpp"
+#include "common/text.hpp"
 
 namespace pbx::api {
 
@@ -31,16 +32,6 @@ std::string to_hex(const unsigned char* data, size_t size) {
 }
 
 namespace {
-
-std::string trim(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) {
-    text.remove_prefix(1);
-  }
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) {
-    text.remove_suffix(1);
-  }
-  return std::string(text);
-}
 
 bool decode_exact(std::string_view text, SecretKey& key) {
   size_t length = 0;
@@ -67,7 +58,7 @@ bool decode_exact(std::string_view text, SecretKey& key) {
 
 SecretKey key_from_text(std::string_view raw) {
   ensure_sodium();
-  const std::string text = trim(raw);
+  const std::string text(common::trim(raw));
   if (text.empty()) throw SecretError("empty encryption key");
   SecretKey key{};
   if (decode_exact(text, key)) return key;
@@ -78,7 +69,7 @@ SecretKey key_from_text(std::string_view raw) {
 
 SecretKey load_or_create_key(std::string_view env_value, const std::filesystem::path& key_file) {
   ensure_sodium();
-  if (!trim(env_value).empty()) return key_from_text(env_value);
+  if (!common::trim(env_value).empty()) return key_from_text(env_value);
   if (!key_file.parent_path().empty()) std::filesystem::create_directories(key_file.parent_path());
   // O_EXCL: two processes starting together agree on one key instead of overwriting.
   const int fd = ::open(key_file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
@@ -147,14 +138,7 @@ namespace {
 
 // Splits on commas and line ends; drops empty pieces and surrounding whitespace.
 std::vector<std::string> split_secrets(std::string_view text) {
-  std::vector<std::string> out;
-  while (!text.empty()) {
-    const size_t end = text.find_first_of(",\n");
-    std::string piece = trim(text.substr(0, end));
-    if (!piece.empty()) out.push_back(std::move(piece));
-    text = end == std::string_view::npos ? std::string_view{} : text.substr(end + 1);
-  }
-  return out;
+  return common::split_list(text, ",\n", common::kWhitespace);
 }
 
 }  // namespace
@@ -167,7 +151,7 @@ std::vector<std::string> resolve_secrets(const SecretSources& sources) {
   std::vector<std::string> secrets;
   if (!sources.values.empty()) {
     for (const auto& value : sources.values)
-      secrets.push_back(trim(value));
+      secrets.emplace_back(common::trim(value));
   } else if (!sources.file.empty()) {
     std::string content;
     try {

@@ -8,6 +8,7 @@
 #include <set>
 #include <stdexcept>
 
+#include "common/text.hpp"
 #include "http/client.hpp"
 #include "proxmox/engine.hpp"
 
@@ -105,11 +106,7 @@ Scenario labelled(Service service, std::vector<ClusterScenario> clusters) {
 Service resolve_proxmox_service(std::optional<std::string_view> explicit_service) {
   if (explicit_service) return proxmox::parse_service(*explicit_service);
   const char* from_env = std::getenv("PROXMOX_SERVICE");
-  std::string_view configured = from_env ? from_env : "";
-  while (!configured.empty() && std::isspace(static_cast<unsigned char>(configured.front())))
-    configured.remove_prefix(1);
-  while (!configured.empty() && std::isspace(static_cast<unsigned char>(configured.back())))
-    configured.remove_suffix(1);
+  const std::string_view configured = common::trim(from_env ? from_env : "");
   if (configured.empty()) return Service::pve;
   return proxmox::parse_service(configured);
 }

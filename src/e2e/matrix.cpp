@@ -10,6 +10,8 @@
 #include <cstdlib>
 #include <stdexcept>
 
+#include "common/text.hpp"
+
 namespace pbx::e2e {
 namespace {
 
@@ -31,14 +33,7 @@ constexpr std::array<TransportBundle, 7> kBundles{{
 }};
 
 std::string trimmed_lower(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front())))
-    text.remove_prefix(1);
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())))
-    text.remove_suffix(1);
-  std::string result(text);
-  std::transform(result.begin(), result.end(), result.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return result;
+  return common::to_lower(common::trim(text));
 }
 
 }  // namespace

@@ -3,27 +3,15 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cctype>
+
+#include "common/text.hpp"
 
 namespace pbx::http {
 namespace {
 
 constexpr size_t kMaxBoundary = 70;  // RFC 2046 section 5.1.1
 
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t'))
-    text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t'))
-    text.remove_suffix(1);
-  return text;
-}
+using common::iequals;
 
 // One `key=value` parameter of a header value (`; name="a"; filename=b`): the value is a token
 // or a quoted string with backslash escapes. Advances `rest` past it; nullopt when malformed.
@@ -33,13 +21,13 @@ struct HeaderParameter {
 };
 
 std::optional<HeaderParameter> next_parameter(std::string_view& rest) {
-  rest = trim(rest);
+  rest = common::trim(rest, common::kBlanks);
   const size_t equals = rest.find('=');
   if (equals == std::string_view::npos) return std::nullopt;
   HeaderParameter out;
-  out.key = std::string(trim(rest.substr(0, equals)));
+  out.key = std::string(common::trim(rest.substr(0, equals), common::kBlanks));
   if (out.key.empty()) return std::nullopt;
-  rest = trim(rest.substr(equals + 1));
+  rest = common::trim(rest.substr(equals + 1), common::kBlanks);
   if (!rest.empty() && rest.front() == '"') {
     size_t i = 1;
     for (; i < rest.size() && rest[i] != '"'; ++i) {
@@ -50,10 +38,10 @@ std::optional<HeaderParameter> next_parameter(std::string_view& rest) {
     rest.remove_prefix(i + 1);
   } else {
     const size_t end = rest.find(';');
-    out.value = std::string(trim(rest.substr(0, end)));
+    out.value = std::string(common::trim(rest.substr(0, end), common::kBlanks));
     rest = end == std::string_view::npos ? std::string_view{} : rest.substr(end);
   }
-  rest = trim(rest);
+  rest = common::trim(rest, common::kBlanks);
   if (!rest.empty()) {
     if (rest.front() != ';') return std::nullopt;
     rest.remove_prefix(1);
@@ -64,13 +52,13 @@ std::optional<HeaderParameter> next_parameter(std::string_view& rest) {
 // Fills `part` from a Content-Disposition value; returns the problem, or "" when fine.
 std::string parse_disposition(std::string_view value, MultipartPart& part) {
   const size_t semicolon = value.find(';');
-  if (!iequals(trim(value.substr(0, semicolon)), "form-data")) {
+  if (!iequals(common::trim(value.substr(0, semicolon), common::kBlanks), "form-data")) {
     return "part Content-Disposition is not form-data";
   }
   std::string_view rest =
       semicolon == std::string_view::npos ? std::string_view{} : value.substr(semicolon + 1);
   bool named = false;
-  while (!trim(rest).empty()) {
+  while (!common::trim(rest, common::kBlanks).empty()) {
     auto parameter = next_parameter(rest);
     if (!parameter) return "malformed part Content-Disposition parameters";
     if (iequals(parameter->key, "name")) {
@@ -97,7 +85,7 @@ std::string parse_part_headers(std::string_view block, MultipartPart& part) {
       return "malformed part header line";
     }
     const std::string_view name = line.substr(0, colon);
-    const std::string_view value = trim(line.substr(colon + 1));
+    const std::string_view value = common::trim(line.substr(colon + 1), common::kBlanks);
     if (iequals(name, "Content-Disposition")) {
       if (disposition) return "part has two Content-Disposition headers";
       disposition = true;
@@ -121,11 +109,12 @@ const MultipartPart* MultipartForm::find(std::string_view name) const {
 std::optional<std::string> multipart_boundary(std::string_view content_type) {
   const size_t semicolon = content_type.find(';');
   if (semicolon == std::string_view::npos ||
-      !iequals(trim(content_type.substr(0, semicolon)), "multipart/form-data")) {
+      !iequals(common::trim(content_type.substr(0, semicolon), common::kBlanks),
+               "multipart/form-data")) {
     return std::nullopt;
   }
   std::string_view rest = content_type.substr(semicolon + 1);
-  while (!trim(rest).empty()) {
+  while (!common::trim(rest, common::kBlanks).empty()) {
     auto parameter = next_parameter(rest);
     if (!parameter) return std::nullopt;
     if (iequals(parameter->key, "boundary")) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "common/text.hpp"
 #include "netbox/errors.hpp"
 #include "netbox/model.hpp"
 #include "netbox/values.hpp"
@@ -23,8 +24,9 @@ std::optional<http::Response> Authenticator::refuse(const http::Request& request
   const std::string_view header = request.header(http::Field::authorization);
   const size_t space = header.find(' ');
   const std::string_view keyword = header.substr(0, space);
-  const std::string value =
-      space == std::string_view::npos ? std::string{} : trim(header.substr(space + 1));
+  const std::string value = space == std::string_view::npos
+                                ? std::string{}
+                                : std::string(common::trim(header.substr(space + 1)));
   const bool keyword_ok = keyword == "Token" || (keyword == "Bearer" && at_least("4.5"));
   if (header.empty() || !keyword_ok || value.empty()) {
     return detail(http::Status::forbidden, "Authentication credentials were not provided.");

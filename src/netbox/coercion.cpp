@@ -7,6 +7,7 @@
 #include <limits>
 #include <set>
 
+#include "common/text.hpp"
 #include "netbox/store.hpp"
 #include "netbox/values.hpp"
 
@@ -219,7 +220,7 @@ std::optional<std::string> coerce_text(RequestContext&, const Field& field,
                                        const json::value& input, json::value& stored) {
   std::string text;
   if (input.is_string()) {
-    text = trim(input.get_string());
+    text = common::trim(input.get_string());
   } else if (input.is_int64() || input.is_uint64() || input.is_double()) {
     text = json::serialize(input);
   } else {
@@ -254,7 +255,7 @@ std::optional<std::string> coerce_integer(RequestContext&, const Field& field,
   }
   if (input.is_string()) {
     if (input.get_string().size() > kMaxNumberText) return "String value too large.";
-    std::string text = trim(input.get_string());
+    std::string text(common::trim(input.get_string()));
     // DRF drops a trailing ".0…" before int() ("5.0" is 5).
     if (const size_t point = text.find('.');
         point != std::string::npos && text.find_first_not_of('0', point + 1) == std::string::npos) {
@@ -280,7 +281,7 @@ std::optional<std::string> coerce_number(RequestContext&, const Field& field,
     text.assign(buffer, written.ptr);
   } else if (input.is_string()) {
     if (input.get_string().size() > kMaxNumberText) return "String value too large.";
-    text = trim(input.get_string());
+    text = common::trim(input.get_string());
   } else {
     return "A valid number is required.";
   }

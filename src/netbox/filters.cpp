@@ -4,6 +4,7 @@
 #include <map>
 #include <set>
 
+#include "common/text.hpp"
 #include "netbox/custom_fields.hpp"
 #include "netbox/errors.hpp"
 #include "netbox/field_kinds.hpp"
@@ -186,7 +187,7 @@ std::optional<std::string> filter_search(const Model& model, const std::vector<s
   std::vector<common::SqlValue> params;
   for (const std::string& field : model.search) {
     clause += (clause.empty() ? "" : " OR ") + field_sql(field) + " LIKE ? ESCAPE '\\'";
-    params.emplace_back(like_pattern(trim(values.front()), true, true));
+    params.emplace_back(like_pattern(common::trim(values.front()), true, true));
   }
   where.add(clause, std::move(params));
   return std::nullopt;
@@ -479,7 +480,7 @@ std::string order_clause(const Model& model, const http::Request& request) {
   size_t start = 0;
   while (start <= ordering.size()) {
     const size_t comma = ordering.find(',', start);
-    std::string term = trim(ordering.substr(start, comma - start));
+    std::string term(common::trim(ordering.substr(start, comma - start)));
     start = comma == std::string::npos ? ordering.size() + 1 : comma + 1;
     const bool descending = !term.empty() && term.front() == '-';
     if (descending) term.erase(0, 1);

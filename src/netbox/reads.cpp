@@ -4,6 +4,7 @@
 #include <set>
 #include <vector>
 
+#include "common/text.hpp"
 #include "netbox/errors.hpp"
 #include "netbox/filters.hpp"
 #include "netbox/rendering.hpp"
@@ -26,19 +27,6 @@ int64_t parse_limit(const http::Request& request) {
   return *value;
 }
 
-std::vector<std::string> split_list(std::string_view text) {
-  std::vector<std::string> items;
-  size_t start = 0;
-  while (start <= text.size()) {
-    const size_t comma = text.find(',', start);
-    std::string item = trim(text.substr(start, comma - start));
-    if (!item.empty()) items.push_back(std::move(item));
-    if (comma == std::string_view::npos) break;
-    start = comma + 1;
-  }
-  return items;
-}
-
 // Which attributes to render: brief= (the model's brief form), fields=, and 4.6's omit=.
 struct Selection {
   std::optional<std::vector<std::string>> only;
@@ -54,10 +42,10 @@ Selection selection(const RequestContext& context, const Model& model,
   if (auto brief = request.query_value("brief"); brief && !brief->empty()) {
     chosen.only = model.brief;
   } else if (auto fields = request.query_value("fields"); fields && !fields->empty()) {
-    chosen.only = split_list(*fields);
+    chosen.only = common::split_list(*fields, ",", common::kWhitespace);
   }
   if (auto omitted = request.query_value("omit"); omitted && context.at_least("4.6")) {
-    for (auto& name : split_list(*omitted))
+    for (auto& name : common::split_list(*omitted, ",", common::kWhitespace))
       chosen.omit.insert(name);
   }
   return chosen;

@@ -1,5 +1,6 @@
 #include "netbox/request_context.hpp"
 
+#include "common/text.hpp"
 #include "netbox/values.hpp"
 
 namespace pbx::netbox {
@@ -11,10 +12,10 @@ bool RequestContext::at_least(std::string_view version) const {
 std::string base_url(const http::Request& request) {
   std::string proto(request.header("X-Forwarded-Proto"));
   if (proto.empty()) proto = request.secure ? "https" : "http";
-  proto = trim(proto.substr(0, proto.find(',')));
+  proto = std::string(common::trim(proto.substr(0, proto.find(','))));
   std::string host(request.header("X-Forwarded-Host"));
   if (host.empty()) host = std::string(request.header(http::Field::host));
-  host = trim(host.substr(0, host.find(',')));
+  host = std::string(common::trim(host.substr(0, host.find(','))));
   if (host.empty()) host = "localhost";
   return proto + "://" + host;
 }

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <boost/json/serialize.hpp>
 #include <cctype>
 #include <charconv>
@@ -14,6 +15,7 @@
 #include <vector>
 
 #include "common/clock.hpp"
+#include "common/text.hpp"
 
 namespace pbx::netbox {
 
@@ -81,11 +83,8 @@ std::string python_type(const json::value& value) {
 }
 
 std::optional<int64_t> parse_integer(std::string_view text) {
-  int64_t value = 0;
-  if (!text.empty() && text.front() == '+') text.remove_prefix(1);
-  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (error != std::errc{} || end != text.data() + text.size() || text.empty()) return std::nullopt;
-  return value;
+  // DRF's IntegerField reads with Python's int(), which takes a leading '+'.
+  return common::parse_number<int64_t>(text, {.plus_sign = true});
 }
 
 std::optional<int64_t> parse_integer_clamped(std::string_view text) {
@@ -183,23 +182,15 @@ int64_t int_field(const boost::json::object& data, std::string_view name) {
 }
 
 std::optional<double> parse_number(std::string_view text) {
-  double value = 0;
-  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (error != std::errc{} || end != text.data() + text.size() || text.empty()) return std::nullopt;
-  return value;
+  return common::parse_number<double>(text);
 }
 
 std::optional<bool> parse_boolean(std::string_view text) {
-  std::string lower(text);
-  std::transform(lower.begin(), lower.end(), lower.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  for (const char* yes : {"true", "t", "yes", "y", "on", "1"}) {
-    if (lower == yes) return true;
-  }
-  for (const char* no : {"false", "f", "no", "n", "off", "0"}) {
-    if (lower == no) return false;
-  }
-  return std::nullopt;
+  using namespace std::string_view_literals;
+  // DRF's BooleanField.TRUE_VALUES / FALSE_VALUES (wider than Proxmox's, which has no t/f/y/n).
+  static constexpr std::array kYes{"true"sv, "t"sv, "yes"sv, "y"sv, "on"sv, "1"sv};
+  static constexpr std::array kNo{"false"sv, "f"sv, "no"sv, "n"sv, "off"sv, "0"sv};
+  return common::parse_boolean(text, {kYes, kNo});
 }
 
 common::SqlValue to_sql(const json::value& value) {
@@ -222,7 +213,7 @@ common::SqlValue to_sql(const json::value& value) {
 }
 
 std::optional<std::string> normalize_ip(std::string_view text, bool network, std::string& error) {
-  const std::string input = trim(text);
+  const std::string input(common::trim(text));
   const size_t slash = input.find('/');
   const std::string host = input.substr(0, slash);
   unsigned char bytes[16] = {};
@@ -275,15 +266,6 @@ size_t utf8_length(std::string_view text) {
   return static_cast<size_t>(std::count_if(text.begin(), text.end(), [](char c) {
     return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
   }));
-}
-
-std::string trim(std::string_view text) {
-  const auto space = [](char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; };
-  while (!text.empty() && space(text.front()))
-    text.remove_prefix(1);
-  while (!text.empty() && space(text.back()))
-    text.remove_suffix(1);
-  return std::string(text);
 }
 
 bool is_slug(std::string_view text) {

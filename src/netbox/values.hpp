@@ -51,7 +51,6 @@ int ip_family(std::string_view address);
 
 std::string now_iso8601();
 size_t utf8_length(std::string_view text);
-std::string trim(std::string_view text);
 bool is_slug(std::string_view text);
 // ISO 8601 date (YYYY-MM-DD) / date-time (YYYY-MM-DD[T ]hh:mm[:ss[.f]][Z|±hh:mm]).
 bool is_iso_date(std::string_view text);

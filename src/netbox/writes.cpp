@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <boost/json/parse.hpp>
-#include <cctype>
 
+#include "common/text.hpp"
 #include "netbox/coercion.hpp"
 #include "netbox/custom_fields.hpp"
 #include "netbox/errors.hpp"
@@ -134,9 +134,8 @@ std::optional<int64_t> write_object(RequestContext& context, const Model& model,
 std::optional<json::value> parse_body(const http::Request& request, Response& error) {
   if (request.body.empty()) return json::value(json::object{});
   const std::string content_type(request.header(http::Field::content_type));
-  std::string media_type = trim(std::string_view(content_type).substr(0, content_type.find(';')));
-  std::transform(media_type.begin(), media_type.end(), media_type.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  const std::string media_type = common::to_lower(
+      common::trim(std::string_view(content_type).substr(0, content_type.find(';'))));
   if (media_type == "multipart/form-data") {
     error = detail(Status::unsupported_media_type,
                    "netbox-emulator does not emulate multipart/form-data request bodies.");

@@ -4,6 +4,8 @@
 
 #include <boost/json.hpp>
 
+#include "common/text.hpp"
+
 namespace pbx::proxmox {
 namespace {
 
@@ -16,12 +18,9 @@ bool same_secret(std::string_view sent, std::string_view expected) {
 
 std::string_view bearer(std::string_view authorization) {
   constexpr std::string_view kScheme = "Bearer ";
-  if (authorization.size() <= kScheme.size()) return {};
-  for (size_t i = 0; i < kScheme.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(authorization[i])) !=
-        std::tolower(static_cast<unsigned char>(kScheme[i]))) {
-      return {};
-    }
+  if (authorization.size() <= kScheme.size() ||
+      !common::iequals(authorization.substr(0, kScheme.size()), kScheme)) {
+    return {};
   }
   return authorization.substr(kScheme.size());
 }

@@ -9,16 +9,10 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "common/text.hpp"
+
 namespace pbx::proxmox {
 namespace {
-
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t'))
-    text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t'))
-    text.remove_suffix(1);
-  return text;
-}
 
 std::string base64(const unsigned char* data, size_t size) {
   std::string out(sodium_base64_encoded_len(size, sodium_base64_VARIANT_ORIGINAL_NO_PADDING), '\0');
@@ -52,12 +46,12 @@ AccountLookup fixed_accounts(std::vector<UserScenario> users) {
 std::optional<std::string> cookie_value(std::string_view cookie_header, std::string_view name) {
   while (!cookie_header.empty()) {
     const size_t semicolon = cookie_header.find(';');
-    const std::string_view pair = trim(cookie_header.substr(0, semicolon));
+    const std::string_view pair = common::trim(cookie_header.substr(0, semicolon), common::kBlanks);
     cookie_header = semicolon == std::string_view::npos ? std::string_view{}
                                                         : cookie_header.substr(semicolon + 1);
     const size_t eq = pair.find('=');
-    if (eq != std::string_view::npos && trim(pair.substr(0, eq)) == name) {
-      return http::percent_decode(trim(pair.substr(eq + 1)), false);
+    if (eq != std::string_view::npos && common::trim(pair.substr(0, eq), common::kBlanks) == name) {
+      return http::percent_decode(common::trim(pair.substr(eq + 1), common::kBlanks), false);
     }
   }
   return std::nullopt;
@@ -158,12 +152,12 @@ std::optional<Identity> Authenticator::check_token(std::string_view value) const
   const std::string_view scheme = service_ == Service::pbs ? "PBSAPIToken" : "PVEAPIToken";
   // PBS separates the secret with ':', PVE with '='.
   const char separator = service_ == Service::pbs ? ':' : '=';
-  value = trim(value);
+  value = common::trim(value, common::kBlanks);
   if (value.size() <= scheme.size() || value.substr(0, scheme.size()) != scheme)
     return std::nullopt;
   value.remove_prefix(scheme.size());
   if (value.front() != '=' && value.front() != ' ') return std::nullopt;
-  value = trim(value.substr(1));
+  value = common::trim(value.substr(1), common::kBlanks);
   const size_t bang = value.find('!');
   if (bang == std::string_view::npos) return std::nullopt;
   const std::string_view userid = value.substr(0, bang);

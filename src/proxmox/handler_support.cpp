@@ -34,20 +34,6 @@ std::optional<int64_t> leading_integer(std::string_view text) {
   return value;
 }
 
-std::vector<std::string> split_list(std::string_view text, std::string_view separators) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start <= text.size()) {
-    const size_t end = text.find_first_of(separators, start);
-    const std::string_view piece =
-        text.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start);
-    if (!piece.empty()) out.emplace_back(piece);
-    if (end == std::string_view::npos) break;
-    start = end + 1;
-  }
-  return out;
-}
-
 std::string join(const std::vector<std::string>& parts, std::string_view separator) {
   std::string out;
   for (const auto& part : parts) {
@@ -85,18 +71,6 @@ bool is_mac(std::string_view text) {
     }
   }
   return true;
-}
-
-std::string upper(std::string text) {
-  for (auto& c : text)
-    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return text;
-}
-
-std::string lower(std::string text) {
-  for (auto& c : text)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return text;
 }
 
 bool is_true(std::string_view text) {

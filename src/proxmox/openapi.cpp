@@ -6,6 +6,7 @@
 #include <cctype>
 #include <string>
 
+#include "common/text.hpp"
 #include "http/router.hpp"
 #include "proxmox/schema_json.hpp"
 
@@ -28,10 +29,7 @@ std::string_view product_name(Service service) {
 }
 
 std::string method_key(http::Verb method) {
-  std::string key(boost::beast::http::to_string(method));
-  for (auto& c : key)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return key;
+  return common::to_lower(boost::beast::http::to_string(method));
 }
 
 std::string first_line(std::string_view text) {

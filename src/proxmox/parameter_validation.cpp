@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <re2/re2.h>
 
+#include <array>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <cctype>
@@ -17,6 +18,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/text.hpp"
 #include "http/multipart.hpp"
 #include "proxmox/schema_json.hpp"
 
@@ -127,13 +129,8 @@ std::optional<std::pair<std::string, size_t>> relax_large_repeat(std::string_vie
   if (close == std::string_view::npos) return std::nullopt;
   const std::string_view inside = rest.substr(1, close - 1);
   const size_t comma = inside.find(',');
-  const auto number = [](std::string_view digits) -> std::optional<unsigned> {
-    unsigned value = 0;
-    const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
-    if (digits.empty() || error != std::errc() || end != digits.data() + digits.size()) {
-      return std::nullopt;
-    }
-    return value;
+  const auto number = [](std::string_view digits) {
+    return common::parse_number<unsigned>(digits);
   };
   const auto low = number(inside.substr(0, comma));
   const auto high = comma == std::string_view::npos ? low : number(inside.substr(comma + 1));
@@ -355,21 +352,9 @@ std::string with_value(const char* message, std::string_view value) {
 
 std::optional<std::string> check_named_format(std::string_view format, std::string_view value);
 
-// PVE::Tools::split_list: "-list" formats accept items separated by commas, semicolons, spaces.
-std::vector<std::string_view> split_list(std::string_view text) {
-  std::vector<std::string_view> items;
-  size_t start = 0;
-  auto separator = [](char c) {
-    return c == ',' || c == ';' || c == '\0' || std::isspace(static_cast<unsigned char>(c));
-  };
-  for (size_t i = 0; i <= text.size(); ++i) {
-    if (i == text.size() || separator(text[i])) {
-      if (i > start) items.push_back(text.substr(start, i - start));
-      start = i + 1;
-    }
-  }
-  return items;
-}
+// PVE::Tools::split_list: "-list" formats accept items separated by commas, semicolons, NULs
+// and whitespace (empty items dropped).
+constexpr std::string_view kPveListSeparators{",;\0 \t\n\v\f\r", 9};
 
 std::optional<std::string> check_named_format(std::string_view format, std::string_view value) {
   const auto& table = formats();
@@ -382,7 +367,7 @@ std::optional<std::string> check_named_format(std::string_view format, std::stri
   if (format.ends_with("-list")) {
     const auto base = format.substr(0, format.size() - 5);
     if (base == "pve-tag" || table.contains(base)) {
-      for (const auto item : split_list(value)) {
+      for (const auto& item : common::split_list(value, kPveListSeparators)) {
         if (auto error = check_named_format(base, item)) return error;
       }
     }
@@ -395,26 +380,23 @@ std::optional<std::string> check_named_format(std::string_view format, std::stri
 
 std::optional<std::string> check_value(const json::object& schema, const json::value& value);
 
-bool parse_integer(std::string_view text, int64_t& out) {
-  if (!text.empty() && text.front() == '+') text.remove_prefix(1);
-  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), out);
-  return !text.empty() && error == std::errc() && end == text.data() + text.size();
+// Integers and numbers in request text may carry a leading '+'; a number must be finite.
+std::optional<int64_t> parse_integer(std::string_view text) {
+  return common::parse_number<int64_t>(text, {.plus_sign = true});
 }
 
-bool parse_number(std::string_view text, double& out) {
-  if (!text.empty() && text.front() == '+') text.remove_prefix(1);
-  if (text.empty() || std::isspace(static_cast<unsigned char>(text.front()))) return false;
-  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), out);
-  return error == std::errc() && end == text.data() + text.size() && std::isfinite(out);
+std::optional<double> parse_number(std::string_view text) {
+  const auto number = common::parse_number<double>(text, {.plus_sign = true});
+  if (!number || !std::isfinite(*number)) return std::nullopt;
+  return number;
 }
 
+// Proxmox's boolean spellings, any case: narrower than NetBox's (no t/f/y/n).
 std::optional<bool> parse_boolean(std::string_view text) {
-  std::string lower(text);
-  for (auto& c : lower)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (lower == "1" || lower == "true" || lower == "yes" || lower == "on") return true;
-  if (lower == "0" || lower == "false" || lower == "no" || lower == "off") return false;
-  return std::nullopt;
+  using namespace std::string_view_literals;
+  static constexpr std::array kYes{"1"sv, "true"sv, "yes"sv, "on"sv};
+  static constexpr std::array kNo{"0"sv, "false"sv, "no"sv, "off"sv};
+  return common::parse_boolean(text, {kYes, kNo});
 }
 
 std::string type_error(std::string_view type, const json::value& value) {
@@ -430,14 +412,16 @@ std::variant<json::value, std::string> convert(const json::object& schema, const
     if (raw.is_double() && std::nearbyint(raw.get_double()) == raw.get_double() &&
         std::fabs(raw.get_double()) < 9e15)
       return json::value(static_cast<int64_t>(raw.get_double()));
-    int64_t number = 0;
-    if (raw.is_string() && parse_integer(raw.get_string(), number)) return json::value(number);
+    if (raw.is_string()) {
+      if (const auto number = parse_integer(raw.get_string())) return json::value(*number);
+    }
     return type_error(type, raw);
   }
   if (type == "number") {
     if (auto number = number_of(raw)) return json::value(*number);
-    double number = 0;
-    if (raw.is_string() && parse_number(raw.get_string(), number)) return json::value(number);
+    if (raw.is_string()) {
+      if (const auto number = parse_number(raw.get_string())) return json::value(*number);
+    }
     return type_error(type, raw);
   }
   if (type == "boolean") {
@@ -751,13 +735,6 @@ std::string_view content_type(const http::Request& request) {
   return type;
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
 using RawParams = std::map<std::string, std::vector<json::value>>;
 
 void add_text_params(const http::Params& params, RawParams& raw, ValidationErrors& result) {
@@ -811,7 +788,7 @@ void collect_body(const Operation& operation, const http::Request& request, RawP
   if (request.body.empty()) return;
   const auto type = content_type(request);
   const bool json_body =
-      iequals(type, "application/json") ||
+      common::iequals(type, "application/json") ||
       (type.empty() && request.body.find_first_not_of(" \t\r\n") != std::string::npos &&
        request.body[request.body.find_first_not_of(" \t\r\n")] == '{');
   if (json_body) {
@@ -833,11 +810,11 @@ void collect_body(const Operation& operation, const http::Request& request, RawP
     }
     return;
   }
-  if (type.empty() || iequals(type, "application/x-www-form-urlencoded")) {
+  if (type.empty() || common::iequals(type, "application/x-www-form-urlencoded")) {
     add_text_params(http::parse_form(request.body), raw, result);
     return;
   }
-  if (iequals(type, "multipart/form-data") && is_upload(operation)) {
+  if (common::iequals(type, "multipart/form-data") && is_upload(operation)) {
     add_multipart_params(request, raw, result);
     return;
   }

@@ -303,7 +303,7 @@ ApiResult create_role(ClusterState& state, const ApiCall& call) {
   constexpr std::string_view kFailed = "create role failed";
   AccessState& access = state.access();
   const std::string id = call.text("roleid");
-  if (lower(id.substr(0, 3)) == "pve") {
+  if (common::to_lower(id.substr(0, 3)) == "pve") {
     return ApiResult::invalid(
         "roleid", "cannot use role ID starting with the (case-insensitive) 'PVE' namespace");
   }

@@ -77,7 +77,7 @@ ApiResult network_get_interfaces(const GuestState& guest) {
                                  : fmt::format("ens{}", 18 + index);
     ++index;
     interfaces.push_back(json::object{{"name", name},
-                                      {"hardware-address", lower(nic.mac)},
+                                      {"hardware-address", common::to_lower(nic.mac)},
                                       {"ip-addresses", std::move(addresses)},
                                       {"statistics", json::object{{"rx-bytes", vmid * 4096},
                                                                   {"tx-bytes", vmid * 1024},
@@ -128,7 +128,7 @@ json::array container_interfaces(const GuestState& guest) {
                                                agent_address({"::1", 128, true})}}};
   out.push_back(std::move(lo));
   for (const auto& nic : guest.spec.nics) {
-    const std::string mac = lower(nic.mac);
+    const std::string mac = common::to_lower(nic.mac);
     json::object entry{{"name", nic.name}, {"hwaddr", mac}, {"hardware-address", mac}};
     json::array addresses;
     for (const auto& cidr : nic.ip_addresses) {

@@ -47,7 +47,7 @@ std::string normalize_filename(std::string_view name) {
 
 bool ends_with_ignoring_case(std::string_view text, std::string_view suffix) {
   return text.size() >= suffix.size() &&
-         lower(std::string(text.substr(text.size() - suffix.size()))) == suffix;
+         common::to_lower(text.substr(text.size() - suffix.size())) == suffix;
 }
 
 // What a (normalized, so slash-free) file name means for a content type: its listing format, or
@@ -139,7 +139,7 @@ std::vector<VolumeScenario>::iterator find_volume(ClusterState& state, const Vol
 std::string hex_digest(std::string_view algorithm, std::string_view data) {
   std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
   size_t length = 0;
-  const std::string name = upper(std::string(algorithm));
+  const std::string name = common::to_upper(algorithm);
   if (EVP_Q_digest(nullptr, name.c_str(), nullptr, data.data(), data.size(), digest.data(),
                    &length) == 0) {
     return {};
@@ -170,7 +170,7 @@ ApiResult upload(ClusterState& state, const ApiCall& call) {
   std::string exitstatus = "OK";
   if (call.has("checksum-algorithm")) {
     const std::string got = hex_digest(call.text("checksum-algorithm"), file->data);
-    if (lower(got) != lower(call.text("checksum"))) {
+    if (common::to_lower(got) != common::to_lower(call.text("checksum"))) {
       exitstatus =
           fmt::format("checksum mismatch: got '{}' != expect '{}'", got, call.text("checksum"));
     }

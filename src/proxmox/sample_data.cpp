@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <string>
 
+#include "common/text.hpp"
 #include "proxmox/parameter_validation.hpp"
 #include "proxmox/schema_json.hpp"
 
@@ -28,13 +29,6 @@ uint64_t fnv1a(std::string_view text, uint64_t hash = 1469598103934665603ULL) {
     hash *= 1099511628211ULL;
   }
   return hash;
-}
-
-std::string lower(std::string_view text) {
-  std::string out(text);
-  for (auto& c : out)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
 }
 
 bool contains(std::string_view haystack, std::string_view needle) {
@@ -308,7 +302,7 @@ class Generator {
   }
 
   json::value integer(const json::object& schema, std::string_view name) {
-    const std::string key = lower(name);
+    const std::string key = common::to_lower(name);
     if (key == "vmid" || string_member(schema, "format") == "pve-vmid") {
       if (auto vmid = path_param("vmid")) {
         int64_t parsed = 0;
@@ -344,7 +338,7 @@ class Generator {
   }
 
   json::value number(const json::object& schema, std::string_view name) {
-    const std::string key = lower(name);
+    const std::string key = common::to_lower(name);
     double number = key == "cpu" || contains(key, "ratio") || contains(key, "usage")
                         ? static_cast<double>(between(0, 10000)) / 10000.0
                         : static_cast<double>(between(0, 10000)) / 100.0;
@@ -415,7 +409,7 @@ class Generator {
 
   // The name/format-based guess; validated by the caller, which falls back when it fails.
   std::string guess_string(const json::object& schema, std::string_view name, int depth) {
-    const std::string key = lower(name);
+    const std::string key = common::to_lower(name);
     const auto* format_value = schema.if_contains("format");
     if (format_value && format_value->is_object())
       return property_string(format_value->get_object(), depth);
@@ -537,7 +531,7 @@ std::string_view returns_name(const Operation& operation) {
   if (!schema || string_member(*schema, "type") != "string" || schema->contains("format") ||
       schema->contains("pattern") || schema->contains("enum"))
     return {};
-  const auto description = lower(string_member(*schema, "description"));
+  const auto description = common::to_lower(string_member(*schema, "description"));
   const bool says_task = contains(description, "task") || contains(description, "upid");
   if (says_task || (description.empty() && operation.method != http::Verb::get)) return "upid";
   return {};

@@ -3,6 +3,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "common/text.hpp"
 #include "proxmox/scenario.hpp"
 
 namespace pbx::proxmox {
@@ -20,13 +21,8 @@ std::string_view to_string(Service service) {
 }
 
 Service parse_service(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front())))
-    text.remove_prefix(1);
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())))
-    text.remove_suffix(1);
-  std::string lower(text);
-  std::transform(lower.begin(), lower.end(), lower.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  text = common::trim(text);
+  const std::string lower = common::to_lower(text);
   for (const Service service : {Service::pve, Service::pbs, Service::pdm}) {
     if (lower == to_string(service)) return service;
   }

@@ -5,6 +5,7 @@
 #include <charconv>
 #include <map>
 
+#include "common/text.hpp"
 #include "sync/json_util.hpp"
 
 namespace pbx::sync {
@@ -39,10 +40,9 @@ std::optional<int> number_suffix(std::string_view key, std::string_view prefix) 
   return index;
 }
 
-int to_int(const std::string& text) {
-  int value = 0;
-  std::from_chars(text.data(), text.data() + text.size(), value);
-  return value;
+// A setting's leading integer ("1500", "1500x" → 1500); 0 when it has none or it does not fit.
+int to_int(std::string_view text) {
+  return common::parse_number<int>(text, {.trailing_text = true}).value_or(0);
 }
 
 bool is_disk_key(std::string_view key, std::string_view guest_type) {
@@ -173,17 +173,13 @@ std::vector<AgentInterface> parse_agent_interfaces(const json::value& answer) {
 }
 
 std::string normalized_mac(std::string_view mac) {
-  std::string out(mac);
+  std::string out = common::to_upper(mac);
   std::replace(out.begin(), out.end(), '-', ':');
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
   return out;
 }
 
 bool is_loopback_or_link_local(std::string_view cidr) {
-  std::string ip(cidr.substr(0, cidr.find('/')));
-  std::transform(ip.begin(), ip.end(), ip.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  const std::string ip = common::to_lower(cidr.substr(0, cidr.find('/')));
   if (ip.find(':') == std::string::npos)
     return ip.starts_with("127.") || ip.starts_with("169.254.");
   if (ip == "::1") return true;

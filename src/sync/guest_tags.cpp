@@ -2,22 +2,13 @@
 
 #include <set>
 
+#include "common/text.hpp"
+
 namespace pbx::sync {
 namespace json = boost::json;
 
 std::vector<std::string> split_proxmox_list(std::string_view text) {
-  std::vector<std::string> names;
-  std::string current;
-  for (const char c : text) {
-    if (c == ' ' || c == ',' || c == ';' || c == '\t') {
-      if (!current.empty()) names.push_back(std::move(current));
-      current.clear();
-    } else {
-      current.push_back(c);
-    }
-  }
-  if (!current.empty()) names.push_back(std::move(current));
-  return names;
+  return common::split_list(text, " ,;\t");
 }
 
 std::string guest_tag_slug(std::string_view tag) {

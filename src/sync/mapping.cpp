@@ -6,6 +6,7 @@
 #include <unordered_map>
 
 #include "common/clock.hpp"
+#include "common/text.hpp"
 #include "sync/guest_tags.hpp"
 #include "sync/json_util.hpp"
 
@@ -261,8 +262,7 @@ std::vector<DesiredObject> desired_vms(const std::vector<EndpointSnapshot>& endp
         fail("runs on unknown node '" + guest.node + "'");
         continue;
       }
-      std::string lower_name = guest.name;
-      std::transform(lower_name.begin(), lower_name.end(), lower_name.begin(), ::tolower);
+      const std::string lower_name = common::to_lower(guest.name);
       if (!names_in_cluster.insert(lower_name).second) {
         fail("another guest in cluster " + snapshot.cluster_name + " has the same name");
         continue;

@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include "common/clock.hpp"
+#include "common/text.hpp"
 #include "sync/json_util.hpp"
 
 namespace pbx::sync {
@@ -150,9 +151,7 @@ std::string task_description(std::string_view guest_type, std::string_view task_
       {"clone", "Clone"},     {"move", "Move"},         {"backup", "Backup"},
       {"restore", "Restore"}, {"snapshot", "Snapshot"}, {"rollback", "Rollback"},
       {"migrate", "Migrate"}, {"convert", "Convert"}};
-  std::string lower(task_type);
-  for (auto& c : lower)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const std::string lower = common::to_lower(task_type);
   std::string action;
   for (const auto& [word, label] : actions) {
     if (lower.find(word) != std::string::npos) {
