@@ -8,6 +8,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include "inprocess_stack.hpp"
 #include "netbox/emulator.hpp"
 #include "proxmox/engine.hpp"
 #include "sync/engine.hpp"
@@ -16,8 +17,6 @@
 namespace pbx::sync {
 namespace {
 namespace json = boost::json;
-
-const std::string kProxmoxToken = "root@pam!proxbox=00000000-0000-0000-0000-000000000000";
 
 proxmox::ClusterScenario cluster() {
   proxmox::GenerateOptions options;
@@ -29,34 +28,10 @@ proxmox::ClusterScenario cluster() {
   return proxmox::generate_scenario(options).clusters.front();
 }
 
-class InProcessIntegration : public ::testing::Test {
+class InProcessIntegration : public ::testing::Test, public testing::InProcessStack {
  protected:
   InProcessIntegration()
-      : mock([] {
-          proxmox::EngineOptions options;
-          options.cluster = cluster();
-          return options;
-        }()),
-        emulator(netbox::EmulatorOptions{.strict_fields = true}),
-        proxmox_transport(std::make_shared<InProcessTransport>(mock.as_handler())),
-        netbox_transport(emulator.handler()),
-        netbox(netbox_transport, "http://127.0.0.1:1", netbox::kDefaultToken) {}
-
-  SyncSummary sync(SyncOptions options = {}) {
-    ProxmoxSource source{
-        "inproc", {"http://127.0.0.1:2", kProxmoxToken, "", ""}, proxmox_transport, "", {}};
-    return SyncEngine(netbox, {source}, options).run();
-  }
-
-  // Adds a fault rule to the mock through its admin API, as a test harness would over HTTP.
-  void inject(const json::object& rule) {
-    http::Request request =
-        http::Request::make(http::Verb::post, "/mock/faults", json::serialize(rule));
-    request.headers.set(http::Field::content_type, "application/json");
-    request.headers.set(http::Field::authorization, "PVEAPIToken=" + kProxmoxToken);
-    const auto response = mock.as_handler()(request);
-    ASSERT_EQ(response.code() / 100, 2u) << response.body;
-  }
+      : InProcessStack(cluster(), netbox::EmulatorOptions{.strict_fields = true}, "inproc") {}
 
   // A clean first run, then a run with `delete_orphans` under the injected faults: it must
   // delete nothing, keep every object and report the run as failed.
@@ -67,7 +42,7 @@ class InProcessIntegration : public ::testing::Test {
     backups_before = netbox.list("/plugins/proxbox/backups/").size();
     EXPECT_GT(backups_before, 0u);
     for (const auto& rule : rules)
-      inject(rule);
+      inject_fault(rule);
     SyncOptions options;
     options.delete_orphans = true;
     const auto summary = sync(options);
@@ -81,20 +56,6 @@ class InProcessIntegration : public ::testing::Test {
     return summary;
   }
 
-  int64_t writes() {
-    http::Headers headers;
-    headers.set(http::Field::authorization, std::string("Token ") + netbox::kDefaultToken);
-    return netbox_transport.send(http::Verb::get, "http://x/api/__emulator__/stats/", {}, headers)
-        .json()
-        .at("writes")
-        .as_int64();
-  }
-
-  proxmox::Engine mock;
-  netbox::Emulator emulator;
-  std::shared_ptr<Transport> proxmox_transport;
-  InProcessTransport netbox_transport;
-  NetBoxClient netbox;
   size_t vms_before = 0, backups_before = 0;
 };
 
@@ -114,7 +75,6 @@ TEST_F(InProcessIntegration, AGuestWhoseConfigAnswers500IsKeptNotDeleted) {
 }
 
 TEST_F(InProcessIntegration, ANodeAnswering595KeepsItsGuestsAndBackups) {
-  const auto scenario = cluster();
   const std::string node = scenario.nodes.front().name;
   const auto on_node = std::count_if(scenario.guests.begin(), scenario.guests.end(),
                                      [&](const auto& guest) { return guest.node == node; });
@@ -146,9 +106,7 @@ TEST_F(InProcessIntegration, NetBoxFailingWritesStopsTheRunWithoutPerItemFallbac
     return emulator.handler()(request);
   });
   NetBoxClient failing_netbox(failing, "http://127.0.0.1:1", netbox::kDefaultToken);
-  ProxmoxSource source{
-      "inproc", {"http://127.0.0.1:2", kProxmoxToken, "", ""}, proxmox_transport, "", {}};
-  EXPECT_THROW(SyncEngine(failing_netbox, {source}, {}).run(), NetBoxError);
+  EXPECT_THROW(SyncEngine(failing_netbox, {source()}, {}).run(), NetBoxError);
   EXPECT_EQ(vm_posts.load(), 1) << "one bulk POST, not one per guest";
 }
 

@@ -37,16 +37,23 @@ class InProcessStack {
         netbox(netbox_transport, "http://127.0.0.1:1", netbox::kDefaultToken),
         name_(std::move(name)) {}
 
-  SyncSummary sync(SyncScope scope = SyncScope::full, bool delete_orphans = false) {
-    ProxmoxSource source{name_,
+  // The mock as the sync's one Proxmox endpoint.
+  ProxmoxSource source() const {
+    return ProxmoxSource{name_,
                          {"https://pve." + name_ + ".test:8006", kStackProxmoxToken, "", ""},
                          proxmox_transport,
                          "",
                          {}};
+  }
+
+  SyncSummary sync(const SyncOptions& options) {
+    return SyncEngine(netbox, {source()}, options).run();
+  }
+  SyncSummary sync(SyncScope scope = SyncScope::full, bool delete_orphans = false) {
     SyncOptions options;
     options.scope = scope;
     options.delete_orphans = delete_orphans;
-    return SyncEngine(netbox, {source}, options).run();
+    return sync(options);
   }
 
   // A Proxmox API call (form body), failing the test unless it succeeds.
@@ -61,14 +68,18 @@ class InProcessStack {
     return response.json();
   }
 
-  // Every GET matching `path` (a pattern) answers 403 from now on.
-  void fail_reads(const std::string& path) {
-    const boost::json::object rule{{"method", "GET"},
-                                   {"path", "/api2/json" + path},
-                                   {"error", {{"status", 403}, {"rate", 1.0}}}};
+  // Adds a fault rule to the mock through its admin API, as a test harness would over HTTP.
+  void inject_fault(const boost::json::object& rule) {
     const auto response = proxmox_transport->send(http::Verb::post, "http://x/mock/faults",
                                                   boost::json::serialize(rule), {});
     ASSERT_TRUE(response.ok()) << response.body;
+  }
+
+  // Every GET matching `path` (a pattern) answers 403 from now on.
+  void fail_reads(const std::string& path) {
+    inject_fault({{"method", "GET"},
+                  {"path", "/api2/json" + path},
+                  {"error", {{"status", 403}, {"rate", 1.0}}}});
   }
 
   // Every write NetBox has taken so far.
@@ -81,8 +92,7 @@ class InProcessStack {
         .as_int64();
   }
 
-  std::vector<boost::json::object> list(const std::string& path,
-                                        const http::Params& filters = {}) {
+  std::vector<boost::json::object> list(const std::string& path, const http::Params& filters = {}) {
     return netbox.list(path, filters);
   }
 
