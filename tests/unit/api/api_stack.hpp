@@ -35,6 +35,24 @@ inline fs::path build_dir() {
   return dir ? fs::path(dir) : fs::current_path();
 }
 
+// The first of `programs` (paths under the build dir) that is not built, or empty.
+inline std::string missing_program(std::initializer_list<const char*> programs) {
+  for (const char* program : programs) {
+    if (!fs::exists(build_dir() / program)) return program;
+  }
+  return {};
+}
+
+// An empty directory of this test's own: <temp>/<prefix>-<pid>-<test name>.
+inline fs::path fresh_test_dir(const std::string& prefix) {
+  const fs::path dir =
+      fs::temp_directory_path() / (prefix + "-" + std::to_string(::getpid()) + "-" +
+                                   ::testing::UnitTest::GetInstance()->current_test_info()->name());
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
 inline proxmox::ClusterScenario lab_cluster() {
   proxmox::ClusterScenario cluster;
   cluster.name = "lab";
@@ -81,16 +99,11 @@ struct Started {
 class ApiStackTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    for (const char* program :
-         {"apps/proxmox-mock/proxmox-mock", "apps/netbox-emulator/netbox-emulator",
-          "apps/proxbox-api/proxbox-api"}) {
-      if (!fs::exists(build_dir() / program)) GTEST_SKIP() << program << " is not built";
-    }
-    dir_ = fs::temp_directory_path() /
-           ("proxbox-stack-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
+    const std::string missing =
+        missing_program({"apps/proxmox-mock/proxmox-mock", "apps/netbox-emulator/netbox-emulator",
+                         "apps/proxbox-api/proxbox-api"});
+    if (!missing.empty()) GTEST_SKIP() << missing << " is not built";
+    dir_ = fresh_test_dir("proxbox-stack");
 
     proxmox::Scenario scenario;
     scenario.clusters = {lab_cluster()};

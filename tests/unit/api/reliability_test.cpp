@@ -43,14 +43,10 @@ http::ClientOptions client_options(std::chrono::milliseconds timeout) {
 class ReliabilityTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    for (const char* program : {"apps/proxmox-mock/proxmox-mock", "apps/proxbox-api/proxbox-api"}) {
-      if (!fs::exists(build_dir() / program)) GTEST_SKIP() << program << " is not built";
-    }
-    dir_ = fs::temp_directory_path() /
-           ("proxbox-reliability-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
+    const std::string missing = stack_test::missing_program(
+        {"apps/proxmox-mock/proxmox-mock", "apps/proxbox-api/proxbox-api"});
+    if (!missing.empty()) GTEST_SKIP() << missing << " is not built";
+    dir_ = stack_test::fresh_test_dir("proxbox-reliability");
     proxmox_url_ = start(
         "proxmox-mock",
         {(build_dir() / "apps/proxmox-mock/proxmox-mock").string(), "--listen", "127.0.0.1:0"},
