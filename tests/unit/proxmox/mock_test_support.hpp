@@ -88,4 +88,14 @@ inline boost::json::object wait_task(Engine& engine, std::string_view node, std:
   return {};
 }
 
+// A string value of a guest's config on node pve1 ("qemu/100", "scsi0"); empty when the key is
+// absent or not a string. The config must answer.
+inline std::string config_value(Engine& engine, std::string_view guest, std::string_view key) {
+  const Reply config =
+      get(engine, std::string("/api2/json/nodes/pve1/") + std::string(guest) + "/config");
+  EXPECT_EQ(config.status, 200u) << config.body;
+  const auto* value = config.data().as_object().if_contains(key);
+  return value != nullptr && value->is_string() ? std::string(value->as_string()) : "";
+}
+
 }  // namespace pbx::proxmox::testing

@@ -15,13 +15,6 @@ namespace json = boost::json;
 using namespace pbx::proxmox::testing;
 using http::Verb;
 
-std::string config_value(Engine& engine, std::string_view guest, std::string_view key) {
-  const Reply config =
-      get(engine, std::string("/api2/json/nodes/pve1/") + std::string(guest) + "/config");
-  const auto* value = config.status == 200 ? config.data().as_object().if_contains(key) : nullptr;
-  return value != nullptr && value->is_string() ? std::string(value->as_string()) : "";
-}
-
 bool listed(const json::value& list, std::string_view field, const json::value& wanted) {
   for (const auto& entry : list.as_array()) {
     const auto* value = entry.as_object().if_contains(field);

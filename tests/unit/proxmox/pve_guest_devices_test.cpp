@@ -14,14 +14,6 @@ namespace json = boost::json;
 using namespace pbx::proxmox::testing;
 using http::Verb;
 
-std::string config_value(Engine& engine, std::string_view guest, std::string_view key) {
-  const Reply config =
-      get(engine, std::string("/api2/json/nodes/pve1/") + std::string(guest) + "/config");
-  EXPECT_EQ(config.status, 200u) << config.body;
-  const auto* value = config.data().as_object().if_contains(key);
-  return value != nullptr && value->is_string() ? std::string(value->as_string()) : "";
-}
-
 const json::object* agent_nic(const Reply& reply, std::string_view mac) {
   for (const auto& nic : reply.data().at("result").as_array()) {
     if (nic.at("hardware-address").as_string() == mac) return &nic.as_object();

@@ -19,14 +19,6 @@ using http::Verb;
 
 const std::string kVm = "/api2/json/nodes/pve1/qemu/100";
 
-std::string config_value(Engine& engine, std::string_view guest, std::string_view key) {
-  const Reply config =
-      get(engine, std::string("/api2/json/nodes/pve1/") + std::string(guest) + "/config");
-  EXPECT_EQ(config.status, 200u) << config.body;
-  const auto* value = config.data().as_object().if_contains(key);
-  return value != nullptr && value->is_string() ? std::string(value->as_string()) : "";
-}
-
 // volid → size of a storage's content for one guest.
 std::map<std::string, int64_t> content(Engine& engine, std::string_view storage, int vmid) {
   const Reply reply =
