@@ -49,6 +49,15 @@ def twice(flow, what):
     check(flow() is False, "%s: second run reports nothing changed" % what)
 
 
+def config_key_ensurer(guest, key, value):
+    """An idempotent client's step: sets `key` of the guest's config unless it is already there."""
+    def ensure():
+        if key in guest.config.get():
+            return False
+        guest.config.put(**{key: value})
+        return True
+    return ensure
+
 def storage_used(px, node, storage):
     return int(px.nodes(node).storage(storage).status.get()["used"])
 
@@ -89,13 +98,7 @@ def disk_flows(px, node, vmid):
     qemu = px.nodes(node).qemu(vmid)
     before = storage_used(px, node, "local-lvm")
 
-    def ensure_disk():
-        if "scsi1" in qemu.config.get():
-            return False
-        qemu.config.put(scsi1="local-lvm:2,backup=1")
-        return True
-
-    twice(ensure_disk, "disk add")
+    twice(config_key_ensurer(qemu, "scsi1", "local-lvm:2,backup=1"), "disk add")
     scsi1 = qemu.config.get()["scsi1"]
     match = re.fullmatch(r"(local-lvm:vm-%d-disk-\d+),backup=1,size=2G" % vmid, scsi1)
     check(match is not None, "allocated disk: %r" % scsi1)
@@ -152,13 +155,7 @@ def nic_flows(px, node, vmid):
     twice(ensure_nic, "NIC with every option")
     check(qemu.config.get()["net1"] == wanted, "net1 read back: %r" % qemu.config.get()["net1"])
 
-    def ensure_plain_nic():
-        if "net2" in qemu.config.get():
-            return False
-        qemu.config.put(net2="virtio,bridge=vmbr0")
-        return True
-
-    twice(ensure_plain_nic, "NIC without a MAC")
+    twice(config_key_ensurer(qemu, "net2", "virtio,bridge=vmbr0"), "NIC without a MAC")
     net2 = qemu.config.get()["net2"]
     check(re.fullmatch(r"virtio=([0-9A-F]{2}:){5}[0-9A-F]{2},bridge=vmbr0", net2) is not None,
           "generated MAC: %r" % net2)
