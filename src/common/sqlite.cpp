@@ -128,8 +128,15 @@ Database::Database(const std::string& path) {
     throw SqliteError(rc, message + " (" + path + ")");
   }
   sqlite3_busy_timeout(db_, 5'000);
-  exec("PRAGMA foreign_keys = ON");
-  if (path != ":memory:") exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL");
+  try {
+    exec("PRAGMA foreign_keys = ON");
+    if (path != ":memory:") exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL");
+  } catch (...) {
+    // A file that is not a database fails here; no destructor runs for a throwing constructor.
+    sqlite3_close_v2(db_);
+    db_ = nullptr;
+    throw;
+  }
 }
 
 Database::~Database() {

@@ -126,6 +126,8 @@ json::object SyncSummary::to_json() const {
   summary["duration_ms"] = duration.count();
   summary["proxmox_read_ms"] = proxmox_read.count();
   summary["proxmox_requests"] = proxmox_requests;
+  summary["guests_read"] = guests_read;
+  summary["guests_cached"] = guests_cached;
   summary["netbox_requests"] = json::object{{"get", netbox_requests.get},
                                             {"post", netbox_requests.post},
                                             {"patch", netbox_requests.patch},
@@ -543,6 +545,8 @@ SyncSummary SyncEngine::run() {
       EndpointSnapshot endpoint{reader.read(source.name), source.site_name, source.tenant_id};
       std::lock_guard lock(run.mutex);
       run.summary.proxmox_requests += endpoint.snapshot.requests;
+      run.summary.guests_read += endpoint.snapshot.guests_read;
+      run.summary.guests_cached += endpoint.snapshot.guests_cached;
       read[i] = std::move(endpoint);
     } catch (const std::exception& read_error) {
       run.error("proxmox", source.name, read_error.what());

@@ -84,6 +84,9 @@ struct SyncSummary {
   std::map<std::string, KindCounts> kinds;  // "devices", "virtual_machines", ...
   std::vector<std::string> errors;
   size_t proxmox_requests = 0;
+  // Guests whose config (and agent) was requested in this run, and those served from the read
+  // cache without a request (ReaderOptions::read_cache).
+  size_t guests_read = 0, guests_cached = 0;
   NetBoxWriteCounts netbox_requests;
   std::chrono::milliseconds duration{0};
   std::chrono::milliseconds proxmox_read{0};  // part of `duration` spent reading Proxmox

@@ -152,6 +152,9 @@ ProxmoxSnapshot ProxmoxReader::read(const std::string& endpoint_name) {
   if (snapshot.nodes.empty()) throw ProxmoxError("Proxmox endpoint lists no nodes");
   if (snapshot.cluster_name.empty()) snapshot.cluster_name = snapshot.nodes.front().name;
 
+  // What the read cache compares: per guest, its resources signature and uptime.
+  std::vector<std::string> signatures;
+  std::vector<int64_t> uptimes;
   for (const auto& entry : resources) {
     if (!entry.is_object()) continue;
     const auto& object = entry.as_object();
@@ -167,56 +170,41 @@ ProxmoxSnapshot ProxmoxReader::read(const std::string& endpoint_name) {
     guest.disk_bytes = json_int(field(object, "maxdisk"));
     guest.is_template = json_bool(field(object, "template"));
     snapshot.guests.push_back(std::move(guest));
+    if (options_.read_cache) {
+      signatures.push_back(resources_signature(object));
+      uptimes.push_back(json_int(field(object, "uptime")));
+    }
   }
 
   // Per guest: its config (onboot, agent, unprivileged) and, for running QEMU guests with an
-  // agent, the addresses it reports.
+  // agent, the addresses it reports; or what the read cache holds for an unchanged guest.
+  const std::string cache_key = read_cache_key(endpoint_name, credentials_.base_url);
+  const auto cached = options_.read_cache ? options_.read_cache->entries(cache_key) : nullptr;
+  std::vector<char> from_cache(snapshot.guests.size(), 0);
+  std::vector<std::string> digests(snapshot.guests.size());
+  std::vector<char> agent_failed(snapshot.guests.size(), 0);
   parallel_for(snapshot.guests.size(), options_.max_in_flight, [&](size_t i) {
     if (options_.stop.stop_requested()) return;
     ProxmoxGuest& guest = snapshot.guests[i];
-    const std::string guest_path = "/nodes/" + http::percent_encode(guest.node) + "/" + guest.type +
-                                   "/" + std::to_string(guest.vmid);
-    try {
-      const json::value config = session.get(guest_path + "/config");
-      if (config.is_object()) {
-        const auto& object = config.as_object();
-        guest.onboot = json_bool(field(object, "onboot"));
-        guest.agent = guest.type == "qemu" && json_bool(field(object, "agent"));
-        guest.unprivileged = guest.type == "lxc" && json_bool(field(object, "unprivileged"));
-        guest.description = json_string(field(object, "description"));
-        guest.devices = parse_guest_devices(object, guest.type);
-        guest.tags = split_proxmox_list(json_string(field(object, "tags")));
+    if (cached && !options_.full_read && !options_.fresh_vmids.count(guest.vmid)) {
+      const auto found = cached->find(guest.vmid);
+      if (found != cached->end() &&
+          options_.read_cache->usable(found->second, signatures[i], uptimes[i])) {
+        apply_cached(found->second, guest);
+        from_cache[i] = 1;
+        return;
       }
-    } catch (const CircuitOpen&) {
-      throw;  // the endpoint is down: fail its read rather than mark every guest unreadable
-    } catch (const std::exception& error) {
-      guest.config_error = error.what();
-      return;
     }
-    if (!options_.read_agent_interfaces || !guest.agent || guest.status != "running") return;
-    try {
-      const json::value answer = session.get(guest_path + "/agent/network-get-interfaces");
-      guest.devices.agent_interfaces = parse_agent_interfaces(answer);
-      guest.devices.agent_answered = true;
-      const auto* result = answer.is_object() ? answer.as_object().if_contains("result") : nullptr;
-      if (!result || !result->is_array()) return;
-      for (const auto& interface : result->as_array()) {
-        if (!interface.is_object()) continue;
-        const auto* addresses = interface.as_object().if_contains("ip-addresses");
-        if (!addresses || !addresses->is_array()) continue;
-        for (const auto& address : addresses->as_array()) {
-          if (!address.is_object()) continue;
-          const auto& a = address.as_object();
-          guest.ip_addresses.push_back(json_string(field(a, "ip-address")) + "/" +
-                                       json_string(field(a, "prefix")));
-        }
-      }
-    } catch (const std::exception& error) {
-      // An agent that does not answer is normal (guest booting, agent not installed).
+    std::string warning;
+    read_guest(session, guest, digests[i], warning);
+    if (!warning.empty()) {
+      agent_failed[i] = 1;
       std::lock_guard lock(snapshot_mutex);
-      snapshot.warnings.push_back("agent of " + std::to_string(guest.vmid) + ": " + error.what());
+      snapshot.warnings.push_back(std::move(warning));
     }
   });
+  for (const char hit : from_cache)
+    (hit ? snapshot.guests_cached : snapshot.guests_read)++;
 
   if (options_.read_backups && !options_.stop.stop_requested()) {
     BackupCoverage& coverage = snapshot.backup_coverage;
@@ -308,7 +296,79 @@ ProxmoxSnapshot ProxmoxReader::read(const std::string& endpoint_name) {
              options_.stop, snapshot);
   }
   snapshot.requests = session.requests.load();
+  // Only a read that completed replaces the endpoint's entries: a stopped one skipped guests.
+  // When every guest came from the cache and none is gone, the entries stand as they are.
+  const bool all_cached =
+      cached && snapshot.guests_read == 0 && snapshot.guests_cached == cached->size();
+  if (options_.read_cache && !options_.stop.stop_requested() && !all_cached) {
+    const int64_t now = options_.read_cache->now();
+    CachedGuests next;
+    std::set<int> read_now;
+    for (size_t i = 0; i < snapshot.guests.size(); ++i) {
+      const ProxmoxGuest& guest = snapshot.guests[i];
+      if (from_cache[i]) {
+        next.emplace(guest.vmid, cached->at(guest.vmid));
+        continue;
+      }
+      // A failed read is unknown: no entry, so the next run reads the guest again.
+      if (guest.config_error || agent_failed[i]) continue;
+      CachedGuest entry = cache_entry_of(guest);
+      entry.signature = signatures[i];
+      entry.booted_at = uptimes[i] > 0 ? now - uptimes[i] : 0;
+      entry.read_at = now;
+      entry.digest = std::move(digests[i]);
+      next.emplace(guest.vmid, std::move(entry));
+      read_now.insert(guest.vmid);
+    }
+    options_.read_cache->replace(cache_key, std::move(next), read_now);
+  }
   return snapshot;
+}
+
+void ProxmoxReader::read_guest(Session& session, ProxmoxGuest& guest, std::string& digest,
+                               std::string& warning) {
+  const std::string guest_path = "/nodes/" + http::percent_encode(guest.node) + "/" + guest.type +
+                                 "/" + std::to_string(guest.vmid);
+  try {
+    const json::value config = session.get(guest_path + "/config");
+    if (config.is_object()) {
+      const auto& object = config.as_object();
+      guest.onboot = json_bool(field(object, "onboot"));
+      guest.agent = guest.type == "qemu" && json_bool(field(object, "agent"));
+      guest.unprivileged = guest.type == "lxc" && json_bool(field(object, "unprivileged"));
+      guest.description = json_string(field(object, "description"));
+      guest.devices = parse_guest_devices(object, guest.type);
+      guest.tags = split_proxmox_list(json_string(field(object, "tags")));
+      digest = json_string(field(object, "digest"));
+    }
+  } catch (const CircuitOpen&) {
+    throw;  // the endpoint is down: fail its read rather than mark every guest unreadable
+  } catch (const std::exception& error) {
+    guest.config_error = error.what();
+    return;
+  }
+  if (!options_.read_agent_interfaces || !guest.agent || guest.status != "running") return;
+  try {
+    const json::value answer = session.get(guest_path + "/agent/network-get-interfaces");
+    guest.devices.agent_interfaces = parse_agent_interfaces(answer);
+    guest.devices.agent_answered = true;
+    const auto* result = answer.is_object() ? answer.as_object().if_contains("result") : nullptr;
+    if (!result || !result->is_array()) return;
+    for (const auto& interface : result->as_array()) {
+      if (!interface.is_object()) continue;
+      const auto* addresses = interface.as_object().if_contains("ip-addresses");
+      if (!addresses || !addresses->is_array()) continue;
+      for (const auto& address : addresses->as_array()) {
+        if (!address.is_object()) continue;
+        const auto& a = address.as_object();
+        guest.ip_addresses.push_back(json_string(field(a, "ip-address")) + "/" +
+                                     json_string(field(a, "prefix")));
+      }
+    }
+  } catch (const std::exception& error) {
+    // An agent that does not answer is normal (guest booting, agent not installed).
+    warning = "agent of " + std::to_string(guest.vmid) + ": " + error.what();
+  }
 }
 
 }  // namespace pbx::sync

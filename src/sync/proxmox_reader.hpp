@@ -4,11 +4,14 @@
 
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <optional>
+#include <set>
 #include <stdexcept>
 #include <stop_token>
 #include <string>
 
+#include "sync/guest_read_cache.hpp"
 #include "sync/proxmox_reader_plugin.hpp"
 #include "sync/snapshot.hpp"
 #include "sync/transport.hpp"
@@ -35,6 +38,11 @@ struct ReaderOptions {
   PluginReadSet plugin;  // the plugin's objects to read (none by default)
   bool read_node_network = false;  // every node's /network (the node interfaces stage)
   bool read_sdn = false;           // /cluster/sdn zones, VNets, subnets (the SDN stage)
+  // What earlier reads learned of each guest's config and agent (guest_read_cache.hpp): an
+  // unchanged guest is served from it without a request. None: every guest is read.
+  std::shared_ptr<GuestReadCache> read_cache;
+  bool full_read = false;     // read every guest, cached or not (and refresh the cache)
+  std::set<int> fresh_vmids;  // these guests are read whatever the cache holds
   // Once requested, the remaining per-guest and backup reads are skipped and the requests in
   // flight are aborted: the snapshot is then partial and must not be synced (the engine checks
   // the same token).
@@ -58,6 +66,10 @@ class ProxmoxReader {
   struct Session;
   // Authenticates `session`: the API token header, or a ticket for user + password.
   void login(Session& session);
+  // One guest's config and, for a running QEMU guest with an agent, its agent's interfaces.
+  // A config that cannot be read sets config_error; an agent that cannot, `warning`.
+  void read_guest(Session& session, ProxmoxGuest& guest, std::string& digest,
+                  std::string& warning);
   Transport& transport_;
   ProxmoxCredentials credentials_;
   ReaderOptions options_;

@@ -151,6 +151,8 @@ struct ProxmoxSnapshot {
   BackupCoverage backup_coverage;
   std::vector<std::string> warnings;  // tolerated read failures (guest agent)
   size_t requests = 0;
+  size_t guests_read = 0;    // guests whose config was requested in this run
+  size_t guests_cached = 0;  // guests served from the read cache (no request)
 };
 
 }  // namespace pbx::sync
