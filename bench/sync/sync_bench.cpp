@@ -2,12 +2,16 @@
 // with 4 interfaces each, 10,000 guests with 2 NICs of one address each, 2 disks, 3 snapshots
 // and a backup) served by proxmox-mock, synced into netbox-emulator over loopback HTTP by the
 // engine in this process. Phases: initial sync, unchanged re-sync, one guest changed (its first
-// address, or with --change name its name). Prints one JSON document with time, requests (the
-// engine's per-kind counts and the emulator's per-route request counts) and peak RSS per phase.
+// address, or with --change name its name). Every phase is a fresh engine that loads the guest
+// read cache from a SQLite file and saves it afterwards, as `proxbox-api sync --read-cache` does
+// (--no-read-cache: every guest read every run); an address change does not show in
+// /cluster/resources, so that phase runs with a full read. Prints one JSON document with time,
+// requests (the engine's per-kind counts and the emulator's per-route request counts) and peak RSS
+// per phase.
 //
 //   sync_bench [--guests N] [--nodes N] [--clusters N] [--nics N] [--disks N] [--snapshots N]
 //              [--backups N] [--no-extras] [--scope S] [--change ip|name] [--build-dir DIR]
-//              [--log-level L]
+//              [--log-level L] [--no-read-cache]
 
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
@@ -45,6 +49,7 @@ struct BenchOptions {
   std::string change = "ip";
   fs::path build_dir;
   std::string log_level = "warn";
+  bool read_cache = true;
 };
 
 long peak_rss_kb() {
@@ -137,6 +142,9 @@ std::optional<int> parse_options(int argc, char** argv, BenchOptions& options) {
                  "Build tree holding apps/proxmox-mock and apps/netbox-emulator")
       ->check(CLI::ExistingDirectory)
       ->capture_default_str();
+  bool no_read_cache = false;
+  app.add_flag("--no-read-cache", no_read_cache,
+               "No guest read cache: every phase reads every guest's config and agent");
   app.add_option("--log-level", options.log_level,
                  "Log level of the sync engine on stderr (debug shows where the time goes)")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}))
@@ -153,6 +161,7 @@ std::optional<int> parse_options(int argc, char** argv, BenchOptions& options) {
     return 2;
   }
   options.scope = *named;
+  options.read_cache = !no_read_cache;
   generate.extras = !no_extras;
   return std::nullopt;
 }
@@ -200,15 +209,37 @@ std::string change_one_guest(const proxmox::Scenario& scenario, const json::arra
   return description;
 }
 
+// How a phase runs: its scope, the read cache file (empty: none) and whether it reads every guest.
+struct PhaseRun {
+  sync::SyncScope scope = sync::SyncScope::full;
+  fs::path read_cache;
+  bool full_read = false;
+};
+
 json::object run_phase(const std::string& name, sync::NetBoxClient& netbox,
-                       const std::vector<sync::ProxmoxSource>& sources, sync::SyncScope scope,
+                       const std::vector<sync::ProxmoxSource>& sources, const PhaseRun& how,
                        http::Client& admin, const std::string& netbox_url) {
   const EmulatorStats before = emulator_stats(admin, netbox_url);
-  sync::SyncOptions sync_options;
-  sync_options.scope = scope;
-  sync::SyncEngine engine(netbox, sources, sync_options);
   const auto started = std::chrono::steady_clock::now();
+  sync::SyncOptions sync_options;
+  sync_options.scope = how.scope;
+  sync_options.reader.full_read = how.full_read;
+  // Loaded and saved by this phase, as a fresh `proxbox-api sync --read-cache FILE` would.
+  std::optional<sync::ReadCacheFile> cache;
+  if (!how.read_cache.empty()) {
+    cache = sync::open_read_cache_file(how.read_cache.string(), {}, [](const std::string& message) {
+      throw std::runtime_error(message);
+    });
+    sync_options.reader.read_cache = cache->cache;
+  }
+  const double load_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  sync::SyncEngine engine(netbox, sources, sync_options);
   const auto summary = engine.run();
+  const auto synced = std::chrono::steady_clock::now();
+  if (cache) cache->save();
+  const double save_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - synced).count();
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   const EmulatorStats after = emulator_stats(admin, netbox_url);
@@ -216,12 +247,21 @@ json::object run_phase(const std::string& name, sync::NetBoxClient& netbox,
   phase.erase("error_messages");
   phase["phase"] = name;
   phase["seconds"] = seconds;
+  phase["full_read"] = how.full_read;
+  phase["read_cache"] = !how.read_cache.empty();
+  phase["read_cache_load_seconds"] = load_seconds;
+  phase["read_cache_save_seconds"] = save_seconds;
+  const size_t guests = summary.guests_read + summary.guests_cached;
+  phase["proxmox_requests_per_guest"] =
+      guests == 0 ? 0.0 : static_cast<double>(summary.proxmox_requests) / guests;
   phase["netbox_writes_seen_by_emulator"] = after.writes - before.writes;
   phase["netbox_requests_by_route"] = requests_between(before, after);
   phase["peak_rss_mb"] = static_cast<double>(peak_rss_kb()) / 1024.0;
   phase["error_count"] = summary.errors.size();
   if (!summary.errors.empty()) phase["first_error"] = summary.errors.front();
-  std::cerr << name << ": " << seconds << " s\n";
+  std::cerr << name << ": " << seconds << " s, " << summary.proxmox_requests
+            << " Proxmox requests (" << summary.guests_read << " guests read, "
+            << summary.guests_cached << " from the read cache)\n";
   return phase;
 }
 
@@ -264,11 +304,13 @@ int run_benchmark(const BenchOptions& options) {
   http::Client admin(client_options);
 
   json::array phases;
-  phases.push_back(run_phase("initial", netbox, sources, options.scope, admin, netbox_url));
-  phases.push_back(run_phase("unchanged", netbox, sources, options.scope, admin, netbox_url));
+  PhaseRun how{options.scope, options.read_cache ? dir / "read-cache.sqlite" : fs::path(), false};
+  phases.push_back(run_phase("initial", netbox, sources, how, admin, netbox_url));
+  phases.push_back(run_phase("unchanged", netbox, sources, how, admin, netbox_url));
   const std::string change = change_one_guest(scenario, mock.endpoints, options.change, admin);
-  json::object changed =
-      run_phase("one_guest_changed", netbox, sources, options.scope, admin, netbox_url);
+  // An address does not show in /cluster/resources: a cached run would see it after the max age.
+  how.full_read = options.change == "ip";
+  json::object changed = run_phase("one_guest_changed", netbox, sources, how, admin, netbox_url);
   changed["change"] = change;
   phases.push_back(std::move(changed));
 
@@ -282,6 +324,7 @@ int run_benchmark(const BenchOptions& options) {
                                 {"backups_per_guest", generate.backups_per_guest},
                                 {"extras", generate.extras}}},
       {"scope", std::string(sync::to_string(options.scope))},
+      {"read_cache", options.read_cache},
       {"phases", std::move(phases)}};
   std::cout << json::serialize(report) << std::endl;
   mock.process.reset();

@@ -140,9 +140,12 @@ struct SyncCli {
   bool delete_orphans = false;
   bool dry_run = false;
   bool insecure = false;
-  int request_timeout = 60;  // seconds, per request to NetBox or Proxmox
-  int sync_timeout = 3600;   // seconds, for the whole run
-  bool json = false;         // the JSON summary also on a terminal
+  int request_timeout = 60;      // seconds, per request to NetBox or Proxmox
+  int sync_timeout = 3600;       // seconds, for the whole run
+  bool json = false;             // the JSON summary also on a terminal
+  std::string read_cache;        // SQLite file of the guest read cache; empty: read every guest
+  bool full_read = false;        // read every guest (and refresh the cache)
+  int read_cache_max_age = 600;  // seconds
 };
 
 // The sync's secrets from the flags, the files or the environment (resolve_secrets); throws
@@ -225,6 +228,14 @@ int sync_once(const SyncCli& cli, const std::string& ca_file) {
                                                     : sync::SyncScope::full;
   options.delete_orphans = cli.delete_orphans;
   options.dry_run = cli.dry_run;
+  options.reader.full_read = cli.full_read;
+  std::optional<sync::ReadCacheFile> read_cache;
+  if (!cli.read_cache.empty()) {
+    read_cache = sync::open_read_cache_file(
+        cli.read_cache, {std::chrono::seconds(cli.read_cache_max_age), {}},
+        [](const std::string& message) { std::cerr << "warning: " << message << "\n"; });
+    if (read_cache) options.reader.read_cache = read_cache->cache;
+  }
   // SIGINT/SIGTERM end the run at once (requests in flight aborted); its summary is printed.
   std::stop_source stop;
   options.stop = stop.get_token();
@@ -241,6 +252,14 @@ int sync_once(const SyncCli& cli, const std::string& ca_file) {
                           [&](const sync::SyncEvent& event) { console.on_event(event); });
   try {
     const auto summary = engine.run();
+    if (read_cache) {
+      try {
+        read_cache->save();
+      } catch (const std::exception& error) {
+        std::cerr << "warning: read cache " << cli.read_cache << " not saved: " << error.what()
+                  << "\n";
+      }
+    }
     console.finish();
     return report_sync(summary, endpoints, std::cout, std::cerr, {json, err_is_terminal});
   } catch (const std::exception& error) {
@@ -317,6 +336,15 @@ int run_program(int argc, char** argv) {
                          "Delete proxbox-owned objects Proxmox no longer has");
   sync_command->add_flag("--dry-run", sync_cli.dry_run, "Report changes without writing");
   sync_command->add_flag("--insecure", sync_cli.insecure, "Do not verify TLS certificates");
+  sync_command->add_option("--read-cache", sync_cli.read_cache,
+                           "SQLite file keeping what was read of each guest: unchanged guests "
+                           "are not read again (created when missing)");
+  sync_command->add_flag("--full-read", sync_cli.full_read,
+                         "Read every guest's config and agent, whatever --read-cache holds");
+  sync_command
+      ->add_option("--read-cache-max-age", sync_cli.read_cache_max_age,
+                   "Seconds after which a cached guest is read again (default 600)")
+      ->check(CLI::PositiveNumber);
   sync_command->add_option("--ca-file", ca_file, "Extra CA (PEM) to trust (PROXBOX_CA_FILE)");
   sync_command
       ->add_option("--request-timeout", sync_cli.request_timeout,

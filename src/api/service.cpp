@@ -1,5 +1,7 @@
 #include "api/service.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <array>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -174,6 +176,8 @@ struct Service::Impl {
   KeyGuard key_guard;
   http::Router router;
   std::vector<RouteDoc> docs;
+  // What earlier syncs read of each guest (sync/guest_read_cache.hpp), kept in `database`.
+  std::shared_ptr<sync::GuestReadCache> read_cache;
 
   // One sync at a time: two would race on the same NetBox objects. A second request while one
   // runs is answered 409 at once rather than queued: the plugin and cron would otherwise pile
@@ -236,7 +240,32 @@ struct Service::Impl {
     router.on_method_not_allowed([](const http::Request&, const std::vector<http::Verb>&) {
       return detail_response(Status::method_not_allowed, "Method Not Allowed");
     });
+    if (options.use_read_cache) load_read_cache();
     register_routes();
+  }
+
+  // A cache that cannot be loaded is started empty (the next sync reads every guest).
+  void load_read_cache() {
+    read_cache = std::make_shared<sync::GuestReadCache>(options.read_cache);
+    try {
+      std::lock_guard lock(database_mutex);
+      read_cache->load(database);
+    } catch (const std::exception& error) {
+      spdlog::warn("guest read cache not loaded ({}): the next sync reads every guest",
+                   error.what());
+      read_cache->clear();
+    }
+  }
+
+  void save_read_cache() {
+    if (!read_cache) return;
+    try {
+      std::lock_guard lock(database_mutex);
+      read_cache->save(database);
+    } catch (const std::exception& error) {
+      spdlog::warn("guest read cache not saved ({}): the next sync reads more guests",
+                   error.what());
+    }
   }
 
   void add(RouteDoc doc, std::function<Response(http::Request&)> handler) {
@@ -429,6 +458,15 @@ struct Service::Impl {
         (!stage.delete_flag.empty() && truthy(request.query_value(stage.delete_flag).value_or("")));
     sync_options.dry_run = truthy(request.query_value("dry_run").value_or(""));
     sync_options.reader = options.reader;
+    sync_options.reader.read_cache = read_cache;
+    sync_options.reader.full_read = truthy(request.query_value("full_read").value_or(""));
+    // A per-VM run reads its guest fresh, whatever the cache holds.
+    if (const auto* vm = stage.extra_result.if_contains("virtual_machine"); vm && vm->is_object()) {
+      if (const auto* vmid = vm->as_object().if_contains("proxmox_vm_id");
+          vmid && vmid->is_int64()) {
+        sync_options.reader.fresh_vmids.insert(static_cast<int>(vmid->as_int64()));
+      }
+    }
     sync_options.limits = options.sync_limits;
     auto slot = try_start_sync(stage.scope);
     if (!slot) return detail_response(Status::conflict, "a sync is already running");
@@ -444,6 +482,7 @@ struct Service::Impl {
       try {
         sync::SyncEngine engine(*connection->client, sources, run_options, on_event);
         sync::SyncSummary summary = engine.run();
+        save_read_cache();
         held.finished(summary.to_json());
         return summary;
       } catch (const std::exception& error) {

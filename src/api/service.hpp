@@ -36,6 +36,10 @@ struct ServiceOptions {
   KeyGuardOptions key_guard;    // failure limits, trusted proxies
   sync::ReaderOptions reader;
   sync::RunLimits sync_limits;  // every sync's deadline and the process shutdown
+  // Guests unchanged since an earlier sync are not read again (sync/guest_read_cache.hpp); the
+  // cache lives in the database. `?full_read=true` on a sync route reads every guest.
+  bool use_read_cache = true;
+  sync::GuestReadCacheOptions read_cache;
 };
 
 class Service {

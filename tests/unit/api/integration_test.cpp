@@ -128,6 +128,62 @@ TEST_F(IntegrationTest, OneShotCliPrintsAJsonSummary) {
   EXPECT_EQ(summary.at("kinds").at("virtual_machines").at("created"), 3);
 }
 
+// The guest read cache (sync/guest_read_cache.hpp) of the one-shot CLI is a SQLite file: a
+// second process reads no guest's config; --full-read reads them all again.
+TEST_F(IntegrationTest, OneShotCliKeepsItsReadCacheInTheFileItIsGiven) {
+  const auto sync = [&](std::vector<std::string> extra) {
+    common::ProcessOptions options;
+    options.argv = {(build_dir() / "apps/proxbox-api/proxbox-api").string(),
+                    "sync",
+                    "--proxmox",
+                    proxmox_.url,
+                    "--proxmox-token",
+                    kProxmoxToken,
+                    "--netbox",
+                    netbox_.url,
+                    "--netbox-token",
+                    kNetBoxToken,
+                    "--read-cache",
+                    (dir_ / "read-cache.sqlite").string()};
+    options.argv.insert(options.argv.end(), extra.begin(), extra.end());
+    const auto result = common::run_command(options, 120s);
+    EXPECT_EQ(result.exit_code, 0) << result.output;
+    return json::parse(result.output.substr(result.output.rfind("\n{") + 1));
+  };
+  const auto cold = sync({});
+  EXPECT_EQ(cold.at("guests_read"), 3);
+  EXPECT_EQ(cold.at("guests_cached"), 0);
+  const auto warm = sync({});
+  EXPECT_EQ(warm.at("guests_read"), 0);
+  EXPECT_EQ(warm.at("guests_cached"), 3);
+  EXPECT_EQ(warm.at("created"), 0);
+  EXPECT_EQ(warm.at("updated"), 0);
+  const auto full = sync({"--full-read"});
+  EXPECT_EQ(full.at("guests_read"), 3);
+}
+
+// proxbox-api serve keeps the read cache in its database: after a restart its first sync reads
+// no guest's config; `?full_read=true` reads them all.
+TEST_F(IntegrationTest, ServeKeepsItsReadCacheAcrossARestart) {
+  const auto first = api(http::Verb::get, "/virtualization/virtual-machines/create");
+  ASSERT_EQ(first.status, 200u) << first.body;
+  EXPECT_EQ(first.json().at("guests_read"), 3);
+  api_.process.reset();
+  api_ = start(
+      "proxbox-api",
+      {(build_dir() / "apps/proxbox-api/proxbox-api").string(), "serve", "--listen", "127.0.0.1:0"},
+      {{"PROXBOX_DATABASE_PATH", (dir_ / "state" / "proxbox.db").string()},
+       {"PROXBOX_ENCRYPTION_KEY", std::string(64, 'c')}});
+  const auto second = api(http::Verb::get, "/virtualization/virtual-machines/create");
+  ASSERT_EQ(second.status, 200u) << second.body;
+  EXPECT_EQ(second.json().at("guests_read"), 0);
+  EXPECT_EQ(second.json().at("guests_cached"), 3);
+  EXPECT_EQ(second.json().at("updated"), 0);
+  const auto full = api(http::Verb::get, "/virtualization/virtual-machines/create?full_read=true");
+  ASSERT_EQ(full.status, 200u) << full.body;
+  EXPECT_EQ(full.json().at("guests_read"), 3);
+}
+
 TEST_F(IntegrationTest, ClosedStreamCancelsItsSyncAndASecondSyncMeanwhileIs409) {
   // Reading Proxmox takes at least a second, so the run is still reading when the client goes.
   http::Headers headers;
