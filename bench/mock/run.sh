@@ -4,6 +4,8 @@
 #     /api2/json/cluster/resources (1,000 guests) against nginx serving the very same bytes, with
 #     as many workers as the mock has I/O threads, in the same run, with wrk; RUNS rounds
 #     (default 3), mock and nginx alternating, each round's figures and the medians;
+#  1b. the same paths against upstream's proxmox-sdk mock (pinned, from PyPI, cached venv),
+#     same data and wrk, as a ratio;
 #  2. start to first /health 200 with pve-latest.json loaded (bench/startup/run.sh, 7 runs);
 #  3. resident memory with a 10,000-guest scenario after serving /cluster/resources.
 # usage: bench/mock/run.sh BUILD_DIR [seconds per wrk run] [RUNS] [THREADS]
@@ -124,6 +126,65 @@ m, g = statistics.median(mock), statistics.median(nginx)
 print(f"| {path} | | median | {m:,.0f} | {g:,.0f} | **{m / g:.2f}** |")
 PY
 done
+
+echo "== upstream proxmox-sdk mock (bench/mock/requirements-upstream.txt), same data =="
+# The same three paths, loaded with the very data proxmox-mock serves (proxmox-sdk's custom mock
+# data, keyed by path), served by uvicorn with as many worker processes as the mock has threads,
+# measured by the same wrk. Upstream answers the bare `data` value without Proxmox's
+# {"data": ...} envelope (and adds a null for every schema field an entry lacks): the bytes
+# column says what each one sent.
+if upstream_python=$("$root/bench/mock/upstream-venv"); then
+  python3 - "$tmp" "${paths[@]}" <<'PY'
+import json, sys
+tmp, paths = sys.argv[1], sys.argv[2:]
+data = {path: json.load(open(f"{tmp}/www{path}"))["data"] for path in paths}
+json.dump(data, open(f"{tmp}/upstream-data.json", "w"))
+PY
+  upstream_port=$(free_port)
+  (cd "$tmp" && PROXMOX_MOCK_DATA_PATH="$tmp/upstream-data.json" \
+    PROXMOX_MOCK_STATE_PATH="$tmp/upstream-state.db" exec "$upstream_python" -m uvicorn \
+    proxmox_sdk.mock_main:app --host 127.0.0.1 --port "$upstream_port" --workers "$threads" \
+    --log-level warning --no-access-log >"$tmp/upstream.log" 2>&1) &
+  upstream_pid=$!
+  pids+=("$upstream_pid")
+  for _ in $(seq 1 600); do
+    curl -sf -o /dev/null "http://127.0.0.1:$upstream_port/api2/json/version" && break
+    sleep 0.1
+  done
+  for path in "${paths[@]}"; do
+    curl -sf -o "$tmp/upstream${path//\//_}" "http://127.0.0.1:$upstream_port$path" ||
+      { echo "the upstream mock does not answer $path: $(tail -3 "$tmp/upstream.log")" >&2; exit 1; }
+  done
+  upstream_workers=$(pgrep -P "$upstream_pid" | tr '\n' ' ')
+  printf '| path | round | proxmox-mock req/s (cores) | proxmox-sdk req/s (cores) | bytes (ours / upstream) | ratio |\n'
+  printf '|---|---|---|---|---|---|\n'
+  for path in "${paths[@]}"; do
+    bytes="$(wc -c <"$tmp/www$path") / $(wc -c <"$tmp/upstream${path//\//_}")"
+    mock_all=()
+    upstream_all=()
+    for round in $(seq 1 "$runs"); do
+      read -r mock_rps mock_cores < <(measure "http://127.0.0.1:$mock_port$path" "$mock_pid")
+      # shellcheck disable=SC2086 # one pid per word
+      read -r up_rps up_cores < <(measure "http://127.0.0.1:$upstream_port$path" $upstream_workers)
+      mock_all+=("$mock_rps")
+      upstream_all+=("$up_rps")
+      printf '| %s | %s | %s (%s) | %s (%s) | %s | %s |\n' "$path" "$round" "$mock_rps" "$mock_cores" \
+        "$up_rps" "$up_cores" "$bytes" "$(python3 -c "print(f'{$mock_rps / $up_rps:.1f}')")"
+    done
+    python3 - "$path" "${#mock_all[@]}" "${mock_all[@]}" "${upstream_all[@]}" <<'PY'
+import statistics, sys
+path, n = sys.argv[1], int(sys.argv[2])
+mock = [float(x) for x in sys.argv[3:3 + n]]
+upstream = [float(x) for x in sys.argv[3 + n:]]
+m, u = statistics.median(mock), statistics.median(upstream)
+print(f"| {path} | median | {m:,.0f} | {u:,.0f} | | **{m / u:.1f}x** |")
+PY
+  done
+  kill "$upstream_pid" 2>/dev/null || true
+  wait "$upstream_pid" 2>/dev/null || true
+else
+  echo "skipped: the upstream mock's venv is not available (see the message above)"
+fi
 stop_mock
 
 echo "== start to /health 200 (pve-latest.json) =="

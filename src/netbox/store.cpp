@@ -149,8 +149,20 @@ void Store::create_tag_index(const Model& model) {
   }
 }
 
+// Correlated, so that a keyset page (`id > ? ORDER BY id LIMIT ?`) stays a range scan of the
+// primary key probing the tag index per row: `id IN (SELECT object_id ...)` made SQLite build
+// the list of every object carrying the tag for each page and each count.
 std::string tagged_sql(const Model& model) {
-  return "id IN (SELECT object_id FROM " + tags_table(model) + " WHERE tag_id = ?)";
+  const std::string table = model.table();
+  return "EXISTS (SELECT 1 FROM " + tags_table(model) +
+         " WHERE tag_id = ? AND object_id = " + table + ".id)";
+}
+
+std::string page_sql(const Model& model, const Condition& where, const std::string& order_by) {
+  const std::string table = model.table();
+  return "SELECT id, data FROM " + table + " WHERE id IN (SELECT id FROM " + table +
+         (where.sql.empty() ? "" : " WHERE " + where.sql) + " ORDER BY " + order_by +
+         " LIMIT ? OFFSET ?) ORDER BY " + order_by;
 }
 
 common::Statement& Store::statement(const std::string& sql) {
@@ -246,10 +258,7 @@ std::vector<StoredObject> Store::select(const Model& model, const Condition& whe
                                         int64_t offset) {
   // The page is chosen on ids alone, then only its rows are read: sorting every matching row
   // with its whole JSON document made each page of a large table cost a sort of the table.
-  const std::string table = model.table();
-  auto& select = statement("SELECT id, data FROM " + table + " WHERE id IN (SELECT id FROM " +
-                           table + (where.sql.empty() ? "" : " WHERE " + where.sql) + " ORDER BY " +
-                           order_by + " LIMIT ? OFFSET ?) ORDER BY " + order_by);
+  auto& select = statement(page_sql(model, where, order_by));
   bind_all(select, where.params);
   const int next = static_cast<int>(where.params.size()) + 1;
   select.bind(next, limit).bind(next + 1, offset);

@@ -39,6 +39,9 @@ std::string field_sql(std::string_view field);
 std::string tags_table(const Model& model);
 // A condition on one tag id (one parameter): the rows of `model` carrying that tag.
 std::string tagged_sql(const Model& model);
+// The query of one page of `model` (Store::select): ids chosen by `where` in `order_by` order,
+// then their rows; the parameters are where's, then limit and offset.
+std::string page_sql(const Model& model, const Condition& where, const std::string& order_by);
 
 class Store {
  public:

@@ -223,5 +223,70 @@ TEST(StoreTagIndex, ADatabaseWithoutTheTableIsFilledOnOpening) {
     std::filesystem::remove(file.string() + suffix);
 }
 
+// SQLite's plan for one keyset page (`id__gt` + `ordering=id`, as the sync lists) under
+// `where`, which must already hold the `id > ?` bound.
+std::string keyset_plan(Store& store, const Model& model, const Condition& where) {
+  auto plan = store.database().prepare("EXPLAIN QUERY PLAN " + page_sql(model, where, "id, id"));
+  int index = 1;
+  for (const common::SqlValue& value : where.params)
+    plan.bind(index++, value);
+  plan.bind(index, int64_t{1000}).bind(index + 1, int64_t{0});
+  std::string steps;
+  while (plan.step())
+    steps += plan.column_text(3) + "\n";
+  return steps;
+}
+
+// A keyset page costs a range scan of the primary key from the cursor on, whatever else the
+// filter holds: never a scan of the table, a sort, or a list of every tagged row built per page.
+TEST(StoreKeysetPage, IsARangeScanOfThePrimaryKey) {
+  Store store(":memory:");
+  const Model& vms = *Registry::instance().by_key("virtualization.virtualmachine");
+  Condition plain;
+  plain.add("id > ?", {int64_t{5}});
+  Condition tagged;
+  tagged.add(tagged_sql(vms), {int64_t{1}});
+  tagged.add("id > ?", {int64_t{5}});
+  tagged.add("id <= ?", {int64_t{9000}});
+  Condition clustered;
+  clustered.add(field_sql("cluster") + " IN (?)", {int64_t{3}});
+  clustered.add("id > ?", {int64_t{5}});
+  for (const auto* where : {&plain, &tagged, &clustered}) {
+    const std::string plan = keyset_plan(store, vms, *where);
+    EXPECT_NE(plan.find("rowid>?"), std::string::npos) << where->sql << "\n" << plan;
+    EXPECT_EQ(plan.find("SCAN"), std::string::npos) << where->sql << "\n" << plan;
+    EXPECT_EQ(plan.find("TEMP B-TREE"), std::string::npos) << where->sql << "\n" << plan;
+    size_t lists = 0;
+    for (size_t at = plan.find("LIST SUBQUERY"); at != std::string::npos;
+         at = plan.find("LIST SUBQUERY", at + 1))
+      ++lists;
+    EXPECT_EQ(lists, 1u) << "only the page's own ids: " << where->sql << "\n" << plan;
+  }
+}
+
+TEST(StoreKeysetPage, PagesByIdCoverEveryRowOnceInOrder) {
+  Store store(":memory:");
+  const Model& sites = *Registry::instance().by_key("dcim.site");
+  for (int i = 0; i < 25; ++i) {
+    store.insert(sites, json::object{{"name", "s" + std::to_string(i)},
+                                     {"tags", i % 2 ? json::array{7} : json::array{}}});
+  }
+  std::vector<int64_t> listed;
+  for (int64_t cursor = 0;;) {
+    Condition where;
+    where.add(tagged_sql(sites), {int64_t{7}});
+    where.add("id > ?", {cursor});
+    const auto rows = store.select(sites, where, "id, id", 4, 0);
+    for (const StoredObject& row : rows)
+      listed.push_back(row.id);
+    if (rows.size() < 4) break;
+    cursor = rows.back().id;
+  }
+  std::vector<int64_t> odd;
+  for (int64_t id = 2; id <= 25; id += 2)
+    odd.push_back(id);  // the i-th insert has id i + 1
+  EXPECT_EQ(listed, odd);
+}
+
 }  // namespace
 }  // namespace pbx::netbox
