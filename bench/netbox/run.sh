@@ -2,7 +2,9 @@
 # netbox-emulator benchmark (figures go to README "## Benchmarks" → "netbox-emulator"):
 # bulk-create 10,000 VMs in lists of 500 over HTTP (keep-alive), then list them back in pages
 # of 1,000. Runs against a fresh emulator with a file database (WAL), as in production.
-# Prints the driver's JSON line (wall-clock figures) and the emulator's CPU seconds.
+# Then "list 50k rows: offset pages vs keyset" (PAGING_VMS rows, default 50000, 0 skips it):
+# the same VMs listed by limit/offset and by id__gt, filtered by cluster_id and by tag.
+# Prints the driver's JSON lines (wall-clock figures) and the emulator's CPU seconds.
 # usage: bench/netbox/run.sh BUILD_DIR [--netbox-version X]   (BUILD_DIR: a release build)
 set -euo pipefail
 build=${1:?usage: bench/netbox/run.sh BUILD_DIR [emulator flags...]}
@@ -24,7 +26,7 @@ trap cleanup EXIT
 pid=$!
 for _ in $(seq 100); do [ -s "$tmp/ready.json" ] && break; sleep 0.1; done
 url=$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["endpoints"][0]["url"])' "$tmp/ready.json")
-"$bench" --url "$url"
+"$bench" --url "$url" --paging-vms "${PAGING_VMS:-50000}"
 # The emulator's own CPU time for the whole run (creation + listing): on a shared machine this
 # is the steadier figure, wall-clock time depends on what else runs.
 ticks=$(getconf CLK_TCK)

@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "sync/json_util.hpp"
+#include "sync/keyset_paging.hpp"
 #include "sync/parallel.hpp"
 
 namespace pbx::sync {
@@ -92,92 +93,88 @@ NetBoxStatus NetBoxClient::status() {
   return status;
 }
 
-namespace {
-
-struct Page {
-  std::vector<json::object> results;
-  std::optional<int64_t> count;
-  std::string next;  // absolute URL, empty on the last page
-};
-
-Page parse_page(const std::string& body) {
-  json::value parsed = json::parse(body);
-  Page page;
-  if (!parsed.is_object()) return page;
-  auto& object = parsed.as_object();
-  if (auto* items = object.if_contains("results"); items && items->is_array()) {
-    page.results.reserve(items->as_array().size());
-    for (auto& item : items->as_array()) {
-      if (item.is_object()) page.results.push_back(std::move(item.as_object()));
-    }
-  }
-  if (const auto* count = object.if_contains("count"); count && count->is_number()) {
-    page.count = json_int(count);
-  }
-  page.next = json_string(field(object, "next"));
-  return page;
+std::string NetBoxClient::list_url(const std::string& path, const http::Params& filters,
+                                   http::Params paging) const {
+  http::Params params = filters;
+  for (auto& pair : paging)
+    params.push_back(std::move(pair));
+  return api_root_ + path + "?" + http::encode_form(params);
 }
 
-std::optional<int64_t> param_int(const http::Params& params, std::string_view name) {
-  for (const auto& [key, value] : params) {
-    int64_t number = 0;
-    if (key == name &&
-        std::from_chars(value.data(), value.data() + value.size(), number).ec == std::errc{}) {
-      return number;
-    }
-  }
-  return std::nullopt;
+ListPage NetBoxClient::get_page(const std::string& url) {
+  return parse_list_page(send(http::Verb::get, url, {}, true).body);
 }
 
-}  // namespace
+bool NetBoxClient::list_range(const std::string& path, const http::Params& filters, IdRange range,
+                              std::vector<json::object>& out, size_t& pages) {
+  for (int64_t cursor = range.after;;) {
+    ListPage page = get_page(list_url(path, filters,
+                                      {{"ordering", "id"},
+                                       {"id__gt", std::to_string(cursor)},
+                                       {"id__lte", std::to_string(range.last)},
+                                       {"limit", std::to_string(kPageSize)}}));
+    ++pages;
+    for (auto& object : page.results) {
+      const auto id = object_id(object);
+      // A server that ignores id__gt/id__lte (or an object without an id) cannot be keyset-paged.
+      if (!id || *id <= cursor || *id > range.last) return false;
+      cursor = *id;
+      out.push_back(std::move(object));
+    }
+    if (page.next.empty() || page.results.empty()) return true;
+  }
+}
 
 std::vector<json::object> NetBoxClient::list(const std::string& path, const http::Params& filters) {
   const auto started = std::chrono::steady_clock::now();
   // Ordered by primary key: objects created while we page cannot shuffle the pages.
-  auto page_url = [&](int64_t limit, int64_t offset) {
-    http::Params params = filters;
-    params.emplace_back("ordering", "id");
-    params.emplace_back("limit", std::to_string(limit));
-    if (offset > 0) params.emplace_back("offset", std::to_string(offset));
-    return api_root_ + path + "?" + http::encode_form(params);
-  };
-  const std::string origin = split_url(api_root_).origin;
-  auto get_page = [&](const std::string& url) {
-    return parse_page(send(http::Verb::get, url, {}, true).body);
-  };
-
-  Page first = get_page(page_url(kPageSize, 0));
+  ListPage first =
+      get_page(list_url(path, filters, {{"ordering", "id"}, {"limit", std::to_string(kPageSize)}}));
   std::vector<json::object> results = std::move(first.results);
   size_t pages = 1;
-  // NetBox builds `next` from its own idea of its host; behind a proxy that origin may be
-  // unreachable, so keep ours and take only the path and query.
-  const std::string next_target = first.next.empty() ? "" : split_url(first.next).target;
-  const http::Params next_params =
-      http::parse_form(next_target.substr(std::min(next_target.size(), next_target.find('?') + 1)));
-  const auto page_size = param_int(next_params, "limit");  // the server may cap our limit
-  const auto next_offset = param_int(next_params, "offset");
-  if (!next_target.empty() && first.count && page_size && *page_size > 0 && next_offset) {
-    // Offset paging with a known total: the remaining pages are independent, ask for them at
-    // once (in order of offset) instead of one round trip after the other.
-    std::vector<std::string> urls;
-    for (int64_t offset = *next_offset; offset < *first.count; offset += *page_size) {
-      urls.push_back(page_url(*page_size, offset));
+  const auto after = results.empty() ? std::nullopt : object_id(results.back());
+  std::optional<int64_t> last;
+  if (!first.next.empty() && after && first.count) {
+    // The highest id now: every object that exists throughout the listing is in (after, last].
+    const ListPage top = get_page(list_url(path, filters, {{"ordering", "-id"}, {"limit", "1"}}));
+    ++pages;
+    if (!top.results.empty()) last = object_id(top.results.front());
+    if (last && *last <= *after) last.reset();  // `ordering=-id` not honoured: no keyset
+  }
+  bool keyset = !first.next.empty() && last;
+  if (keyset) {
+    const auto ranges =
+        split_id_range(*after, *last, *first.count - static_cast<int64_t>(results.size()),
+                       static_cast<int64_t>(kPageSize));
+    std::vector<std::vector<json::object>> parts(ranges.size());
+    std::vector<size_t> range_pages(ranges.size(), 0);
+    std::atomic<bool> ignored{false};
+    parallel_for(ranges.size(), kPagesInFlight, [&](size_t i) {
+      if (ignored.load()) return;
+      if (!list_range(path, filters, ranges[i], parts[i], range_pages[i])) ignored = true;
+    });
+    for (const size_t count : range_pages)
+      pages += count;
+    keyset = !ignored.load();
+    if (keyset) {
+      for (auto& part : parts)
+        std::move(part.begin(), part.end(), std::back_inserter(results));
+    } else {
+      spdlog::warn("netbox list {}: the server ignores id__gt/id__lte, following its pages", path);
     }
-    std::vector<Page> rest(urls.size());
-    parallel_for(urls.size(), kPagesInFlight, [&](size_t i) { rest[i] = get_page(urls[i]); });
-    for (auto& page : rest) {
-      std::move(page.results.begin(), page.results.end(), std::back_inserter(results));
-    }
-    pages += rest.size();
-  } else {
-    // Cursor paging (or no count): follow `next`.
-    for (std::string url = next_target.empty() ? "" : origin + next_target; !url.empty(); ++pages) {
-      Page page = get_page(url);
+  }
+  if (!keyset && !first.next.empty()) {
+    // No keyset (no count, no ids, or id lookups ignored): follow `next`. NetBox builds it from
+    // its own idea of its host; behind a proxy that origin may be unreachable, so keep ours and
+    // take only the path and query.
+    const std::string origin = split_url(api_root_).origin;
+    for (std::string url = origin + split_url(first.next).target; !url.empty(); ++pages) {
+      ListPage page = get_page(url);
       std::move(page.results.begin(), page.results.end(), std::back_inserter(results));
       url = page.next.empty() ? std::string{} : origin + split_url(page.next).target;
     }
   }
-  spdlog::debug("netbox list {}: {} objects in {} pages, {} ms", path, results.size(), pages,
+  spdlog::debug("netbox list {}: {} objects in {} requests, {} ms", path, results.size(), pages,
                 std::chrono::duration_cast<std::chrono::milliseconds>(
                     std::chrono::steady_clock::now() - started)
                     .count());

@@ -1,6 +1,7 @@
 #pragma once
 // NetBox REST client for the sync: paged reads, bulk writes of lists, errors with NetBox's body.
 
+#include <atomic>
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <chrono>
@@ -9,6 +10,7 @@
 #include <vector>
 
 #include "http/message.hpp"
+#include "sync/keyset_paging.hpp"
 #include "sync/transport.hpp"
 
 namespace pbx::sync {
@@ -65,7 +67,10 @@ class NetBoxClient {
 
   NetBoxStatus status();
   // Every object of a list endpoint ("/dcim/devices/") matching `filters`, ordered by id. Once
-  // the first page tells the total, the other pages are fetched concurrently.
+  // the first page tells the total and `ordering=-id` the highest id, the ids after the first
+  // page are cut into ranges listed concurrently, each paged by `id__gt` (keyset_paging.hpp):
+  // no page costs the server a scan of the rows before it, and an object that exists
+  // throughout the listing is listed exactly once whatever is written meanwhile.
   std::vector<boost::json::object> list(const std::string& path, const http::Params& filters = {});
   // Bulk writes; each throws NetBoxError on the first failing chunk.
   std::vector<boost::json::object> create(const std::string& path,
@@ -83,6 +88,13 @@ class NetBoxClient {
  private:
   http::ClientResponse send(http::Verb method, const std::string& url, std::string body,
                             bool retry);
+  std::string list_url(const std::string& path, const http::Params& filters,
+                       http::Params paging) const;
+  ListPage get_page(const std::string& url);
+  // Appends the objects of `range` to `out`, paged by id; false when the server does not
+  // honour id__gt/id__lte (an object outside the range or out of order).
+  bool list_range(const std::string& path, const http::Params& filters, IdRange range,
+                  std::vector<boost::json::object>& out, size_t& pages);
   std::vector<boost::json::object> write_chunks(http::Verb method, const std::string& path,
                                                 const std::vector<boost::json::object>& items);
 

@@ -1,5 +1,6 @@
 #include "fakes.hpp"
 
+#include <algorithm>
 #include <boost/json/parse.hpp>
 #include <set>
 
@@ -216,6 +217,25 @@ std::string FakeNetBox::validate(const std::string& path, const json::object& ob
   return {};
 }
 
+namespace {
+
+// NetBox's `id` filter and its lookups: id=1&id=2 is either, the comparisons all hold.
+bool matches_id(int64_t id, const std::vector<std::pair<std::string, int64_t>>& lookups) {
+  bool any_exact = false, exact = false;
+  for (const auto& [key, value] : lookups) {
+    if (key == "id") {
+      any_exact = true;
+      exact |= id == value;
+    } else if ((key == "id__gt" && id <= value) || (key == "id__gte" && id < value) ||
+               (key == "id__lt" && id >= value) || (key == "id__lte" && id > value)) {
+      return false;
+    }
+  }
+  return !any_exact || exact;
+}
+
+}  // namespace
+
 http::Response FakeNetBox::handle(http::Request& request) {
   std::lock_guard lock(mutex_);
   const std::string auth(request.header(http::Field::authorization));
@@ -237,6 +257,8 @@ http::Response FakeNetBox::handle(http::Request& request) {
     case http::Verb::get: {
       ++gets;
       size_t limit = 50, offset = 0;
+      bool descending = false;
+      std::vector<std::pair<std::string, int64_t>> id_lookups;  // id, id__gt, id__lte, ...
       std::map<std::string, std::set<std::string>> filters;
       std::set<std::string> fields;  // `fields=`: only these, as NetBox 4.0+ answers
       for (const auto& [key, value] : request.query) {
@@ -250,7 +272,11 @@ http::Response FakeNetBox::handle(http::Request& request) {
             fields.insert(value.substr(start, comma - start));
             start = comma + 1;
           }
-        } else if (key != "ordering") {  // ids are the map's order, all we are asked for
+        } else if (key == "ordering") {  // by id (the map's order) or by -id, all we are asked
+          descending = value == "-id";
+        } else if (key == "id" || key.starts_with("id__")) {
+          if (id_lookups_honoured || key == "id") id_lookups.emplace_back(key, std::stoll(value));
+        } else {
           filters[key].insert(value);
         }
       }
@@ -268,6 +294,7 @@ http::Response FakeNetBox::handle(http::Request& request) {
       if (filters["tag"].empty()) filters.erase("tag");
       std::vector<const json::object*> matching;
       for (const auto& [id, object] : table) {
+        if (!matches_id(id, id_lookups)) continue;
         bool ok = true;
         for (const auto& [key, values] : filters) {
           if (key == "tag") {
@@ -287,6 +314,7 @@ http::Response FakeNetBox::handle(http::Request& request) {
         }
         if (ok) matching.push_back(&object);
       }
+      if (descending) std::reverse(matching.begin(), matching.end());
       json::array results;
       for (size_t i = offset; i < matching.size() && i < offset + limit; ++i) {
         if (fields.empty()) {
@@ -385,6 +413,37 @@ std::vector<std::string> RecordingTransport::urls() {
 void RecordingTransport::clear() {
   std::lock_guard lock(mutex_);
   urls_.clear();
+}
+
+std::vector<json::object> numbered_tags(int from, int count) {
+  std::vector<json::object> tags;
+  for (int i = from; i < from + count; ++i) {
+    tags.push_back(
+        json::object{{"name", "t" + std::to_string(i)}, {"slug", "t" + std::to_string(i)}});
+  }
+  return tags;
+}
+
+size_t WritingTransport::writes() {
+  std::lock_guard lock(mutex_);
+  return writes_;
+}
+
+http::ClientResponse WritingTransport::exchange(http::Verb method, std::string_view url,
+                                                std::string body, const http::Headers& headers,
+                                                const http::RequestControl& control) {
+  if (method == http::Verb::get) {
+    std::lock_guard lock(mutex_);
+    if (!doomed_.empty()) {
+      const bool low = writes_ % 2 == 0;
+      const int64_t id = low ? doomed_.front() : doomed_.back();
+      low ? doomed_.pop_front() : doomed_.pop_back();
+      writer_.remove(path_, {id});
+      writer_.create(path_, numbered_tags(1'000'000 + 2 * static_cast<int>(writes_), 2));
+      ++writes_;
+    }
+  }
+  return inner_.send(method, url, std::move(body), headers, control);
 }
 
 SilentListener::SilentListener()

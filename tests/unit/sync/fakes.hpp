@@ -6,6 +6,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/json/object.hpp>
+#include <deque>
 #include <map>
 #include <mutex>
 #include <string>
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include "http/message.hpp"
+#include "sync/netbox_client.hpp"
 #include "sync/transport.hpp"
 
 namespace pbx::sync::testing {
@@ -63,7 +65,8 @@ class FakeNetBox {
   std::string version = "4.2.2";
   std::string token = "0123456789abcdef0123456789abcdef01234567";
   std::string advertised_origin = "http://netbox.internal:8080";  // what `next` links carry
-  size_t max_page_size = 1000;  // NetBox's MAX_PAGE_SIZE: a larger `limit` is capped
+  size_t max_page_size = 1000;      // NetBox's MAX_PAGE_SIZE: a larger `limit` is capped
+  bool id_lookups_honoured = true;  // false: id__gt/id__lte... ignored, as by an odd server
   // Whether the netbox-proxbox plugin is installed: /api/status/ lists it, its API answers and
   // custom fields may name its object types (a real NetBox without it refuses them).
   bool proxbox_plugin = true;
@@ -125,6 +128,32 @@ class RecordingTransport final : public Transport {
   Transport& inner_;
   std::mutex mutex_;
   std::vector<std::string> urls_;
+};
+
+// Tags "t<from>" ... "t<from + count - 1>" (name = slug), to create.
+std::vector<boost::json::object> numbered_tags(int from, int count);
+
+// Before every GET it passes on, deletes one tag (alternately the lowest and the highest id
+// left of `doomed`) and creates two, through `writer`: a listing under concurrent writes.
+class WritingTransport final : public Transport {
+ public:
+  WritingTransport(Transport& target, NetBoxClient& writer, std::deque<int64_t> doomed,
+                   std::string path = "/extras/tags/")
+      : inner_(target), writer_(writer), doomed_(std::move(doomed)), path_(std::move(path)) {}
+  size_t writes();
+
+ protected:
+  http::ClientResponse exchange(http::Verb method, std::string_view url, std::string body,
+                                const http::Headers& headers,
+                                const http::RequestControl& control) override;
+
+ private:
+  Transport& inner_;
+  NetBoxClient& writer_;
+  std::mutex mutex_;
+  std::deque<int64_t> doomed_;
+  std::string path_;
+  size_t writes_ = 0;
 };
 
 }  // namespace pbx::sync::testing
