@@ -21,6 +21,7 @@
 #include "proxmox/response_cache.hpp"
 #include "proxmox/sample_data.hpp"
 #include "proxmox/state.hpp"
+#include "proxmox/storage_ledger.hpp"
 
 namespace pbx::proxmox {
 namespace {
@@ -124,6 +125,17 @@ std::vector<ExtraPath> extra_paths() {
       {Verb::delete_, "/mock/requests", "Clear the request journal", any},
       {Verb::get, "/mock/cache", "Response cache and journal sizes against their bounds", any},
   };
+}
+
+// The guests a write names: its {vmid}, the vmid of a create, the newid of a clone and the
+// target-vmid of a disk handed to another guest.
+std::vector<int> named_guests(const ApiCall& call) {
+  std::vector<int> vmids;
+  for (const std::string_view name : {"vmid", "newid", "target-vmid"}) {
+    const auto vmid = call.integer(name);
+    if (vmid && *vmid > 0 && *vmid <= INT32_MAX) vmids.push_back(static_cast<int>(*vmid));
+  }
+  return vmids;
 }
 
 }  // namespace
@@ -417,7 +429,13 @@ struct Engine::Impl {
     ApiResult result;
     if (spec.write) {
       std::unique_lock lock(state_mutex);
-      result = spec.write(*state, call);
+      {
+        // The guests a write names are the only ones it may change: their storage is
+        // accounted again around it (storage_ledger.hpp).
+        GuestStorageEdit edit(*state, named_guests(call));
+        result = spec.write(*state, call);
+      }
+      check_storage_ledger(*state);
     } else {
       std::shared_lock lock(state_mutex);
       const bool cacheable = spec.cacheable && request.method == Verb::get;

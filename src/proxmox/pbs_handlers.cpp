@@ -130,7 +130,7 @@ void add_server_handlers(HandlerTable& table, const Release& release) {
         if (std::erase_if(state.datastores(), [&](const auto& s) { return s.name == name; }) == 0) {
           return no_such_datastore(name);
         }
-        std::erase_if(state.backups(), [&](const auto& b) { return b.storage == name; });
+        state.erase_backups([&](const BackupScenario& b) { return b.storage == name; });
         state.touch();
         return ApiResult::ok(
             state.start_task(node_name(state), "delete-datastore", name, call.user).upid);
@@ -194,20 +194,24 @@ void add_datastore_content_handlers(HandlerTable& table) {
               const std::string type = call.text("backup-type");
               const std::string id = call.text("backup-id");
               const int64_t time = call.integer("backup-time").value_or(-1);
-              auto& backups = state.backups();
-              const auto it =
-                  std::find_if(backups.begin(), backups.end(), [&](const BackupScenario& b) {
-                    return b.storage == store && std::to_string(b.vmid) == id && b.ctime == time &&
-                           backup_type(state, b) == type;
-                  });
-              if (it == backups.end()) {
+              const auto named = [&](const BackupScenario& b) {
+                return b.storage == store && std::to_string(b.vmid) == id && b.ctime == time &&
+                       backup_type(state, b) == type;
+              };
+              const BackupScenario* found = state.find_backup(named);
+              if (found == nullptr) {
                 return ApiResult::error(
                     400, fmt::format("backup snapshot '{}/{}/{}' does not exist", type, id, time));
               }
-              if (it->protected_) {
+              if (found->protected_) {
                 return ApiResult::error(400, "cannot remove protected snapshot");
               }
-              backups.erase(it);
+              bool erased = false;  // the first one named, as found
+              state.erase_backups([&](const BackupScenario& b) {
+                if (erased || !named(b)) return false;
+                erased = true;
+                return true;
+              });
               state.touch();
               return ApiResult::ok();
             }));

@@ -78,7 +78,7 @@ void add_cluster_handlers(HandlerTable& table, const Release& release) {
                     }
                   }
                   if (type.empty() || type == "storage") {
-                    const StorageUsage usage(state);
+                    const StorageLedger& usage = state.storage_ledger();
                     for (const auto& node : state.nodes()) {
                       for (const auto& storage : state.storages()) {
                         if (!state.storage_on_node(storage, node.spec.name)) continue;

@@ -133,8 +133,8 @@ void add_storage_config_handlers(HandlerTable& table) {
               if (std::erase_if(state.storages(), [&](const auto& s) { return s.id == id; }) == 0) {
                 return ApiResult::error(500, fmt::format("storage '{}' does not exist", id));
               }
-              std::erase_if(state.backups(), [&](const auto& b) { return b.storage == id; });
-              std::erase_if(state.volumes(), [&](const auto& v) { return v.storage == id; });
+              state.erase_backups([&](const BackupScenario& b) { return b.storage == id; });
+              state.erase_volumes([&](const VolumeScenario& v) { return v.storage == id; });
               state.touch();
               return ApiResult::ok();
             }));
@@ -149,7 +149,7 @@ void add_node_storage_handlers(HandlerTable& table) {
         if (state.find_node(node) == nullptr) return no_such_node(node);
         const std::string content = call.text("content");
         const std::string only = call.text("storage");
-        const StorageUsage usage(state);
+        const StorageLedger& usage = state.storage_ledger();
         json::array out;
         for (const auto& storage : state.storages()) {
           if (!state.storage_on_node(storage, node)) continue;

@@ -129,10 +129,14 @@ std::variant<PlannedVolume, ApiResult> plan_volume(const ClusterState& state, co
 
 constexpr int64_t kDownloadedBytes = 100 * kMiB;
 
-std::vector<VolumeScenario>::iterator find_volume(ClusterState& state, const VolumeScenario& v) {
-  return std::find_if(state.volumes().begin(), state.volumes().end(), [&](const auto& other) {
+// The index of the volume of the same name and node, if there is one.
+std::optional<size_t> find_volume(const ClusterState& state, const VolumeScenario& v) {
+  const auto& volumes = state.volumes();
+  const auto found = std::find_if(volumes.begin(), volumes.end(), [&](const auto& other) {
     return other.volid == v.volid && other.node == v.node;
   });
+  if (found == volumes.end()) return std::nullopt;
+  return static_cast<size_t>(found - volumes.begin());
 }
 
 // The hex digest of `data` with one of the upload's checksum algorithms (md5 ... sha512).
@@ -176,17 +180,17 @@ ApiResult upload(ClusterState& state, const ApiCall& call) {
     }
   }
   const auto existing = find_volume(state, volume);
-  const int64_t replaced = existing == state.volumes().end() ? 0 : existing->size;
+  const int64_t replaced = existing ? state.volumes()[*existing].size : 0;
   if (exitstatus == "OK" &&
       storage_used(state, *storage, call.text("node")) - replaced + volume.size >
           storage->total_bytes) {
     exitstatus = "import failed: cp: error writing: No space left on device";
   }
   if (exitstatus == "OK") {
-    if (existing != state.volumes().end()) {
-      *existing = volume;  // Proxmox overwrites a file of the same name
+    if (existing) {
+      state.replace_volume(*existing, volume);  // Proxmox overwrites a file of the same name
     } else {
-      state.volumes().push_back(volume);
+      state.add_volume(volume);
     }
     state.touch();
   }
@@ -202,10 +206,10 @@ ApiResult download_url(ClusterState& state, const ApiCall& call) {
   // The mock fetches nothing: the volume exists once the task is started, with a size of
   // kDownloadedBytes (documented in the README), so usage changes as after a real download.
   std::string exitstatus = "OK";
-  if (find_volume(state, volume) != state.volumes().end()) {
+  if (find_volume(state, volume)) {
     exitstatus = fmt::format("refusing to override existing file '{}'", volume.volid);
   } else {
-    state.volumes().push_back(volume);
+    state.add_volume(volume);
     state.touch();
   }
   const std::string worker_id = volume.volid.substr(volume.volid.rfind('/') + 1);
@@ -229,12 +233,12 @@ ApiResult delete_volume(ClusterState& state, const ApiCall& call) {
     return shared || owner_node.empty() || owner_node == node;
   };
   int owner = 0;
-  const auto erased_backups = std::erase_if(state.backups(), [&](const BackupScenario& backup) {
+  const auto erased_backups = state.erase_backups([&](const BackupScenario& backup) {
     const bool match = backup.volid == volid && !backup.protected_ && here(backup.node);
     if (match) owner = backup.vmid;
     return match;
   });
-  const auto erased_volumes = std::erase_if(state.volumes(), [&](const VolumeScenario& volume) {
+  const auto erased_volumes = state.erase_volumes([&](const VolumeScenario& volume) {
     const bool match = volume.volid == volid && here(volume.node);
     if (match) owner = volume.vmid;
     return match;

@@ -121,39 +121,9 @@ bool disk_visible_on(const StorageScenario& storage, const GuestState& guest,
   return storage.shared || guest.spec.node == node;
 }
 
-StorageUsage::StorageUsage(const ClusterState& state) {
-  const auto add = [&](const std::string& storage_id, std::string_view node, int64_t bytes) {
-    const StorageScenario* storage = state.find_storage(storage_id);
-    if (storage == nullptr) return;
-    if (storage->shared || node.empty()) {
-      everywhere_[storage_id] += bytes;
-    } else {
-      on_node_[{storage_id, std::string(node)}] += bytes;
-    }
-  };
-  for (const auto& [vmid, guest] : state.guests()) {
-    for (const auto& disk : guest.spec.disks)
-      add(disk.storage, guest.spec.node, disk.size_gb * kGiB / 2);
-  }
-  for (const auto& backup : state.backups())
-    add(backup.storage, backup.node, backup.size);
-  for (const auto& volume : state.volumes())
-    add(volume.storage, volume.node, volume.size);
-}
-
-int64_t StorageUsage::used(const StorageScenario& storage, std::string_view node) const {
-  int64_t used = 0;
-  if (const auto it = everywhere_.find(storage.id); it != everywhere_.end()) used += it->second;
-  if (!storage.shared) {
-    const auto it = on_node_.find(std::pair<std::string, std::string>{storage.id, node});
-    if (it != on_node_.end()) used += it->second;
-  }
-  return std::min(used, storage.total_bytes);
-}
-
 int64_t storage_used(const ClusterState& state, const StorageScenario& storage,
                      std::string_view node) {
-  return StorageUsage(state).used(storage, node);
+  return state.storage_ledger().used(storage, node);
 }
 
 // The answer to a change of `guest`: the UPID of the task Proxmox runs for it.

@@ -47,22 +47,10 @@ bool has_content(const StorageScenario& storage, std::string_view content);
 // Whether a guest's disk on `storage` shows on `node` (shared storage: on every node).
 bool disk_visible_on(const StorageScenario& storage, const GuestState& guest,
                      std::string_view node);
-// Used bytes of every storage on every node, from one pass over the guests' disks (thin: half
-// their size), the backups and the other volumes, so a listing of nodes x storages costs one pass.
-class StorageUsage {
- public:
-  explicit StorageUsage(const ClusterState& state);
-  int64_t used(const StorageScenario& storage, std::string_view node) const;
-
- private:
-  // Shared storages, and backups of a non-shared storage that name no node (seen everywhere).
-  std::unordered_map<std::string, int64_t> everywhere_;
-  std::map<std::pair<std::string, std::string>, int64_t, std::less<>> on_node_;
-};
 // The storage {storage} as {node} sees it, or the answer explaining why not (pve_storage.cpp).
 std::pair<const StorageScenario*, std::optional<ApiResult>> node_storage(const ClusterState& state,
                                                                          const ApiCall& call);
-// One storage on one node (a whole pass: use StorageUsage for listings).
+// One storage on one node, from the state's storage ledger (no pass over the guests).
 int64_t storage_used(const ClusterState& state, const StorageScenario& storage,
                      std::string_view node);
 

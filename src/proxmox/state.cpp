@@ -144,6 +144,7 @@ ClusterState::ClusterState(const ClusterScenario& scenario, Service service,
     if (volume.ctime == 0) volume.ctime = now - 86400;
   }
   load_tasks(scenario.tasks);
+  storage_ledger_ = tally_storage(*this);
   const auto backup_storage = std::find_if(storages_.begin(), storages_.end(), [](const auto& s) {
     return std::find(s.content.begin(), s.content.end(), "backup") != s.content.end();
   });
@@ -159,6 +160,55 @@ ClusterState::ClusterState(const ClusterScenario& scenario, Service service,
                                 {"compress", "zstd"},
                                 {"all", 1}}});
   }
+}
+
+void ClusterState::account_guest_storage(int vmid, int sign) {
+  if (const GuestState* guest = find_guest(vmid)) account_guest(storage_ledger_, *guest, sign);
+}
+
+void ClusterState::add_volume(VolumeScenario volume) {
+  account_volume(storage_ledger_, volume, +1);
+  volumes_.push_back(std::move(volume));
+}
+
+void ClusterState::replace_volume(size_t index, VolumeScenario volume) {
+  account_volume(storage_ledger_, volumes_.at(index), -1);
+  account_volume(storage_ledger_, volume, +1);
+  volumes_[index] = std::move(volume);
+}
+
+size_t ClusterState::erase_backups(const std::function<bool(const BackupScenario&)>& erase) {
+  return std::erase_if(backups_, [&](const BackupScenario& backup) {
+    if (!erase(backup)) return false;
+    account_backup(storage_ledger_, backup, -1);
+    return true;
+  });
+}
+
+size_t ClusterState::erase_volumes(const std::function<bool(const VolumeScenario&)>& erase) {
+  return std::erase_if(volumes_, [&](const VolumeScenario& volume) {
+    if (!erase(volume)) return false;
+    account_volume(storage_ledger_, volume, -1);
+    return true;
+  });
+}
+
+BackupScenario* ClusterState::find_backup(const std::function<bool(const BackupScenario&)>& match) {
+  const auto found = std::find_if(backups_.begin(), backups_.end(), match);
+  return found == backups_.end() ? nullptr : &*found;
+}
+
+GuestStorageEdit::GuestStorageEdit(ClusterState& state, std::vector<int> vmids)
+    : state_(state), vmids_(std::move(vmids)) {
+  std::sort(vmids_.begin(), vmids_.end());
+  vmids_.erase(std::unique(vmids_.begin(), vmids_.end()), vmids_.end());
+  for (const int vmid : vmids_)
+    state_.account_guest_storage(vmid, -1);
+}
+
+GuestStorageEdit::~GuestStorageEdit() {
+  for (const int vmid : vmids_)
+    state_.account_guest_storage(vmid, +1);
 }
 
 void ClusterState::load_tasks(const std::vector<TaskScenario>& tasks) {

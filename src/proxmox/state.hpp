@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -16,6 +17,7 @@
 
 #include "proxmox/access_state.hpp"
 #include "proxmox/scenario.hpp"
+#include "proxmox/storage_ledger.hpp"
 
 namespace pbx::proxmox {
 
@@ -99,12 +101,26 @@ class ClusterState {
   const StorageScenario* find_storage(std::string_view id) const;
   bool storage_on_node(const StorageScenario& storage, std::string_view node) const;
 
-  std::vector<BackupScenario>& backups() { return backups_; }
   const std::vector<BackupScenario>& backups() const { return backups_; }
-
   // Storage content that is neither a guest's disk nor a backup (ISOs, templates, ...).
-  std::vector<VolumeScenario>& volumes() { return volumes_; }
   const std::vector<VolumeScenario>& volumes() const { return volumes_; }
+
+  // Used bytes per storage and node (storage_ledger.hpp), kept as what occupies storage
+  // changes. Every such change goes through account_guest_storage (guests' disks, sizes,
+  // storages, node; the engine brackets each write with GuestStorageEdit for the guests it
+  // names) or the backup and volume functions below; debug builds compare the ledger with a
+  // full recomputation after every write.
+  const StorageLedger& storage_ledger() const { return storage_ledger_; }
+  // Takes the guest's share out of the ledger (sign -1) or puts it back (+1); no guest, no-op.
+  void account_guest_storage(int vmid, int sign);
+  void add_volume(VolumeScenario volume);
+  // Sets volumes_[index] to `volume` (an upload over a file of the same name).
+  void replace_volume(size_t index, VolumeScenario volume);
+  // Erases the backups (volumes) for which `erase` holds; how many.
+  size_t erase_backups(const std::function<bool(const BackupScenario&)>& erase);
+  size_t erase_volumes(const std::function<bool(const VolumeScenario&)>& erase);
+  // Backup attributes that occupy no storage (protection, notes, verification) may change here.
+  BackupScenario* find_backup(const std::function<bool(const BackupScenario&)>& match);
 
   std::vector<DatastoreScenario>& datastores() { return datastores_; }
   const std::vector<DatastoreScenario>& datastores() const { return datastores_; }
@@ -171,6 +187,7 @@ class ClusterState {
   std::vector<StorageScenario> storages_;
   std::vector<BackupScenario> backups_;
   std::vector<VolumeScenario> volumes_;
+  StorageLedger storage_ledger_;
   std::vector<DatastoreScenario> datastores_;
   std::map<std::string, std::string> pools_;
   std::vector<Job> backup_jobs_;
@@ -186,6 +203,21 @@ class ClusterState {
 
   Task& add_task(Task task);
   void load_tasks(const std::vector<TaskScenario>& tasks);
+};
+
+// While it lives, the guests `vmids` may change in any way that moves storage (disks added,
+// resized, moved or freed; created, cloned, destroyed): their shares leave the ledger when it is
+// made and come back, as the guests then are, when it ends.
+class GuestStorageEdit {
+ public:
+  GuestStorageEdit(ClusterState& state, std::vector<int> vmids);
+  ~GuestStorageEdit();
+  GuestStorageEdit(const GuestStorageEdit&) = delete;
+  GuestStorageEdit& operator=(const GuestStorageEdit&) = delete;
+
+ private:
+  ClusterState& state_;
+  std::vector<int> vmids_;
 };
 
 // "BC:24:11:00:00:64" from a vmid and NIC index: stable, unique per cluster, Proxmox's OUI.
