@@ -97,6 +97,7 @@ void add_pool_handlers(HandlerTable& table);          // /pools
 void add_cluster_task_handlers(HandlerTable& table);  // /cluster/tasks
 void add_ha_handlers(HandlerTable& table);            // /cluster/ha
 void add_sdn_handlers(HandlerTable& table);           // /cluster/sdn
+void add_firewall_handlers(HandlerTable& table);      // */firewall rules and options
 // /access/users (and their tokens), /access/password (pve_access_users.cpp)
 void add_access_user_handlers(HandlerTable& table);
 // /access/domains, /access/groups, /access/roles (pve_access.cpp)

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "proxmox/access_state.hpp"
+#include "proxmox/firewall_state.hpp"
 #include "proxmox/scenario.hpp"
 #include "proxmox/storage_ledger.hpp"
 
@@ -149,6 +150,10 @@ class ClusterState {
   AccessState& access() { return access_; }
   const AccessState& access() const { return access_; }
 
+  // Firewall rules and options per zone (pve_firewall.cpp); not part of export_scenario().
+  FirewallState& firewall() { return firewall_; }
+  const FirewallState& firewall() const { return firewall_; }
+
   // Fills what a write may leave open (NIC MACs and keys, disk storages, new volumes' names) and
   // keeps disk_gb equal to the first attached disk's size (0 without one). Called on load and
   // after every write that changes devices.
@@ -197,6 +202,7 @@ class ClusterState {
   std::vector<SdnVnetScenario> sdn_vnets_;
   std::vector<SdnSubnetScenario> sdn_subnets_;
   AccessState access_;
+  FirewallState firewall_;
   std::unordered_map<std::string, Task> tasks_;
   std::deque<std::string> task_order_;
   uint32_t next_pid_ = 0x1000;
