@@ -80,8 +80,72 @@ json::object components() {
                          {"timeout", integer_schema()},
                          {"site_name", string_schema()},
                          {"tenant_id", json::object{{"type", json::array{"integer", "null"}}}}})}};
+  const json::object nullable_string{{"type", json::array{"string", "null"}}};
+  const json::object nullable_integer{{"type", json::array{"integer", "null"}}};
+  const json::object nullable_boolean{{"type", json::array{"boolean", "null"}}};
+  json::object individual{
+      {"type", "object"},
+      {"required", json::array{"object_type", "action", "proxmox_resource", "netbox_object",
+                               "dry_run", "dependencies_synced", "error"}},
+      {"properties",
+       json::object{
+           {"object_type", string_schema()},
+           {"action", json::object{{"type", "string"},
+                                   {"enum", json::array{"created", "updated", "unchanged",
+                                                        "dry_run", "error"}}}},
+           {"proxmox_resource", json::object{{"type", "object"}}},
+           {"netbox_object", json::object{{"type", json::array{"object", "array", "null"}}}},
+           {"dry_run", boolean_schema()},
+           {"dependencies_synced",
+            json::object{{"type", "array"},
+                         {"items", json::object{{"type", "object"},
+                                                {"properties",
+                                                 json::object{{"stage", string_schema()},
+                                                              {"created", counts},
+                                                              {"updated", counts},
+                                                              {"unchanged", counts},
+                                                              {"errors", counts}}}}}}},
+           {"error", nullable_string}}}};
+  json::object rule_properties{{"cluster_name", string_schema()},
+                               {"zone", string_schema()},
+                               {"node", nullable_string},
+                               {"vmid", nullable_integer},
+                               {"security_group", nullable_string},
+                               {"pos", nullable_integer},
+                               {"enable", nullable_boolean},
+                               {"icmp_type", nullable_string},
+                               {"status", string_schema()},
+                               {"error", nullable_string}};
+  for (const char* key : {"type", "action", "macro", "iface", "source", "dest", "proto", "dport",
+                          "sport", "log", "comment", "digest"})
+    rule_properties[key] = nullable_string;
+  json::object firewall_entries{
+      {"type", "array"},
+      {"items", json::object{{"type", "object"},
+                             {"required", json::array{"cluster_name", "status"}},
+                             {"properties", std::move(rule_properties)}}}};
+  json::object firewall_options{
+      {"type", json::array{"object", "null"}},
+      {"properties", json::object{{"cluster_name", string_schema()},
+                                  {"zone", string_schema()},
+                                  {"node", nullable_string},
+                                  {"vmid", nullable_integer},
+                                  {"enable", nullable_boolean},
+                                  {"policy_in", nullable_string},
+                                  {"policy_out", nullable_string},
+                                  {"options", json::object{{"type", "object"}}},
+                                  {"status", string_schema()}}}};
+  // A write's body: Proxmox's parameters of the call, as JSON scalars.
+  json::object firewall_write{
+      {"type", "object"},
+      {"additionalProperties",
+       json::object{{"type", json::array{"string", "integer", "number", "boolean"}}}}};
   return {
       {"schemas", json::object{{"Detail", detail},
+                               {"IndividualSyncResult", std::move(individual)},
+                               {"FirewallEntries", std::move(firewall_entries)},
+                               {"FirewallOptions", std::move(firewall_options)},
+                               {"FirewallWrite", std::move(firewall_write)},
                                {"SyncSummary", std::move(sync_summary)},
                                {"RegisterKey", register_key},
                                {"NewKey", std::move(register_key)},
@@ -152,6 +216,7 @@ json::object build_openapi(const std::vector<RouteDoc>& routes) {
       if (code != 204) {
         std::string schema = code >= 400 ? "Detail" : "";
         if (code < 400 && route.tag == "sync" && !route.event_stream) schema = "SyncSummary";
+        if (code < 400 && !route.response_schema.empty()) schema = route.response_schema;
         const char* media =
             route.event_stream && code < 400 ? "text/event-stream" : "application/json";
         json::object content_schema =

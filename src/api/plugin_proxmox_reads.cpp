@@ -16,13 +16,17 @@ using http::Response;
 using http::Status;
 using V = http::Verb;
 
+json::value proxmox_read(const sync::ProxmoxSource& source, const std::string& path) {
+  sync::ProxmoxReader reader(*source.transport, source.credentials);
+  return reader.get(path);
+}
+
 namespace {
 
 using Sources = std::vector<sync::ProxmoxSource>;
 
 json::value read(const sync::ProxmoxSource& source, const std::string& path) {
-  sync::ProxmoxReader reader(*source.transport, source.credentials);
-  return reader.get(path);
+  return proxmox_read(source, path);
 }
 
 // The query parameters a route passes on to Proxmox, encoded ("?type=vm").

@@ -314,35 +314,11 @@ const std::vector<PendingRoute> kPendingRoutes{
     {V::get, "/pbs/status", "Proxmox Backup Server status", "pbs"},
     {V::get, "/pdm/endpoints", "Proxmox Datacenter Manager endpoints", "pdm"},
     {V::get, "/pdm/endpoints/{id}", "One Proxmox Datacenter Manager endpoint", "pdm"},
-    {V::get, "/proxmox", "Proxmox API overview per endpoint", "proxmox"},
-    {V::get, "/proxmox/firewall/datacenter/rules", "Datacenter firewall rules", "firewall"},
-    {V::post, "/proxmox/firewall/datacenter/rules", "Add a datacenter firewall rule", "firewall"},
-    {V::get, "/proxmox/firewall/datacenter/groups", "Datacenter security groups", "firewall"},
-    {V::get, "/proxmox/firewall/datacenter/ipsets", "Datacenter IP sets", "firewall"},
-    {V::get, "/proxmox/firewall/datacenter/aliases", "Datacenter aliases", "firewall"},
-    {V::get, "/proxmox/firewall/datacenter/options", "Datacenter firewall options", "firewall"},
-    {V::put, "/proxmox/firewall/datacenter/options", "Change datacenter firewall options",
-     "firewall"},
-    {V::get, "/proxmox/firewall/nodes/{node}/rules", "Node firewall rules", "firewall"},
-    {V::post, "/proxmox/firewall/nodes/{node}/rules", "Add a node firewall rule", "firewall"},
-    {V::get, "/proxmox/firewall/nodes/{node}/options", "Node firewall options", "firewall"},
-    {V::put, "/proxmox/firewall/nodes/{node}/options", "Change node firewall options", "firewall"},
-    {V::get, "/proxmox/firewall/vms/{vmid}/rules", "Guest firewall rules", "firewall"},
-    {V::post, "/proxmox/firewall/vms/{vmid}/rules", "Add a guest firewall rule", "firewall"},
-    {V::get, "/proxmox/firewall/vms/{vmid}/ipsets", "Guest IP sets", "firewall"},
-    {V::get, "/proxmox/firewall/vms/{vmid}/aliases", "Guest aliases", "firewall"},
-    {V::get, "/proxmox/firewall/vms/{vmid}/options", "Guest firewall options", "firewall"},
-    {V::put, "/proxmox/firewall/vms/{vmid}/options", "Change guest firewall options", "firewall"},
     {V::post, "/intent/deletion-requests/{id}/approve", "Approve a deletion request", "intent"},
     {V::post, "/intent/deletion-requests/{id}/reject", "Reject a deletion request", "intent"},
     {V::get, "/ssh/sessions", "SSH sessions", "ssh"},
     {V::get, "/ws", "WebSocket channel", "ws"},
 };
-
-// /sync/individual/<kind>: single-object syncs (GET and POST).
-constexpr const char* kIndividualKinds[] = {
-    "vm",     "node",     "cluster",     "storage",         "disk",        "interface", "ip",
-    "backup", "snapshot", "replication", "backup-routines", "task-history"};
 
 }  // namespace
 
@@ -357,11 +333,8 @@ void add_plugin_routes(const PluginRouteHooks& hooks) {
   add_proxmox_reads(hooks);
   for (const auto& route : kPendingRoutes)
     add_not_implemented(hooks, route.method, route.path, route.summary, route.tag);
-  for (const char* kind : kIndividualKinds) {
-    const std::string path = std::string("/sync/individual/") + kind;
-    add_not_implemented(hooks, V::get, path, std::string("Sync one ") + kind, "sync");
-    add_not_implemented(hooks, V::post, path, std::string("Sync one ") + kind, "sync");
-  }
+  add_individual_routes(hooks);
+  add_firewall_routes(hooks);
 }
 
 }  // namespace pbx::api

@@ -33,6 +33,11 @@ struct StageRun {
   bool stream = false;
   std::string delete_flag;           // a query flag meaning delete_orphans for this stage
   boost::json::object extra_result;  // added to the answer's result (the VM of a per-VM run)
+  // The endpoints to read instead of those the request selects (a single-object sync reads
+  // only the endpoint that holds the object).
+  std::optional<std::vector<sync::ProxmoxSource>> sources;
+  // False: never delete, whatever the query says (single-object syncs are create/update only).
+  bool allow_delete = true;
 };
 
 struct PluginRouteHooks {
@@ -52,6 +57,14 @@ struct PluginRouteHooks {
 void add_plugin_routes(const PluginRouteHooks& hooks);
 // The /proxmox/... reads (plugin_proxmox_reads.cpp), called by add_plugin_routes.
 void add_proxmox_reads(const PluginRouteHooks& hooks);
+// /sync/individual/<kind> (plugin_individual.cpp), called by add_plugin_routes.
+void add_individual_routes(const PluginRouteHooks& hooks);
+// GET /proxmox and the /proxmox/firewall/... reads and writes (plugin_firewall.cpp).
+void add_firewall_routes(const PluginRouteHooks& hooks);
+
+// One authenticated GET of an endpoint's Proxmox API ("/cluster/status"): its `data`. Throws
+// when the endpoint cannot be read or refuses.
+boost::json::value proxmox_read(const sync::ProxmoxSource& source, const std::string& path);
 
 // {"detail": message} with `status`: the error shape of every proxbox-api route.
 http::Response detail_response(http::Status status, std::string message);

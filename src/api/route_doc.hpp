@@ -30,6 +30,8 @@ struct RouteDoc {
   // false: a route the plugin calls that answers 501 until it is implemented; the document
   // marks it (x-implemented: false).
   bool implemented = true;
+  // A component name for the 2xx answer; empty: SyncSummary for a `sync` JSON route, else none.
+  std::string response_schema;
 };
 
 boost::json::object build_openapi(const std::vector<RouteDoc>& routes);

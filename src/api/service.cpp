@@ -446,16 +446,22 @@ struct Service::Impl {
   // One stage run (see plugin_routes.hpp): JSON answers the engine's summary (plus what the
   // route adds); a stream sends the plugin's payloads (plugin_events.hpp), ending in `complete`.
   Response run_stage(http::Request& request, StageRun stage) {
-    auto selected = sources_for(request);
-    if (auto* refusal = std::get_if<Response>(&selected)) return std::move(*refusal);
-    auto sources = std::get<std::vector<sync::ProxmoxSource>>(std::move(selected));
+    std::vector<sync::ProxmoxSource> sources;
+    if (stage.sources) {
+      sources = *stage.sources;
+    } else {
+      auto selected = sources_for(request);
+      if (auto* refusal = std::get_if<Response>(&selected)) return std::move(*refusal);
+      sources = std::get<std::vector<sync::ProxmoxSource>>(std::move(selected));
+    }
     if (!endpoints.netbox())
       return detail_response(Status::bad_request, "No NetBox endpoint is configured.");
     sync::SyncOptions sync_options;
     sync_options.scope = stage.scope;
     sync_options.delete_orphans =
-        truthy(request.query_value("delete_orphans").value_or("")) ||
-        (!stage.delete_flag.empty() && truthy(request.query_value(stage.delete_flag).value_or("")));
+        stage.allow_delete && (truthy(request.query_value("delete_orphans").value_or("")) ||
+                               (!stage.delete_flag.empty() &&
+                                truthy(request.query_value(stage.delete_flag).value_or(""))));
     sync_options.dry_run = truthy(request.query_value("dry_run").value_or(""));
     sync_options.reader = options.reader;
     sync_options.reader.read_cache = read_cache;
@@ -735,7 +741,8 @@ void Service::Impl::register_routes() {
             return detail_response(Status::bad_request, "No NetBox endpoint is configured.");
           try {
             json::array fields;
-            for (auto& object : sync::ensure_custom_fields(*connection->client, connection->client->status()))
+            for (auto& object :
+                 sync::ensure_custom_fields(*connection->client, connection->client->status()))
               fields.push_back(std::move(object));
             return Response::json(fields);
           } catch (const std::exception& error) {

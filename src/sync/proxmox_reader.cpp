@@ -105,6 +105,27 @@ json::value ProxmoxReader::get(const std::string& path) {
   return session.get(path);
 }
 
+json::value ProxmoxReader::write(http::Verb method, const std::string& path,
+                                 const http::Params& form) {
+  Session session{
+      transport_, api_root(credentials_.base_url), {}, {options_.deadline, options_.stop}};
+  login(session);
+  http::Headers headers = session.auth_headers;
+  headers.set(http::Field::content_type, "application/x-www-form-urlencoded");
+  const std::string url = session.root + path;
+  const auto response =
+      transport_.send(method, url, http::encode_form(form), headers, session.control);
+  if (!response.ok()) {
+    throw ProxmoxError(describe_failure(
+        std::to_string(response.status) + ": " + excerpt(response.body), method, url));
+  }
+  boost::system::error_code error;
+  json::value parsed = json::parse(response.body, error);
+  const auto* data =
+      !error && parsed.is_object() ? parsed.as_object().if_contains("data") : nullptr;
+  return data ? *data : json::value{};
+}
+
 ProxmoxSnapshot ProxmoxReader::read(const std::string& endpoint_name) {
   Session session{
       transport_, api_root(credentials_.base_url), {}, {options_.deadline, options_.stop}};

@@ -61,6 +61,10 @@ class ProxmoxReader {
   // One authenticated GET below /api2/json ("/cluster/status"), for proxied reads; returns its
   // `data`. Throws as read() does.
   boost::json::value get(const std::string& path);
+  // One authenticated write below /api2/json ("POST /cluster/firewall/rules") with `form` as
+  // its parameters, for proxied writes. Sent once, never retried (a write is not idempotent);
+  // returns its `data`. Throws ProxmoxError with Proxmox's status and message on a refusal.
+  boost::json::value write(http::Verb method, const std::string& path, const http::Params& form);
 
  private:
   struct Session;

@@ -619,17 +619,30 @@ TEST_F(ServiceTest, RoutesThePluginCallsButNotImplementedAnswer501) {
   register_and_configure();
   for (const auto& [method, path] : std::vector<std::pair<http::Verb, std::string>>{
            {http::Verb::get, "/pbs/status"},
-           {http::Verb::get, "/sync/individual/vm"},
-           {http::Verb::post, "/sync/individual/task-history"},
+           {http::Verb::get, "/pdm/endpoints/3"},
            {http::Verb::post, "/intent/deletion-requests/4/approve"},
-           {http::Verb::get, "/proxmox/firewall/vms/100/rules"},
+           {http::Verb::get, "/ssh/sessions"},
            {http::Verb::get, "/ws"}}) {
     const auto response = call(method, path);
     EXPECT_EQ(response.code(), 501u) << path;
     EXPECT_NE(std::string(body(response).at("detail").as_string()).find(path), std::string::npos);
   }
   const auto document = body(call(http::Verb::get, "/openapi.json", {}, "")).as_object();
-  EXPECT_EQ(document.at("paths").at("/sync/individual/vm").at("post").at("x-implemented"), false);
+  EXPECT_EQ(document.at("paths").at("/pbs/status").at("get").at("x-implemented"), false);
+  EXPECT_EQ(document.at("paths").at("/sync/individual/vm").at("post").at("x-implemented"), true);
+  EXPECT_EQ(document.at("paths")
+                .at("/sync/individual/vm")
+                .at("get")
+                .at("responses")
+                .at("200")
+                .at("content")
+                .at("application/json")
+                .at("schema")
+                .at("$ref"),
+            "#/components/schemas/IndividualSyncResult");
+  EXPECT_EQ(
+      document.at("paths").at("/proxmox/firewall/vms/{vmid}/rules").at("post").at("x-implemented"),
+      true);
   EXPECT_EQ(document.at("paths").at("/extras/bootstrap-status").at("get").at("x-implemented"),
             true);
   EXPECT_EQ(call(http::Verb::get, "/no/such/route").code(), 404u);

@@ -324,7 +324,7 @@ TEST_F(PluginContractTest, ProxmoxReadsComeFromTheConfiguredEndpoints) {
   EXPECT_EQ(listed.at(0).at("domain"), "127.0.0.1");
   EXPECT_EQ(listed.at(0).at("user"), "root@pam");
   EXPECT_EQ(listed.at(0).at("mode"), "cluster");
-  EXPECT_EQ(api(http::Verb::get, "/proxmox").status, 501u);
+  EXPECT_EQ(api(http::Verb::get, "/proxmox").status, 200u);
 }
 
 TEST_F(PluginContractTest, HaReadsFollowTheEndpointsHaState) {
