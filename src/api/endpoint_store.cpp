@@ -3,9 +3,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 #include <stdexcept>
+
+#include "common/text.hpp"
 
 namespace pbx::api {
 
@@ -22,10 +23,7 @@ std::optional<std::string> integer_problem(const boost::json::value& value, std:
       number = static_cast<int64_t>(value.get_uint64());
     }
   } else if (value.is_string()) {
-    const std::string_view text = value.get_string();
-    int64_t parsed = 0;
-    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), parsed);
-    if (error == std::errc() && end == text.data() + text.size() && !text.empty()) number = parsed;
+    number = common::parse_number<int64_t>(value.get_string());
   } else if (value.is_double()) {
     // 8006.0 is 8006; 1e308, NaN and 8006.5 are not ports (the range is checked before the cast).
     const double real = value.get_double();

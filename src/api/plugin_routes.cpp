@@ -1,9 +1,9 @@
 #include "api/plugin_routes.hpp"
 
 #include <boost/json/parse.hpp>
-#include <charconv>
 
 #include "api/plugin_stages.hpp"
+#include "common/text.hpp"
 #include "sync/custom_fields.hpp"
 #include "sync/json_util.hpp"
 #include "sync/mapping.hpp"
@@ -19,9 +19,8 @@ Response detail_response(Status status, std::string message) {
 }
 
 std::optional<int64_t> parse_positive_id(std::string_view text) {
-  int64_t id = 0;
-  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), id);
-  if (error != std::errc{} || end != text.data() + text.size() || id <= 0) return std::nullopt;
+  const auto id = common::parse_number<int64_t>(text);
+  if (!id || *id <= 0) return std::nullopt;
   return id;
 }
 

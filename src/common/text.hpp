@@ -45,19 +45,35 @@ std::optional<bool> parse_boolean(std::string_view text, const BooleanWords& wor
 
 // What a number's text may look like besides what std::from_chars reads.
 struct NumberForm {
-  bool plus_sign = false;      // one leading '+' is skipped before the number is read
-  bool trailing_text = false;  // the number may be followed by anything ("12abc" → 12)
+  bool plus_sign = false;           // one leading '+' is skipped before the number is read
+  bool trailing_text = false;       // the number may be followed by anything ("12abc" → 12)
+  bool leading_whitespace = false;  // kWhitespace before the number (and its sign) is skipped
+  int base = 10;                    // integers only: the digits' base (2 to 36, no "0x")
 };
-// The decimal number `text` spells (std::from_chars: no spaces, no '+' unless allowed, no
-// "0x"); nullopt when it is not one or does not fit in T. Floating point accepts "inf"/"nan".
+// What C's atoi/strtol read: leading whitespace, a sign, then digits, anything after them.
+inline constexpr NumberForm kLeadingNumber{
+    .plus_sign = true, .trailing_text = true, .leading_whitespace = true};
+
+// The number `text` spells (std::from_chars: no spaces, no '+' unless allowed, no "0x");
+// nullopt when it is not one or does not fit in T. Floating point accepts "inf"/"nan".
 template <class T>
 requires(std::is_arithmetic_v<T> &&
          !std::is_same_v<T, bool>) std::optional<T> parse_number(std::string_view text,
                                                                  NumberForm form = {}) {
+  if (form.leading_whitespace) {
+    const size_t first = text.find_first_not_of(kWhitespace);
+    text.remove_prefix(first == std::string_view::npos ? text.size() : first);
+  }
   if (form.plus_sign && text.starts_with('+')) text.remove_prefix(1);
   T value{};
   const char* const last = text.data() + text.size();
-  const auto [end, error] = std::from_chars(text.data(), last, value);
+  std::from_chars_result result{};
+  if constexpr (std::is_integral_v<T>) {
+    result = std::from_chars(text.data(), last, value, form.base);
+  } else {
+    result = std::from_chars(text.data(), last, value);
+  }
+  const auto [end, error] = result;
   if (error != std::errc{} || (!form.trailing_text && end != last)) return std::nullopt;
   return value;
 }

@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "common/files.hpp"
+#include "common/text.hpp"
 
 namespace pbx::e2e {
 namespace {
@@ -151,7 +152,13 @@ json::value Replayer::substitute(const json::value& value) const {
   if (value.is_string()) {
     const std::string text(value.as_string());
     // A whole-string placeholder is a relation: NetBox takes the id as a number.
-    if (text.starts_with("{") && text.ends_with(".id}")) return std::stoll(substitute(text));
+    if (text.starts_with("{") && text.ends_with(".id}")) {
+      const std::string id = substitute(text);
+      if (const auto number = common::parse_number<int64_t>(id, common::kLeadingNumber)) {
+        return *number;
+      }
+      throw std::runtime_error("saved id '" + id + "' for " + text + " is not a number");
+    }
     return json::string(substitute(text));
   }
   if (value.is_array()) {

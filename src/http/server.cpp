@@ -27,7 +27,6 @@
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
-#include <charconv>
 #include <condition_variable>
 #include <cstdio>
 #include <future>
@@ -38,6 +37,7 @@
 #include <unordered_map>
 
 #include "common/files.hpp"
+#include "common/text.hpp"
 #include "http/tls.hpp"
 
 namespace pbx::http {
@@ -56,13 +56,12 @@ std::string bracket_host(std::string_view host) {
 }
 
 uint16_t parse_port(std::string_view text, std::string_view whole) {
-  unsigned value = 0;
-  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (text.empty() || error != std::errc{} || end != text.data() + text.size() || value > 65535) {
+  const auto value = common::parse_number<uint16_t>(text);
+  if (!value) {
     throw std::invalid_argument("invalid port '" + std::string(text) + "' in listen address '" +
                                 std::string(whole) + "' (expected 0-65535)");
   }
-  return static_cast<uint16_t>(value);
+  return *value;
 }
 
 }  // namespace

@@ -1,8 +1,8 @@
 #include "netbox/model.hpp"
 
 #include <algorithm>
-#include <charconv>
 
+#include "common/text.hpp"
 #include "netbox/models/declare.hpp"
 
 namespace pbx::netbox {
@@ -89,10 +89,9 @@ std::vector<std::pair<const Model*, const Field*>> Registry::references_to(
 int compare_versions(std::string_view a, std::string_view b) {
   while (!a.empty() || !b.empty()) {
     auto take = [](std::string_view& text) {
-      int number = 0;
       const size_t dot = text.find('.');
-      const std::string_view part = text.substr(0, dot);
-      std::from_chars(part.data(), part.data() + part.size(), number);
+      const int number =
+          common::parse_number<int>(text.substr(0, dot), {.trailing_text = true}).value_or(0);
       text = dot == std::string_view::npos ? std::string_view{} : text.substr(dot + 1);
       return number;
     };

@@ -11,6 +11,7 @@
 #include <unordered_map>
 
 #include "common/files.hpp"
+#include "common/text.hpp"
 #include "http/router.hpp"
 #include "proxmox/schema_json.hpp"
 
@@ -131,7 +132,9 @@ int version_rank(const std::string& stem, std::string_view prefix, std::vector<i
   rank.clear();
   while (std::getline(parts, part, '.')) {
     if (part.empty() || part.find_first_not_of("0123456789") != std::string::npos) return -1;
-    rank.push_back(std::stoi(part));
+    const auto number = common::parse_number<int>(part);
+    if (!number) return -1;
+    rank.push_back(*number);
   }
   return rank.empty() ? -1 : 0;
 }

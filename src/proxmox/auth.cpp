@@ -4,7 +4,6 @@
 #include <sodium.h>
 
 #include <algorithm>
-#include <charconv>
 #include <chrono>
 #include <cstring>
 #include <stdexcept>
@@ -81,10 +80,9 @@ std::string Authenticator::sign(std::string_view data) const {
 }
 
 bool Authenticator::fresh(std::string_view hex) const {
-  uint32_t stamp = 0;
-  const auto [end, error] = std::from_chars(hex.data(), hex.data() + hex.size(), stamp, 16);
-  if (error != std::errc() || end != hex.data() + hex.size() || hex.size() != 8) return false;
-  const int64_t age = clock_() - static_cast<int64_t>(stamp);
+  const auto stamp = common::parse_number<uint32_t>(hex, {.base = 16});
+  if (!stamp || hex.size() != 8) return false;
+  const int64_t age = clock_() - static_cast<int64_t>(*stamp);
   return age > -kTicketClockSkewSeconds && age < kTicketLifetimeSeconds;
 }
 

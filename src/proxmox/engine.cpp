@@ -11,6 +11,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "common/text.hpp"
 #include "http/router.hpp"
 #include "proxmox/auth.hpp"
 #include "proxmox/faults.hpp"
@@ -556,7 +557,7 @@ struct Engine::Impl {
       if (method == Verb::get) return json_body(200, data_body(faults.list()));
       if (method == Verb::delete_) {
         if (const auto id = request.query_value("id")) {
-          if (!faults.remove(std::atoi(std::string(*id).c_str()))) {
+          if (!faults.remove(common::parse_number<int>(*id, common::kLeadingNumber).value_or(0))) {
             return api_error(404, "no such fault rule");
           }
         } else {

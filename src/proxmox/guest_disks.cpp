@@ -6,8 +6,9 @@
 
 #include <algorithm>
 #include <cctype>
-#include <charconv>
 #include <set>
+
+#include "common/text.hpp"
 
 namespace pbx::proxmox {
 namespace {
@@ -24,9 +25,7 @@ std::optional<int> disk_number(std::string_view volume, int vmid) {
     // Directory storages add the format: "vm-100-disk-0.qcow2".
     if (const size_t dot = rest.find('.'); dot != std::string_view::npos)
       rest = rest.substr(0, dot);
-    int number = 0;
-    const auto [end, error] = std::from_chars(rest.data(), rest.data() + rest.size(), number);
-    if (error == std::errc{} && end == rest.data() + rest.size()) return number;
+    if (const auto number = common::parse_number<int>(rest)) return number;
   }
   return std::nullopt;
 }

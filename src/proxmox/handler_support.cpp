@@ -4,7 +4,8 @@
 
 #include <algorithm>
 #include <cctype>
-#include <charconv>
+
+#include "common/text.hpp"
 
 namespace pbx::proxmox {
 
@@ -28,10 +29,7 @@ std::string value_text(const boost::json::value& value) {
 std::optional<int64_t> leading_integer(std::string_view text) {
   const size_t digits = text.find_first_of("0123456789");
   if (digits == std::string_view::npos) return std::nullopt;
-  int64_t value = 0;
-  const auto [end, error] = std::from_chars(text.data() + digits, text.data() + text.size(), value);
-  if (error != std::errc{}) return std::nullopt;
-  return value;
+  return common::parse_number<int64_t>(text.substr(digits), {.trailing_text = true});
 }
 
 std::string join(const std::vector<std::string>& parts, std::string_view separator) {

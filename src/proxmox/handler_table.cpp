@@ -4,9 +4,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <charconv>
 #include <stdexcept>
 
+#include "common/text.hpp"
 #include "proxmox/handler_support.hpp"
 #include "proxmox/handlers.hpp"
 
@@ -75,10 +75,7 @@ std::optional<int64_t> ApiCall::integer(std::string_view name) const {
   }
   const std::string raw = text(name);
   if (raw.empty()) return std::nullopt;
-  int64_t out = 0;
-  const auto [end, error] = std::from_chars(raw.data(), raw.data() + raw.size(), out);
-  if (error != std::errc{} || end != raw.data() + raw.size()) return std::nullopt;
-  return out;
+  return common::parse_number<int64_t>(raw);
 }
 
 bool ApiCall::flag(std::string_view name, bool fallback) const {

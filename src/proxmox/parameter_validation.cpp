@@ -7,7 +7,6 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <cctype>
-#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <memory>
@@ -249,13 +248,10 @@ bool is_cidr(std::string_view text, bool require_mask) {
   const size_t slash = text.find('/');
   if (slash == std::string_view::npos) return !require_mask && (is_ipv4(text) || is_ipv6(text));
   const auto address = text.substr(0, slash);
-  const auto mask_text = text.substr(slash + 1);
-  int mask = -1;
-  const auto [end, error] =
-      std::from_chars(mask_text.data(), mask_text.data() + mask_text.size(), mask);
-  if (error != std::errc() || end != mask_text.data() + mask_text.size() || mask < 0) return false;
-  if (is_ipv4(address)) return mask <= 32;
-  return is_ipv6(address) && mask <= 128;
+  const auto mask = common::parse_number<int>(text.substr(slash + 1));
+  if (!mask || *mask < 0) return false;
+  if (is_ipv4(address)) return *mask <= 32;
+  return is_ipv6(address) && *mask <= 128;
 }
 
 // pve-firewall's IPorCIDRorAlias: an IP, a CIDR, or an alias name, optionally "dc/" or "guest/".
@@ -721,8 +717,7 @@ const json::object* property_schema(const json::object& properties, std::string_
   const auto prefix = name.substr(0, digits);
   const auto* schema = as_object(properties.if_contains(std::string(prefix) + "[n]"));
   if (!schema) return nullptr;
-  int index = 0;
-  std::from_chars(name.data() + digits, name.data() + name.size(), index);
+  const int index = common::parse_number<int>(name.substr(digits)).value_or(0);
   return index < indexed_limit(prefix) ? schema : nullptr;
 }
 

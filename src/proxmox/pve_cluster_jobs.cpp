@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <boost/json.hpp>
 
+#include "common/text.hpp"
 #include "proxmox/handler_support.hpp"
 #include "proxmox/pve_support.hpp"
 
@@ -48,7 +49,8 @@ void add_job_handlers(HandlerTable& table, const std::string& base,
           settings["jobnum"] = dash == std::string::npos ? "0" : id.substr(dash + 1);
           if (!settings.contains("type")) settings["type"] = "local";
           if (!settings.contains("schedule")) settings["schedule"] = "*/15";
-          if (const auto* guest = state.find_guest(std::atoi(id.c_str()))) {
+          if (const auto* guest = state.find_guest(
+                  common::parse_number<int>(id, common::kLeadingNumber).value_or(0))) {
             settings["source"] = guest->spec.node;
           }
         } else {
@@ -113,13 +115,18 @@ std::string setting(const Job& job, std::string_view key) {
   return value != nullptr ? value_text(*value) : std::string();
 }
 
+// The vmid a replication job's "guest" setting names (atoi's reading: 0 when none).
+int guest_of(const Job& job) {
+  return common::parse_number<int>(setting(job, "guest"), common::kLeadingNumber).value_or(0);
+}
+
 // A job as the node's replication list shows it: its settings plus when it ran and runs next
 // (every quarter of an hour in the mock, always successfully).
 json::object replication_state(const ClusterState& state, const Job& job) {
   json::object entry = job.settings;
   const int64_t now = ClusterState::now_seconds();
   const int64_t last = now - now % 900;
-  if (const auto* guest = state.find_guest(std::atoi(setting(job, "guest").c_str()))) {
+  if (const auto* guest = state.find_guest(guest_of(job))) {
     entry["vmtype"] = guest->spec.type;
     entry["source"] = guest->spec.node;
   }
@@ -138,7 +145,7 @@ std::optional<ApiResult> node_replication_problem(const ClusterState& state, con
 }
 
 bool runs_on(const ClusterState& state, const Job& job, std::string_view node) {
-  const GuestState* guest = state.find_guest(std::atoi(setting(job, "guest").c_str()));
+  const GuestState* guest = state.find_guest(guest_of(job));
   return guest != nullptr && guest->spec.node == node;
 }
 

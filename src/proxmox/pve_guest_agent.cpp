@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <boost/json.hpp>
 
+#include "common/text.hpp"
 #include "proxmox/handler_support.hpp"
 #include "proxmox/pve_support.hpp"
 
@@ -28,7 +29,9 @@ Address parse_cidr(const std::string& cidr) {
   out.ip = cidr.substr(0, slash);
   out.v6 = out.ip.find(':') != std::string::npos;
   out.prefix =
-      slash == std::string::npos ? (out.v6 ? 128 : 32) : std::atoi(cidr.c_str() + slash + 1);
+      slash == std::string::npos
+          ? (out.v6 ? 128 : 32)
+          : common::parse_number<int>(cidr.substr(slash + 1), common::kLeadingNumber).value_or(0);
   return out;
 }
 

@@ -8,9 +8,9 @@
 #include <algorithm>
 #include <boost/json.hpp>
 #include <cctype>
-#include <charconv>
 #include <cstdlib>
 
+#include "common/text.hpp"
 #include "proxmox/guest_disks.hpp"
 #include "proxmox/handler_support.hpp"
 #include "proxmox/pve_support.hpp"
@@ -133,9 +133,7 @@ bool is_control_parameter(std::string_view key) {
 
 bool is_net_key(std::string_view key) {
   if (key.size() < 4 || !key.starts_with("net")) return false;
-  size_t index = 0;
-  const auto [end, error] = std::from_chars(key.data() + 3, key.data() + key.size(), index);
-  return error == std::errc{} && end == key.data() + key.size();
+  return common::parse_number<size_t>(key.substr(3)).has_value();
 }
 
 NicScenario* nic_at(GuestState& guest, std::string_view key) {
@@ -212,7 +210,8 @@ void set_nic(GuestState& guest, std::string_view key, std::string_view value) {
   }
   parse_nic(*nic, lxc, value);
   if (nic->mac.empty()) {
-    const size_t index = static_cast<size_t>(std::atoi(std::string(key.substr(3)).c_str()));
+    const auto index = static_cast<size_t>(
+        common::parse_number<int>(key.substr(3), common::kLeadingNumber).value_or(0));
     nic->mac = generated_mac(guest.spec.vmid, index);
   }
 }

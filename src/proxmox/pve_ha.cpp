@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <boost/json.hpp>
 
+#include "common/text.hpp"
 #include "proxmox/handler_support.hpp"
 #include "proxmox/pve_support.hpp"
 
@@ -16,14 +17,16 @@ using Verb = http::Verb;
 
 int vmid_of(std::string_view sid) {
   const size_t colon = sid.find(':');
-  return std::atoi(
-      std::string(sid.substr(colon == std::string_view::npos ? 0 : colon + 1)).c_str());
+  return common::parse_number<int>(sid.substr(colon == std::string_view::npos ? 0 : colon + 1),
+                                   common::kLeadingNumber)
+      .value_or(0);
 }
 
 // "100" → "vm:100" / "ct:100" by the guest's type; "vm:100" stays.
 std::string normalised_sid(const ClusterState& state, std::string sid) {
   if (sid.find(':') != std::string::npos) return sid;
-  const GuestState* guest = state.find_guest(std::atoi(sid.c_str()));
+  const GuestState* guest =
+      state.find_guest(common::parse_number<int>(sid, common::kLeadingNumber).value_or(0));
   return guest != nullptr ? guest->ha_sid() : "vm:" + sid;
 }
 

@@ -7,6 +7,7 @@
 #include <bit>
 #include <boost/json.hpp>
 
+#include "common/text.hpp"
 #include "proxmox/handler_support.hpp"
 #include "proxmox/pve_support.hpp"
 
@@ -28,7 +29,9 @@ void add_address(json::object& entry, const std::string& cidr, bool v6) {
   const size_t slash = cidr.find('/');
   const std::string address = cidr.substr(0, slash);
   const int prefix =
-      slash == std::string::npos ? (v6 ? 128 : 32) : std::atoi(cidr.c_str() + slash + 1);
+      slash == std::string::npos
+          ? (v6 ? 128 : 32)
+          : common::parse_number<int>(cidr.substr(slash + 1), common::kLeadingNumber).value_or(0);
   const std::string suffix = v6 ? "6" : "";
   entry["cidr" + suffix] = cidr;
   entry["address" + suffix] = address;
@@ -72,7 +75,10 @@ json::object interface_entry(const InterfaceScenario& iface, int priority) {
     const size_t dot = iface.iface.rfind('.');
     const bool dotted = dot != std::string::npos;
     const int tag =
-        iface.vlan_id > 0 ? iface.vlan_id : (dotted ? std::atoi(iface.iface.c_str() + dot + 1) : 0);
+        iface.vlan_id > 0 ? iface.vlan_id
+        : dotted ? common::parse_number<int>(iface.iface.substr(dot + 1), common::kLeadingNumber)
+                       .value_or(0)
+                 : 0;
     const std::string parent = !iface.vlan_raw_device.empty() || !dotted
                                    ? iface.vlan_raw_device
                                    : iface.iface.substr(0, dot);
@@ -110,7 +116,8 @@ void apply_interface(InterfaceScenario& iface, const ApiCall& call) {
     const std::string netmask = call.text("netmask", "255.255.255.0");
     int prefix = 0;
     for (const auto& octet : split_list(netmask, ".")) {
-      prefix += std::popcount(static_cast<unsigned>(std::atoi(octet.c_str())) & 0xFFu);
+      const int value = common::parse_number<int>(octet, common::kLeadingNumber).value_or(0);
+      prefix += std::popcount(static_cast<unsigned>(value) & 0xFFu);
     }
     iface.cidr = fmt::format("{}/{}", call.text("address"), prefix);
   }

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <boost/json.hpp>
 
+#include "common/text.hpp"
 #include "proxmox/handler_support.hpp"
 #include "proxmox/pve_support.hpp"
 
@@ -98,7 +99,8 @@ void add_pool_handlers(HandlerTable& table) {
     if (call.has("vms")) {
       const bool remove = call.flag("delete");
       for (const auto& id : split_list(call.text("vms"), ",; ")) {
-        if (auto* guest = state.find_guest(std::atoi(id.c_str()))) {
+        if (auto* guest = state.find_guest(
+                common::parse_number<int>(id, common::kLeadingNumber).value_or(0))) {
           if (remove && guest->spec.pool == pool) guest->spec.pool.clear();
           if (!remove) guest->spec.pool = pool;
         }

@@ -5,7 +5,6 @@
 #include <boost/beast/http/verb.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
-#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <string>
@@ -89,8 +88,8 @@ class PatternExample {
       if (close == std::string_view::npos) return piece;
       const auto inside = text_.substr(at_ + 1, close - at_ - 1);
       at_ = close + 1;
-      size_t minimum = 0;
-      std::from_chars(inside.data(), inside.data() + inside.size(), minimum);
+      const size_t minimum =
+          common::parse_number<size_t>(inside, {.trailing_text = true}).value_or(0);
       count = std::max<size_t>(minimum, inside.find(',') == std::string_view::npos ? minimum : 1);
       count = std::min<size_t>(count, 256);
     } else {
@@ -305,9 +304,8 @@ class Generator {
     const std::string key = common::to_lower(name);
     if (key == "vmid" || string_member(schema, "format") == "pve-vmid") {
       if (auto vmid = path_param("vmid")) {
-        int64_t parsed = 0;
-        if (std::from_chars(vmid->data(), vmid->data() + vmid->size(), parsed).ec == std::errc())
-          return clamp(schema, parsed);
+        if (const auto parsed = common::parse_number<int64_t>(*vmid, {.trailing_text = true}))
+          return clamp(schema, *parsed);
       }
       return clamp(schema, between(100, 140));
     }

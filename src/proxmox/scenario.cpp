@@ -10,6 +10,8 @@
 #include <set>
 #include <stdexcept>
 
+#include "common/text.hpp"
+
 namespace pbx::proxmox {
 namespace {
 
@@ -262,7 +264,11 @@ void validate_cluster_extras(const ObjectReader& r, const ClusterScenario& clust
                              const std::set<std::string, std::less<>>& node_names,
                              const std::set<int>& vmids) {
   for (const auto& resource : cluster.ha_resources) {
-    const int vmid = std::atoi(resource.sid.c_str() + 3);
+    const int vmid =
+        common::parse_number<int>(
+            std::string_view(resource.sid).substr(std::min<size_t>(3, resource.sid.size())),
+            common::kLeadingNumber)
+            .value_or(0);
     if (!vmids.contains(vmid)) {
       r.fail("ha_resources", fmt::format("{} names no guest", resource.sid));
     }

@@ -4,6 +4,8 @@
 #include <set>
 #include <unordered_map>
 
+#include "common/text.hpp"
+
 namespace pbx::sync {
 namespace json = boost::json;
 
@@ -78,11 +80,8 @@ bool same_value(const json::value& desired, const json::value& current) {
   }
   if (is_number(desired) && current.is_string()) {
     // NetBox serialises some decimals (vcpus) as strings.
-    try {
-      return std::fabs(as_number(desired) - std::stod(std::string(current.get_string()))) < 1e-9;
-    } catch (const std::exception&) {
-      return false;
-    }
+    const auto number = common::parse_number<double>(current.get_string(), common::kLeadingNumber);
+    return number && std::fabs(as_number(desired) - *number) < 1e-9;
   }
   if (desired.is_string() && current.is_string()) {
     return desired.get_string() == current.get_string() ||

@@ -33,11 +33,7 @@ std::vector<std::pair<std::string, std::string>> property_string(std::string_vie
 
 std::optional<int> number_suffix(std::string_view key, std::string_view prefix) {
   if (!key.starts_with(prefix) || key.size() == prefix.size()) return std::nullopt;
-  int index = 0;
-  const auto [end, error] =
-      std::from_chars(key.data() + prefix.size(), key.data() + key.size(), index);
-  if (error != std::errc{} || end != key.data() + key.size()) return std::nullopt;
-  return index;
+  return common::parse_number<int>(key.substr(prefix.size()));
 }
 
 // A setting's leading integer ("1500", "1500x" → 1500); 0 when it has none or it does not fit.

@@ -1,7 +1,6 @@
 #include "sync/json_util.hpp"
 
-#include <charconv>
-#include <cstdlib>
+#include "common/text.hpp"
 
 namespace pbx::sync {
 
@@ -12,14 +11,13 @@ int64_t json_int(const boost::json::value* value, int64_t fallback) {
   if (value->is_double()) return static_cast<int64_t>(value->get_double());
   if (value->is_bool()) return value->get_bool() ? 1 : 0;
   if (value->is_string()) {
-    const auto& text = value->get_string();
-    int64_t parsed = 0;
-    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), parsed);
-    if (error == std::errc{}) return parsed;
-    char* end_ptr = nullptr;
-    const std::string copy(text);
-    const double as_double = std::strtod(copy.c_str(), &end_ptr);
-    if (end_ptr != copy.c_str()) return static_cast<int64_t>(as_double);
+    const std::string_view text = value->get_string();
+    if (const auto whole = common::parse_number<int64_t>(text, {.trailing_text = true})) {
+      return *whole;
+    }
+    if (const auto real = common::parse_number<double>(text, common::kLeadingNumber)) {
+      return static_cast<int64_t>(*real);
+    }
   }
   return fallback;
 }
@@ -30,10 +28,10 @@ double json_number(const boost::json::value* value, double fallback) {
   if (value->is_int64()) return static_cast<double>(value->get_int64());
   if (value->is_uint64()) return static_cast<double>(value->get_uint64());
   if (value->is_string()) {
-    const std::string copy(value->get_string());
-    char* end_ptr = nullptr;
-    const double parsed = std::strtod(copy.c_str(), &end_ptr);
-    if (end_ptr != copy.c_str()) return parsed;
+    if (const auto parsed =
+            common::parse_number<double>(value->get_string(), common::kLeadingNumber)) {
+      return *parsed;
+    }
   }
   return fallback;
 }

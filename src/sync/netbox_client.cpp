@@ -4,10 +4,10 @@
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
-#include <charconv>
 #include <iterator>
 #include <optional>
 
+#include "common/text.hpp"
 #include "sync/json_util.hpp"
 #include "sync/keyset_paging.hpp"
 #include "sync/parallel.hpp"
@@ -18,10 +18,13 @@ namespace json = boost::json;
 NetBoxVersion NetBoxVersion::parse(std::string_view text) {
   NetBoxVersion version;
   version.text = std::string(text);
-  const char* end = text.data() + text.size();
-  auto [after_major, error] = std::from_chars(text.data(), end, version.major);
-  if (error == std::errc{} && after_major < end && *after_major == '.') {
-    std::from_chars(after_major + 1, end, version.minor);
+  // "4.5.1" → 4, 5; the minor only when the major is followed by its dot.
+  const size_t dot = text.find('.');
+  const std::string_view major = text.substr(0, dot);
+  version.major = common::parse_number<int>(major, {.trailing_text = true}).value_or(0);
+  if (dot != std::string_view::npos && common::parse_number<int>(major)) {
+    version.minor =
+        common::parse_number<int>(text.substr(dot + 1), {.trailing_text = true}).value_or(0);
   }
   return version;
 }
@@ -87,8 +90,8 @@ NetBoxStatus NetBoxClient::status() {
   if (parsed.is_object()) {
     status.version = NetBoxVersion::parse(json_string(field(parsed.as_object(), "netbox-version")));
     const auto* plugins = parsed.as_object().if_contains("plugins");
-    status.proxbox_plugin = plugins && plugins->is_object() &&
-                            plugins->as_object().contains(kProxboxPluginName);
+    status.proxbox_plugin =
+        plugins && plugins->is_object() && plugins->as_object().contains(kProxboxPluginName);
   }
   return status;
 }

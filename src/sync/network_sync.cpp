@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "common/text.hpp"
 #include "sync/engine.hpp"
 #include "sync/json_util.hpp"
 #include "sync/network_mapping.hpp"
@@ -17,7 +18,7 @@ constexpr const char* kVmsPath = "/virtualization/virtual-machines/";
 
 // The id before the '/' of a vm_child_key or interface_child_key.
 int64_t owner_of_key(const std::string& key) {
-  return std::strtoll(key.c_str(), nullptr, 10);
+  return common::parse_number<int64_t>(key, common::kLeadingNumber).value_or(0);
 }
 
 std::set<int64_t> ids_of(const std::map<std::string, int64_t>& ids) {

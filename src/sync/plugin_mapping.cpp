@@ -45,7 +45,15 @@ json::value count_or_null(const std::string* text) {
   for (const char c : *text) {
     if (!std::isdigit(static_cast<unsigned char>(c))) return nullptr;
   }
-  return json::value(std::stoll(*text));
+  const auto count = common::parse_number<int64_t>(*text);
+  return count ? json::value(*count) : json::value(nullptr);
+}
+
+// A number as Proxmox writes it (strtod's form), or null (absent, empty or not a number).
+json::value number_or_null(const std::string* text) {
+  const auto number =
+      text ? common::parse_number<double>(*text, common::kLeadingNumber) : std::nullopt;
+  return number ? json::value(*number) : json::value(nullptr);
 }
 
 json::value flag_or_null(const std::string* text) {
@@ -308,7 +316,7 @@ std::vector<DesiredObject> desired_replications(const std::vector<EndpointSnapsh
             {"target", target},
             {"job_type", setting_or(job, "type", "local")},
             {"schedule", setting_or(job, "schedule")},
-            {"rate", rate && !rate->empty() ? json::value(std::stod(*rate)) : json::value(nullptr)},
+            {"rate", number_or_null(rate)},
             {"comment", text_or_null(setting_or(job, "comment"))},
             {"disable", flag(job, "disable", false)},
             {"source", text_or_null(setting_or(job, "source"))},

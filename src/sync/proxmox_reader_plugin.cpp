@@ -1,10 +1,10 @@
 #include "sync/proxmox_reader_plugin.hpp"
 
 #include <boost/json/serialize.hpp>
-#include <charconv>
 #include <mutex>
 #include <set>
 
+#include "common/text.hpp"
 #include "http/message.hpp"
 #include "sync/json_util.hpp"
 #include "sync/parallel.hpp"
@@ -217,8 +217,9 @@ std::optional<Upid> parse_upid(std::string_view text) {
   if (parts.size() < 8 || parts[0] != "UPID" || parts[1].empty()) return std::nullopt;
   const size_t offset = parts.size() >= 9 ? 1 : 0;  // the PBS task counter
   auto hex = [](std::string_view part, int64_t& out) {
-    const auto [end, error] = std::from_chars(part.data(), part.data() + part.size(), out, 16);
-    return error == std::errc{} && end == part.data() + part.size();
+    const auto number = common::parse_number<int64_t>(part, {.base = 16});
+    if (number) out = *number;
+    return number.has_value();
   };
   Upid upid;
   int64_t pstart = 0;

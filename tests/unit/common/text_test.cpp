@@ -81,6 +81,17 @@ TEST(TextTest, ParseNumberReadsTheWholeTextByDefault) {
   EXPECT_EQ(parse_number<unsigned>("-1"), std::nullopt);
 }
 
+TEST(TextTest, ParseNumberReadsWhatItIsToldTo) {
+  EXPECT_EQ(parse_number<int>(" \t+12x", kLeadingNumber), 12) << "as atoi reads it";
+  EXPECT_EQ(parse_number<int>(" -7", kLeadingNumber), -7);
+  EXPECT_EQ(parse_number<int>(" x", kLeadingNumber), std::nullopt);
+  EXPECT_EQ(parse_number<int>("   ", kLeadingNumber), std::nullopt);
+  EXPECT_EQ(parse_number<int>(" 1", {.trailing_text = true}), std::nullopt);
+  EXPECT_EQ(parse_number<uint32_t>("ff", {.base = 16}), 255u);
+  EXPECT_EQ(parse_number<uint32_t>("0xff", {.base = 16}), std::nullopt);
+  EXPECT_EQ(parse_number<uint32_t>("fg", {.base = 16}), std::nullopt);
+}
+
 TEST(TextTest, ParseNumberRejectsWhatDoesNotFit) {
   EXPECT_EQ(parse_number<int64_t>("9223372036854775807"), std::numeric_limits<int64_t>::max());
   EXPECT_EQ(parse_number<int64_t>("9223372036854775808"), std::nullopt);
