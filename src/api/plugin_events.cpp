@@ -1,13 +1,13 @@
 #include "api/plugin_events.hpp"
 
 #include "common/clock.hpp"
-#include "sync/json_util.hpp"
+#include "common/json.hpp"
 
 namespace pbx::api {
 namespace json = boost::json;
-using sync::field;
-using sync::json_int;
-using sync::json_string;
+using common::field;
+using common::json_int;
+using common::json_string;
 
 json::object complete_payload(bool ok, std::string message, json::value result,
                               json::array errors) {

@@ -5,7 +5,6 @@
 #include "api/plugin_stages.hpp"
 #include "common/text.hpp"
 #include "sync/custom_fields.hpp"
-#include "sync/json_util.hpp"
 #include "sync/mapping.hpp"
 
 namespace pbx::api {

@@ -17,18 +17,18 @@
 #include "api/plugin_routes.hpp"
 #include "api/route_doc.hpp"
 #include "common/clock.hpp"
+#include "common/json.hpp"
 #include "common/sqlite.hpp"
 #include "http/router.hpp"
-#include "sync/json_util.hpp"
 
 namespace pbx::api {
 namespace json = boost::json;
+using common::field;
+using common::json_bool;
+using common::json_int;
+using common::json_string;
 using http::Response;
 using http::Status;
-using sync::field;
-using sync::json_bool;
-using sync::json_int;
-using sync::json_string;
 
 TransportFactory http_transport_factory(std::string ca_file) {
   return [ca_file = std::move(ca_file)](const RemoteTarget& target) {

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <boost/json/serialize.hpp>
 
+#include "common/json.hpp"
 #include "sync/plugin_sync.hpp"
 
 namespace pbx::api {
@@ -99,8 +100,7 @@ SyncConsole::SyncConsole(std::ostream& err, Options options, std::vector<std::st
 
 void SyncConsole::on_event(const sync::SyncEvent& event) {
   const auto text = [&](std::string_view key) {
-    const auto* value = event.data.if_contains(key);
-    return value && value->is_string() ? std::string(value->as_string()) : std::string();
+    return std::string(common::string_member(event.data, key));
   };
   std::lock_guard lock(mutex_);
   if (event.type == "error") {

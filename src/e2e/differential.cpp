@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "common/files.hpp"
+#include "common/json.hpp"
 #include "common/text.hpp"
 
 namespace pbx::e2e {
@@ -23,8 +24,7 @@ http::Verb parse_method(std::string_view name) {
 }
 
 std::string text_of(const json::object& object, std::string_view key) {
-  const auto* value = object.if_contains(key);
-  return value && value->is_string() ? std::string(value->as_string()) : std::string();
+  return std::string(common::string_member(object, key));
 }
 
 json::value parse_file(const fs::path& file) {

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "common/clock.hpp"
+#include "common/json.hpp"
 #include "common/text.hpp"
 
 namespace pbx::netbox {
@@ -179,6 +180,10 @@ std::optional<std::string> normalize_mac(std::string_view text) {
 int64_t int_field(const boost::json::object& data, std::string_view name) {
   const boost::json::value* value = data.if_contains(name);
   return value && value->is_int64() ? value->get_int64() : 0;
+}
+
+std::string text_field(const boost::json::object& data, std::string_view name) {
+  return std::string(common::string_member(data, name));
 }
 
 std::optional<double> parse_number(std::string_view text) {

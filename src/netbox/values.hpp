@@ -21,6 +21,8 @@ std::string python_type(const boost::json::value& value);
 std::optional<int64_t> parse_integer(std::string_view text);
 // The integer at `name` of a stored object (an id, mostly); 0 when absent or not an integer.
 int64_t int_field(const boost::json::object& data, std::string_view name);
+// The string at `name` of a stored object; "" when absent or not a string.
+std::string text_field(const boost::json::object& data, std::string_view name);
 // Like parse_integer, but an integer beyond int64 is clamped to its limit instead of refused
 // (Python's int has no limit: NetBox compares such a value, it does not reject it).
 std::optional<int64_t> parse_integer_clamped(std::string_view text);

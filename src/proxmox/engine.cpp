@@ -11,6 +11,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "common/json.hpp"
 #include "common/text.hpp"
 #include "http/router.hpp"
 #include "proxmox/auth.hpp"
@@ -480,9 +481,7 @@ struct Engine::Impl {
 
   http::Response login(const json::object& params) {
     const auto text = [&](std::string_view name) -> std::string {
-      const auto* value = params.if_contains(name);
-      return value != nullptr && value->is_string() ? std::string(value->as_string())
-                                                    : std::string();
+      return std::string(common::string_member(params, name));
     };
     std::string username = text("username");
     const std::string realm = text("realm");

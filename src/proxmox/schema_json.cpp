@@ -24,9 +24,4 @@ bool is_optional(const json::object& schema) {
   return false;
 }
 
-std::string_view string_member(const json::object& object, std::string_view key) {
-  const auto* value = object.if_contains(key);
-  return value && value->is_string() ? std::string_view(value->get_string()) : std::string_view();
-}
-
 }  // namespace pbx::proxmox

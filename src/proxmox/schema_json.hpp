@@ -6,6 +6,8 @@
 #include <boost/json/value.hpp>
 #include <string_view>
 
+#include "common/json.hpp"
+
 namespace pbx::proxmox {
 
 // Proxmox writes flags as 1/0, true/false, and sometimes "1"; absent is false.
@@ -13,6 +15,6 @@ bool truthy(const boost::json::value* value);
 // `optional`, also when only the alternatives of a "oneOf" property carry it.
 bool is_optional(const boost::json::object& schema);
 // The member as a string, or "" when absent or not a string.
-std::string_view string_member(const boost::json::object& object, std::string_view key);
+using common::string_member;
 
 }  // namespace pbx::proxmox

@@ -45,11 +45,6 @@ std::vector<Choice> interface_types() {
 
 // --- rules (NetBox's Interface, Device and MACAddress clean()) ---------------------------------
 
-std::string text_field(const json::object& data, std::string_view name) {
-  const json::value* value = data.if_contains(name);
-  return value && value->is_string() ? std::string(value->get_string()) : std::string();
-}
-
 bool is_true(const json::object& data, std::string_view name) {
   const json::value* value = data.if_contains(name);
   return value && value->is_bool() && value->get_bool();

@@ -16,11 +16,6 @@ namespace {
 
 // --- rules (NetBox's IPAddress.clean) ----------------------------------------------------------
 
-std::string text_of(const json::object& data, std::string_view name) {
-  const json::value* value = data.if_contains(name);
-  return value && value->is_string() ? std::string(value->get_string()) : std::string();
-}
-
 // Roles shared by design (anycast, VIP, first-hop redundancy): such addresses may repeat.
 bool shared_role(const std::string& role) {
   static const std::set<std::string> kNonUnique = {"anycast", "vip",  "vrrp",
@@ -37,18 +32,18 @@ bool check_duplicate_address(CleanContext& clean, const std::string& address) {
   if (clean.id) where.add("id <> ?", {*clean.id});
   const auto duplicates = clean.request.store.select(clean.model, where, "id", -1, 0);
   if (duplicates.empty()) return false;
-  bool all_shared = shared_role(text_of(clean.data, "role"));
+  bool all_shared = shared_role(text_field(clean.data, "role"));
   for (const StoredObject& duplicate : duplicates)
-    all_shared = all_shared && shared_role(text_of(duplicate.data, "role"));
+    all_shared = all_shared && shared_role(text_field(duplicate.data, "role"));
   if (all_shared) return false;
   return clean.fail("address", "Duplicate IP address found in global table: " +
-                                   text_of(duplicates.front().data, "address"));
+                                   text_field(duplicates.front().data, "address"));
 }
 
 // The device or VM an IP address's interface belongs to, as (model key, id); empty when the
 // address is not on an interface.
 std::pair<std::string, int64_t> parent_of(RequestContext& context, const json::object& ip) {
-  const std::string type = text_of(ip, "assigned_object_type");
+  const std::string type = text_field(ip, "assigned_object_type");
   const Model* interfaces = Registry::instance().by_key(type);
   if (!interfaces) return {};
   const auto interface = context.store.get(*interfaces, int_field(ip, "assigned_object_id"));
@@ -73,7 +68,7 @@ bool check_primary_reassignment(CleanContext& clean, const std::string& address)
 }
 
 void clean_ip_address(CleanContext& clean) {
-  const std::string address = text_of(clean.data, "address");
+  const std::string address = text_field(clean.data, "address");
   if (address.ends_with("/0")) {
     clean.fail("address", "Cannot create IP address with /0 mask.");
     return;
@@ -82,7 +77,7 @@ void clean_ip_address(CleanContext& clean) {
       (check_duplicate_address(clean, address) || check_primary_reassignment(clean, address))) {
     return;
   }
-  if (text_of(clean.data, "status") == "slaac" && ip_family(address) != 6) {
+  if (text_field(clean.data, "status") == "slaac" && ip_family(address) != 6) {
     clean.fail("status", "Only IPv6 addresses can be assigned SLAAC status");
   }
 }
@@ -91,7 +86,7 @@ void clean_ip_address(CleanContext& clean) {
 
 // A prefix is not /0 and unique in the global table (NetBox's ENFORCE_GLOBAL_UNIQUE default).
 void clean_prefix(CleanContext& clean) {
-  const std::string prefix = text_of(clean.data, "prefix");
+  const std::string prefix = text_field(clean.data, "prefix");
   if (prefix.ends_with("/0")) {
     clean.fail("prefix", "Cannot create prefix with /0 mask.");
     return;
@@ -107,7 +102,7 @@ void clean_prefix(CleanContext& clean) {
 
 // A scope is a type and an id, or neither.
 void clean_vlan_group(CleanContext& clean) {
-  const bool has_type = !text_of(clean.data, "scope_type").empty();
+  const bool has_type = !text_field(clean.data, "scope_type").empty();
   const bool has_id = int_field(clean.data, "scope_id") != 0;
   if (has_type && !has_id) {
     clean.fail("__all__", "Cannot set scope_type without scope_id.");
@@ -131,10 +126,10 @@ json::value vlan_group_utilization(RequestContext& context, int64_t id, const js
 void clean_vlan(CleanContext& clean) {
   const auto group = related_object(clean, "group");
   const int64_t site = int_field(clean.data, "site");
-  if (!group || !site || text_of(*group, "scope_type") != "dcim.site") return;
+  if (!group || !site || text_field(*group, "scope_type") != "dcim.site") return;
   const int64_t scope = int_field(*group, "scope_id");
   if (scope == site) return;
-  clean.fail("__all__", "VLAN is assigned to group " + text_of(*group, "name") +
+  clean.fail("__all__", "VLAN is assigned to group " + text_field(*group, "name") +
                             " (scope: " + display_of(clean.request, "dcim.site", scope) +
                             "); cannot also assign to site " +
                             display_of(clean.request, "dcim.site", site) + ".");
