@@ -98,14 +98,6 @@ json::object requests_between(const EmulatorStats& before, const EmulatorStats& 
   return routes;
 }
 
-std::optional<sync::SyncScope> scope_named(const std::string& name) {
-  for (int value = 0; value <= static_cast<int>(sync::SyncScope::sdn); ++value) {
-    const auto scope = static_cast<sync::SyncScope>(value);
-    if (sync::to_string(scope) == name) return scope;
-  }
-  return std::nullopt;
-}
-
 // Returns the exit status when the command line ends the program (help, usage error).
 std::optional<int> parse_options(int argc, char** argv, BenchOptions& options) {
   auto& generate = options.generate;
@@ -155,7 +147,7 @@ std::optional<int> parse_options(int argc, char** argv, BenchOptions& options) {
     // --help is a success; anything else is a usage error, exit status 2 as the apps use.
     return app.exit(error) == 0 ? 0 : 2;
   }
-  const auto named = scope_named(scope);
+  const auto named = common::parse_enum<sync::SyncScope>(scope);
   if (!named) {
     std::cerr << "--scope: unknown scope '" << scope << "'\n";
     return 2;

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <array>
 #include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -68,6 +69,11 @@ class StopOnSignal {
 // 503 at once, so /health and /version always find a thread.
 constexpr unsigned kHandlerThreads = 8;
 constexpr unsigned kThreadsKeptForLiveness = 2;
+
+// `--scope` takes the scope's name (common::enum_name, as reports and the API write it) and also
+// `virtual-machines`, the spelling the command line has documented since its first release.
+constexpr std::array<common::EnumAlias<sync::SyncScope>, 1> kCliScopeAliases{
+    {{"virtual-machines", sync::SyncScope::virtual_machines}}};
 
 http::Handler keep_threads_for_liveness(http::Handler handler, unsigned busy_limit) {
   auto busy = std::make_shared<std::atomic<unsigned>>(0);
@@ -222,10 +228,8 @@ int sync_once(const SyncCli& cli, const std::string& ca_file) {
     sources.push_back(std::move(source));
   }
   sync::SyncOptions options;
-  options.scope = cli.scope == "devices"            ? sync::SyncScope::devices
-                  : cli.scope == "virtual-machines" ? sync::SyncScope::virtual_machines
-                  : cli.scope == "backups"          ? sync::SyncScope::backups
-                                                    : sync::SyncScope::full;
+  options.scope = common::parse_enum<sync::SyncScope>(cli.scope, kCliScopeAliases)
+                      .value_or(sync::SyncScope::full);
   options.delete_orphans = cli.delete_orphans;
   options.dry_run = cli.dry_run;
   options.reader.full_read = cli.full_read;
@@ -330,8 +334,11 @@ int run_program(int argc, char** argv) {
                            "--netbox-token-file: the command line is visible to local users");
   sync_command->add_option("--netbox-token-file", sync_cli.netbox_token_file,
                            "File with the NetBox token (one line)");
-  sync_command->add_option("--scope", sync_cli.scope, "full | devices | virtual-machines | backups")
-      ->check(CLI::IsMember({"full", "devices", "virtual-machines", "backups"}));
+  sync_command
+      ->add_option("--scope", sync_cli.scope,
+                   "full | devices | virtual_machines | backups (virtual-machines: the same)")
+      ->check(
+          CLI::IsMember({"full", "devices", "virtual_machines", "virtual-machines", "backups"}));
   sync_command->add_flag("--delete-orphans", sync_cli.delete_orphans,
                          "Delete proxbox-owned objects Proxmox no longer has");
   sync_command->add_flag("--dry-run", sync_cli.dry_run, "Report changes without writing");

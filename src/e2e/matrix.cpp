@@ -61,21 +61,19 @@ const TransportBundle& transport_bundle(int id) {
   throw std::invalid_argument(fmt::format("unknown transport bundle {}; valid: 1-7", id));
 }
 
-std::string_view to_string(Mode mode) {
-  return mode == Mode::dev ? "dev" : "release";
-}
-
 Mode parse_mode(std::string_view text) {
-  const auto name = trimmed_lower(text);
-  if (name == "dev") return Mode::dev;
-  if (name == "release") return Mode::release;
-  throw std::invalid_argument(fmt::format("unknown mode '{}'; valid: dev, release", text));
+  if (const auto mode = common::parse_enum<Mode>(trimmed_lower(text))) return *mode;
+  throw std::invalid_argument(
+      fmt::format("unknown mode '{}'; valid: {}", text, common::enum_names<Mode>()));
 }
 
 Event parse_event(std::string_view text) {
-  const auto name = trimmed_lower(text);
-  if (name == "push" || name == "pull_request" || name == "workflow_dispatch") return Event::push;
-  if (name == "release") return Event::release;
+  // The GitHub events that run what a push runs.
+  static constexpr std::array<common::EnumAlias<Event>, 2> kGitHubEvents{
+      {{"pull_request", Event::push}, {"workflow_dispatch", Event::push}}};
+  if (const auto event = common::parse_enum<Event>(trimmed_lower(text), kGitHubEvents)) {
+    return *event;
+  }
   throw std::invalid_argument(fmt::format(
       "unknown event '{}'; valid: push, pull_request, workflow_dispatch, release", text));
 }

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/enum_names.hpp"
 #include "netbox/versions.hpp"
 
 namespace pbx::e2e {
@@ -35,11 +36,17 @@ std::span<const TransportBundle> transport_bundles();
 const TransportBundle& transport_bundle(int id);
 
 enum class Mode { dev, release };
-std::string_view to_string(Mode mode);
-Mode parse_mode(std::string_view text);  // throws std::invalid_argument
+BOOST_DESCRIBE_ENUM(Mode, dev, release)
+inline std::string_view to_string(Mode mode) {
+  return common::enum_name(mode);
+}
+// Any case, blanks around; throws std::invalid_argument naming the valid modes.
+Mode parse_mode(std::string_view text);
 
 enum class Event { push, release };
-Event parse_event(std::string_view text);  // "push", "pull_request" → push; "release"
+BOOST_DESCRIBE_ENUM(Event, push, release)
+// GitHub's event names: "push", "pull_request", "workflow_dispatch" → push; "release".
+Event parse_event(std::string_view text);
 
 // dev on push/PR, [dev, release] on release; an explicit list overrides both.
 std::vector<Mode> modes_for(Event event, const std::vector<Mode>& requested = {});

@@ -28,9 +28,7 @@ const std::vector<VerificationRow> kRows{
 };
 
 Outcome parse_outcome(std::string_view text) {
-  if (text == "pass") return Outcome::pass;
-  if (text == "skip") return Outcome::skip;
-  if (text == "fail") return Outcome::fail;
+  if (const auto outcome = common::parse_enum<Outcome>(text)) return *outcome;
   throw std::runtime_error(fmt::format("unknown outcome '{}'", text));
 }
 
@@ -84,18 +82,6 @@ bool in_row(const VerificationRow& row, const TestResult& result) {
 }
 
 }  // namespace
-
-std::string_view to_string(Outcome outcome) {
-  switch (outcome) {
-    case Outcome::pass:
-      return "pass";
-    case Outcome::skip:
-      return "skip";
-    case Outcome::fail:
-      return "fail";
-  }
-  return "?";
-}
 
 void write_results(const std::filesystem::path& file, const std::vector<TestResult>& results) {
   boost::json::array tests;

@@ -10,12 +10,16 @@
 #include <string_view>
 #include <vector>
 
+#include "common/enum_names.hpp"
 #include "e2e/matrix.hpp"
 
 namespace pbx::e2e {
 
 enum class Outcome { pass, skip, fail };
-std::string_view to_string(Outcome outcome);
+BOOST_DESCRIBE_ENUM(Outcome, pass, skip, fail)
+inline std::string_view to_string(Outcome outcome) {
+  return common::enum_name(outcome);
+}
 
 struct TestResult {
   std::string suite;  // gtest suite ("DevicesSync")

@@ -8,12 +8,15 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "common/enum_names.hpp"
+
 namespace pbx::proxmox {
 namespace {
 
 namespace json = boost::json;
 
 enum class LatencyKind { none, fixed, uniform, lognormal };
+BOOST_DESCRIBE_ENUM(LatencyKind, none, fixed, uniform, lognormal)
 
 // A rule's pattern is client input: RE2 matches in time linear in the path and without
 // recursion, so no pattern can hang or crash the mock (std::regex overflowed its stack on
@@ -146,21 +149,24 @@ int FaultInjector::add(const json::value& value) {
     const auto* kind = spec.if_contains("kind");
     const std::string_view kind_name =
         kind != nullptr && kind->is_string() ? std::string_view(kind->as_string()) : "fixed";
-    if (kind_name == "fixed") {
-      rule->latency = LatencyKind::fixed;
-      rule->a = number_field(spec, "ms", "latency");
-    } else if (kind_name == "uniform") {
-      rule->latency = LatencyKind::uniform;
-      rule->a = number_field(spec, "min_ms", "latency");
-      rule->b = number_field(spec, "max_ms", "latency");
-      if (rule->b < rule->a) bad_rule("latency.max_ms", "must be >= min_ms");
-    } else if (kind_name == "lognormal") {
-      rule->latency = LatencyKind::lognormal;
-      rule->a = number_field(spec, "median_ms", "latency");
-      rule->b = number_field(spec, "sigma", "latency", 0.5);
-      if (rule->a <= 0) bad_rule("latency.median_ms", "must be > 0");
-    } else {
-      bad_rule("latency.kind", "must be fixed, uniform or lognormal");
+    const auto parsed = common::parse_enum<LatencyKind>(kind_name);
+    rule->latency = parsed.value_or(LatencyKind::none);
+    switch (rule->latency) {
+      case LatencyKind::fixed:
+        rule->a = number_field(spec, "ms", "latency");
+        break;
+      case LatencyKind::uniform:
+        rule->a = number_field(spec, "min_ms", "latency");
+        rule->b = number_field(spec, "max_ms", "latency");
+        if (rule->b < rule->a) bad_rule("latency.max_ms", "must be >= min_ms");
+        break;
+      case LatencyKind::lognormal:
+        rule->a = number_field(spec, "median_ms", "latency");
+        rule->b = number_field(spec, "sigma", "latency", 0.5);
+        if (rule->a <= 0) bad_rule("latency.median_ms", "must be > 0");
+        break;
+      case LatencyKind::none:  // not a kind a rule may name
+        bad_rule("latency.kind", "must be fixed, uniform or lognormal");
     }
   }
   if (const auto* error = object.if_contains("error")) {

@@ -17,10 +17,15 @@
 #include <string>
 #include <vector>
 
+#include "common/enum_names.hpp"
+
 namespace pbx::proxmox {
 
 enum class Service { pve, pbs, pdm };
-std::string_view to_string(Service service);
+BOOST_DESCRIBE_ENUM(Service, pve, pbs, pdm)
+inline std::string_view to_string(Service service) {
+  return common::enum_name(service);
+}
 // Accepts "pve", "PBS ", ...; throws std::invalid_argument listing the valid names.
 Service parse_service(std::string_view text);
 

@@ -8,26 +8,11 @@
 
 namespace pbx::proxmox {
 
-std::string_view to_string(Service service) {
-  switch (service) {
-    case Service::pve:
-      return "pve";
-    case Service::pbs:
-      return "pbs";
-    case Service::pdm:
-      return "pdm";
-  }
-  return "pve";
-}
-
 Service parse_service(std::string_view text) {
   text = common::trim(text);
-  const std::string lower = common::to_lower(text);
-  for (const Service service : {Service::pve, Service::pbs, Service::pdm}) {
-    if (lower == to_string(service)) return service;
-  }
+  if (const auto service = common::parse_enum<Service>(common::to_lower(text))) return *service;
   throw std::invalid_argument("unknown Proxmox service '" + std::string(text) +
-                              "' (valid: pve, pbs, pdm)");
+                              "' (valid: " + common::enum_names<Service>() + ")");
 }
 
 }  // namespace pbx::proxmox

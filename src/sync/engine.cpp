@@ -48,40 +48,6 @@ std::vector<std::string> keys_of(const std::vector<DesiredObject>& objects) {
 
 }  // namespace
 
-std::string_view to_string(SyncScope scope) {
-  switch (scope) {
-    case SyncScope::devices:
-      return "devices";
-    case SyncScope::virtual_machines:
-      return "virtual_machines";
-    case SyncScope::backups:
-      return "backups";
-    case SyncScope::full:
-      return "full";
-    case SyncScope::storage:
-      return "storage";
-    case SyncScope::task_history:
-      return "task_history";
-    case SyncScope::snapshots:
-      return "snapshots";
-    case SyncScope::replications:
-      return "replications";
-    case SyncScope::backup_routines:
-      return "backup_routines";
-    case SyncScope::virtual_disks:
-      return "virtual_disks";
-    case SyncScope::node_interfaces:
-      return "node_interfaces";
-    case SyncScope::vm_interfaces:
-      return "vm_interfaces";
-    case SyncScope::ip_addresses:
-      return "ip_addresses";
-    case SyncScope::sdn:
-      return "sdn";
-  }
-  return "full";
-}
-
 KindCounts SyncSummary::totals() const {
   KindCounts total;
   for (const auto& [name, counts] : kinds) {

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "common/enum_names.hpp"
 #include "sync/mapping.hpp"
 #include "sync/netbox_client.hpp"
 #include "sync/proxmox_reader.hpp"
@@ -41,7 +42,13 @@ enum class SyncScope {
   ip_addresses,     // 10
   sdn               // 11
 };
-std::string_view to_string(SyncScope scope);
+BOOST_DESCRIBE_ENUM(SyncScope, devices, virtual_machines, backups, full, storage, task_history,
+                    snapshots, replications, backup_routines, virtual_disks, node_interfaces,
+                    vm_interfaces, ip_addresses, sdn)
+// The enumerator's name ("virtual_machines"): the scope's one spelling in reports and the API.
+inline std::string_view to_string(SyncScope scope) {
+  return common::enum_name(scope);
+}
 
 struct ProxmoxSource {
   std::string name;  // for messages ("pve1" or the endpoint's name)
