@@ -107,10 +107,14 @@ std::string NetBoxEndpoint::base_url() const {
   return scheme + "://" + host_for_url(address) + ":" + std::to_string(port);
 }
 
+common::NetBoxToken NetBoxEndpoint::netbox_token() const {
+  auto whole = common::NetBoxToken::parse(token);
+  if (token_version != "v2" || whole.version == common::NetBoxToken::Version::v2) return whole;
+  return common::NetBoxToken::v2(token_key, token);
+}
+
 std::string NetBoxEndpoint::authorization_token() const {
-  if (token_version != "v2" || token.starts_with("nbt_")) return token;
-  const std::string key = token_key.starts_with("nbt_") ? token_key : "nbt_" + token_key;
-  return key + "." + token;
+  return netbox_token().text();
 }
 
 std::string ProxmoxEndpointRecord::base_url() const {

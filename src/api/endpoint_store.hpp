@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "api/secrets.hpp"
+#include "common/netbox_token.hpp"
 #include "common/sqlite.hpp"
 
 namespace pbx::api {
@@ -27,7 +28,10 @@ struct NetBoxEndpoint {
   bool verify_ssl = true;
 
   std::string base_url() const;
-  std::string authorization_token() const;  // what NetBoxClient expects
+  // The token these fields make: `token` read whole (a v1 token, or a whole "nbt_key.secret"),
+  // else for v2 `token_key` and the secret `token`.
+  common::NetBoxToken netbox_token() const;
+  std::string authorization_token() const;  // its text, what NetBoxClient expects
 };
 
 struct ProxmoxEndpointRecord {

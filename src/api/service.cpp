@@ -133,7 +133,7 @@ std::optional<std::string> apply_netbox(const json::object& body, NetBoxEndpoint
   if (const auto* v = body.if_contains("token_key")) endpoint.token_key = json_string(v);
   apply_secret(body, "token", endpoint.token);
   if (auto problem = connection_problem(endpoint)) return problem;
-  if (endpoint.token_version != "v1" && endpoint.token_version != "v2") {
+  if (!common::parse_enum<common::NetBoxToken::Version>(endpoint.token_version)) {
     return "token_version must be v1 or v2";
   }
   if (endpoint.token.empty()) return "token is required";

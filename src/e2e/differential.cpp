@@ -9,6 +9,7 @@
 
 #include "common/files.hpp"
 #include "common/json.hpp"
+#include "common/netbox_token.hpp"
 #include "common/text.hpp"
 
 namespace pbx::e2e {
@@ -180,7 +181,7 @@ Answer Replayer::send(const Exchange& exchange) {
   http::Headers headers;
   const auto token = exchange.token.value_or(token_);
   if (!token.empty())
-    headers.set("Authorization", (token.starts_with("nbt_") ? "Bearer " : "Token ") + token);
+    headers.set("Authorization", common::NetBoxToken::parse(token).authorization());
   headers.set("Accept", "application/json");
   std::string body;
   if (exchange.body) {

@@ -11,9 +11,8 @@ namespace pbx::netbox {
 
 Authenticator::Authenticator(const std::vector<std::string>& tokens, std::string version)
     : version_(std::move(version)) {
-  for (const std::string& token : tokens) {
-    (token.starts_with("nbt_") ? v2_tokens_ : v1_tokens_).push_back(token);
-  }
+  for (const std::string& token : tokens)
+    tokens_.push_back(common::NetBoxToken::parse(token));
 }
 
 bool Authenticator::at_least(std::string_view version) const {
@@ -31,19 +30,18 @@ std::optional<http::Response> Authenticator::refuse(const http::Request& request
   if (header.empty() || !keyword_ok || value.empty()) {
     return detail(http::Status::forbidden, "Authentication credentials were not provided.");
   }
-  auto accepted = [&](const std::vector<std::string>& tokens) {
-    return std::find(tokens.begin(), tokens.end(), value) != tokens.end();
-  };
+  using Version = common::NetBoxToken::Version;
+  const auto token = common::NetBoxToken::parse(value);
+  const bool accepted = std::find(tokens_.begin(), tokens_.end(), token) != tokens_.end();
   if (!at_least("4.5")) {
-    if (accepted(v1_tokens_)) return std::nullopt;
+    if (token.version == Version::v1 && accepted) return std::nullopt;
     return detail(http::Status::forbidden, "Invalid token");
   }
-  if (value.starts_with("nbt_")) {
-    const bool well_formed = value.find('.') != std::string::npos;
-    if (well_formed && accepted(v2_tokens_)) return std::nullopt;
+  if (token.version == Version::v2) {
+    if (token.well_formed() && accepted) return std::nullopt;
     return detail(http::Status::forbidden, "Invalid v2 token");
   }
-  if (accepted(v1_tokens_)) return std::nullopt;
+  if (accepted) return std::nullopt;
   return detail(http::Status::forbidden, "Invalid v1 token");
 }
 

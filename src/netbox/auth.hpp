@@ -6,13 +6,14 @@
 #include <string>
 #include <vector>
 
+#include "common/netbox_token.hpp"
 #include "http/message.hpp"
 
 namespace pbx::netbox {
 
 class Authenticator {
  public:
-  // `tokens`: the accepted tokens; the "nbt_" prefix marks a v2 token.
+  // `tokens`: the accepted tokens, each read by common::NetBoxToken ("nbt_…" is v2).
   Authenticator(const std::vector<std::string>& tokens, std::string version);
 
   // Nothing when the request carries an accepted token, else NetBox's 403 answer.
@@ -21,8 +22,7 @@ class Authenticator {
  private:
   bool at_least(std::string_view version) const;
   std::string version_;
-  std::vector<std::string> v1_tokens_;
-  std::vector<std::string> v2_tokens_;
+  std::vector<common::NetBoxToken> tokens_;
 };
 
 }  // namespace pbx::netbox

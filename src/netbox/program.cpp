@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "common/netbox_token.hpp"
 #include "http/server.hpp"
 #include "http/server_cli.hpp"
 #include "netbox/emulator.hpp"
@@ -15,22 +16,6 @@
 #include "netbox/versions.hpp"
 
 namespace pbx::netbox {
-namespace {
-
-bool is_v1_token(const std::string& token) {
-  return token.size() == 40 && std::all_of(token.begin(), token.end(), [](char c) {
-           return std::isxdigit(static_cast<unsigned char>(c)) != 0;
-         });
-}
-
-// nbt_<12-character key>.<secret>
-bool is_v2_token(const std::string& token) {
-  const size_t dot = token.find('.');
-  return token.rfind("nbt_", 0) == 0 && dot == 16 && dot + 1 < token.size();
-}
-
-}  // namespace
-
 int run_netbox_emulator(int argc, char** argv) {
   CLI::App app{"netbox-emulator: NetBox's REST API on SQLite"};
   http::ServerCli server_cli;
@@ -84,7 +69,9 @@ int run_netbox_emulator(int argc, char** argv) {
     }
     for (const std::string& token : tokens) {
       const bool v2_allowed = compare_versions(selected->version, "4.5") >= 0;
-      if (!is_v1_token(token) && !(v2_allowed && is_v2_token(token))) {
+      const auto parsed = common::NetBoxToken::parse(token);
+      if (!parsed.netbox_generated_form() ||
+          (parsed.version == common::NetBoxToken::Version::v2 && !v2_allowed)) {
         std::cerr << "--token " << token.substr(0, 8) << "...: expected 40 hex characters"
                   << (v2_allowed ? " or nbt_<12-char key>.<secret>" : "") << "\n";
         return 2;

@@ -7,6 +7,7 @@
 #include <iterator>
 #include <optional>
 
+#include "common/netbox_token.hpp"
 #include "common/text.hpp"
 #include "sync/json_util.hpp"
 #include "sync/keyset_paging.hpp"
@@ -31,7 +32,7 @@ NetBoxVersion NetBoxVersion::parse(std::string_view text) {
 
 std::string netbox_authorization(const std::string& token) {
   if (token.starts_with("Token ") || token.starts_with("Bearer ")) return token;
-  return (token.starts_with("nbt_") ? "Bearer " : "Token ") + token;
+  return common::NetBoxToken::parse(token).authorization();
 }
 
 NetBoxClient::NetBoxClient(Transport& transport, std::string base_url, const std::string& token)

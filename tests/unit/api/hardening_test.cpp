@@ -325,5 +325,26 @@ TEST(SyncSecrets, HelpSaysWhereTokensMayComeFromAndAMissingOneIsExit2) {
   EXPECT_NE((out + err).find("not an IP address"), std::string::npos) << out << err;
 }
 
+// The stored fields make one typed token (issue 14): a whole token as it is, a v2 secret with
+// its key (with or without "nbt_").
+TEST(EndpointTokenTest, FieldsMakeOneToken) {
+  NetBoxEndpoint endpoint;
+  endpoint.token = "0123456789abcdef0123456789abcdef01234567";
+  EXPECT_EQ(endpoint.netbox_token().version, common::NetBoxToken::Version::v1);
+  EXPECT_EQ(endpoint.authorization_token(), endpoint.token);
+  endpoint.token_version = "v2";
+  endpoint.token_key = "abcdefghijkl";
+  endpoint.token = "secret";
+  EXPECT_EQ(endpoint.authorization_token(), "nbt_abcdefghijkl.secret");
+  endpoint.token_key = "nbt_abcdefghijkl";
+  EXPECT_EQ(endpoint.authorization_token(), "nbt_abcdefghijkl.secret");
+  EXPECT_EQ(endpoint.netbox_token().key, "abcdefghijkl");
+  endpoint.token = "nbt_otherkey1234.whole";
+  EXPECT_EQ(endpoint.authorization_token(), "nbt_otherkey1234.whole") << "a whole v2 token wins";
+  endpoint.token_version = "v1";
+  EXPECT_EQ(endpoint.netbox_token().version, common::NetBoxToken::Version::v2)
+      << "the prefix decides, as in NetBox";
+}
+
 }  // namespace
 }  // namespace pbx::api
