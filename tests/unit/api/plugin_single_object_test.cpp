@@ -103,6 +103,31 @@ TEST_F(SingleObjectTest, EachKindAnswersItsNetBoxObjectAfterAFullUpdate) {
   sync_one("ip?node=pve1&type=qemu&vmid=100&ip_address=203.0.113.9/24", 404);
 }
 
+TEST_F(SingleObjectTest, GuestChildrenAreWrittenWithTheirGuestOnly) {
+  auto cluster = lab_cluster();
+  auto& web = cluster.guests.front();
+  web.agent = true;
+  proxmox::NicScenario nic;
+  nic.ip_addresses = {"198.51.100.10/24"};
+  web.nics = {nic};
+  proxmox::SnapshotScenario snapshot;
+  snapshot.name = "before-upgrade";
+  snapshot.snaptime = 1767225600;
+  web.snapshots = {snapshot};
+  load_cluster(cluster);
+
+  const auto nic_sync = sync_one("interface?node=pve1&type=qemu&vmid=100&interface_name=net0");
+  EXPECT_EQ(nic_sync.at("action"), "created") << nic_sync;
+  EXPECT_EQ(nic_sync.at("netbox_object").at("name"), "net0");
+  const auto ip = sync_one("ip?node=pve1&type=qemu&vmid=100&ip_address=198.51.100.10/24");
+  EXPECT_EQ(ip.at("action"), "created") << ip;
+  EXPECT_EQ(ip.at("netbox_object").at("address"), "198.51.100.10/24");
+  const auto snap = sync_one("snapshot?node=pve1&type=qemu&vmid=100&snapshot_name=before-upgrade");
+  EXPECT_EQ(snap.at("action"), "created") << snap;
+  EXPECT_EQ(snap.at("netbox_object").at("name"), "before-upgrade");
+  EXPECT_EQ(vms_by_name().size(), 1u) << "only guest 100 is written";
+}
+
 TEST_F(SingleObjectTest, AnUnreadableProxmoxDeletesNothing) {
   ASSERT_EQ(sync_one("vm?node=pve1&type=qemu&vmid=100").at("action"), "created");
   const int64_t writes = netbox_writes();
