@@ -98,7 +98,8 @@ http::Handler keep_threads_for_liveness(http::Handler handler, unsigned busy_lim
 }
 
 int serve(const http::ServerCli& server_cli, const std::string& ca_file,
-          std::chrono::seconds sync_timeout, const std::vector<std::string>& trusted_proxies) {
+          std::chrono::seconds sync_timeout, const std::vector<std::string>& trusted_proxies,
+          std::chrono::seconds read_cache_max_age) {
   http::configure_logging(server_cli);
   const auto database = default_database_path();
   if (!database.parent_path().empty()) std::filesystem::create_directories(database.parent_path());
@@ -116,6 +117,7 @@ int serve(const http::ServerCli& server_cli, const std::string& ca_file,
     return std::make_shared<sync::StopOnShutdownTransport>(factory(target), token);
   };
   options.sync_limits = {sync_timeout, shutdown.get_token()};
+  options.read_cache.max_age = read_cache_max_age;
   Service service(std::move(options));
   http::ServerOptions server_options = http::to_server_options(server_cli, "proxbox-api");
   // Sync handlers block for the whole run; keep them off the I/O threads.
@@ -304,6 +306,12 @@ int run_program(int argc, char** argv) {
       ->add_option("--sync-timeout", serve_sync_timeout,
                    "Seconds a sync may run; then it stops, deleting nothing (default 3600)")
       ->check(CLI::PositiveNumber);
+  int serve_read_cache_max_age = 600;
+  serve_command
+      ->add_option("--read-cache-max-age", serve_read_cache_max_age,
+                   "Seconds after which a guest unchanged in /cluster/resources is read again "
+                   "(default 600)")
+      ->check(CLI::PositiveNumber);
 
   SyncCli sync_cli;
   auto* sync_command = app.add_subcommand(
@@ -369,7 +377,8 @@ int run_program(int argc, char** argv) {
   }
   try {
     if (serve_command->parsed()) {
-      return serve(server_cli, ca_file, std::chrono::seconds(serve_sync_timeout), trusted_proxies);
+      return serve(server_cli, ca_file, std::chrono::seconds(serve_sync_timeout), trusted_proxies,
+                   std::chrono::seconds(serve_read_cache_max_age));
     }
     return sync_once(with_secrets(sync_cli), ca_file);
   } catch (const std::exception& error) {
