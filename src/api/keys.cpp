@@ -156,10 +156,13 @@ bool KeyStore::remove(int64_t id) {
 
 std::vector<ApiKeyInfo> KeyStore::list() {
   std::lock_guard lock(database_mutex_);
-  auto statement = database_.prepare("SELECT id, label, created_at FROM api_keys ORDER BY id");
+  auto statement = database_.prepare(
+      "SELECT id, label, created_at, CAST(strftime('%s', created_at) AS INTEGER) FROM api_keys"
+      " ORDER BY id");
   std::vector<ApiKeyInfo> keys;
   while (statement.step()) {
-    keys.push_back({statement.column_int(0), statement.column_text(1), statement.column_text(2)});
+    keys.push_back({statement.column_int(0), statement.column_text(1), statement.column_text(2),
+                    statement.column_int(3)});
   }
   return keys;
 }

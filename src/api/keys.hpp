@@ -39,7 +39,8 @@ struct PwhashLimits {
 struct ApiKeyInfo {
   int64_t id = 0;
   std::string label;
-  std::string created_at;
+  std::string created_at;          // "2026-01-01T00:00:00Z"
+  int64_t created_at_seconds = 0;  // the same instant as Unix seconds (the plugin reads these)
 };
 
 enum class RegisterResult { registered, already_registered, too_short };

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <array>
+#include <boost/asio/ip/address.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <charconv>
@@ -55,8 +56,19 @@ std::optional<json::object> parse_object(const std::string& body) {
   return std::move(value.as_object());
 }
 
+// Upstream keeps a domain and an IP address and dials `domain or ip_address`; the plugin reads
+// that pair back from the rows it lists and refuses to sync through a row whose host it cannot
+// match with its own endpoint's. Ours keeps one address: it is shown as whichever of the two
+// it is.
+void add_domain_and_ip(json::object& object, const std::string& address) {
+  boost::system::error_code error;
+  boost::asio::ip::make_address(address, error);
+  object["domain"] = error ? address : std::string();
+  object["ip_address"] = error ? std::string() : address;
+}
+
 json::object netbox_json(const NetBoxEndpoint& endpoint) {
-  return json::object{{"id", endpoint.id},
+  json::object object{{"id", endpoint.id},
                       {"name", endpoint.name},
                       {"address", endpoint.address},
                       {"port", endpoint.port},
@@ -66,6 +78,8 @@ json::object netbox_json(const NetBoxEndpoint& endpoint) {
                       {"token_key", endpoint.token_key},
                       {"token", mask_secret(endpoint.token)},
                       {"verify_ssl", endpoint.verify_ssl}};
+  add_domain_and_ip(object, endpoint.address);
+  return object;
 }
 
 json::object proxmox_json(const ProxmoxEndpointRecord& endpoint) {
@@ -88,6 +102,7 @@ json::object proxmox_json(const ProxmoxEndpointRecord& endpoint) {
       {"site_name", endpoint.site_name}};
   object["tenant_id"] =
       endpoint.tenant_id ? json::value(*endpoint.tenant_id) : json::value(nullptr);
+  add_domain_and_ip(object, endpoint.address);
   return object;
 }
 
@@ -107,8 +122,10 @@ void apply_secret(const json::object& body, std::string_view name, std::string& 
 template <typename Endpoint>
 void apply_connection(const json::object& body, Endpoint& endpoint) {
   if (const auto* v = body.if_contains("name")) endpoint.name = json_string(v);
+  // The plugin sends all three, an unset one as null or "" (a NetBox endpoint with only an IP
+  // address: "domain": ""); the last one that is set wins.
   for (const char* key : {"address", "ip_address", "domain"}) {
-    if (const auto* v = body.if_contains(key); v && !v->is_null())
+    if (const auto* v = body.if_contains(key); v && !v->is_null() && !json_string(v).empty())
       endpoint.address = json_string(v);
   }
   if (const auto* v = body.if_contains("port")) endpoint.port = static_cast<int>(json_int(v));
@@ -594,10 +611,29 @@ void Service::Impl::register_routes() {
       [this](http::Request&) {
         json::array list;
         for (const auto& key : keys.list()) {
-          list.push_back(
-              json::object{{"id", key.id}, {"label", key.label}, {"created_at", key.created_at}});
+          list.push_back(json::object{{"id", key.id},
+                                      {"label", key.label},
+                                      {"is_active", true},
+                                      {"created_at", key.created_at_seconds}});
         }
-        return Response::json(list);
+        // Upstream's shape, which the plugin validates before it stores a backend key:
+        // {"keys": [{id, label, is_active, created_at: Unix seconds}]}.
+        return Response::json(json::object{{"keys", std::move(list)}});
+      });
+  // The plugin asks this (unauthenticated) before it adopts a key: exactly one of the two is
+  // true.
+  add({V::get,
+       "/auth/bootstrap-status",
+       "Whether the first API key is still to be registered",
+       "auth",
+       false,
+       {},
+       {},
+       {{200, "Status"}}},
+      [this](http::Request&) {
+        const bool has_keys = keys.any();
+        return Response::json(
+            json::object{{"needs_bootstrap", !has_keys}, {"has_db_keys", has_keys}});
       });
   add({V::post,
        "/auth/keys",

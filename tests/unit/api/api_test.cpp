@@ -208,6 +208,38 @@ TEST_F(ServiceTest, RegisterKeyOnceThenConflict) {
   EXPECT_EQ(call(http::Verb::get, "/auth/keys", {}, kKey + "2").code(), 401u);
 }
 
+TEST_F(ServiceTest, BootstrapStatusSaysWhetherTheFirstKeyIsStillToBeRegistered) {
+  auto status = body(call(http::Verb::get, "/auth/bootstrap-status", {}, ""));
+  EXPECT_TRUE(status.at("needs_bootstrap").as_bool());
+  EXPECT_FALSE(status.at("has_db_keys").as_bool());
+  register_and_configure();
+  status = body(call(http::Verb::get, "/auth/bootstrap-status", {}, ""));
+  EXPECT_FALSE(status.at("needs_bootstrap").as_bool());
+  EXPECT_TRUE(status.at("has_db_keys").as_bool());
+}
+
+// What the plugin sends (views/backend_sync.py: an IP-only NetBox endpoint has "domain": "")
+// and what it reads back before it syncs through a row (its host as `domain or ip_address`).
+TEST_F(ServiceTest, EndpointsTakeThePluginsDomainAndIpFieldsAndShowThem) {
+  register_and_configure();
+  const auto changed = call(
+      http::Verb::put, "/netbox/endpoint/1",
+      json::serialize(json::object{
+          {"ip_address", "127.0.0.1"}, {"domain", ""}, {"port", 8000}, {"token_version", "v1"}}));
+  ASSERT_EQ(changed.code(), 200u) << changed.body;
+  auto listed = body(call(http::Verb::get, "/netbox/endpoint")).as_array().at(0);
+  EXPECT_EQ(listed.at("ip_address").as_string(), "127.0.0.1");
+  EXPECT_EQ(listed.at("domain").as_string(), "");
+  ASSERT_EQ(call(http::Verb::put, "/netbox/endpoint/1",
+                 json::serialize(
+                     json::object{{"ip_address", "127.0.0.1"}, {"domain", "netbox.example.com"}}))
+                .code(),
+            200u);
+  listed = body(call(http::Verb::get, "/netbox/endpoint")).as_array().at(0);
+  EXPECT_EQ(listed.at("domain").as_string(), "netbox.example.com");
+  EXPECT_EQ(listed.at("ip_address").as_string(), "");
+}
+
 TEST_F(ServiceTest, KeysCanBeAddedListedAndDeleted) {
   register_and_configure();
   const std::string second = kKey + "-second";
@@ -215,9 +247,16 @@ TEST_F(ServiceTest, KeysCanBeAddedListedAndDeleted) {
                           json::serialize(json::object{{"api_key", second}, {"label", "ci"}}));
   ASSERT_EQ(added.code(), 201u);
   EXPECT_EQ(call(http::Verb::get, "/auth/keys", {}, second).code(), 200u);
-  const auto list = body(call(http::Verb::get, "/auth/keys"));
+  const auto listed = body(call(http::Verb::get, "/auth/keys"));
+  const auto& list = listed.at("keys");
   ASSERT_EQ(list.as_array().size(), 2u);
   EXPECT_EQ(list.as_array()[0].as_object().if_contains("hash"), nullptr);
+  // What the plugin checks before it stores a key (services/backend_key_adoption.py).
+  EXPECT_TRUE(list.as_array()[0].at("is_active").as_bool());
+  EXPECT_GT(list.as_array()[0].at("created_at").as_int64(), 1700000000);
+  const auto status = body(call(http::Verb::get, "/auth/bootstrap-status", {}, ""));
+  EXPECT_FALSE(status.at("needs_bootstrap").as_bool());
+  EXPECT_TRUE(status.at("has_db_keys").as_bool());
   const auto id = body(added).at("id").as_int64();
   EXPECT_EQ(call(http::Verb::delete_, "/auth/keys/" + std::to_string(id)).code(), 204u);
   EXPECT_EQ(call(http::Verb::get, "/auth/keys", {}, second).code(), 401u);
