@@ -469,6 +469,7 @@ std::variant<json::array, Response> run_stages(const PluginRouteHooks& hooks,
     }
     StageRun run{std::string(stage->sync_type), *stage->scope, false, {}};
     run.sources = Sources{source};
+    if (kind.one_guest) run.only_guest = target.vmid;
     run.allow_delete = false;
     Response answer = hooks.run_stage(request, std::move(run));
     if (answer.status != Status::ok) return answer;

@@ -37,7 +37,10 @@ struct StageRun {
   // only the endpoint that holds the object).
   std::optional<std::vector<sync::ProxmoxSource>> sources;
   // False: never delete, whatever the query says (single-object syncs are create/update only).
-  bool allow_delete = true;
+  bool allow_delete = true;  // Set when the sources' /cluster/resources lists this one guest only
+                             // (a single-guest sync): it
+  // is read fresh, and the read cache keeps what it holds of every guest the listing omits.
+  std::optional<int> only_guest;
 };
 
 struct PluginRouteHooks {

@@ -490,6 +490,10 @@ struct Service::Impl {
         sync_options.reader.fresh_vmids.insert(static_cast<int>(vmid->as_int64()));
       }
     }
+    if (stage.only_guest) {
+      sync_options.reader.fresh_vmids.insert(*stage.only_guest);
+      sync_options.reader.listing_narrowed = true;
+    }
     sync_options.limits = options.sync_limits;
     auto slot = try_start_sync(stage.scope);
     if (!slot) return detail_response(Status::conflict, "a sync is already running");

@@ -323,22 +323,26 @@ ProxmoxSnapshot ProxmoxReader::read(const std::string& endpoint_name) {
       cached && snapshot.guests_read == 0 && snapshot.guests_cached == cached->size();
   if (options_.read_cache && !options_.stop.stop_requested() && !all_cached) {
     const int64_t now = options_.read_cache->now();
-    CachedGuests next;
+    // A narrowed listing says nothing of the guests it omits: their entries stay.
+    CachedGuests next = options_.listing_narrowed && cached ? *cached : CachedGuests{};
     std::set<int> read_now;
     for (size_t i = 0; i < snapshot.guests.size(); ++i) {
       const ProxmoxGuest& guest = snapshot.guests[i];
       if (from_cache[i]) {
-        next.emplace(guest.vmid, cached->at(guest.vmid));
+        next.insert_or_assign(guest.vmid, cached->at(guest.vmid));
         continue;
       }
       // A failed read is unknown: no entry, so the next run reads the guest again.
-      if (guest.config_error || agent_failed[i]) continue;
+      if (guest.config_error || agent_failed[i]) {
+        next.erase(guest.vmid);
+        continue;
+      }
       CachedGuest entry = cache_entry_of(guest);
       entry.signature = signatures[i];
       entry.booted_at = uptimes[i] > 0 ? now - uptimes[i] : 0;
       entry.read_at = now;
       entry.digest = std::move(digests[i]);
-      next.emplace(guest.vmid, std::move(entry));
+      next.insert_or_assign(guest.vmid, std::move(entry));
       read_now.insert(guest.vmid);
     }
     options_.read_cache->replace(cache_key, std::move(next), read_now);

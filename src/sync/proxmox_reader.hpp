@@ -35,7 +35,7 @@ struct ReaderOptions {
   size_t max_in_flight = 8;  // per endpoint
   bool read_backups = true;
   bool read_agent_interfaces = true;
-  PluginReadSet plugin;  // the plugin's objects to read (none by default)
+  PluginReadSet plugin;            // the plugin's objects to read (none by default)
   bool read_node_network = false;  // every node's /network (the node interfaces stage)
   bool read_sdn = false;           // /cluster/sdn zones, VNets, subnets (the SDN stage)
   // What earlier reads learned of each guest's config and agent (guest_read_cache.hpp): an
@@ -43,6 +43,9 @@ struct ReaderOptions {
   std::shared_ptr<GuestReadCache> read_cache;
   bool full_read = false;     // read every guest, cached or not (and refresh the cache)
   std::set<int> fresh_vmids;  // these guests are read whatever the cache holds
+  // /cluster/resources is narrowed to some guests (a single-object sync): a guest it omits is not
+  // gone, and its cache entry stays.
+  bool listing_narrowed = false;
   // Once requested, the remaining per-guest and backup reads are skipped and the requests in
   // flight are aborted: the snapshot is then partial and must not be synced (the engine checks
   // the same token).
@@ -72,8 +75,7 @@ class ProxmoxReader {
   void login(Session& session);
   // One guest's config and, for a running QEMU guest with an agent, its agent's interfaces.
   // A config that cannot be read sets config_error; an agent that cannot, `warning`.
-  void read_guest(Session& session, ProxmoxGuest& guest, std::string& digest,
-                  std::string& warning);
+  void read_guest(Session& session, ProxmoxGuest& guest, std::string& digest, std::string& warning);
   Transport& transport_;
   ProxmoxCredentials credentials_;
   ReaderOptions options_;

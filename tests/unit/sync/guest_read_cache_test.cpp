@@ -158,8 +158,23 @@ class ReadCacheStack : public ::testing::Test, public testing::InProcessStack {
             std::lock_guard lock(mutex_);
             targets_.push_back(request.target);
           }
-          return handler_(request);
+          http::Response response = handler_(request);
+          if (only_vmid_ && request.target.find("/cluster/resources") != std::string::npos)
+            narrow_resources(response, *only_vmid_);
+          return response;
         })) {}
+
+  // What a single-guest sync's narrowed connection answers: /cluster/resources with one guest.
+  static void narrow_resources(http::Response& response, int vmid) {
+    json::value answer = json::parse(response.body);
+    json::array kept;
+    for (const auto& entry : answer.at("data").as_array()) {
+      if (entry.as_object().if_contains("vmid") && entry.at("vmid").to_number<int>() == vmid)
+        kept.push_back(entry);
+    }
+    answer.as_object()["data"] = std::move(kept);
+    response.body = json::serialize(answer);
+  }
 
   std::shared_ptr<GuestReadCache> new_cache() {
     return std::make_shared<GuestReadCache>(
@@ -170,6 +185,11 @@ class ReadCacheStack : public ::testing::Test, public testing::InProcessStack {
     SyncOptions options;
     options.reader.read_cache = cache_;
     options.reader.full_read = full_read;
+    if (only_vmid_) {
+      options.reader.listing_narrowed = true;
+      options.reader.fresh_vmids.insert(*only_vmid_);
+      options.delete_orphans = false;
+    }
     {
       std::lock_guard lock(mutex_);
       targets_.clear();
@@ -245,6 +265,7 @@ class ReadCacheStack : public ::testing::Test, public testing::InProcessStack {
   }
 
   int64_t now_ = 1'000'000;
+  std::optional<int> only_vmid_;  // a single-guest sync's narrowed /cluster/resources
   std::shared_ptr<GuestReadCache> cache_ = new_cache();
   bool expect_ok_ = true;
 
@@ -305,6 +326,27 @@ TEST_F(ReadCacheStack, AChangeResourcesDoNotShowIsReadAfterTheMaxAge) {
   EXPECT_NE(netbox_state().find(mac), std::string::npos);
   EXPECT_EQ(vm_named(ct.name).at("description"), "changed behind our back");
   EXPECT_EQ(run().guests_read, 0u) << "read again just now";
+}
+
+// A single-guest sync (proxbox-api's /sync/individual/vm) lists only its guest: it reads that
+// one fresh and keeps every other entry, so the next full run still reads nothing and cannot
+// write the guest's older config back.
+TEST_F(ReadCacheStack, ASingleGuestSyncReadsItsGuestFreshAndKeepsTheOthers) {
+  run();
+  const auto& ct = guest_of_type("lxc");
+  const std::string mac = "BC:24:11:AB:CD:02";
+  change_container_mac(ct, mac);
+  only_vmid_ = ct.vmid;
+  const auto single = run();
+  EXPECT_EQ(single.guests_read, 1u);
+  EXPECT_EQ(cache_->size(read_cache_key(source().name, source().credentials.base_url)),
+            scenario.guests.size());
+  EXPECT_NE(netbox_state().find(mac), std::string::npos);
+
+  only_vmid_.reset();
+  const auto full = run();
+  EXPECT_EQ(full.guests_read, 0u) << "the others' entries survived the narrowed run";
+  EXPECT_NE(netbox_state().find(mac), std::string::npos) << "the fresh entry, not the old one";
 }
 
 TEST_F(ReadCacheStack, AFullReadSeesAnInvisibleChangeAtOnce) {
