@@ -169,12 +169,15 @@ std::optional<NetBoxEndpoint> EndpointStore::netbox(std::optional<int64_t> id) {
   return endpoint;
 }
 
-NetBoxEndpoint EndpointStore::save_netbox(NetBoxEndpoint endpoint) {
+common::Result<NetBoxEndpoint, SaveConflict> EndpointStore::save_netbox(NetBoxEndpoint endpoint) {
   std::lock_guard lock(database_mutex_);
   common::Transaction transaction(database_);
   if (endpoint.id == 0) {
     auto existing = database_.prepare("SELECT 1 FROM netbox_endpoints");
-    if (existing.step()) throw std::logic_error("a NetBox endpoint is already configured");
+    if (existing.step()) {
+      return common::Failure{
+          SaveConflict{"A NetBox endpoint is already configured; PUT to change it."}};
+    }
   }
   auto statement = database_.prepare(
       endpoint.id == 0
@@ -240,7 +243,8 @@ std::optional<ProxmoxEndpointRecord> EndpointStore::proxmox(int64_t id) {
   return read_proxmox(statement);
 }
 
-ProxmoxEndpointRecord EndpointStore::save_proxmox(ProxmoxEndpointRecord endpoint) {
+common::Result<ProxmoxEndpointRecord, SaveConflict> EndpointStore::save_proxmox(
+    ProxmoxEndpointRecord endpoint) {
   std::lock_guard lock(database_mutex_);
   auto statement = database_.prepare(
       endpoint.id == 0
@@ -263,7 +267,12 @@ ProxmoxEndpointRecord EndpointStore::save_proxmox(ProxmoxEndpointRecord endpoint
       .bind(11, endpoint.tenant_id)
       .bind(13, endpoint.scheme);
   if (endpoint.id != 0) statement.bind(12, endpoint.id);
-  statement.step();
+  try {
+    statement.step();
+  } catch (const common::SqliteError& error) {
+    if (!error.is_constraint()) throw;
+    return common::Failure{SaveConflict{"A Proxmox endpoint with this name exists."}};
+  }
   if (endpoint.id == 0) endpoint.id = database_.last_insert_id();
   return endpoint;
 }

@@ -12,6 +12,7 @@
 
 #include "api/secrets.hpp"
 #include "common/netbox_token.hpp"
+#include "common/result.hpp"
 #include "common/sqlite.hpp"
 
 namespace pbx::api {
@@ -68,19 +69,24 @@ struct EndpointLimits {
 // when every field present is acceptable. Required fields are checked after the merge.
 std::optional<std::string> endpoint_body_problem(const boost::json::object& body);
 
+// A save the stored endpoints refuse (the API's 409), with the message for its `detail`.
+struct SaveConflict {
+  std::string message;
+};
+
 class EndpointStore {
  public:
   EndpointStore(common::Database& database, std::mutex& database_mutex, SecretBox box);
 
   std::optional<NetBoxEndpoint> netbox(std::optional<int64_t> id = std::nullopt);
-  // Inserts when `endpoint.id` is 0 (fails with std::logic_error when one exists), else updates.
-  NetBoxEndpoint save_netbox(NetBoxEndpoint endpoint);
+  // Inserts when `endpoint.id` is 0 (refused when one exists), else updates.
+  common::Result<NetBoxEndpoint, SaveConflict> save_netbox(NetBoxEndpoint endpoint);
   bool delete_netbox(int64_t id);
 
   std::vector<ProxmoxEndpointRecord> proxmox();
   std::optional<ProxmoxEndpointRecord> proxmox(int64_t id);
-  // Throws common::SqliteError (is_constraint) on a duplicate name.
-  ProxmoxEndpointRecord save_proxmox(ProxmoxEndpointRecord endpoint);
+  // Refused when the row breaks a constraint (a duplicate name).
+  common::Result<ProxmoxEndpointRecord, SaveConflict> save_proxmox(ProxmoxEndpointRecord endpoint);
   bool delete_proxmox(int64_t id);
 
  private:

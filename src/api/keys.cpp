@@ -103,11 +103,12 @@ std::string KeyStore::cache_digest(const std::string& api_key) const {
   return std::string(reinterpret_cast<const char*>(digest), sizeof digest);
 }
 
-int64_t KeyStore::insert(const std::string& api_key, const std::string& label) {
+common::Result<int64_t, KeyNotStored> KeyStore::insert(const std::string& api_key,
+                                                       const std::string& label) {
   const std::string id = key_id(api_key);
   auto taken = database_.prepare("SELECT 1 FROM api_keys WHERE key_id = ?");
   taken.bind(1, id);
-  if (taken.step()) throw std::invalid_argument("This API key is already stored.");
+  if (taken.step()) return common::Failure{KeyNotStored::already_stored};
   auto statement = database_.prepare(
       "INSERT INTO api_keys (label, hash, created_at, key_id) VALUES (?, ?, ?, ?)");
   statement.bind(1, label).bind(2, hash(api_key)).bind(3, common::utc_now_iso8601()).bind(4, id);
@@ -115,8 +116,9 @@ int64_t KeyStore::insert(const std::string& api_key, const std::string& label) {
   return database_.last_insert_id();
 }
 
-RegisterResult KeyStore::register_first(const std::string& api_key, const std::string& label) {
-  if (api_key.size() < kMinimumKeyLength) return RegisterResult::too_short;
+common::Result<void, KeyNotStored> KeyStore::register_first(const std::string& api_key,
+                                                            const std::string& label) {
+  if (api_key.size() < kMinimumKeyLength) return common::Failure{KeyNotStored::too_short};
   std::lock_guard lock(database_mutex_);
   common::Transaction transaction(database_);
   {
@@ -125,17 +127,16 @@ RegisterResult KeyStore::register_first(const std::string& api_key, const std::s
     auto latch = database_.prepare("INSERT OR IGNORE INTO key_registration VALUES (1, ?)");
     latch.bind(1, common::utc_now_iso8601());
     latch.step();
-    if (database_.changes() == 0) return RegisterResult::already_registered;
+    if (database_.changes() == 0) return common::Failure{KeyNotStored::already_registered};
   }
-  insert(api_key, label);
+  if (auto inserted = insert(api_key, label); !inserted) return common::Failure{inserted.error()};
   transaction.commit();
-  return RegisterResult::registered;
+  return {};
 }
 
-int64_t KeyStore::add(const std::string& api_key, const std::string& label) {
-  if (api_key.size() < kMinimumKeyLength) {
-    throw std::invalid_argument("API key must be at least 32 characters.");
-  }
+common::Result<int64_t, KeyNotStored> KeyStore::add(const std::string& api_key,
+                                                    const std::string& label) {
+  if (api_key.size() < kMinimumKeyLength) return common::Failure{KeyNotStored::too_short};
   std::lock_guard lock(database_mutex_);
   return insert(api_key, label);
 }

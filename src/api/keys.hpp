@@ -26,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "common/result.hpp"
 #include "common/sqlite.hpp"
 #include "http/message.hpp"
 
@@ -43,7 +44,8 @@ struct ApiKeyInfo {
   int64_t created_at_seconds = 0;  // the same instant as Unix seconds (the plugin reads these)
 };
 
-enum class RegisterResult { registered, already_registered, too_short };
+// Why a key was not stored: an answer to the client (README error policy), not an error.
+enum class KeyNotStored { too_short, already_registered, already_stored };
 
 class KeyStore {
  public:
@@ -52,9 +54,10 @@ class KeyStore {
   KeyStore(common::Database& database, std::mutex& database_mutex, PwhashLimits limits = {});
 
   // Atomic and once per database: the second call answers already_registered.
-  RegisterResult register_first(const std::string& api_key, const std::string& label);
-  // Adds a key; returns its id. Throws std::invalid_argument when shorter than the minimum.
-  int64_t add(const std::string& api_key, const std::string& label);
+  common::Result<void, KeyNotStored> register_first(const std::string& api_key,
+                                                    const std::string& label);
+  // Adds a key; its id, or too_short / already_stored.
+  common::Result<int64_t, KeyNotStored> add(const std::string& api_key, const std::string& label);
   bool remove(int64_t id);
   std::vector<ApiKeyInfo> list();
   // The id of the stored key `api_key` matches, if any (cached(), else every candidate checked).
@@ -80,7 +83,8 @@ class KeyStore {
   std::string hash(const std::string& api_key) const;
   std::string cache_digest(const std::string& api_key) const;
   std::string key_id(const std::string& api_key) const;
-  int64_t insert(const std::string& api_key, const std::string& label);
+  common::Result<int64_t, KeyNotStored> insert(const std::string& api_key,
+                                               const std::string& label);
   void migrate_schema();
 
   common::Database& database_;

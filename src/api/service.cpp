@@ -142,6 +142,19 @@ std::optional<std::string> connection_problem(const Endpoint& endpoint) {
   return std::nullopt;
 }
 
+// The answer to a key the store did not take.
+Response key_not_stored(KeyNotStored reason) {
+  switch (reason) {
+    case KeyNotStored::too_short:
+      return detail_response(Status::bad_request, "API key must be at least 32 characters.");
+    case KeyNotStored::already_registered:
+      return detail_response(Status::conflict, "An API key is already configured.");
+    case KeyNotStored::already_stored:
+      break;
+  }
+  return detail_response(Status::bad_request, "This API key is already stored.");
+}
+
 // Applies the fields present in `body`; returns an error message for a bad value.
 std::optional<std::string> apply_netbox(const json::object& body, NetBoxEndpoint& endpoint) {
   if (auto problem = endpoint_body_problem(body)) return problem;
@@ -314,12 +327,10 @@ struct Service::Impl {
     std::string create_conflict;           // what a 409 on create means
     std::function<std::vector<Record>()> list;
     std::function<std::optional<Record>(int64_t)> find;
-    std::function<Record(Record)> save;
+    std::function<common::Result<Record, SaveConflict>(Record)> save;
     std::function<bool(int64_t)> remove;
     std::function<std::optional<std::string>(const json::object&, Record&)> apply;
     std::function<json::object(const Record&)> to_json;
-    // The 409 message for a save the store refused, or nullopt for a real error.
-    std::function<std::optional<std::string>(const std::exception&)> conflict;
   };
 
   template <typename Record>
@@ -337,13 +348,9 @@ struct Service::Impl {
       if (!body) return detail_response(Status::unprocessable_entity, "Body must be a JSON object");
       if (auto problem = collection->apply(*body, record))
         return detail_response(Status::unprocessable_entity, *problem);
-      try {
-        return Response::json(status, collection->to_json(collection->save(std::move(record))));
-      } catch (const std::exception& error) {
-        if (auto message = collection->conflict(error))
-          return detail_response(Status::conflict, *message);
-        throw;
-      }
+      auto saved = collection->save(std::move(record));
+      if (!saved) return detail_response(Status::conflict, saved.error().message);
+      return Response::json(status, collection->to_json(*saved));
     };
     const auto not_found = [collection] {
       return detail_response(Status::not_found, collection->noun + " not found.");
@@ -593,15 +600,9 @@ void Service::Impl::register_routes() {
           return detail_response(Status::unprocessable_entity,
                                  "Body must be {\"api_key\": ..., \"label\": ...}");
         }
-        switch (keys.register_first(json_string(field(*body, "api_key")),
-                                    json_string(field(*body, "label")))) {
-          case RegisterResult::too_short:
-            return detail_response(Status::bad_request, "API key must be at least 32 characters.");
-          case RegisterResult::already_registered:
-            return detail_response(Status::conflict, "An API key is already configured.");
-          case RegisterResult::registered:
-            break;
-        }
+        const auto registered = keys.register_first(json_string(field(*body, "api_key")),
+                                                    json_string(field(*body, "label")));
+        if (!registered) return key_not_stored(registered.error());
         return detail_response(Status::created, "API key registered.");
       });
   add({V::get,
@@ -653,15 +654,12 @@ void Service::Impl::register_routes() {
           return detail_response(Status::unprocessable_entity,
                                  "Body must be {\"api_key\": ..., \"label\": ...}");
         }
-        try {
-          const int64_t id =
-              keys.add(json_string(field(*body, "api_key")), json_string(field(*body, "label")));
-          return Response::json(
-              Status::created,
-              json::object{{"id", id}, {"label", json_string(field(*body, "label"))}});
-        } catch (const std::invalid_argument& error) {
-          return detail_response(Status::bad_request, error.what());
-        }
+        const auto id =
+            keys.add(json_string(field(*body, "api_key")), json_string(field(*body, "label")));
+        if (!id) return key_not_stored(id.error());
+        return Response::json(
+            Status::created,
+            json::object{{"id", *id}, {"label", json_string(field(*body, "label"))}});
       });
   add({V::delete_,
        "/auth/keys/{id}",
@@ -699,11 +697,7 @@ void Service::Impl::register_routes() {
           [this](NetBoxEndpoint endpoint) { return endpoints.save_netbox(std::move(endpoint)); },
       .remove = [this](int64_t id) { return endpoints.delete_netbox(id); },
       .apply = apply_netbox,
-      .to_json = netbox_json,
-      .conflict = [](const std::exception& error) -> std::optional<std::string> {
-        if (dynamic_cast<const std::logic_error*>(&error) == nullptr) return std::nullopt;
-        return "A NetBox endpoint is already configured; PUT to change it.";
-      }});
+      .to_json = netbox_json});
   add({V::get,
        "/netbox/status",
        "Reachability, version and latency of NetBox",
@@ -748,12 +742,7 @@ void Service::Impl::register_routes() {
           },
       .remove = [this](int64_t id) { return endpoints.delete_proxmox(id); },
       .apply = apply_proxmox,
-      .to_json = proxmox_json,
-      .conflict = [](const std::exception& error) -> std::optional<std::string> {
-        const auto* sqlite = dynamic_cast<const common::SqliteError*>(&error);
-        if (sqlite == nullptr || !sqlite->is_constraint()) return std::nullopt;
-        return "A Proxmox endpoint with this name exists.";
-      }});
+      .to_json = proxmox_json});
 
   add({V::get,
        "/sync/status",

@@ -85,8 +85,8 @@ bool match_attribute(RequestContext& context, const Model& related, const std::s
       // A relation inside the attributes is itself a dict of attributes (NetBox's Brief
       // request shapes nest: device_type → manufacturer).
       auto inner = resolve_related(context, *registry.by_key(field->related), attribute);
-      if (std::holds_alternative<std::string>(inner)) return false;
-      match = std::get<int64_t>(inner);
+      if (!inner) return false;
+      match = *inner;
     }
     if (match.is_null()) {
       where.add(field_sql(key) + " IS NULL");
@@ -108,31 +108,34 @@ bool match_attribute(RequestContext& context, const Model& related, const std::s
 
 }  // namespace
 
-std::variant<int64_t, std::string> resolve_related(RequestContext& context, const Model& related,
-                                                   const json::value& value) {
+common::Result<int64_t, std::string> resolve_related(RequestContext& context, const Model& related,
+                                                     const json::value& value) {
+  using Refused = common::Failure<std::string>;
   std::optional<int64_t> id;
   if (value.is_int64()) id = value.get_int64();
   if (value.is_uint64()) id = static_cast<int64_t>(value.get_uint64());
   if (value.is_string()) id = parse_integer(value.get_string());
   if (id) {
     if (context.store.exists(related, *id)) return *id;
-    return "Related object not found using the provided numeric ID: " + std::to_string(*id);
+    return Refused{"Related object not found using the provided numeric ID: " +
+                   std::to_string(*id)};
   }
   if (!value.is_object()) {
-    return "Related objects must be referenced by numeric ID or by dictionary of attributes. "
-           "Received an unrecognized value: " +
-           python_repr(value);
+    return Refused{
+        "Related objects must be referenced by numeric ID or by dictionary of attributes. "
+        "Received an unrecognized value: " +
+        python_repr(value)};
   }
   Condition where;
   for (const auto& [key, attribute] : value.get_object()) {
     if (!match_attribute(context, related, std::string(key), attribute, where)) {
-      return not_found_by_attributes(value);
+      return Refused{not_found_by_attributes(value)};
     }
   }
   const auto ids = context.store.ids(related, where);
-  if (ids.empty()) return not_found_by_attributes(value);
+  if (ids.empty()) return Refused{not_found_by_attributes(value)};
   if (ids.size() > 1) {
-    return "Multiple objects match the provided attributes: " + python_repr(value);
+    return Refused{"Multiple objects match the provided attributes: " + python_repr(value)};
   }
   return ids.front();
 }
@@ -148,11 +151,11 @@ void coerce_tags(RequestContext& context, const json::value& input, json::value&
   json::array ids;
   for (const json::value& item : input.get_array()) {
     auto resolved = resolve_related(context, tag_model, item);
-    if (auto* message = std::get_if<std::string>(&resolved)) {
-      errors["tags"].push_back(*message);
+    if (!resolved) {
+      errors["tags"].push_back(resolved.error());
       return;
     }
-    const int64_t id = std::get<int64_t>(resolved);
+    const int64_t id = *resolved;
     if (std::find(ids.begin(), ids.end(), json::value(id)) == ids.end()) ids.push_back(id);
   }
   stored = std::move(ids);
@@ -330,8 +333,8 @@ std::optional<std::string> coerce_choice(RequestContext&, const Field& field,
 std::optional<std::string> coerce_foreign_key(RequestContext& context, const Field& field,
                                               const json::value& input, json::value& stored) {
   auto resolved = resolve_related(context, *Registry::instance().by_key(field.related), input);
-  if (auto* message = std::get_if<std::string>(&resolved)) return *message;
-  stored = std::get<int64_t>(resolved);
+  if (!resolved) return resolved.error();
+  stored = *resolved;
   return std::nullopt;
 }
 

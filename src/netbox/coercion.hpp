@@ -8,8 +8,8 @@
 #include <cstdint>
 #include <optional>
 #include <string>
-#include <variant>
 
+#include "common/result.hpp"
 #include "netbox/errors.hpp"
 #include "netbox/model.hpp"
 #include "netbox/request_context.hpp"
@@ -18,8 +18,8 @@ namespace pbx::netbox {
 
 // A relation written as an id, a numeric string or a dict of attributes (nested dicts and one
 // `<fk>__<field>` hop too) → the related object's id, or NetBox's message.
-std::variant<int64_t, std::string> resolve_related(RequestContext& context, const Model& related,
-                                                   const boost::json::value& value);
+common::Result<int64_t, std::string> resolve_related(RequestContext& context, const Model& related,
+                                                     const boost::json::value& value);
 
 // `tags` (and 4.6 add_tags/remove_tags): a list of tag ids or {name,slug} dicts → unique ids.
 void coerce_tags(RequestContext& context, const boost::json::value& input,

@@ -78,9 +78,9 @@ class KeyStoreTest : public ::testing::Test {
 };
 
 TEST_F(KeyStoreTest, HashedVerifiedAndCached) {
-  EXPECT_EQ(keys.register_first("short", ""), RegisterResult::too_short);
-  EXPECT_EQ(keys.register_first(kKey, "first"), RegisterResult::registered);
-  EXPECT_EQ(keys.register_first(kKey + "x", "again"), RegisterResult::already_registered);
+  EXPECT_EQ(keys.register_first("short", "").error(), KeyNotStored::too_short);
+  EXPECT_TRUE(keys.register_first(kKey, "first"));
+  EXPECT_EQ(keys.register_first(kKey + "x", "again").error(), KeyNotStored::already_registered);
   auto statement = database.prepare("SELECT hash FROM api_keys");
   ASSERT_TRUE(statement.step());
   const std::string hash = statement.column_text(0);
@@ -93,11 +93,11 @@ TEST_F(KeyStoreTest, HashedVerifiedAndCached) {
 }
 
 TEST_F(KeyStoreTest, DeletedKeyStopsWorkingEvenWhenCached) {
-  const int64_t id = keys.add(kKey, "a");
+  const int64_t id = keys.add(kKey, "a").value();
   ASSERT_TRUE(keys.verify(kKey));
   EXPECT_TRUE(keys.remove(id));
   EXPECT_FALSE(keys.verify(kKey));
-  EXPECT_THROW(keys.add("short", ""), std::invalid_argument);
+  EXPECT_EQ(keys.add("short", "").error(), KeyNotStored::too_short);
 }
 
 TEST(FailureLimiter, FiveFailuresThenOneMoreTryPerMinute) {

@@ -53,7 +53,7 @@ class KeyLimiterTest : public ::testing::Test {
 // right key one, then none.
 TEST_F(KeyLimiterTest, APresentedKeyCostsAtMostOneArgon2Check) {
   for (int i = 0; i < 31; ++i)
-    keys.add(key_number(i), "k" + std::to_string(i));
+    ASSERT_TRUE(keys.add(key_number(i), "k" + std::to_string(i)));
   const uint64_t before = keys.argon2_checks();
   EXPECT_FALSE(keys.verify("wrong-0123456789abcdef0123456789abcdef"));
   EXPECT_EQ(keys.argon2_checks(), before);
@@ -65,7 +65,7 @@ TEST_F(KeyLimiterTest, APresentedKeyCostsAtMostOneArgon2Check) {
   KeyStore restarted(database, mutex);
   EXPECT_TRUE(restarted.verify(key_number(30)));
   EXPECT_EQ(restarted.argon2_checks(), 1u);
-  EXPECT_THROW(keys.add(key_number(3), "again"), std::invalid_argument);
+  EXPECT_EQ(keys.add(key_number(3), "again").error(), KeyNotStored::already_stored);
 }
 
 TEST(KeyStoreMigration, KeysStoredBeforeKeyIdsKeepWorkingAndGetTheirId) {
@@ -97,7 +97,7 @@ TEST(KeyStoreMigration, KeysStoredBeforeKeyIdsKeepWorkingAndGetTheirId) {
 }
 
 TEST_F(KeyLimiterTest, ALockedOutAddressKeepsAValidKeysAccess) {
-  keys.add(key_number(1), "plugin");
+  ASSERT_TRUE(keys.add(key_number(1), "plugin"));
   KeyGuard guard(keys, {}, clock);
   for (int i = 0; i < 5; ++i) {
     const auto refusal = guard.check(request("wrong-key", "10.0.0.9"));
@@ -118,7 +118,7 @@ TEST_F(KeyLimiterTest, ALockedOutAddressKeepsAValidKeysAccess) {
 // per stored key. Now a wrong key costs no Argon2 check; while keys from before key ids exist
 // (each wrong key is tried against them), Argon2 work is bounded globally.
 TEST_F(KeyLimiterTest, ArgonWorkIsBoundedGloballyWhateverTheAddresses) {
-  keys.add(key_number(1), "new");
+  ASSERT_TRUE(keys.add(key_number(1), "new"));
   database.exec("UPDATE api_keys SET key_id = NULL");  // now a legacy row
   KeyGuardOptions options;
   options.argon2_checks = 4;
