@@ -215,15 +215,7 @@ json::object difference(const json::object& wanted, const json::object& current)
     if (name == "name") continue;
     const json::value have = read_value(current.if_contains(name));
     if (name == "object_types") {
-      json::array merged = have.is_array() ? have.as_array() : json::array{};
-      bool missing = false;
-      for (const auto& type : value.as_array()) {
-        if (std::find(merged.begin(), merged.end(), type) == merged.end()) {
-          merged.push_back(type);
-          missing = true;
-        }
-      }
-      if (missing) patch[name] = std::move(merged);
+      if (auto merged = merged_object_types(wanted, current)) patch[name] = std::move(*merged);
     } else if (have != value) {
       patch[name] = value;
     }
@@ -256,6 +248,23 @@ json::array string_array(const std::vector<std::string>& items) {
 }
 
 }  // namespace
+
+std::optional<json::array> merged_object_types(const json::object& wanted,
+                                               const json::object& current) {
+  const json::value have = read_value(current.if_contains("object_types"));
+  json::array merged = have.is_array() ? have.as_array() : json::array{};
+  bool missing = false;
+  if (const auto* ours = wanted.if_contains("object_types"); ours && ours->is_array()) {
+    for (const auto& type : ours->as_array()) {
+      if (std::find(merged.begin(), merged.end(), type) == merged.end()) {
+        merged.push_back(type);
+        missing = true;
+      }
+    }
+  }
+  if (!missing) return std::nullopt;
+  return merged;
+}
 
 std::span<const CustomFieldDefinition> custom_field_set() {
   return kFields;

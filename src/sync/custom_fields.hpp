@@ -3,7 +3,9 @@
 // (proxbox_api/services/custom_fields.py) as data, one row per field, and the two operations on
 // a NetBox: check (is exactly this set there?) and reconcile (make it so, idempotently).
 
+#include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -41,6 +43,12 @@ std::vector<CustomFieldDefinition> custom_fields_for(const NetBoxStatus& status)
 
 // Those definitions as NetBox CustomField objects to create.
 std::vector<boost::json::object> custom_field_definitions(const NetBoxStatus& status);
+
+// The object types `current` (a CustomField as NetBox holds it) must list so that it also covers
+// every type of `wanted` (ours, to_netbox): its own followed by ours it lacks, or nullopt when
+// none is lacking. An operator's (or the plugin's) extra types stay.
+std::optional<boost::json::array> merged_object_types(const boost::json::object& wanted,
+                                                      const boost::json::object& current);
 
 // How a NetBox's custom fields compare with the set.
 struct CustomFieldReport {

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <ctime>
+#include <map>
 #include <mutex>
 #include <set>
 
@@ -577,12 +578,29 @@ std::vector<json::object> ensure_custom_fields(NetBoxClient& netbox, const NetBo
   for (const auto& definition : definitions)
     names.push_back(json_string(field(definition, "name")));
   auto current = netbox.list(kCustomFieldsPath, filter_values("name", names));
-  std::set<std::string> present;
-  for (const auto& object : current)
-    present.insert(json_string(field(object, "name")));
-  std::vector<json::object> missing;
+  std::map<std::string, size_t> present;  // name -> index in `current`
+  for (size_t i = 0; i < current.size(); ++i)
+    present.emplace(json_string(field(current[i], "name")), i);
+  std::vector<json::object> missing, widened;
   for (const auto& definition : definitions) {
-    if (!present.count(json_string(field(definition, "name")))) missing.push_back(definition);
+    const auto found = present.find(json_string(field(definition, "name")));
+    if (found == present.end()) {
+      missing.push_back(definition);
+      continue;
+    }
+    // A field someone else created (the plugin creates some for VMs only) must also cover the
+    // object types we write it on, or NetBox refuses those objects: add ours, keep theirs.
+    const json::object& existing = current[found->second];
+    if (auto types = merged_object_types(definition, existing)) {
+      widened.push_back(
+          json::object{{"id", existing.at("id")}, {"object_types", std::move(*types)}});
+    }
+  }
+  if (!widened.empty()) {
+    for (auto& object : netbox.update(kCustomFieldsPath, widened)) {
+      const auto found = present.find(json_string(field(object, "name")));
+      if (found != present.end()) current[found->second] = std::move(object);
+    }
   }
   if (!missing.empty()) {
     auto created = netbox.create(kCustomFieldsPath, missing);

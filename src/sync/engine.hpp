@@ -136,7 +136,9 @@ class SyncEngine {
 };
 
 // Creates the custom fields this NetBox can hold (custom_fields_for) and the `proxbox` tag the
-// sync writes, when missing (idempotent). Returns the custom field objects as NetBox holds them.
+// sync writes, when missing, and adds our object types to a field that exists without them
+// (idempotent; other attributes are left to `reconcile`). Returns the custom field objects as
+// NetBox holds them.
 std::vector<boost::json::object> ensure_custom_fields(NetBoxClient& netbox,
                                                       const NetBoxStatus& status);
 

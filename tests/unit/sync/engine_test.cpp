@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <boost/json/serialize.hpp>
 #include <stop_token>
 
 #include "fakes.hpp"
@@ -119,6 +120,33 @@ TEST_F(EngineTest, SecondRunWritesNothing) {
   EXPECT_EQ(summary.totals().created, 0u);
   EXPECT_EQ(summary.totals().updated, 0u);
   EXPECT_EQ(summary.kinds.at("virtual_machines").unchanged, 2u);
+}
+
+// The plugin creates some of our fields itself, for VMs only; real NetBox then refuses a device
+// carrying one ("Custom field 'proxmox_node' does not exist for this object type").
+TEST_F(EngineTest, AFieldSomeoneCreatedForFewerObjectTypesGainsOursAndKeepsTheirs) {
+  NetBoxClient client(netbox_transport, "http://127.0.0.1:1", netbox.token);
+  client.create("/extras/custom-fields/",
+                {json::object{{"name", "proxmox_node"},
+                              {"type", "text"},
+                              {"object_types", json::array{"virtualization.virtualmachine",
+                                                           "virtualization.cluster"}}}});
+  const SyncSummary summary = sync();
+  EXPECT_TRUE(summary.errors.empty()) << summary.errors.front();
+  json::array types;
+  for (const auto& custom_field : netbox.objects("/api/extras/custom-fields/")) {
+    if (custom_field.at("name") == "proxmox_node")
+      types = custom_field.at("object_types").as_array();
+  }
+  const auto has = [&](const char* type) {
+    return std::find(types.begin(), types.end(), json::value(type)) != types.end();
+  };
+  EXPECT_TRUE(has("dcim.device")) << json::serialize(types);
+  EXPECT_TRUE(has("virtualization.virtualmachine"));
+  EXPECT_TRUE(has("virtualization.cluster")) << "an extra type of theirs stays";
+  netbox.reset_counts();
+  sync();
+  EXPECT_EQ(netbox.writes(), 0u) << "widened once, then left alone";
 }
 
 TEST_F(EngineTest, RenameUpdatesInPlaceWithOnePatch) {
