@@ -614,6 +614,8 @@ void Service::Impl::register_routes() {
        {},
        {{200, "Keys"}, {401, "Missing or invalid key"}, {429, "Locked out"}}},
       [this](http::Request&) {
+        // Upstream's shape, which the plugin validates before it stores a backend key:
+        // {"keys": [{id, label, is_active, created_at: Unix seconds}]}.
         json::array list;
         for (const auto& key : keys.list()) {
           list.push_back(json::object{{"id", key.id},
@@ -621,8 +623,6 @@ void Service::Impl::register_routes() {
                                       {"is_active", true},
                                       {"created_at", key.created_at_seconds}});
         }
-        // Upstream's shape, which the plugin validates before it stores a backend key:
-        // {"keys": [{id, label, is_active, created_at: Unix seconds}]}.
         return Response::json(json::object{{"keys", std::move(list)}});
       });
   // The plugin asks this (unauthenticated) before it adopts a key: exactly one of the two is

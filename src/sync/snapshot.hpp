@@ -37,9 +37,9 @@ struct ProxmoxGuest {
   bool unprivileged = false;
   bool is_template = false;
   std::string description;
-  std::vector<std::string> tags;  // Proxmox tags (guest_tags.hpp)
+  std::vector<std::string> tags;            // Proxmox tags (guest_tags.hpp)
   std::vector<std::string> ip_addresses;    // from the guest agent, when it answers
-  GuestDevices devices;  // disks, netN, agent interfaces (guest_devices.hpp)
+  GuestDevices devices;                     // disks, netN, agent interfaces (guest_devices.hpp)
   std::optional<std::string> config_error;  // the guest's config could not be read
 };
 
