@@ -330,6 +330,31 @@ std::vector<DesiredObject> desired_replications(const std::vector<EndpointSnapsh
   return replications;
 }
 
+// The guests a backup job backs up, as Proxmox decides them: its `vmid` list; with `all=1`
+// every guest (of its `node` when it names one) but those in `exclude`. The plugin's model
+// refuses an empty selection, so an all-guests job must list them. A pool job's guests are not
+// read (the selection stays empty).
+std::vector<int> backup_job_selection(const ProxmoxJob& job,
+                                      const std::vector<ProxmoxGuest>& guests) {
+  const auto vmids_of = [](const std::string& list) {
+    std::vector<int> vmids;
+    for (const auto& item : common::split_list(list, ",", " "))
+      if (const int vmid = parse_vmid(item); vmid > 0) vmids.push_back(vmid);
+    return vmids;
+  };
+  if (!flag(job, "all", false)) return vmids_of(setting_or(job, "vmid"));
+  const auto excluded = vmids_of(setting_or(job, "exclude"));
+  const std::string node = setting_or(job, "node");
+  std::vector<int> selected;
+  for (const auto& guest : guests) {
+    if (!node.empty() && guest.node != node) continue;
+    if (std::find(excluded.begin(), excluded.end(), guest.vmid) != excluded.end()) continue;
+    selected.push_back(guest.vmid);
+  }
+  std::sort(selected.begin(), selected.end());
+  return selected;
+}
+
 std::vector<DesiredObject> desired_backup_routines(const std::vector<EndpointSnapshot>& endpoints,
                                                    const References& refs,
                                                    const PluginReferences& plugin_refs) {
@@ -339,14 +364,8 @@ std::vector<DesiredObject> desired_backup_routines(const std::vector<EndpointSna
     if (endpoint_id <= 0) continue;
     for (const auto& job : endpoint.snapshot.plugin.backup_jobs) {
       json::array selection;
-      const std::string vmids = setting_or(job, "vmid");
-      for (size_t start = 0; start < vmids.size();) {
-        const size_t comma = std::min(vmids.find(',', start), vmids.size());
-        if (const int vmid = parse_vmid(vmids.substr(start, comma - start)); vmid > 0) {
-          selection.push_back(vmid);
-        }
-        start = comma + 1;
-      }
+      for (const int vmid : backup_job_selection(job, endpoint.snapshot.guests))
+        selection.push_back(vmid);
       json::object fields{
           {"job_id", job.id},
           {"endpoint", endpoint_id},

@@ -62,6 +62,10 @@ std::vector<DesiredObject> desired_task_history(const std::vector<EndpointSnapsh
 std::vector<DesiredObject> desired_replications(const std::vector<EndpointSnapshot>& endpoints,
                                                 const References& refs,
                                                 const PluginReferences& plugin_refs);
+// The guests a backup job backs up: its `vmid` list, or with `all=1` every guest (of its `node`)
+// but those in `exclude`, ascending.
+std::vector<int> backup_job_selection(const ProxmoxJob& job,
+                                      const std::vector<ProxmoxGuest>& guests);
 std::vector<DesiredObject> desired_backup_routines(const std::vector<EndpointSnapshot>& endpoints,
                                                    const References& refs,
                                                    const PluginReferences& plugin_refs);

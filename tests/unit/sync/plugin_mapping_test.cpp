@@ -148,6 +148,24 @@ TEST(PluginMapping, JobsNeedThePluginEndpoint) {
   EXPECT_EQ(routine.at("raw_config"), json::object{});  // unparsable raw text: empty
 }
 
+// The plugin's model refuses an empty selection ("This field cannot be blank." from real NetBox
+// 4.6 with netbox-proxbox 0.0.29): an all-guests job lists the guests Proxmox would back up.
+TEST(PluginMapping, AnAllGuestsJobSelectsEveryGuestOfItsNodeButTheExcluded) {
+  std::vector<ProxmoxGuest> guests(4);
+  guests[0].vmid = 103, guests[0].node = "n1";
+  guests[1].vmid = 101, guests[1].node = "n1";
+  guests[2].vmid = 102, guests[2].node = "n2";
+  guests[3].vmid = 104, guests[3].node = "n1";
+  ProxmoxJob all{"backup-all", {{"all", "1"}, {"exclude", "104"}}, ""};
+  EXPECT_EQ(backup_job_selection(all, guests), (std::vector<int>{101, 102, 103}));
+  all.settings["node"] = "n1";
+  EXPECT_EQ(backup_job_selection(all, guests), (std::vector<int>{101, 103}));
+  const ProxmoxJob listed{"backup-1", {{"vmid", "102, 100"}}, ""};
+  EXPECT_EQ(backup_job_selection(listed, guests), (std::vector<int>{102, 100}));
+  const ProxmoxJob pool{"backup-pool", {{"pool", "web"}}, ""};
+  EXPECT_TRUE(backup_job_selection(pool, guests).empty()) << "pool members are not read";
+}
+
 TEST(PluginMapping, RetentionFromEitherSpelling) {
   const auto fields = retention_fields("keep-daily=7, keep-monthly=x,keep-all");
   EXPECT_EQ(fields.at("keep_daily"), 7);
