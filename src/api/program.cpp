@@ -12,6 +12,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <filesystem>
+#include <optional>
 #include <iostream>
 #include <stop_token>
 #include <thread>
@@ -99,7 +100,7 @@ http::Handler keep_threads_for_liveness(http::Handler handler, unsigned busy_lim
 
 int serve(const http::ServerCli& server_cli, const std::string& ca_file,
           std::chrono::seconds sync_timeout, const std::vector<std::string>& trusted_proxies,
-          std::chrono::seconds read_cache_max_age) {
+          std::optional<std::chrono::seconds> read_cache_max_age) {
   http::configure_logging(server_cli);
   const auto database = default_database_path();
   if (!database.parent_path().empty()) std::filesystem::create_directories(database.parent_path());
@@ -117,7 +118,10 @@ int serve(const http::ServerCli& server_cli, const std::string& ca_file,
     return std::make_shared<sync::StopOnShutdownTransport>(factory(target), token);
   };
   options.sync_limits = {sync_timeout, shutdown.get_token()};
-  options.read_cache.max_age = read_cache_max_age;
+  if (read_cache_max_age) {
+    options.use_read_cache = true;
+    options.read_cache.max_age = *read_cache_max_age;
+  }
   Service service(std::move(options));
   http::ServerOptions server_options = http::to_server_options(server_cli, "proxbox-api");
   // Sync handlers block for the whole run; keep them off the I/O threads.
@@ -306,11 +310,17 @@ int run_program(int argc, char** argv) {
       ->add_option("--sync-timeout", serve_sync_timeout,
                    "Seconds a sync may run; then it stops, deleting nothing (default 3600)")
       ->check(CLI::PositiveNumber);
+  bool serve_read_cache = false;
+  serve_command->add_flag("--read-cache", serve_read_cache,
+                          "Keep a guest read cache in the database: a guest unchanged in "
+                          "/cluster/resources is not read again until --read-cache-max-age "
+                          "(NIC, address and description edits reach NetBox that late; "
+                          "?full_read=true reads every guest). Off: every sync reads every guest");
   int serve_read_cache_max_age = 600;
   serve_command
       ->add_option("--read-cache-max-age", serve_read_cache_max_age,
-                   "Seconds after which a guest unchanged in /cluster/resources is read again "
-                   "(default 600)")
+                   "With --read-cache: seconds after which a guest unchanged in "
+                   "/cluster/resources is read again (default 600)")
       ->check(CLI::PositiveNumber);
 
   SyncCli sync_cli;
@@ -378,7 +388,8 @@ int run_program(int argc, char** argv) {
   try {
     if (serve_command->parsed()) {
       return serve(server_cli, ca_file, std::chrono::seconds(serve_sync_timeout), trusted_proxies,
-                   std::chrono::seconds(serve_read_cache_max_age));
+                   serve_read_cache ? std::optional(std::chrono::seconds(serve_read_cache_max_age))
+                                    : std::nullopt);
     }
     return sync_once(with_secrets(sync_cli), ca_file);
   } catch (const std::exception& error) {

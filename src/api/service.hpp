@@ -37,8 +37,10 @@ struct ServiceOptions {
   sync::ReaderOptions reader;
   sync::RunLimits sync_limits;  // every sync's deadline and the process shutdown
   // Guests unchanged since an earlier sync are not read again (sync/guest_read_cache.hpp); the
-  // cache lives in the database. `?full_read=true` on a sync route reads every guest.
-  bool use_read_cache = true;
+  // cache lives in the database. `?full_read=true` on a sync route reads every guest. Off by
+  // default: an edit /cluster/resources does not show (a NIC, an address) would reach NetBox up
+  // to the max age late, where a user pressing "Sync all" expects it at once.
+  bool use_read_cache = false;
   sync::GuestReadCacheOptions read_cache;
 };
 

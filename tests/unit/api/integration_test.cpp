@@ -162,18 +162,29 @@ TEST_F(IntegrationTest, OneShotCliKeepsItsReadCacheInTheFileItIsGiven) {
   EXPECT_EQ(full.at("guests_read"), 3);
 }
 
-// proxbox-api serve keeps the read cache in its database: after a restart its first sync reads
-// no guest's config; `?full_read=true` reads them all.
+// proxbox-api serve --read-cache keeps the read cache in its database: after a restart its first
+// sync reads no guest's config; `?full_read=true` reads them all. Without the flag every sync
+// reads every guest.
 TEST_F(IntegrationTest, ServeKeepsItsReadCacheAcrossARestart) {
+  const auto uncached = api(http::Verb::get, "/virtualization/virtual-machines/create");
+  ASSERT_EQ(uncached.status, 200u) << uncached.body;
+  EXPECT_EQ(uncached.json().at("guests_read"), 3);
+  EXPECT_EQ(
+      api(http::Verb::get, "/virtualization/virtual-machines/create").json().at("guests_read"), 3)
+      << "no cache without --read-cache";
+  const auto restart_with_cache = [&] {
+    api_.process.reset();
+    api_ = start("proxbox-api",
+                 {(build_dir() / "apps/proxbox-api/proxbox-api").string(), "serve", "--listen",
+                  "127.0.0.1:0", "--read-cache"},
+                 {{"PROXBOX_DATABASE_PATH", (dir_ / "state" / "proxbox.db").string()},
+                  {"PROXBOX_ENCRYPTION_KEY", std::string(64, 'c')}});
+  };
+  restart_with_cache();
   const auto first = api(http::Verb::get, "/virtualization/virtual-machines/create");
   ASSERT_EQ(first.status, 200u) << first.body;
   EXPECT_EQ(first.json().at("guests_read"), 3);
-  api_.process.reset();
-  api_ = start(
-      "proxbox-api",
-      {(build_dir() / "apps/proxbox-api/proxbox-api").string(), "serve", "--listen", "127.0.0.1:0"},
-      {{"PROXBOX_DATABASE_PATH", (dir_ / "state" / "proxbox.db").string()},
-       {"PROXBOX_ENCRYPTION_KEY", std::string(64, 'c')}});
+  restart_with_cache();
   const auto second = api(http::Verb::get, "/virtualization/virtual-machines/create");
   ASSERT_EQ(second.status, 200u) << second.body;
   EXPECT_EQ(second.json().at("guests_read"), 0);
