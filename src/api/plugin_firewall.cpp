@@ -366,6 +366,27 @@ void add_reads(const PluginRouteHooks& hooks, const FirewallScope& scope,
             });
 }
 
+// Sends `params` to the zone a write targets (`method` on its path + `suffix`) and answers what
+// `answer` reads of it afterwards; Proxmox refusing it is a 502 naming `what`.
+Response write_to_zone(const PluginRouteHooks& hooks, const FirewallScope& scope,
+                       http::Request& request, V method, const std::string& suffix,
+                       const http::Params& params, const std::string& what,
+                       const std::function<Response(const Zone&)>& answer) {
+  return with_zones(hooks, scope, request, [&](const Zones& zones) {
+    auto target = write_zone(zones, scope.datacenter);
+    if (auto* refusal = std::get_if<Refusal>(&target)) return refused(*refusal);
+    const Zone& zone = std::get<Zone>(target);
+    sync::ProxmoxReader writer(*zone.source->transport, zone.source->credentials);
+    try {
+      writer.write(method, zone.path + suffix, params);
+    } catch (const std::exception& error) {
+      return detail_response(Status::bad_gateway,
+                             "Proxmox refused " + what + ": " + std::string(error.what()));
+    }
+    return answer(zone);
+  });
+}
+
 // POST <prefix>/rules and PUT <prefix>/options: the body's members as Proxmox parameters.
 void add_writes(const PluginRouteHooks& hooks, const FirewallScope& scope) {
   const std::vector<std::pair<int, std::string>> failures{
@@ -392,19 +413,9 @@ void add_writes(const PluginRouteHooks& hooks, const FirewallScope& scope) {
                                        "A firewall rule needs a type (in, out, group, forward) "
                                        "and an action.");
               }
-              return with_zones(hooks, scope, request, [&](const Zones& zones) {
-                auto target = write_zone(zones, scope.datacenter);
-                if (auto* refusal = std::get_if<Refusal>(&target)) return refused(*refusal);
-                const Zone& zone = std::get<Zone>(target);
-                sync::ProxmoxReader writer(*zone.source->transport, zone.source->credentials);
-                try {
-                  writer.write(V::post, zone.path + "/rules", params);
-                } catch (const std::exception& error) {
-                  return detail_response(Status::bad_gateway,
-                                         "Proxmox refused the rule: " + std::string(error.what()));
-                }
-                return flattened({zone}, "/rules", rules_shape);
-              });
+              return write_to_zone(
+                  hooks, scope, request, V::post, "/rules", params, "the rule",
+                  [](const Zone& zone) { return flattened({zone}, "/rules", rules_shape); });
             });
   hooks.add(firewall_doc(V::put, scope.prefix + "/options",
                          "Change " + scope.what +
@@ -414,19 +425,9 @@ void add_writes(const PluginRouteHooks& hooks, const FirewallScope& scope) {
             [&hooks, &scope](http::Request& request) {
               auto form = form_of(request.body);
               if (auto* refusal = std::get_if<Refusal>(&form)) return refused(*refusal);
-              return with_zones(hooks, scope, request, [&](const Zones& zones) {
-                auto target = write_zone(zones, scope.datacenter);
-                if (auto* refusal = std::get_if<Refusal>(&target)) return refused(*refusal);
-                const Zone& zone = std::get<Zone>(target);
-                sync::ProxmoxReader writer(*zone.source->transport, zone.source->credentials);
-                try {
-                  writer.write(V::put, zone.path + "/options", std::get<http::Params>(form));
-                } catch (const std::exception& error) {
-                  return detail_response(Status::bad_gateway, "Proxmox refused the options: " +
-                                                                  std::string(error.what()));
-                }
-                return options_of({zone});
-              });
+              return write_to_zone(hooks, scope, request, V::put, "/options",
+                                   std::get<http::Params>(form), "the options",
+                                   [](const Zone& zone) { return options_of({zone}); });
             });
 }
 
