@@ -97,25 +97,20 @@ json::object components() {
            {"netbox_object", json::object{{"type", json::array{"object", "array", "null"}}}},
            {"dry_run", boolean_schema()},
            {"dependencies_synced",
-            json::object{{"type", "array"},
-                         {"items", json::object{{"type", "object"},
-                                                {"properties",
-                                                 json::object{{"stage", string_schema()},
-                                                              {"created", counts},
-                                                              {"updated", counts},
-                                                              {"unchanged", counts},
-                                                              {"errors", counts}}}}}}},
+            json::object{
+                {"type", "array"},
+                {"items", json::object{{"type", "object"},
+                                       {"properties", json::object{{"stage", string_schema()},
+                                                                   {"created", counts},
+                                                                   {"updated", counts},
+                                                                   {"unchanged", counts},
+                                                                   {"errors", counts}}}}}}},
            {"error", nullable_string}}}};
-  json::object rule_properties{{"cluster_name", string_schema()},
-                               {"zone", string_schema()},
-                               {"node", nullable_string},
-                               {"vmid", nullable_integer},
-                               {"security_group", nullable_string},
-                               {"pos", nullable_integer},
-                               {"enable", nullable_boolean},
-                               {"icmp_type", nullable_string},
-                               {"status", string_schema()},
-                               {"error", nullable_string}};
+  json::object rule_properties{{"cluster_name", string_schema()},   {"zone", string_schema()},
+                               {"node", nullable_string},           {"vmid", nullable_integer},
+                               {"security_group", nullable_string}, {"pos", nullable_integer},
+                               {"enable", nullable_boolean},        {"icmp_type", nullable_string},
+                               {"status", string_schema()},         {"error", nullable_string}};
   for (const char* key : {"type", "action", "macro", "iface", "source", "dest", "proto", "dport",
                           "sport", "log", "comment", "digest"})
     rule_properties[key] = nullable_string;

@@ -12,8 +12,8 @@
 #include <csignal>
 #include <cstdlib>
 #include <filesystem>
-#include <optional>
 #include <iostream>
+#include <optional>
 #include <stop_token>
 #include <thread>
 
