@@ -11,7 +11,25 @@ namespace pbx::api {
 namespace {
 using namespace stack_test;
 
-class IntegrationTest : public ApiStackTest {};
+class IntegrationTest : public ApiStackTest {
+ protected:
+  // `proxbox-api sync` against this stack's mock and emulator, then `extra`; its result.
+  common::CommandResult run_cli_sync(const std::vector<std::string>& extra = {}) {
+    common::ProcessOptions options;
+    options.argv = {(build_dir() / "apps/proxbox-api/proxbox-api").string(),
+                    "sync",
+                    "--proxmox",
+                    proxmox_.url,
+                    "--proxmox-token",
+                    kProxmoxToken,
+                    "--netbox",
+                    netbox_.url,
+                    "--netbox-token",
+                    kNetBoxToken};
+    options.argv.insert(options.argv.end(), extra.begin(), extra.end());
+    return common::run_command(options, 120s);
+  }
+};
 
 TEST_F(IntegrationTest, FullUpdateStreamFillsNetBoxAndSecondRunWritesNothing) {
   ASSERT_EQ(api(http::Verb::get, "/extras/custom-fields/create").status, 200u);
@@ -111,18 +129,7 @@ TEST_F(IntegrationTest, InjectedProxmoxFaultsConvergeToTheCleanState) {
 }
 
 TEST_F(IntegrationTest, OneShotCliPrintsAJsonSummary) {
-  common::ProcessOptions options;
-  options.argv = {(build_dir() / "apps/proxbox-api/proxbox-api").string(),
-                  "sync",
-                  "--proxmox",
-                  proxmox_.url,
-                  "--proxmox-token",
-                  kProxmoxToken,
-                  "--netbox",
-                  netbox_.url,
-                  "--netbox-token",
-                  kNetBoxToken};
-  const auto result = common::run_command(options, 120s);
+  const auto result = run_cli_sync();
   ASSERT_EQ(result.exit_code, 0) << result.output;
   const auto summary = json::parse(result.output.substr(result.output.find('{')));
   EXPECT_EQ(summary.at("kinds").at("virtual_machines").at("created"), 3);
@@ -132,21 +139,8 @@ TEST_F(IntegrationTest, OneShotCliPrintsAJsonSummary) {
 // second process reads no guest's config; --full-read reads them all again.
 TEST_F(IntegrationTest, OneShotCliKeepsItsReadCacheInTheFileItIsGiven) {
   const auto sync = [&](std::vector<std::string> extra) {
-    common::ProcessOptions options;
-    options.argv = {(build_dir() / "apps/proxbox-api/proxbox-api").string(),
-                    "sync",
-                    "--proxmox",
-                    proxmox_.url,
-                    "--proxmox-token",
-                    kProxmoxToken,
-                    "--netbox",
-                    netbox_.url,
-                    "--netbox-token",
-                    kNetBoxToken,
-                    "--read-cache",
-                    (dir_ / "read-cache.sqlite").string()};
-    options.argv.insert(options.argv.end(), extra.begin(), extra.end());
-    const auto result = common::run_command(options, 120s);
+    extra.insert(extra.begin(), {"--read-cache", (dir_ / "read-cache.sqlite").string()});
+    const auto result = run_cli_sync(extra);
     EXPECT_EQ(result.exit_code, 0) << result.output;
     return json::parse(result.output.substr(result.output.rfind("\n{") + 1));
   };
