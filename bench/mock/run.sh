@@ -80,11 +80,14 @@ for path in "${paths[@]}"; do
   cmp -s "$tmp/www$path" <(curl -sf "http://127.0.0.1:$nginx_port$path") ||
     { echo "nginx does not serve the mock's bytes for $path" >&2; exit 1; }
 done
-# CPU seconds (user + system) of a process and its children's threads, from /proc.
+# CPU seconds (user + system) of processes (all their threads), from /proc. A process gone
+# meanwhile counts nothing (uvicorn's supervisor replaces a worker that misses its health check
+# under load), so the cores column can only understate such a server.
 cpu_seconds() {
-  local total=0 pid
+  local total=0 pid ticks
   for pid in "$@"; do
-    total=$((total + $(awk '{print $14 + $15}' "/proc/$pid/stat")))
+    ticks=$(awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null) || ticks=0
+    total=$((total + ${ticks:-0}))
   done
   python3 -c "print($total / $(getconf CLK_TCK))"
 }
@@ -99,33 +102,39 @@ measure() {
   if grep -q 'Non-2xx' <<<"$out"; then echo "error answers from $url" >&2; exit 1; fi
   echo "$(rps <<<"$out") $(python3 -c "print(f'{($after - $before) / $seconds:.2f}')")"
 }
-nginx_workers=$(pgrep -P "$nginx_pid" | tr '\n' ' ')
-echo "mock --threads $threads, nginx worker_processes $threads, $runs rounds"
-printf '| path | bytes | round | proxmox-mock req/s (cores) | nginx req/s (cores) | ratio |\n'
-printf '|---|---|---|---|---|---|\n'
-for path in "${paths[@]}"; do
-  bytes=$(wc -c <"$tmp/www$path")
-  mock_all=()
-  nginx_all=()
-  for round in $(seq 1 "$runs"); do
-    read -r mock_rps mock_cores < <(measure "http://127.0.0.1:$mock_port$path" "$mock_pid")
-    # shellcheck disable=SC2086 # one pid per word
-    read -r nginx_rps nginx_cores < <(measure "http://127.0.0.1:$nginx_port$path" $nginx_workers)
-    mock_all+=("$mock_rps")
-    nginx_all+=("$nginx_rps")
-    ratio=$(python3 -c "print(f'{$mock_rps / $nginx_rps:.2f}')")
-    printf '| %s | %s | %s | %s (%s) | %s (%s) | %s |\n' "$path" "$bytes" "$round" "$mock_rps" \
-      "$mock_cores" "$nginx_rps" "$nginx_cores" "$ratio"
-  done
-  python3 - "$path" "${#mock_all[@]}" "${mock_all[@]}" "${nginx_all[@]}" <<'PY'
+# One table: proxmox-mock against another server on the same paths, RUNS alternating rounds
+# each, then each path's medians. usage: compare NAME PORT PARENT_PID (the other's workers are
+# PARENT_PID's children, looked up every round: the cores column)
+compare() {
+  local name=$1 port=$2 parent=$3 path round bytes mock_rps mock_cores other_rps other_cores
+  printf '| path | bytes (mock / %s) | round | proxmox-mock req/s (cores) | %s req/s (cores) | ratio |\n' \
+    "$name" "$name"
+  printf '|---|---|---|---|---|---|\n'
+  for path in "${paths[@]}"; do
+    bytes="$(wc -c <"$tmp/www$path") / $(curl -sf "http://127.0.0.1:$port$path" | wc -c)"
+    local mock_all=() other_all=()
+    for round in $(seq 1 "$runs"); do
+      read -r mock_rps mock_cores < <(measure "http://127.0.0.1:$mock_port$path" "$mock_pid")
+      # shellcheck disable=SC2086 # one pid per word
+      read -r other_rps other_cores < <(measure "http://127.0.0.1:$port$path" $(pgrep -P "$parent"))
+      mock_all+=("$mock_rps")
+      other_all+=("$other_rps")
+      printf '| %s | %s | %s | %s (%s) | %s (%s) | %s |\n' "$path" "$bytes" "$round" "$mock_rps" \
+        "$mock_cores" "$other_rps" "$other_cores" \
+        "$(python3 -c "print(f'{$mock_rps / $other_rps:.2f}')")"
+    done
+    python3 - "$path" "${#mock_all[@]}" "${mock_all[@]}" "${other_all[@]}" <<'PY'
 import statistics, sys
 path, n = sys.argv[1], int(sys.argv[2])
 mock = [float(x) for x in sys.argv[3:3 + n]]
-nginx = [float(x) for x in sys.argv[3 + n:]]
-m, g = statistics.median(mock), statistics.median(nginx)
-print(f"| {path} | | median | {m:,.0f} | {g:,.0f} | **{m / g:.2f}** |")
+other = [float(x) for x in sys.argv[3 + n:]]
+m, o = statistics.median(mock), statistics.median(other)
+print(f"| {path} | | median | {m:,.0f} | {o:,.0f} | **{m / o:.2f} ×** |")
 PY
-done
+  done
+}
+echo "mock --threads $threads, nginx worker_processes $threads, $runs rounds"
+compare nginx "$nginx_port" "$nginx_pid"
 
 echo "== upstream proxmox-sdk mock (bench/mock/requirements-upstream.txt), same data =="
 # The same three paths, loaded with the very data proxmox-mock serves (proxmox-sdk's custom mock
@@ -152,34 +161,10 @@ PY
     sleep 0.1
   done
   for path in "${paths[@]}"; do
-    curl -sf -o "$tmp/upstream${path//\//_}" "http://127.0.0.1:$upstream_port$path" ||
+    curl -sf -o /dev/null "http://127.0.0.1:$upstream_port$path" ||
       { echo "the upstream mock does not answer $path: $(tail -3 "$tmp/upstream.log")" >&2; exit 1; }
   done
-  upstream_workers=$(pgrep -P "$upstream_pid" | tr '\n' ' ')
-  printf '| path | round | proxmox-mock req/s (cores) | proxmox-sdk req/s (cores) | bytes (ours / upstream) | ratio |\n'
-  printf '|---|---|---|---|---|---|\n'
-  for path in "${paths[@]}"; do
-    bytes="$(wc -c <"$tmp/www$path") / $(wc -c <"$tmp/upstream${path//\//_}")"
-    mock_all=()
-    upstream_all=()
-    for round in $(seq 1 "$runs"); do
-      read -r mock_rps mock_cores < <(measure "http://127.0.0.1:$mock_port$path" "$mock_pid")
-      # shellcheck disable=SC2086 # one pid per word
-      read -r up_rps up_cores < <(measure "http://127.0.0.1:$upstream_port$path" $upstream_workers)
-      mock_all+=("$mock_rps")
-      upstream_all+=("$up_rps")
-      printf '| %s | %s | %s (%s) | %s (%s) | %s | %s |\n' "$path" "$round" "$mock_rps" "$mock_cores" \
-        "$up_rps" "$up_cores" "$bytes" "$(python3 -c "print(f'{$mock_rps / $up_rps:.1f}')")"
-    done
-    python3 - "$path" "${#mock_all[@]}" "${mock_all[@]}" "${upstream_all[@]}" <<'PY'
-import statistics, sys
-path, n = sys.argv[1], int(sys.argv[2])
-mock = [float(x) for x in sys.argv[3:3 + n]]
-upstream = [float(x) for x in sys.argv[3 + n:]]
-m, u = statistics.median(mock), statistics.median(upstream)
-print(f"| {path} | median | {m:,.0f} | {u:,.0f} | | **{m / u:.1f}x** |")
-PY
-  done
+  compare proxmox-sdk "$upstream_port" "$upstream_pid"
   kill "$upstream_pid" 2>/dev/null || true
   wait "$upstream_pid" 2>/dev/null || true
 else
