@@ -71,6 +71,24 @@ GuestNic nic_of(const json::array& a) {
   return nic;
 }
 
+// A snapshot without its guest's vmid, type and node: apply_cached sets those from the guest.
+json::array snapshot_json(const ProxmoxGuestSnapshot& item) {
+  return {item.name, item.parent, item.description, item.snaptime, item.vmstate};
+}
+
+ProxmoxGuestSnapshot snapshot_of(const json::array& a) {
+  ProxmoxGuestSnapshot item;
+  item.name = text(a.at(0));
+  item.parent = text(a.at(1));
+  item.description = text(a.at(2));
+  item.snaptime = a.at(3).as_int64();
+  item.vmstate = a.at(4).as_bool();
+  return item;
+}
+
+// Element 12, the snapshot list, is null when it was not read; a row written before snapshots
+// were cached has no element 12 and reads as such (that guest is read again by a run that lists
+// snapshots), so the format stays 1.
 json::array guest_json(const CachedGuest& g) {
   const int64_t flags = (g.onboot ? 1 : 0) | (g.agent ? 2 : 0) | (g.unprivileged ? 4 : 0) |
                         (g.devices.agent_answered ? 8 : 0);
@@ -81,10 +99,26 @@ json::array guest_json(const CachedGuest& g) {
     nics.emplace_back(nic_json(nic));
   for (const auto& interface : g.devices.agent_interfaces)
     agent.emplace_back(json::array{interface.name, interface.mac, strings(interface.addresses)});
-  return {kFormat,          g.signature,     g.booted_at,
-          g.read_at,        g.digest,        flags,
-          g.description,    strings(g.tags), strings(g.ip_addresses),
-          std::move(disks), std::move(nics), std::move(agent)};
+  json::value snapshots;
+  if (g.snapshots) {
+    json::array items;
+    for (const auto& item : *g.snapshots)
+      items.emplace_back(snapshot_json(item));
+    snapshots = std::move(items);
+  }
+  return {kFormat,
+          g.signature,
+          g.booted_at,
+          g.read_at,
+          g.digest,
+          flags,
+          g.description,
+          strings(g.tags),
+          strings(g.ip_addresses),
+          std::move(disks),
+          std::move(nics),
+          std::move(agent),
+          std::move(snapshots)};
 }
 
 CachedGuest guest_of(const json::array& a) {
@@ -111,6 +145,11 @@ CachedGuest guest_of(const json::array& a) {
     g.devices.agent_interfaces.push_back(
         {text(interface.at(0)), text(interface.at(1)), strings_of(interface.at(2))});
   }
+  if (a.size() > 12 && !a.at(12).is_null()) {
+    g.snapshots.emplace();
+    for (const auto& item : a.at(12).as_array())
+      g.snapshots->push_back(snapshot_of(item.as_array()));
+  }
   return g;
 }
 
@@ -129,24 +168,19 @@ std::string resources_signature(const json::object& entry) {
 }
 
 void apply_cached(const CachedGuest& cached, ProxmoxGuest& guest) {
-  guest.onboot = cached.onboot;
-  guest.agent = cached.agent;
-  guest.unprivileged = cached.unprivileged;
-  guest.description = cached.description;
-  guest.tags = cached.tags;
-  guest.ip_addresses = cached.ip_addresses;
-  guest.devices = cached.devices;
+  static_cast<GuestReads&>(guest) = cached;
+  if (guest.snapshots) {
+    for (auto& item : *guest.snapshots) {
+      item.vmid = guest.vmid;
+      item.guest_type = guest.type;
+      item.node = guest.node;  // unchanged since the read: the node is in the signature
+    }
+  }
 }
 
 CachedGuest cache_entry_of(const ProxmoxGuest& guest) {
   CachedGuest cached;
-  cached.onboot = guest.onboot;
-  cached.agent = guest.agent;
-  cached.unprivileged = guest.unprivileged;
-  cached.description = guest.description;
-  cached.tags = guest.tags;
-  cached.ip_addresses = guest.ip_addresses;
-  cached.devices = guest.devices;
+  static_cast<GuestReads&>(cached) = guest;
   return cached;
 }
 

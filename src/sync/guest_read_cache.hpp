@@ -1,13 +1,22 @@
 #pragma once
-// What the last completed read learned from each guest's /config and guest agent, per Proxmox
-// endpoint, so that an unchanged guest costs no request (issue #15). A guest is read again when
-// its /cluster/resources entry changed in a field Proxmox changes with the config (type, node,
-// name, status, template, maxcpu, maxmem, maxdisk, tags, lock, hastate; see
+// What the last completed read learned from each guest's /config, guest agent and snapshot
+// list, per Proxmox endpoint, so that an unchanged guest costs no request (issue #15). A guest
+// is read again when its /cluster/resources entry changed in a field Proxmox changes with the
+// config (type, node, name, status, template, maxcpu, maxmem, maxdisk, tags, lock, hastate; see
 // resources_signature), when it restarted since (its uptime says it booted later than when it was
-// read: agent addresses may differ), when
-// the entry is older than `max_age` (NIC, description and onboot edits do not show in
-// /cluster/resources: max_age bounds how stale those can be), or when the run asks for a full
-// read. A failed read leaves no entry, so the next run reads the guest again.
+// read: agent addresses may differ), when the entry is older than `max_age` (NIC, description
+// and onboot edits do not show in /cluster/resources: max_age bounds how stale those can be), or
+// when the run asks for a full read (or a single-guest sync names it). A failed read leaves no
+// entry, so the next run reads the guest again.
+//
+// Snapshots: the guest's snapshot list is cached with its entry and read again exactly when the
+// config is. Taking or deleting a snapshot changes the guest's config (its snapshot sections,
+// `parent`, the digest), a change /cluster/resources does not show either: like any other
+// config edit it is up to `max_age` late with the cache on (with it off, the default, every run
+// lists every guest's snapshots). An entry without a list (read by a run that did not list
+// snapshots) cannot serve a run that does: that guest is read again, config and list together.
+// A snapshot list that failed is unknown: the guest gets no entry (read again next run), and
+// its NetBox snapshots are neither marked stale nor deleted.
 //
 // Persistence: one row per guest in a SQLite table (a compact JSON array), keyed by endpoint and
 // vmid; a save writes only the rows a run changed (read again, or gone), so an unchanged run
@@ -30,19 +39,13 @@
 
 namespace pbx::sync {
 
-// The config- and agent-derived part of a ProxmoxGuest, and when and against what it was read.
-struct CachedGuest {
+// A guest's own reads (its config, agent and snapshot list: GuestReads), and when and against
+// what they were read.
+struct CachedGuest : GuestReads {
   std::string signature;  // resources_signature() when it was read
   int64_t booted_at = 0;  // the cache's clock minus the guest's uptime when read; 0: not running
   int64_t read_at = 0;    // seconds since the epoch (the cache's clock)
   std::string digest;     // the config's `digest`, for diagnostics
-  bool onboot = false;
-  bool agent = false;
-  bool unprivileged = false;
-  std::string description;
-  std::vector<std::string> tags;
-  std::vector<std::string> ip_addresses;
-  GuestDevices devices;
 };
 using CachedGuests = std::map<int, CachedGuest>;  // by vmid
 
@@ -50,7 +53,8 @@ using CachedGuests = std::map<int, CachedGuest>;  // by vmid
 // (not its counters: cpu, mem, netin, diskread, uptime, ...), as one string.
 std::string resources_signature(const boost::json::object& resources_entry);
 
-// A guest's cached fields copied into it, and the other way round.
+// A guest's cached reads copied into it, and the other way round: the GuestReads group as a
+// whole, so that a read added there is cached without another list of fields here.
 void apply_cached(const CachedGuest& cached, ProxmoxGuest& guest);
 CachedGuest cache_entry_of(const ProxmoxGuest& guest);
 

@@ -198,7 +198,9 @@ ProxmoxSnapshot ProxmoxReader::read(const std::string& endpoint_name) {
   }
 
   // Per guest: its config (onboot, agent, unprivileged) and, for running QEMU guests with an
-  // agent, the addresses it reports; or what the read cache holds for an unchanged guest.
+  // agent, the addresses it reports; or what the read cache holds for an unchanged guest. A run
+  // that lists snapshots takes an entry only when it holds the guest's list too (an entry made
+  // by a run that did not list them is read again, config and list together).
   const std::string cache_key = read_cache_key(endpoint_name, credentials_.base_url);
   const auto cached = options_.read_cache ? options_.read_cache->entries(cache_key) : nullptr;
   std::vector<char> from_cache(snapshot.guests.size(), 0);
@@ -209,7 +211,7 @@ ProxmoxSnapshot ProxmoxReader::read(const std::string& endpoint_name) {
     ProxmoxGuest& guest = snapshot.guests[i];
     if (cached && !options_.full_read && !options_.fresh_vmids.count(guest.vmid)) {
       const auto found = cached->find(guest.vmid);
-      if (found != cached->end() &&
+      if (found != cached->end() && (!options_.plugin.snapshots || found->second.snapshots) &&
           options_.read_cache->usable(found->second, signatures[i], uptimes[i])) {
         apply_cached(found->second, guest);
         from_cache[i] = 1;
@@ -332,8 +334,10 @@ ProxmoxSnapshot ProxmoxReader::read(const std::string& endpoint_name) {
         next.insert_or_assign(guest.vmid, cached->at(guest.vmid));
         continue;
       }
-      // A failed read is unknown: no entry, so the next run reads the guest again.
-      if (guest.config_error || agent_failed[i]) {
+      // A failed read is unknown: no entry, so the next run reads the guest again. That includes
+      // a snapshot list this run asked for and did not get.
+      if (guest.config_error || agent_failed[i] ||
+          (options_.plugin.snapshots && !guest.snapshots)) {
         next.erase(guest.vmid);
         continue;
       }
@@ -347,6 +351,7 @@ ProxmoxSnapshot ProxmoxReader::read(const std::string& endpoint_name) {
     }
     options_.read_cache->replace(cache_key, std::move(next), read_now);
   }
+  collect_guest_snapshots(snapshot, options_.plugin.snapshots);
   return snapshot;
 }
 

@@ -1,6 +1,7 @@
 #include "sync/proxmox_reader_plugin.hpp"
 
 #include <boost/json/serialize.hpp>
+#include <iterator>
 #include <mutex>
 #include <set>
 
@@ -117,16 +118,16 @@ struct Reads {
     snapshot.plugin.listed.storages = true;
   }
 
+  // Each guest's list, unless the read cache already gave it one (proxmox_reader.cpp); a list
+  // that fails stays unknown (nullopt) with a warning.
   void snapshots() {
-    auto& guests = snapshot.guests;
-    std::vector<std::vector<ProxmoxGuestSnapshot>> found(guests.size());
-    std::vector<char> answered(guests.size(), 0);
-    parallel_for(guests.size(), width, [&](size_t i) {
-      const ProxmoxGuest& guest = guests[i];
-      if (stop.stop_requested() || guest.config_error) return;
+    parallel_for(snapshot.guests.size(), width, [&](size_t i) {
+      ProxmoxGuest& guest = snapshot.guests[i];
+      if (stop.stop_requested() || guest.config_error || guest.snapshots) return;
       const std::string path =
           node_path(guest.node) + "/" + guest.type + "/" + std::to_string(guest.vmid) + "/snapshot";
       try {
+        std::vector<ProxmoxGuestSnapshot> found;
         for (const auto& entry : as_list(get(path))) {
           if (!entry.is_object()) continue;
           const auto& object = entry.as_object();
@@ -140,19 +141,13 @@ struct Reads {
           item.description = json_string(field(object, "description"));
           item.snaptime = json_int(field(object, "snaptime"));
           item.vmstate = json_bool(field(object, "vmstate"));
-          found[i].push_back(std::move(item));
+          found.push_back(std::move(item));
         }
-        answered[i] = 1;
+        guest.snapshots = std::move(found);
       } catch (const std::exception& error) {
         warn("snapshots of " + std::to_string(guest.vmid) + ": " + error.what());
       }
     });
-    for (size_t i = 0; i < guests.size(); ++i) {
-      if (!answered[i]) continue;
-      snapshot.plugin.listed.snapshots_of.insert(guests[i].vmid);
-      for (auto& item : found[i])
-        snapshot.plugin.snapshots.push_back(std::move(item));
-    }
   }
 
   // Every online node's archive, plus the cluster's recent list (which also holds tasks of
@@ -256,6 +251,17 @@ void read_plugin_objects(const ProxmoxGet& get, const PluginReadSet& what, size_
   // The endpoint-wide listings side by side; the per-guest snapshot lists use the whole width.
   parallel_for(listings.size(), listings.size(), [&](size_t i) { listings[i](); });
   if (what.snapshots) reads.snapshots();
+}
+
+void collect_guest_snapshots(ProxmoxSnapshot& snapshot, bool listed) {
+  for (auto& guest : snapshot.guests) {
+    if (listed && guest.snapshots) {
+      snapshot.plugin.listed.snapshots_of.insert(guest.vmid);
+      std::move(guest.snapshots->begin(), guest.snapshots->end(),
+                std::back_inserter(snapshot.plugin.snapshots));
+    }
+    guest.snapshots.reset();
+  }
 }
 
 }  // namespace pbx::sync

@@ -29,10 +29,16 @@ struct PluginReadSet {
 // GET of an API path below /api2/json, answering the `data` member; throws on failure.
 using ProxmoxGet = std::function<boost::json::value(const std::string& path)>;
 
-// Fills snapshot.plugin from the endpoint (nodes and guests must already be in `snapshot`).
+// Fills snapshot.plugin from the endpoint (nodes and guests must already be in `snapshot`), and
+// each guest's `snapshots` that is not set yet (the read cache sets those of unchanged guests).
 // Never throws for a failed listing: it is recorded as not listed, with a warning.
 void read_plugin_objects(const ProxmoxGet& get, const PluginReadSet& what, size_t max_in_flight,
                          const std::stop_token& stop, ProxmoxSnapshot& snapshot);
+
+// Moves each guest's snapshot list into snapshot.plugin.snapshots and names the guest in
+// listed.snapshots_of (when `listed`: the run lists snapshots); the guests keep none, so the
+// lists are held once. Called after the read cache took its copies.
+void collect_guest_snapshots(ProxmoxSnapshot& snapshot, bool listed);
 
 // The parts of a task's UPID ("UPID:node:pid:pstart:starttime:type:id:user:"); nullopt when the
 // text is not one.

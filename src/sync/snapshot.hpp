@@ -23,7 +23,35 @@ struct ProxmoxNode {
   std::optional<std::vector<NodeInterface>> network;
 };
 
-struct ProxmoxGuest {
+struct ProxmoxGuestSnapshot {
+  int vmid = 0;
+  std::string guest_type;  // qemu | lxc
+  std::string node;
+  std::string name;
+  std::string parent;
+  std::string description;
+  int64_t snaptime = 0;  // 0: Proxmox gave no time
+  bool vmstate = false;
+};
+
+// What a guest's own reads said: its /config, its guest agent and its snapshot list, as opposed
+// to its /cluster/resources entry. One group, because the read cache (guest_read_cache.hpp)
+// keeps exactly this part per guest and copies it as a whole.
+struct GuestReads {
+  bool onboot = false;
+  bool agent = false;
+  bool unprivileged = false;
+  std::string description;
+  std::vector<std::string> tags;          // Proxmox tags (guest_tags.hpp)
+  std::vector<std::string> ip_addresses;  // from the guest agent, when it answers
+  GuestDevices devices;                   // disks, netN, agent interfaces (guest_devices.hpp)
+  // GET .../snapshot when it was read and answered; nullopt: not read (not asked for, or the
+  // config failed) or failed — unknown, never "no snapshots". The reader moves the lists into
+  // PluginObjects::snapshots once the read cache has its copy.
+  std::optional<std::vector<ProxmoxGuestSnapshot>> snapshots;
+};
+
+struct ProxmoxGuest : GuestReads {
   int vmid = 0;
   std::string type;  // "qemu" | "lxc"
   std::string name;
@@ -32,14 +60,7 @@ struct ProxmoxGuest {
   int vcpus = 0;
   int64_t memory_bytes = 0;
   int64_t disk_bytes = 0;
-  bool onboot = false;
-  bool agent = false;
-  bool unprivileged = false;
   bool is_template = false;
-  std::string description;
-  std::vector<std::string> tags;            // Proxmox tags (guest_tags.hpp)
-  std::vector<std::string> ip_addresses;    // from the guest agent, when it answers
-  GuestDevices devices;                     // disks, netN, agent interfaces (guest_devices.hpp)
   std::optional<std::string> config_error;  // the guest's config could not be read
 };
 
@@ -67,17 +88,6 @@ struct ProxmoxStorage {
   std::string nodes;  // "pve1,pve2"; empty: every node
   bool shared = false;
   bool enabled = true;
-};
-
-struct ProxmoxGuestSnapshot {
-  int vmid = 0;
-  std::string guest_type;  // qemu | lxc
-  std::string node;
-  std::string name;
-  std::string parent;
-  std::string description;
-  int64_t snaptime = 0;  // 0: Proxmox gave no time
-  bool vmstate = false;
 };
 
 struct ProxmoxTask {

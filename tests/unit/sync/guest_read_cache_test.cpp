@@ -11,15 +11,17 @@
 #include <boost/json/serialize.hpp>
 #include <filesystem>
 #include <fstream>
-#include <mutex>
 #include <set>
 
-#include "inprocess_stack.hpp"
+#include "read_cache_stack.hpp"
+#include "sync/plugin_mapping.hpp"
 
 namespace pbx::sync {
 namespace {
 namespace json = boost::json;
 namespace fs = std::filesystem;
+using testing::ReadCacheStack;
+using testing::TempDir;
 
 json::object resources_entry() {
   return json::parse(R"({"type":"qemu","vmid":100,"name":"web","node":"pve1","status":"running",
@@ -75,6 +77,15 @@ CachedGuest sample_entry() {
   guest.devices.nics = {nic};
   guest.devices.agent_interfaces = {{"ens18", "bc:24:11:00:00:01", {"192.0.2.1/24"}}};
   guest.devices.agent_answered = true;
+  ProxmoxGuestSnapshot first;
+  first.name = "base";
+  first.description = "clean \"install\"";
+  first.snaptime = 1767225600;
+  first.vmstate = true;
+  ProxmoxGuestSnapshot second;
+  second.name = "upgrade";
+  second.parent = "base";
+  guest.snapshots = {{first, second}};
   return guest;
 }
 
@@ -104,11 +115,60 @@ TEST(CachedGuests, SerializeRoundTrips) {
   ASSERT_EQ(back.devices.agent_interfaces.size(), 1u);
   EXPECT_EQ(back.devices.agent_interfaces[0].addresses, std::vector<std::string>{"192.0.2.1/24"});
   EXPECT_TRUE(back.devices.agent_answered);
+  ASSERT_TRUE(back.snapshots);
+  ASSERT_EQ(back.snapshots->size(), 2u);
+  EXPECT_EQ((*back.snapshots)[0].name, "base");
+  EXPECT_EQ((*back.snapshots)[0].description, "clean \"install\"");
+  EXPECT_EQ((*back.snapshots)[0].snaptime, 1767225600);
+  EXPECT_TRUE((*back.snapshots)[0].vmstate);
+  EXPECT_EQ((*back.snapshots)[1].name, "upgrade");
+  EXPECT_EQ((*back.snapshots)[1].parent, "base");
+  EXPECT_FALSE((*back.snapshots)[1].vmstate);
+}
+
+// Not read (nullopt) and read as empty are different things, and stay so in the file; a row
+// written before snapshots were cached (11 elements after the format) reads as not read.
+TEST(CachedGuests, ASnapshotListNotReadStaysUnknownAndAnEmptyOneEmpty) {
+  CachedGuest unread = sample_entry();
+  unread.snapshots.reset();
+  EXPECT_FALSE(parse_cached_guest(serialize_cached_guest(unread)).snapshots);
+  CachedGuest none = sample_entry();
+  none.snapshots.emplace();
+  const auto back = parse_cached_guest(serialize_cached_guest(none)).snapshots;
+  ASSERT_TRUE(back);
+  EXPECT_TRUE(back->empty());
+  const CachedGuest older = parse_cached_guest(R"([1,"s",0,0,"",0,"",[],[],[],[],[]])");
+  EXPECT_FALSE(older.snapshots);
+}
+
+// The cached list given to a guest carries that guest's vmid, type and node (the row does not
+// store them).
+TEST(CachedGuests, ApplyGivesTheSnapshotsTheirGuest) {
+  const CachedGuest cached = parse_cached_guest(serialize_cached_guest(sample_entry()));
+  ProxmoxGuest guest;
+  guest.vmid = 100;
+  guest.type = "qemu";
+  guest.node = "pve1";
+  apply_cached(cached, guest);
+  EXPECT_EQ(guest.description, cached.description);
+  ASSERT_TRUE(guest.snapshots);
+  ASSERT_EQ(guest.snapshots->size(), 2u);
+  for (const auto& item : *guest.snapshots) {
+    EXPECT_EQ(item.vmid, 100);
+    EXPECT_EQ(item.guest_type, "qemu");
+    EXPECT_EQ(item.node, "pve1");
+  }
+  const CachedGuest entry = cache_entry_of(guest);
+  ASSERT_TRUE(entry.snapshots);
+  EXPECT_EQ(entry.snapshots->size(), 2u);
+  EXPECT_EQ(entry.devices.nics.size(), 1u);
 }
 
 TEST(CachedGuests, MalformedDocumentsThrow) {
   for (const char* text : {"", "[", "{}", "[]", R"([2,"s",0,0,"",0,"",[],[],[],[],[]])",
-                           R"([1,"s",0,0,"",0,"",[],[],[["a"]],[],[]])", R"([1,"s"])"}) {
+                           R"([1,"s",0,0,"",0,"",[],[],[["a"]],[],[]])", R"([1,"s"])",
+                           R"([1,"s",0,0,"",0,"",[],[],[],[],[],[["a"]]])",
+                           R"([1,"s",0,0,"",0,"",[],[],[],[],[],{}])"}) {
     EXPECT_ANY_THROW(parse_cached_guest(text)) << text;
   }
 }
@@ -137,144 +197,6 @@ TEST(GuestReadCache, UsableUntilChangedRestartedOrOld) {
   now = 1100;
   EXPECT_TRUE(cache.usable(stopped, "s", 0));
 }
-
-proxmox::ClusterScenario cluster() {
-  proxmox::GenerateOptions options;
-  options.clusters = 1;
-  options.nodes = 2;
-  options.guests = 12;
-  options.prefix = "rcache";
-  return proxmox::generate_scenario(options).clusters.front();
-}
-
-// The stack, its Proxmox requests recorded, and a read cache on an injected clock.
-class ReadCacheStack : public ::testing::Test, public testing::InProcessStack {
- protected:
-  ReadCacheStack()
-      : InProcessStack(cluster(), netbox::EmulatorOptions{.strict_fields = true}, "rcache"),
-        handler_(mock.as_handler()),
-        counted_(std::make_shared<InProcessTransport>([this](http::Request& request) {
-          {
-            std::lock_guard lock(mutex_);
-            targets_.push_back(request.target);
-          }
-          http::Response response = handler_(request);
-          if (only_vmid_ && request.target.find("/cluster/resources") != std::string::npos)
-            narrow_resources(response, *only_vmid_);
-          return response;
-        })) {}
-
-  // What a single-guest sync's narrowed connection answers: /cluster/resources with one guest.
-  static void narrow_resources(http::Response& response, int vmid) {
-    json::value answer = json::parse(response.body);
-    json::array kept;
-    for (const auto& entry : answer.at("data").as_array()) {
-      if (entry.as_object().if_contains("vmid") && entry.at("vmid").to_number<int>() == vmid)
-        kept.push_back(entry);
-    }
-    answer.as_object()["data"] = std::move(kept);
-    response.body = json::serialize(answer);
-  }
-
-  std::shared_ptr<GuestReadCache> new_cache() {
-    return std::make_shared<GuestReadCache>(
-        GuestReadCacheOptions{std::chrono::seconds(600), [this] { return now_; }});
-  }
-
-  SyncSummary run(bool full_read = false) {
-    SyncOptions options;
-    options.reader.read_cache = cache_;
-    options.reader.full_read = full_read;
-    if (only_vmid_) {
-      options.reader.listing_narrowed = true;
-      options.reader.fresh_vmids.insert(*only_vmid_);
-      options.delete_orphans = false;
-    }
-    {
-      std::lock_guard lock(mutex_);
-      targets_.clear();
-    }
-    ProxmoxSource counted = source();
-    counted.transport = counted_;
-    auto summary = SyncEngine(netbox, {counted}, options).run();
-    EXPECT_TRUE(summary.ok() || !expect_ok_) << (summary.errors.empty() ? "" : summary.errors[0]);
-    return summary;
-  }
-
-  // The vmids whose /config or agent the last run requested.
-  std::multiset<int> guests_requested() {
-    std::lock_guard lock(mutex_);
-    std::multiset<int> vmids;
-    for (const auto& target : targets_) {
-      for (const std::string type : {"/qemu/", "/lxc/"}) {
-        const size_t at = target.find(type);
-        if (at == std::string::npos) continue;
-        const size_t start = at + type.size();
-        const size_t slash = target.find('/', start);
-        if (slash == std::string::npos) continue;
-        const std::string rest = target.substr(slash + 1);
-        if (rest == "config" || rest.starts_with("agent/")) {
-          vmids.insert(std::stoi(target.substr(start, slash - start)));
-        }
-      }
-    }
-    return vmids;
-  }
-
-  std::string netbox_state() {
-    std::string state;
-    for (const char* path :
-         {"/virtualization/virtual-machines/", "/virtualization/interfaces/",
-          "/virtualization/virtual-disks/", "/ipam/ip-addresses/", "/dcim/mac-addresses/"}) {
-      for (const auto& object : list(path))
-        state += json::serialize(object) + "\n";
-    }
-    return state;
-  }
-
-  const proxmox::GuestScenario& guest_of_type(const std::string& type) {
-    for (const auto& guest : scenario.guests) {
-      if (guest.type == type) return guest;
-    }
-    throw std::runtime_error("no " + type + " guest in the scenario");
-  }
-  std::string config_path(const proxmox::GuestScenario& guest) {
-    return "/nodes/" + guest.node + "/" + guest.type + "/" + std::to_string(guest.vmid) + "/config";
-  }
-  json::object vm_named(const std::string& name) {
-    const auto found = list("/virtualization/virtual-machines/", {{"name", name}});
-    return found.size() == 1 ? found.front() : json::object{};
-  }
-
-  // Replaces the hwaddr= of the container's net0 (invisible to /cluster/resources).
-  void change_container_mac(const proxmox::GuestScenario& guest, const std::string& mac) {
-    const auto config = proxmox(http::Verb::get, config_path(guest)).at("data").as_object();
-    const std::string net0(config.at("net0").as_string());
-    std::string changed;
-    size_t start = 0;
-    while (start <= net0.size()) {
-      size_t comma = net0.find(',', start);
-      if (comma == std::string::npos) comma = net0.size();
-      std::string item = net0.substr(start, comma - start);
-      if (item.starts_with("hwaddr=")) item = "hwaddr=" + mac;
-      changed += (changed.empty() ? "" : ",") + item;
-      start = comma + 1;
-    }
-    ASSERT_NE(changed, net0);
-    proxmox(http::Verb::put, config_path(guest), {{"net0", changed}});
-  }
-
-  int64_t now_ = 1'000'000;
-  std::optional<int> only_vmid_;  // a single-guest sync's narrowed /cluster/resources
-  std::shared_ptr<GuestReadCache> cache_ = new_cache();
-  bool expect_ok_ = true;
-
- private:
-  http::Handler handler_;
-  std::mutex mutex_;
-  std::vector<std::string> targets_;
-  std::shared_ptr<Transport> counted_;
-};
 
 TEST_F(ReadCacheStack, ColdRunReadsEveryGuestAnUnchangedOneNoneAndWritesNothing) {
   const size_t guests = scenario.guests.size();
@@ -422,17 +344,6 @@ TEST_F(ReadCacheStack, AStoppedRunLeavesTheCacheAsItWas) {
   EXPECT_FALSE(cache_->entries(read_cache_key("rcache", source().credentials.base_url)));
 }
 
-struct TempDir {
-  fs::path path =
-      fs::temp_directory_path() / ("pbx-read-cache-" + std::to_string(::getpid()) + "-" +
-                                   ::testing::UnitTest::GetInstance()->current_test_info()->name());
-  TempDir() {
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-};
-
 TEST_F(ReadCacheStack, APersistedCacheServesAFreshProcess) {
   TempDir dir;
   const std::string file = (dir.path / "cache.sqlite").string();
@@ -454,7 +365,10 @@ TEST_F(ReadCacheStack, APersistedCacheServesAFreshProcess) {
   const auto second = run();
   EXPECT_EQ(second.guests_read, 0u);
   EXPECT_EQ(second.guests_cached, scenario.guests.size());
-  EXPECT_EQ(second.netbox_requests.writes(), 0u);
+  EXPECT_TRUE(snapshot_lists_requested().empty()) << "the snapshot lists came from the file";
+  EXPECT_EQ(second.netbox_requests.writes(), 0u) << "and are the same lists: nothing to write";
+  EXPECT_GT(second.kinds.at("snapshots").unchanged, 0u);
+  EXPECT_EQ(second.kinds.at("snapshots").unchanged, list(kPluginSnapshotsPath).size());
   EXPECT_EQ(netbox_state(), before);
   EXPECT_TRUE(warnings.empty());
 }
