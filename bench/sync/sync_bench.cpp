@@ -9,9 +9,17 @@
 // requests (the engine's per-kind counts and the emulator's per-route request counts) and peak RSS
 // per phase.
 //
+// With --netbox-url URL --netbox-token TOKEN the sync writes into that NetBox (a real one,
+// bench/sync/real-netbox.sh) instead of an emulator it starts; the URL's form and the token are
+// checked before anything starts or is written (exit 2 for a malformed URL or token, 1 when
+// NetBox cannot be reached or refuses the token). Request counts then come from the sync's own
+// client only (a real NetBox has no per-route statistics). Every phase also carries the client's
+// counts, so the two kinds of run compare like for like.
+//
 //   sync_bench [--guests N] [--nodes N] [--clusters N] [--nics N] [--disks N] [--snapshots N]
 //              [--backups N] [--no-extras] [--scope S] [--change ip|name] [--build-dir DIR]
-//              [--log-level L] [--no-read-cache]
+//              [--log-level L] [--no-read-cache] [--emulator-version V]
+//              [--netbox-url URL --netbox-token TOKEN]
 
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
@@ -31,6 +39,7 @@
 #include "http/client.hpp"
 #include "proxmox/scenario.hpp"
 #include "sync/engine.hpp"
+#include "sync/netbox_target.hpp"
 
 namespace {
 namespace json = boost::json;
@@ -50,6 +59,10 @@ struct BenchOptions {
   fs::path build_dir;
   std::string log_level = "warn";
   bool read_cache = true;
+  std::string emulator_version = "4.6";
+  // Empty: an emulator started by the benchmark. Otherwise the NetBox the sync writes into.
+  std::string netbox_url;
+  std::string netbox_token;
 };
 
 long peak_rss_kb() {
@@ -137,6 +150,17 @@ std::optional<int> parse_options(int argc, char** argv, BenchOptions& options) {
   bool no_read_cache = false;
   app.add_flag("--no-read-cache", no_read_cache,
                "No guest read cache: every phase reads every guest's config and agent");
+  app.add_option("--emulator-version", options.emulator_version,
+                 "NetBox version the started netbox-emulator emulates (without --netbox-url)")
+      ->capture_default_str();
+  auto* netbox_url = app.add_option(
+      "--netbox-url", options.netbox_url,
+      "Sync into this NetBox (e.g. a real one) instead of a started emulator; it should be "
+      "empty, the first phase is then the initial sync");
+  auto* netbox_token = app.add_option("--netbox-token", options.netbox_token,
+                                      "API token of --netbox-url (v1, or v2 nbt_<key>.<secret>)");
+  netbox_url->needs(netbox_token);
+  netbox_token->needs(netbox_url);
   app.add_option("--log-level", options.log_level,
                  "Log level of the sync engine on stderr (debug shows where the time goes)")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}))
@@ -153,6 +177,16 @@ std::optional<int> parse_options(int argc, char** argv, BenchOptions& options) {
     return 2;
   }
   options.scope = *named;
+  if (!options.netbox_url.empty()) {
+    if (const auto problem = sync::netbox_base_url_problem(options.netbox_url); !problem.empty()) {
+      std::cerr << "sync_bench: --netbox-url '" << options.netbox_url << "': " << problem << "\n";
+      return 2;
+    }
+    if (const auto problem = sync::netbox_token_problem(options.netbox_token); !problem.empty()) {
+      std::cerr << "sync_bench: --netbox-token: " << problem << "\n";
+      return 2;
+    }
+  }
   options.read_cache = !no_read_cache;
   generate.extras = !no_extras;
   return std::nullopt;
@@ -208,10 +242,23 @@ struct PhaseRun {
   bool full_read = false;
 };
 
+// The NetBox the phases write into: an emulator this benchmark started, or --netbox-url.
+struct Target {
+  std::string url;
+  std::string token;
+  bool emulator = true;
+  std::string version;  // as /api/status/ tells it
+  // It has the netbox-proxbox plugin (the emulator emulates it); without it the sync leaves the
+  // plugin's objects out, so the two runs write different amounts.
+  bool proxbox_plugin = false;
+};
+
 json::object run_phase(const std::string& name, sync::NetBoxClient& netbox,
                        const std::vector<sync::ProxmoxSource>& sources, const PhaseRun& how,
-                       http::Client& admin, const std::string& netbox_url) {
-  const EmulatorStats before = emulator_stats(admin, netbox_url);
+                       http::Client& admin, const Target& target) {
+  // A real NetBox has no statistics route; the sync's own counts (summary) cover both.
+  std::optional<EmulatorStats> before;
+  if (target.emulator) before = emulator_stats(admin, target.url);
   const auto started = std::chrono::steady_clock::now();
   sync::SyncOptions sync_options;
   sync_options.scope = how.scope;
@@ -234,7 +281,6 @@ json::object run_phase(const std::string& name, sync::NetBoxClient& netbox,
       std::chrono::duration<double>(std::chrono::steady_clock::now() - synced).count();
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  const EmulatorStats after = emulator_stats(admin, netbox_url);
   json::object phase = summary.to_json();
   phase.erase("error_messages");
   phase["phase"] = name;
@@ -246,16 +292,93 @@ json::object run_phase(const std::string& name, sync::NetBoxClient& netbox,
   const size_t guests = summary.guests_read + summary.guests_cached;
   phase["proxmox_requests_per_guest"] =
       guests == 0 ? 0.0 : static_cast<double>(summary.proxmox_requests) / guests;
-  phase["netbox_writes_seen_by_emulator"] = after.writes - before.writes;
-  phase["netbox_requests_by_route"] = requests_between(before, after);
+  const auto& sent = summary.netbox_requests;
+  phase["netbox_requests_total"] = sent.get + sent.writes();
+  phase["netbox_writes"] = sent.writes();
+  const auto totals = summary.totals();
+  phase["objects_written"] = totals.created + totals.updated + totals.deleted;
+  if (before) {
+    const EmulatorStats after = emulator_stats(admin, target.url);
+    phase["netbox_writes_seen_by_emulator"] = after.writes - before->writes;
+    phase["netbox_requests_by_route"] = requests_between(*before, after);
+  }
   phase["peak_rss_mb"] = static_cast<double>(peak_rss_kb()) / 1024.0;
   phase["error_count"] = summary.errors.size();
   if (!summary.errors.empty()) phase["first_error"] = summary.errors.front();
   std::cerr << name << ": " << seconds << " s, " << summary.proxmox_requests
             << " Proxmox requests (" << summary.guests_read << " guests read, "
-            << summary.guests_cached << " from the read cache)\n";
+            << summary.guests_cached << " from the read cache), " << sent.get + sent.writes()
+            << " NetBox requests (" << sent.writes() << " writes)\n";
   return phase;
 }
+
+// Asks NetBox with the token before anything is started or written: a NetBox that cannot be
+// reached, is not NetBox or refuses the token ends the benchmark with a message saying which.
+// The token is tried on a list every NetBox guards (real NetBox refuses a bad token on
+// /api/status/ too, the emulator does not), then /api/status/ tells version and plugin.
+sync::NetBoxStatus check_netbox(const std::string& url, const std::string& token) {
+  http::ClientOptions quick;
+  quick.request_timeout = 30s;
+  quick.max_retries = 0;
+  sync::HttpTransport transport(quick);
+  sync::NetBoxClient client(transport, url, token);
+  http::Headers headers;
+  headers.set(http::Field::authorization, sync::netbox_authorization(token));
+  headers.set(http::Field::accept, "application/json");
+  const std::string probe = client.api_root() + "/extras/tags/?limit=1";
+  http::ClientResponse answer;
+  try {
+    answer = http::Client(quick).get(probe, headers);
+  } catch (const http::TransportError& error) {
+    throw std::runtime_error("cannot reach NetBox at " + url + ": " + error.what());
+  }
+  if (answer.status == 401 || answer.status == 403)
+    throw std::runtime_error("NetBox at " + url + " refuses the token (" +
+                             std::to_string(answer.status) + " " + answer.body +
+                             "); nothing was started or written");
+  if (!answer.ok())
+    throw std::runtime_error("NetBox at " + url + " does not answer as NetBox: GET " + probe + " " +
+                             std::to_string(answer.status));
+  sync::NetBoxStatus status;
+  try {
+    status = client.status();
+  } catch (const std::exception& error) {  // an error status or a body that is not JSON
+    throw std::runtime_error("NetBox at " + url +
+                             " does not answer /api/status/ as NetBox: " + error.what());
+  }
+  if (status.version.text.empty())
+    throw std::runtime_error("NetBox at " + url +
+                             " answered /api/status/ without a netbox-version: not a NetBox?");
+  return status;
+}
+
+// The NetBox of --netbox-url (`external`, checked already), or an emulator started here.
+Target netbox_target(const BenchOptions& options, const fs::path& dir,
+                     const std::optional<sync::NetBoxStatus>& external,
+                     std::optional<Started>& emulator) {
+  Target target{options.netbox_url, options.netbox_token, !external, {}, false};
+  if (target.emulator) {
+    emulator = start(
+        dir, "netbox-emulator",
+        {(options.build_dir / "apps/netbox-emulator/netbox-emulator").string(), "--listen",
+         "127.0.0.1:0", "--token", kNetBoxToken, "--netbox-version", options.emulator_version});
+    target.url = std::string(emulator->endpoints.at(0).at("url").as_string());
+    target.token = kNetBoxToken;
+  }
+  const sync::NetBoxStatus status = external ? *external : check_netbox(target.url, target.token);
+  target.version = status.version.text;
+  target.proxbox_plugin = status.proxbox_plugin;
+  return target;
+}
+
+// Removes the benchmark's temporary files however it ends.
+struct TempDir {
+  fs::path path;
+  ~TempDir() {
+    std::error_code ignored;
+    fs::remove_all(path, ignored);
+  }
+};
 
 int run_benchmark(const BenchOptions& options) {
   const auto& generate = options.generate;
@@ -263,27 +386,30 @@ int run_benchmark(const BenchOptions& options) {
   spdlog::set_default_logger(spdlog::stderr_logger_mt("sync_bench"));
   spdlog::set_pattern("%H:%M:%S.%e %l: %v");
   spdlog::set_level(spdlog::level::from_str(options.log_level));
-  const fs::path dir =
-      fs::temp_directory_path() / ("proxbox-sync-bench-" + std::to_string(::getpid()));
-  fs::create_directories(dir);
-  const proxmox::Scenario scenario = proxmox::generate_scenario(generate);
-  std::ofstream(dir / "scenario.json") << json::serialize(scenario.to_json());
+  // Before any process starts: a NetBox of --netbox-url that is unreachable or refuses the token.
+  std::optional<sync::NetBoxStatus> external;
+  if (!options.netbox_url.empty())
+    external = check_netbox(options.netbox_url, options.netbox_token);
 
-  const fs::path& build_dir = options.build_dir;
-  Started mock = start(dir, "proxmox-mock",
-                       {(build_dir / "apps/proxmox-mock/proxmox-mock").string(), "--scenario",
-                        (dir / "scenario.json").string(), "--listen", "127.0.0.1:0"});
-  Started emulator =
-      start(dir, "netbox-emulator",
-            {(build_dir / "apps/netbox-emulator/netbox-emulator").string(), "--listen",
-             "127.0.0.1:0", "--token", kNetBoxToken, "--netbox-version", "4.6"});
-  const std::string netbox_url(emulator.endpoints.at(0).at("url").as_string());
+  const TempDir dir{fs::temp_directory_path() /
+                    ("proxbox-sync-bench-" + std::to_string(::getpid()))};
+  fs::create_directories(dir.path);
+  const proxmox::Scenario scenario = proxmox::generate_scenario(generate);
+  std::ofstream(dir.path / "scenario.json") << json::serialize(scenario.to_json());
+
+  // Declared before the programs so that their handles stop them before the directory goes.
+  std::optional<Started> emulator;
+  Started mock =
+      start(dir.path, "proxmox-mock",
+            {(options.build_dir / "apps/proxmox-mock/proxmox-mock").string(), "--scenario",
+             (dir.path / "scenario.json").string(), "--listen", "127.0.0.1:0"});
+  const Target target = netbox_target(options, dir.path, external, emulator);
 
   http::ClientOptions client_options;
   client_options.request_timeout = 300s;
   client_options.max_retries = 4;
   sync::HttpTransport netbox_transport(client_options);
-  sync::NetBoxClient netbox(netbox_transport, netbox_url, kNetBoxToken);
+  sync::NetBoxClient netbox(netbox_transport, target.url, target.token);
   std::vector<sync::ProxmoxSource> sources;
   for (const auto& endpoint : mock.endpoints) {
     const std::string url(endpoint.at("url").as_string());
@@ -296,13 +422,14 @@ int run_benchmark(const BenchOptions& options) {
   http::Client admin(client_options);
 
   json::array phases;
-  PhaseRun how{options.scope, options.read_cache ? dir / "read-cache.sqlite" : fs::path(), false};
-  phases.push_back(run_phase("initial", netbox, sources, how, admin, netbox_url));
-  phases.push_back(run_phase("unchanged", netbox, sources, how, admin, netbox_url));
+  PhaseRun how{options.scope, options.read_cache ? dir.path / "read-cache.sqlite" : fs::path(),
+               false};
+  phases.push_back(run_phase("initial", netbox, sources, how, admin, target));
+  phases.push_back(run_phase("unchanged", netbox, sources, how, admin, target));
   const std::string change = change_one_guest(scenario, mock.endpoints, options.change, admin);
   // An address does not show in /cluster/resources: a cached run would see it after the max age.
   how.full_read = options.change == "ip";
-  json::object changed = run_phase("one_guest_changed", netbox, sources, how, admin, netbox_url);
+  json::object changed = run_phase("one_guest_changed", netbox, sources, how, admin, target);
   changed["change"] = change;
   phases.push_back(std::move(changed));
 
@@ -315,13 +442,14 @@ int run_benchmark(const BenchOptions& options) {
                                 {"snapshots_per_guest", generate.snapshots_per_guest},
                                 {"backups_per_guest", generate.backups_per_guest},
                                 {"extras", generate.extras}}},
+      {"netbox", json::object{{"target", target.emulator ? "emulator" : "url"},
+                              {"url", target.url},
+                              {"version", target.version},
+                              {"proxbox_plugin", target.proxbox_plugin}}},
       {"scope", std::string(sync::to_string(options.scope))},
       {"read_cache", options.read_cache},
       {"phases", std::move(phases)}};
   std::cout << json::serialize(report) << std::endl;
-  mock.process.reset();
-  emulator.process.reset();
-  fs::remove_all(dir);
   return 0;
 }
 
