@@ -3,7 +3,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <boost/json/serialize.hpp>
 #include <cctype>
+#include <functional>
 
 #include "common/text.hpp"
 
@@ -73,6 +75,13 @@ bool is_mac(std::string_view text) {
 
 bool is_true(std::string_view text) {
   return text == "1" || text == "true" || text == "yes" || text == "on";
+}
+
+std::string content_digest(const boost::json::value& content) {
+  const std::string text = boost::json::serialize(content);
+  std::hash<std::string> hash;
+  return fmt::format("{:016x}{:016x}{:08x}", hash(text), hash(text + "#"),
+                     static_cast<uint32_t>(hash(text + "!")));
 }
 
 }  // namespace pbx::proxmox

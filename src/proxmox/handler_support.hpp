@@ -30,5 +30,8 @@ std::optional<std::string> property(const PropertyList& properties, std::string_
 bool is_mac(std::string_view text);
 // Proxmox's boolean spellings: 1, true, yes, on.
 bool is_true(std::string_view text);
+// 40 hex digits that change whenever `content` does, as Proxmox's SHA1 over a config file:
+// the `digest` of config and firewall listings.
+std::string content_digest(const boost::json::value& content);
 
 }  // namespace pbx::proxmox

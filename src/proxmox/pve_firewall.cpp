@@ -1,56 +1,74 @@
 // Firewall rules and options as state, at the datacenter (/cluster/firewall), per node
-// (/nodes/{node}/firewall) and per guest (/nodes/{node}/{qemu|lxc}/{vmid}/firewall): a rule
-// POSTed shows up in the listing at pos 0 (or the pos it asked for), PUT rules/{pos} changes or
-// moves it (`moveto`), DELETE removes it; PUT options sets keys and unsets those `delete` lists.
-// Groups, IP sets and aliases still answer from the schema (sample-only).
+// (/nodes/{node}/firewall), per guest (/nodes/{node}/{qemu|lxc}/{vmid}/firewall) and in each
+// security group (/cluster/firewall/groups/{group}): a rule POSTed shows up in the listing at
+// pos 0 (or the pos it asked for), PUT rules/{pos} changes or moves it (`moveto`), DELETE removes
+// it; PUT options sets keys and unsets those `delete` lists. Groups themselves, IP sets and
+// aliases: pve_firewall_sets.cpp.
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <boost/json.hpp>
+#include <type_traits>
 
 #include "common/text.hpp"
+#include "proxmox/firewall_zones.hpp"
 #include "proxmox/handler_support.hpp"
-#include "proxmox/pve_support.hpp"
 
 namespace pbx::proxmox {
+
+const FirewallZone& firewall_zone_or_empty(const ClusterState& state, const std::string& key) {
+  static const FirewallZone empty;
+  const auto found = state.firewall().zones.find(key);
+  return found == state.firewall().zones.end() ? empty : found->second;
+}
+
 namespace {
 
 namespace json = boost::json;
 using Verb = http::Verb;
+using Rules = std::vector<json::object>;
 
 // Parameters that address the rule or guard the write rather than being part of it.
 bool addressing(std::string_view key) {
-  return key == "node" || key == "vmid" || key == "pos" || key == "digest" || key == "delete" ||
-         key == "moveto";
+  return key == "node" || key == "vmid" || key == "group" || key == "pos" || key == "digest" ||
+         key == "delete" || key == "moveto";
 }
 
-// The zone key of a call ("cluster", "node/pve1", "qemu/100"), or why the call names none.
 template <typename State>
-std::pair<std::string, std::optional<ApiResult>> zone_of(State& state, const ApiCall& call,
-                                                         std::string_view kind) {
-  if (kind == "cluster") return {"cluster", std::nullopt};
-  if (kind == "node") {
-    const std::string node = call.text("node");
-    if (state.find_node(node) == nullptr) return {{}, no_such_node(node)};
-    return {"node/" + node, std::nullopt};
+using RulesOf = std::conditional_t<std::is_const_v<State>, const Rules, Rules>;
+
+template <typename State>
+using Located = std::pair<RulesOf<State>*, std::optional<ApiResult>>;
+
+// The rules of a zone: a write creates the zone, a read of one nobody wrote is empty.
+struct ZoneRules {
+  std::string kind;
+  template <typename State>
+  Located<State> operator()(State& state, const ApiCall& call) const {
+    auto [key, refusal] = firewall_zone_of(state, call, kind);
+    if (refusal) return {nullptr, refusal};
+    if constexpr (std::is_const_v<State>) {
+      return {&firewall_zone_or_empty(state, key).rules, std::nullopt};
+    } else {
+      return {&state.firewall().zones[key].rules, std::nullopt};
+    }
   }
-  auto [guest, refusal] = find_guest(state, call, kind);
-  if (refusal) return {{}, refusal};
-  return {std::string(kind) + "/" + std::to_string(guest->spec.vmid), std::nullopt};
-}
+};
 
-// As Proxmox prints it: booleans as 1 and 0.
-json::value stored(const json::value& value) {
-  if (value.is_bool()) return value.as_bool() ? 1 : 0;
-  return value;
-}
-
-const FirewallZone& zone_or_empty(const ClusterState& state, const std::string& key) {
-  static const FirewallZone empty;
-  const auto found = state.firewall().find(key);
-  return found == state.firewall().end() ? empty : found->second;
-}
+// The rules of security group {group}, which must exist.
+struct GroupRules {
+  template <typename State>
+  Located<State> operator()(State& state, const ApiCall& call) const {
+    const std::string name = call.text("group");
+    auto& groups = state.firewall().groups;
+    const auto found = groups.find(name);
+    if (found == groups.end()) {
+      return {nullptr, ApiResult::error(500, fmt::format("no such security group '{}'", name))};
+    }
+    return {&found->second.rules, std::nullopt};
+  }
+};
 
 json::object listed(const json::object& rule, size_t pos) {
   json::object out = rule;
@@ -58,7 +76,7 @@ json::object listed(const json::object& rule, size_t pos) {
   return out;
 }
 
-// The rule at {pos}, or Proxmox's refusal.
+// The rule at {pos}, or none.
 std::optional<size_t> position(const ApiCall& call, size_t count) {
   const auto pos = call.integer("pos");
   if (!pos || *pos < 0 || static_cast<size_t>(*pos) >= count) return std::nullopt;
@@ -73,98 +91,104 @@ std::vector<std::string> delete_list(const ApiCall& call) {
   return common::split_list(call.text("delete"), ",;", common::kWhitespace);
 }
 
-void add_zone_handlers(HandlerTable& table, const std::string& base, const std::string& kind) {
-  const std::string rules = base + "/rules";
-  const std::string rule = rules + "/{pos}";
-  table.add(Verb::get, rules,
-            reader([kind](const ClusterState& state, const ApiCall& call) -> ApiResult {
-              auto [key, refusal] = zone_of(state, call, kind);
+// PUT {pos}: changes the rule's settings, unsets those `delete` lists, moves it to `moveto`.
+void change_rule(Rules& rules, size_t pos, const ApiCall& call) {
+  json::object changed = rules[pos];
+  for (const auto& name : delete_list(call))
+    changed.erase(name);
+  for (const auto& [name, value] : call.params) {
+    if (!addressing(name)) changed[name] = firewall_stored(value);
+  }
+  rules.erase(rules.begin() + static_cast<std::ptrdiff_t>(pos));
+  size_t to = pos;
+  if (const auto moveto = call.integer("moveto")) {
+    to = static_cast<size_t>(std::max<int64_t>(*moveto, 0));
+    if (to > pos && to > 0) --to;  // Proxmox moves before the rule now at moveto
+  }
+  to = std::min(to, rules.size());
+  rules.insert(rules.begin() + static_cast<std::ptrdiff_t>(to), std::move(changed));
+}
+
+// GET/POST `list` and GET/PUT/DELETE `item` over the rules `locate` finds.
+template <typename Locate>
+void add_rule_handlers(HandlerTable& table, const std::string& list, const std::string& item,
+                       Locate locate) {
+  table.add(Verb::get, list,
+            reader([locate](const ClusterState& state, const ApiCall& call) -> ApiResult {
+              auto [rules, refusal] = locate(state, call);
               if (refusal) return *refusal;
               json::array out;
-              const auto& zone = zone_or_empty(state, key);
-              for (size_t pos = 0; pos < zone.rules.size(); ++pos)
-                out.push_back(listed(zone.rules[pos], pos));
+              for (size_t pos = 0; pos < rules->size(); ++pos)
+                out.push_back(listed((*rules)[pos], pos));
               return ApiResult::ok(std::move(out));
             }));
-  table.add(
-      Verb::post, rules, writer([kind](ClusterState& state, const ApiCall& call) -> ApiResult {
-        auto [key, refusal] = zone_of(state, call, kind);
-        if (refusal) return *refusal;
-        auto& zone = state.firewall()[key];
-        json::object added;
-        for (const auto& [name, value] : call.params) {
-          if (!addressing(name)) added[name] = stored(value);
-        }
-        const size_t at = std::min<size_t>(
-            static_cast<size_t>(std::max<int64_t>(call.integer("pos").value_or(0), 0)),
-            zone.rules.size());
-        zone.rules.insert(zone.rules.begin() + static_cast<std::ptrdiff_t>(at), std::move(added));
-        state.touch();
-        return ApiResult::ok();
-      }));
-  table.add(Verb::get, rule,
-            reader([kind](const ClusterState& state, const ApiCall& call) -> ApiResult {
-              auto [key, refusal] = zone_of(state, call, kind);
+  table.add(Verb::post, list, writer([locate](ClusterState& state, const ApiCall& call) {
+              auto [rules, refusal] = locate(state, call);
               if (refusal) return *refusal;
-              const auto& zone = zone_or_empty(state, key);
-              const auto pos = position(call, zone.rules.size());
-              if (!pos) return no_rule(call);
-              return ApiResult::ok(listed(zone.rules[*pos], *pos));
-            }));
-  table.add(Verb::put, rule, writer([kind](ClusterState& state, const ApiCall& call) -> ApiResult {
-              auto [key, refusal] = zone_of(state, call, kind);
-              if (refusal) return *refusal;
-              auto& zone = state.firewall()[key];
-              const auto pos = position(call, zone.rules.size());
-              if (!pos) return no_rule(call);
-              json::object changed = zone.rules[*pos];
-              for (const auto& name : delete_list(call))
-                changed.erase(name);
+              json::object added;
               for (const auto& [name, value] : call.params) {
-                if (!addressing(name)) changed[name] = stored(value);
+                if (!addressing(name)) added[name] = firewall_stored(value);
               }
-              zone.rules.erase(zone.rules.begin() + static_cast<std::ptrdiff_t>(*pos));
-              size_t to = *pos;
-              if (const auto moveto = call.integer("moveto")) {
-                to = static_cast<size_t>(std::max<int64_t>(*moveto, 0));
-                if (to > *pos && to > 0) --to;  // Proxmox moves before the rule now at moveto
-              }
-              to = std::min(to, zone.rules.size());
-              zone.rules.insert(zone.rules.begin() + static_cast<std::ptrdiff_t>(to),
-                                std::move(changed));
+              const size_t at = std::min<size_t>(
+                  static_cast<size_t>(std::max<int64_t>(call.integer("pos").value_or(0), 0)),
+                  rules->size());
+              rules->insert(rules->begin() + static_cast<std::ptrdiff_t>(at), std::move(added));
               state.touch();
               return ApiResult::ok();
             }));
-  table.add(Verb::delete_, rule,
-            writer([kind](ClusterState& state, const ApiCall& call) -> ApiResult {
-              auto [key, refusal] = zone_of(state, call, kind);
+  table.add(Verb::get, item,
+            reader([locate](const ClusterState& state, const ApiCall& call) -> ApiResult {
+              auto [rules, refusal] = locate(state, call);
               if (refusal) return *refusal;
-              auto& zone = state.firewall()[key];
-              const auto pos = position(call, zone.rules.size());
+              const auto pos = position(call, rules->size());
               if (!pos) return no_rule(call);
-              zone.rules.erase(zone.rules.begin() + static_cast<std::ptrdiff_t>(*pos));
+              return ApiResult::ok(listed((*rules)[*pos], *pos));
+            }));
+  table.add(Verb::put, item, writer([locate](ClusterState& state, const ApiCall& call) {
+              auto [rules, refusal] = locate(state, call);
+              if (refusal) return *refusal;
+              const auto pos = position(call, rules->size());
+              if (!pos) return no_rule(call);
+              change_rule(*rules, *pos, call);
               state.touch();
               return ApiResult::ok();
             }));
+  table.add(Verb::delete_, item, writer([locate](ClusterState& state, const ApiCall& call) {
+              auto [rules, refusal] = locate(state, call);
+              if (refusal) return *refusal;
+              const auto pos = position(call, rules->size());
+              if (!pos) return no_rule(call);
+              rules->erase(rules->begin() + static_cast<std::ptrdiff_t>(*pos));
+              state.touch();
+              return ApiResult::ok();
+            }));
+}
+
+void add_option_handlers(HandlerTable& table, const std::string& base, const std::string& kind) {
   table.add(Verb::get, base + "/options",
             reader([kind](const ClusterState& state, const ApiCall& call) -> ApiResult {
-              auto [key, refusal] = zone_of(state, call, kind);
+              auto [key, refusal] = firewall_zone_of(state, call, kind);
               if (refusal) return *refusal;
-              return ApiResult::ok(zone_or_empty(state, key).options);
+              return ApiResult::ok(firewall_zone_or_empty(state, key).options);
             }));
   table.add(Verb::put, base + "/options",
             writer([kind](ClusterState& state, const ApiCall& call) -> ApiResult {
-              auto [key, refusal] = zone_of(state, call, kind);
+              auto [key, refusal] = firewall_zone_of(state, call, kind);
               if (refusal) return *refusal;
-              auto& options = state.firewall()[key].options;
+              auto& options = state.firewall().zones[key].options;
               for (const auto& name : delete_list(call))
                 options.erase(name);
               for (const auto& [name, value] : call.params) {
-                if (!addressing(name)) options[name] = stored(value);
+                if (!addressing(name)) options[name] = firewall_stored(value);
               }
               state.touch();
               return ApiResult::ok();
             }));
+}
+
+void add_zone_handlers(HandlerTable& table, const std::string& base, const std::string& kind) {
+  add_rule_handlers(table, base + "/rules", base + "/rules/{pos}", ZoneRules{kind});
+  add_option_handlers(table, base, kind);
 }
 
 }  // namespace
@@ -174,6 +198,9 @@ void add_firewall_handlers(HandlerTable& table) {
   add_zone_handlers(table, "/nodes/{node}/firewall", "node");
   for (const std::string type : {"qemu", "lxc"})
     add_zone_handlers(table, "/nodes/{node}/" + type + "/{vmid}/firewall", type);
+  add_rule_handlers(table, "/cluster/firewall/groups/{group}",
+                    "/cluster/firewall/groups/{group}/{pos}", GroupRules{});
+  add_firewall_set_handlers(table);
 }
 
 }  // namespace pbx::proxmox

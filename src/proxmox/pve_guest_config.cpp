@@ -369,10 +369,7 @@ json::object config_without_digest(const ClusterState&, const GuestState& guest)
 
 // Changes whenever the visible config changes, like the real SHA1 over the file.
 std::string digest_of(const json::object& config) {
-  const std::string text = json::serialize(config);
-  std::hash<std::string> hash;
-  return fmt::format("{:016x}{:016x}{:08x}", hash(text), hash(text + "#"),
-                     static_cast<uint32_t>(hash(text + "!")));
+  return content_digest(config);
 }
 
 }  // namespace

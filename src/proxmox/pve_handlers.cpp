@@ -22,6 +22,7 @@ HandlerTable pve_handlers(const Release& release) {
   add_ha_handlers(table);
   add_sdn_handlers(table);
   add_firewall_handlers(table);
+  add_cpu_model_handlers(table);
   add_access_user_handlers(table);
   add_access_handlers(table);
   add_access_acl_handlers(table);

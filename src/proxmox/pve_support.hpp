@@ -97,7 +97,9 @@ void add_pool_handlers(HandlerTable& table);          // /pools
 void add_cluster_task_handlers(HandlerTable& table);  // /cluster/tasks
 void add_ha_handlers(HandlerTable& table);            // /cluster/ha
 void add_sdn_handlers(HandlerTable& table);           // /cluster/sdn
-void add_firewall_handlers(HandlerTable& table);      // */firewall rules and options
+void add_firewall_handlers(HandlerTable& table);      // */firewall rules, options, groups
+void add_firewall_set_handlers(HandlerTable& table);  // groups, */firewall/ipset, */aliases
+void add_cpu_model_handlers(HandlerTable& table);     // capabilities/qemu/cpu
 // /access/users (and their tokens), /access/password (pve_access_users.cpp)
 void add_access_user_handlers(HandlerTable& table);
 // /access/domains, /access/groups, /access/roles (pve_access.cpp)

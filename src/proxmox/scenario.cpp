@@ -6,11 +6,14 @@
 #include <boost/describe/members.hpp>
 #include <boost/json.hpp>
 #include <boost/mp11/algorithm.hpp>
+#include <cctype>
 #include <cstdlib>
 #include <set>
 #include <stdexcept>
 
 #include "common/text.hpp"
+#include "proxmox/cpu_models.hpp"
+#include "proxmox/firewall_state.hpp"
 
 namespace pbx::proxmox {
 namespace {
@@ -191,6 +194,19 @@ void validate(const ObjectReader& r, const SdnSubnetScenario& subnet) {
   if (subnet.cidr.find('/') == std::string::npos) r.fail("cidr", "must be address/prefix");
 }
 
+void validate(const ObjectReader& r, const CpuModelScenario& model) {
+  // cpu-models.conf section ids: a letter, then letters, digits, '-', '_' and '.'.
+  const bool named = !model.name.empty() && std::isalpha(static_cast<unsigned char>(model.name[0]));
+  if (!named || model.name.find_first_not_of(
+                    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") !=
+                    std::string::npos) {
+    r.fail("name", "must start with a letter and hold only letters, digits, '-', '_', '.'");
+  }
+  if (!builtin_cpu_vendor(model.reported_model)) {
+    r.fail("reported_model", "'" + model.reported_model + "' is not a built-in CPU model");
+  }
+}
+
 void validate(const ObjectReader& r, const GuestScenario& guest) {
   if (guest.vmid < 100 || guest.vmid > 999999999) r.fail("vmid", "must be 100..999999999");
   if (guest.type != "qemu" && guest.type != "lxc") r.fail("type", "must be qemu or lxc");
@@ -339,6 +355,15 @@ void validate(const ObjectReader& r, const ClusterScenario& cluster) {
     }
   }
   validate_cluster_extras(r, cluster, node_names, vmids);
+  std::set<std::string, std::less<>> cpu_models;
+  for (const auto& model : cluster.cpu_models) {
+    if (!cpu_models.insert(model.name).second) r.fail("cpu_models", "duplicate " + model.name);
+  }
+  try {
+    FirewallState::from_json(cluster.firewall);
+  } catch (const std::invalid_argument& error) {
+    r.fail("firewall", error.what());
+  }
   // On PBS a backup lives in a datastore; on PVE in a storage with backup content.
   for (const auto& datastore : cluster.datastores)
     storage_ids.insert(datastore.name);

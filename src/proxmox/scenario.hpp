@@ -362,6 +362,17 @@ struct SdnSubnetScenario {
 };
 BOOST_DESCRIBE_STRUCT(SdnSubnetScenario, (), (vnet, cidr, gateway, snat))
 
+// A custom CPU model (/etc/pve/virtual-guest/cpu-models.conf): no API of the schemas the mock
+// serves writes it, so it is scenario data.
+struct CpuModelScenario {
+  std::string name;                      // listed as "custom-<name>"
+  std::string reported_model = "kvm64";  // a built-in model; its vendor is the listing's
+  std::string flags;                     // "+aes;-pcid"
+
+  bool operator==(const CpuModelScenario&) const = default;
+};
+BOOST_DESCRIBE_STRUCT(CpuModelScenario, (), (name, reported_model, flags))
+
 struct ClusterScenario {
   std::string name = "pve";      // cluster name (standalone: the node's name)
   std::string mode = "cluster";  // cluster | standalone
@@ -379,13 +390,18 @@ struct ClusterScenario {
   std::vector<SdnZoneScenario> sdn_zones;
   std::vector<SdnVnetScenario> sdn_vnets;
   std::vector<SdnSubnetScenario> sdn_subnets;
+  // Custom CPU models (cpu-models.conf), listed as "custom-<name>" by capabilities/qemu/cpu.
+  std::vector<CpuModelScenario> cpu_models;
+  // Rules, options, IP sets, aliases per zone and the security groups: FirewallState's JSON
+  // form (firewall_state.hpp); {} is no firewall configuration.
+  boost::json::object firewall;
 
   bool operator==(const ClusterScenario&) const = default;
 };
 BOOST_DESCRIBE_STRUCT(ClusterScenario, (),
                       (name, mode, nodes, guests, storages, backups, volumes, datastores,
                        backup_jobs, replication_jobs, tasks, ha_resources, sdn_zones, sdn_vnets,
-                       sdn_subnets))
+                       sdn_subnets, cpu_models, firewall))
 
 struct Scenario {
   Service service = Service::pve;

@@ -116,7 +116,9 @@ ClusterState::ClusterState(const ClusterScenario& scenario, Service service,
       ha_resources_(scenario.ha_resources),
       sdn_zones_(scenario.sdn_zones),
       sdn_vnets_(scenario.sdn_vnets),
-      sdn_subnets_(scenario.sdn_subnets) {
+      sdn_subnets_(scenario.sdn_subnets),
+      cpu_models_(scenario.cpu_models),
+      firewall_(FirewallState::from_json(scenario.firewall)) {
   const int64_t now = now_seconds();
   for (const auto& node : scenario.nodes) {
     NodeState state{node, now - 86400};
@@ -302,6 +304,8 @@ ClusterScenario ClusterState::export_scenario() const {
   out.sdn_zones = sdn_zones_;
   out.sdn_vnets = sdn_vnets_;
   out.sdn_subnets = sdn_subnets_;
+  out.cpu_models = cpu_models_;
+  out.firewall = firewall_.to_json();
   return out;
 }
 
@@ -409,6 +413,9 @@ void ClusterState::remove_guest(int vmid) {
   }
   guests_.erase(vmid);
   const std::string guest_id = std::to_string(vmid);
+  // Proxmox removes the guest's <vmid>.fw with it.
+  firewall_.zones.erase("qemu/" + guest_id);
+  firewall_.zones.erase("lxc/" + guest_id);
   std::erase_if(replication_jobs_, [&](const Job& job) {
     const auto it = job.settings.find("guest");
     return it != job.settings.end() && it->value().is_string() &&

@@ -150,7 +150,11 @@ class ClusterState {
   AccessState& access() { return access_; }
   const AccessState& access() const { return access_; }
 
-  // Firewall rules and options per zone (pve_firewall.cpp); not part of export_scenario().
+  // Custom CPU models (scenario data: no API the mock serves writes them).
+  const std::vector<CpuModelScenario>& cpu_models() const { return cpu_models_; }
+
+  // The firewall: rules, options, IP sets, aliases per zone and the security groups
+  // (pve_firewall*.cpp); exported as the scenario's `firewall`.
   FirewallState& firewall() { return firewall_; }
   const FirewallState& firewall() const { return firewall_; }
 
@@ -202,6 +206,7 @@ class ClusterState {
   std::vector<SdnVnetScenario> sdn_vnets_;
   std::vector<SdnSubnetScenario> sdn_subnets_;
   AccessState access_;
+  std::vector<CpuModelScenario> cpu_models_;
   FirewallState firewall_;
   std::unordered_map<std::string, Task> tasks_;
   std::deque<std::string> task_order_;

@@ -329,19 +329,20 @@ TEST(EngineTest, IpsetCidrOperationsRouteAndValidate) {
   Engine engine(test_options());
   const std::string ipset = "/api2/json/cluster/firewall/ipset";
   EXPECT_EQ(call(engine, Verb::post, ipset, "name=office").status, 200u);
-  EXPECT_EQ(call(engine, Verb::post, ipset + "/office", "cidr=10.0.0.0%2F24").status, 200u);
   EXPECT_EQ(get(engine, ipset + "/office").status, 200u);
+  // Each entry is added, then read, changed and deleted through its {cidr} (encoded or not).
   for (const std::string cidr :
        {"10.0.0.0%2F24", "10.0.0.0/24", "192.0.2.1", "dc/alias1", "2001%3Adb8%3A%3A%2F32"}) {
+    EXPECT_EQ(call(engine, Verb::post, ipset + "/office", "cidr=" + cidr).status, 200u) << cidr;
     const Reply read = get(engine, ipset + "/office/" + cidr);
     EXPECT_EQ(read.status, 200u) << cidr << ": " << read.body;
     EXPECT_EQ(call(engine, Verb::put, ipset + "/office/" + cidr, "comment=x").status, 200u) << cidr;
     EXPECT_EQ(call(engine, Verb::delete_, ipset + "/office/" + cidr).status, 200u) << cidr;
   }
-  EXPECT_EQ(call(engine, Verb::delete_,
-                 "/api2/json/nodes/pve1/qemu/100/firewall/ipset/office/10.0.0.0%2F24")
-                .status,
-            200u);
+  const std::string guest_ipset = "/api2/json/nodes/pve1/qemu/100/firewall/ipset";
+  EXPECT_EQ(call(engine, Verb::post, guest_ipset, "name=office").status, 200u);
+  EXPECT_EQ(call(engine, Verb::post, guest_ipset + "/office", "cidr=10.0.0.0%2F24").status, 200u);
+  EXPECT_EQ(call(engine, Verb::delete_, guest_ipset + "/office/10.0.0.0%2F24").status, 200u);
   const Reply bad = get(engine, ipset + "/office/10.0.0.0%2F99");
   EXPECT_EQ(bad.status, 400u) << bad.body;
   EXPECT_TRUE(bad.json.at("errors").as_object().contains("cidr")) << bad.body;
@@ -479,8 +480,8 @@ TEST(EngineTest, HandWrittenAnswersMatchTheReturnsSchema) {
     const std::string decoded = http::percent_decode(path, false);
     const auto lookup = engine.schema()->find(Verb::get, decoded, params);
     ASSERT_NE(lookup.operation, nullptr) << path;
-    const auto problem = validate_value(*lookup.operation->returns, reply.data(), "data");
-    EXPECT_FALSE(problem.has_value()) << path << ": " << *problem;
+    const auto checked = validate_value(*lookup.operation->returns, reply.data(), "data");
+    EXPECT_TRUE(checked) << path << ": " << (checked ? "" : checked.error());
   }
 }
 

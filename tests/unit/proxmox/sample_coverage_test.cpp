@@ -64,10 +64,12 @@ TEST(SampleCoverageTest, AccessIsNoLongerSampleServed) {
         "GET /access/users/{userid}/token", "POST /access/users/{userid}/token/{tokenid}"}) {
     EXPECT_EQ(std::count(found.begin(), found.end(), operation), 0) << operation;
   }
-  // A read beside an unhandled write is listed (the sweep's rule), e.g. the firewall aliases;
-  // the firewall rules have handlers (pve_firewall.cpp).
-  EXPECT_EQ(std::count(found.begin(), found.end(), "GET /cluster/firewall/aliases"), 1);
+  // A read beside an unhandled write is listed (the sweep's rule), e.g. the VNet firewall's
+  // rules; the datacenter's rules and aliases have handlers (pve_firewall*.cpp).
+  EXPECT_EQ(std::count(found.begin(), found.end(), "GET /cluster/sdn/vnets/{vnet}/firewall/rules"),
+            1);
   EXPECT_EQ(std::count(found.begin(), found.end(), "GET /cluster/firewall/rules"), 0);
+  EXPECT_EQ(std::count(found.begin(), found.end(), "GET /cluster/firewall/aliases"), 0);
 }
 
 }  // namespace

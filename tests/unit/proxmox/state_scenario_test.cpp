@@ -232,10 +232,11 @@ TEST(StateScenarioTest, JsonFormKeepsKeyNamesAndOrder) {
             R"({"id":"4242-0","settings":{"id":"4242-0","target":"lab2"}})");
   EXPECT_EQ(json::serialize(value.at_pointer("/clusters/0/sdn_subnets/0")),
             R"({"vnet":"vnet9","cidr":"10.9.0.0/24","gateway":"10.9.0.1","snat":true})");
-  EXPECT_EQ(cluster_keys, (std::vector<std::string>{
-                              "name", "mode", "nodes", "guests", "storages", "backups", "volumes",
-                              "datastores", "backup_jobs", "replication_jobs", "tasks",
-                              "ha_resources", "sdn_zones", "sdn_vnets", "sdn_subnets"}));
+  EXPECT_EQ(cluster_keys,
+            (std::vector<std::string>{"name", "mode", "nodes", "guests", "storages", "backups",
+                                      "volumes", "datastores", "backup_jobs", "replication_jobs",
+                                      "tasks", "ha_resources", "sdn_zones", "sdn_vnets",
+                                      "sdn_subnets", "cpu_models", "firewall"}));
   EXPECT_EQ(root_keys, (std::vector<std::string>{"service", "clusters", "users", "realms", "groups",
                                                  "roles", "acl"}));
   EXPECT_EQ(value.at("service"), "pbs");
