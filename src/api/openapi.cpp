@@ -36,6 +36,71 @@ json::object endpoint_properties(const json::object& specific) {
   return properties;
 }
 
+json::object array_of(json::object item) {
+  return json::object{{"type", "array"}, {"items", std::move(item)}};
+}
+
+json::object object_with(json::object properties, json::array required = {}) {
+  json::object out{{"type", "object"}, {"properties", std::move(properties)}};
+  if (!required.empty()) out["required"] = std::move(required);
+  return out;
+}
+
+// GET /proxmox/firewall/summary: one entry per endpoint (plugin_firewall.cpp).
+json::object firewall_summary_schema(const json::object& rule_item) {
+  const json::object nullable_string{{"type", json::array{"string", "null"}}};
+  json::object group = object_with({{"cluster_name", string_schema()},
+                                    {"name", string_schema()},
+                                    {"comment", nullable_string},
+                                    {"digest", nullable_string},
+                                    {"status", string_schema()},
+                                    {"rules", array_of(rule_item)}});
+  json::object entry =
+      object_with({{"cidr", nullable_string},
+                   {"comment", nullable_string},
+                   {"nomatch", json::object{{"type", json::array{"boolean", "null"}}}}});
+  json::object ipset = object_with({{"cluster_name", string_schema()},
+                                    {"zone", string_schema()},
+                                    {"name", nullable_string},
+                                    {"comment", nullable_string},
+                                    {"digest", nullable_string},
+                                    {"status", string_schema()},
+                                    {"entries", array_of(std::move(entry))}});
+  json::object alias = object_with({{"cluster_name", string_schema()},
+                                    {"zone", string_schema()},
+                                    {"name", nullable_string},
+                                    {"cidr", nullable_string},
+                                    {"comment", nullable_string},
+                                    {"digest", nullable_string},
+                                    {"status", string_schema()}});
+  return array_of(object_with(
+      {{"cluster_name", string_schema()},
+       {"status", json::object{{"type", "string"}, {"enum", json::array{"ok", "error"}}}},
+       {"error", nullable_string},
+       {"security_groups", array_of(std::move(group))},
+       {"rules", array_of(rule_item)},
+       {"ip_sets", array_of(std::move(ipset))},
+       {"aliases", array_of(std::move(alias))},
+       {"options", json::object{{"$ref", "#/components/schemas/FirewallOptions"}}}},
+      json::array{"cluster_name", "status"}));
+}
+
+// GET /proxmox/datacenter/cpu-models: custom CPU models per endpoint (plugin_datacenter.cpp).
+json::object cpu_models_schema() {
+  const json::object nullable_string{{"type", json::array{"string", "null"}}};
+  return array_of(object_with(
+      {{"cluster_name", string_schema()},
+       {"cputype", string_schema()},
+       {"base_cputype", string_schema()},
+       {"flags", string_schema()},
+       {"vendor_id", string_schema()},
+       {"level", json::object{{"type", json::array{"integer", "null"}}}},
+       {"description", string_schema()},
+       {"status", json::object{{"type", "string"}, {"enum", json::array{"ok", "error"}}}},
+       {"error", nullable_string}},
+      json::array{"cluster_name", "status"}));
+}
+
 json::object components() {
   const json::object detail{{"type", "object"},
                             {"properties", json::object{{"detail", string_schema()}}}};
@@ -114,11 +179,10 @@ json::object components() {
   for (const char* key : {"type", "action", "macro", "iface", "source", "dest", "proto", "dport",
                           "sport", "log", "comment", "digest"})
     rule_properties[key] = nullable_string;
-  json::object firewall_entries{
-      {"type", "array"},
-      {"items", json::object{{"type", "object"},
-                             {"required", json::array{"cluster_name", "status"}},
-                             {"properties", std::move(rule_properties)}}}};
+  const json::object rule_item{{"type", "object"},
+                               {"required", json::array{"cluster_name", "status"}},
+                               {"properties", std::move(rule_properties)}};
+  json::object firewall_entries{{"type", "array"}, {"items", rule_item}};
   json::object firewall_options{
       {"type", json::array{"object", "null"}},
       {"properties", json::object{{"cluster_name", string_schema()},
@@ -130,6 +194,8 @@ json::object components() {
                                   {"policy_out", nullable_string},
                                   {"options", json::object{{"type", "object"}}},
                                   {"status", string_schema()}}}};
+  json::object firewall_summary = firewall_summary_schema(rule_item);
+  json::object cpu_models = cpu_models_schema();
   // A write's body: Proxmox's parameters of the call, as JSON scalars.
   json::object firewall_write{
       {"type", "object"},
@@ -141,6 +207,8 @@ json::object components() {
                                {"FirewallEntries", std::move(firewall_entries)},
                                {"FirewallOptions", std::move(firewall_options)},
                                {"FirewallWrite", std::move(firewall_write)},
+                               {"FirewallSummary", std::move(firewall_summary)},
+                               {"CpuModels", std::move(cpu_models)},
                                {"SyncSummary", std::move(sync_summary)},
                                {"RegisterKey", register_key},
                                {"NewKey", std::move(register_key)},

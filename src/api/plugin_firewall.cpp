@@ -232,6 +232,25 @@ json::value group_shape(const Zone& zone, const json::object& group) {
 
 constexpr const char* kKnownOptions[] = {"enable", "policy_in", "policy_out", "log_ratelimit"};
 
+// A zone's options as upstream's options object: enable, policy_in, policy_out and the rest.
+json::object options_entry(const Zone& zone, const json::object& options) {
+  json::object entry = labelled(zone.labels);
+  entry["enable"] = as_bool(options.if_contains("enable"));
+  for (const char* key : {"policy_in", "policy_out"}) {
+    const auto* value = options.if_contains(key);
+    entry[key] = value ? *value : json::value(nullptr);
+  }
+  json::object rest;
+  for (const auto& [key, value] : options) {
+    if (std::find(std::begin(kKnownOptions), std::end(kKnownOptions), key) ==
+        std::end(kKnownOptions)) {
+      rest[key] = value;
+    }
+  }
+  entry["options"] = std::move(rest);
+  return entry;
+}
+
 // The options of the first zone that has any, as upstream's options object; null when none.
 Response options_of(const std::vector<Zone>& zones) {
   for (const auto& zone : zones) {
@@ -243,24 +262,46 @@ Response options_of(const std::vector<Zone>& zones) {
                              "Proxmox endpoint " + zone.source->name + ": " + error.what());
     }
     if (!raw.is_object() || raw.as_object().empty()) continue;
-    const auto& options = raw.as_object();
-    json::object entry = labelled(zone.labels);
-    entry["enable"] = as_bool(options.if_contains("enable"));
-    for (const char* key : {"policy_in", "policy_out"}) {
-      const auto* value = options.if_contains(key);
-      entry[key] = value ? *value : json::value(nullptr);
-    }
-    json::object rest;
-    for (const auto& [key, value] : options) {
-      if (std::find(std::begin(kKnownOptions), std::end(kKnownOptions), key) ==
-          std::end(kKnownOptions)) {
-        rest[key] = value;
-      }
-    }
-    entry["options"] = std::move(rest);
-    return Response::json(entry);
+    return Response::json(options_entry(zone, raw.as_object()));
   }
   return Response::json(nullptr);
+}
+
+// One endpoint's datacenter firewall as the plugin's firewall sync reads it: security groups
+// with their rules, rules, ip_sets with their entries, aliases and options (null when none are
+// set). Any read failing makes the entry {cluster_name, status: "error", error} without the
+// lists: what could not be read is not reported as empty.
+json::object firewall_summary(const sync::ProxmoxSource& source) {
+  const Zone zone{&source, "/cluster/firewall",
+                  json::object{{"cluster_name", source.name}, {"zone", "datacenter"}}};
+  json::object entry{{"cluster_name", source.name}};
+  try {
+    const auto each = [&](const std::string& suffix, auto shape) {
+      json::array out;
+      for (const auto& item : list_of(proxmox_read(source, zone.path + suffix))) {
+        if (item.is_object()) out.push_back(shape(zone, item.as_object()));
+      }
+      return out;
+    };
+    json::array groups = each("/groups", group_shape);
+    json::array rules = each("/rules", rules_shape);
+    json::array ipsets = each("/ipset", ipset_shape);
+    json::array aliases = each("/aliases", alias_shape);
+    const json::value options = proxmox_read(source, zone.path + "/options");
+    entry["status"] = "ok";
+    entry["error"] = nullptr;
+    entry["security_groups"] = std::move(groups);
+    entry["rules"] = std::move(rules);
+    entry["ip_sets"] = std::move(ipsets);
+    entry["aliases"] = std::move(aliases);
+    entry["options"] = options.is_object() && !options.as_object().empty()
+                           ? json::value(options_entry(zone, options.as_object()))
+                           : json::value(nullptr);
+  } catch (const std::exception& error) {
+    entry["status"] = "error";
+    entry["error"] = error.what();
+  }
+  return entry;
 }
 
 // A JSON object body as Proxmox form parameters (booleans as 1/0), or the refusal.
@@ -455,6 +496,24 @@ const std::vector<FirewallScope>& scopes() {
   return table;
 }
 
+void add_summary(const PluginRouteHooks& hooks) {
+  hooks.add(firewall_doc(V::get, "/proxmox/firewall/summary",
+                         "The datacenter firewall of every endpoint, as the plugin's firewall "
+                         "sync reads it: [{cluster_name, status, error, security_groups: [{name, "
+                         "comment, rules}], rules, ip_sets: [{name, comment, entries}], aliases, "
+                         "options}]; an endpoint that cannot be read is {cluster_name, status: "
+                         "\"error\", error}",
+                         {}, "FirewallSummary"),
+            [&hooks](http::Request& request) {
+              auto selected = hooks.proxmox_sources(request);
+              if (auto* refusal = std::get_if<Response>(&selected)) return std::move(*refusal);
+              json::array answer;
+              for (const auto& source : std::get<Sources>(selected))
+                answer.push_back(firewall_summary(source));
+              return Response::json(answer);
+            });
+}
+
 // The top-level entries of each endpoint, as upstream's /proxmox overview.
 void add_overview(const PluginRouteHooks& hooks) {
   hooks.add(
@@ -509,6 +568,7 @@ void add_overview(const PluginRouteHooks& hooks) {
 
 void add_firewall_routes(const PluginRouteHooks& hooks) {
   add_overview(hooks);
+  add_summary(hooks);
   const auto& all = scopes();
   add_reads(hooks, all[0], {"rules", "groups", "ipsets", "aliases"});
   add_reads(hooks, all[1], {"rules"});

@@ -333,6 +333,7 @@ void add_plugin_routes(const PluginRouteHooks& hooks) {
     add_not_implemented(hooks, route.method, route.path, route.summary, route.tag);
   add_individual_routes(hooks);
   add_firewall_routes(hooks);
+  add_datacenter_reads(hooks);
 }
 
 }  // namespace pbx::api

@@ -64,6 +64,8 @@ void add_proxmox_reads(const PluginRouteHooks& hooks);
 void add_individual_routes(const PluginRouteHooks& hooks);
 // GET /proxmox and the /proxmox/firewall/... reads and writes (plugin_firewall.cpp).
 void add_firewall_routes(const PluginRouteHooks& hooks);
+// GET /proxmox/datacenter/cpu-models (plugin_datacenter.cpp).
+void add_datacenter_reads(const PluginRouteHooks& hooks);
 
 // One authenticated GET of an endpoint's Proxmox API ("/cluster/status"): its `data`. Throws
 // when the endpoint cannot be read or refuses.

@@ -46,7 +46,8 @@ struct ProxmoxReader::Session {
     if (!response.ok()) {
       throw ProxmoxError(
           describe_failure(std::to_string(response.status) + ": " + excerpt(response.body),
-                           http::Verb::get, root + path));
+                           http::Verb::get, root + path),
+          static_cast<unsigned>(response.status));
     }
     boost::system::error_code error;
     json::value parsed = json::parse(response.body, error);

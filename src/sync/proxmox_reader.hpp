@@ -29,6 +29,13 @@ struct ProxmoxCredentials {
 class ProxmoxError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
+  ProxmoxError(const std::string& message, unsigned status)
+      : std::runtime_error(message), status_(status) {}
+  // The HTTP status Proxmox answered (501: the API has no such method), 0 when there was none.
+  unsigned status() const { return status_; }
+
+ private:
+  unsigned status_ = 0;
 };
 
 struct ReaderOptions {
