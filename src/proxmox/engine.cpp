@@ -411,8 +411,8 @@ struct Engine::Impl {
     }
     const Operation& operation = *lookup.operation;
     auto validated = validate_request(operation, request);
-    if (auto* errors = std::get_if<ValidationErrors>(&validated)) return validation_error(*errors);
-    const json::object& params = std::get<ValidatedParams>(validated).values;
+    if (!validated) return validation_error(validated.error());
+    const json::object& params = validated->values;
 
     if (request.method == Verb::post && operation.path == "/access/ticket") {
       return login(params);

@@ -27,6 +27,9 @@ namespace json = boost::json;
 
 namespace {
 
+using Checked = common::Result<void, std::string>;  // valid, or the problem as Proxmox words it
+using Refused = common::Failure<std::string>;
+
 // pveproxy bounds the request; a value larger than this is never legitimate.
 constexpr size_t kMaxValueBytes = 64 * 1024;
 // Bounds the matcher's work per value; no legitimate pattern-checked value is this long.
@@ -346,35 +349,35 @@ std::string with_value(const char* message, std::string_view value) {
   return text;
 }
 
-std::optional<std::string> check_named_format(std::string_view format, std::string_view value);
+Checked check_named_format(std::string_view format, std::string_view value);
 
 // PVE::Tools::split_list: "-list" formats accept items separated by commas, semicolons, NULs
 // and whitespace (empty items dropped).
 constexpr std::string_view kPveListSeparators{",;\0 \t\n\v\f\r", 9};
 
-std::optional<std::string> check_named_format(std::string_view format, std::string_view value) {
+Checked check_named_format(std::string_view format, std::string_view value) {
   const auto& table = formats();
   if (const auto it = table.find(format); it != table.end()) {
     const Format& rule = it->second;
     const bool ok = rule.check ? rule.check(value) : matches(rule.pattern, value);
-    if (!ok) return with_value(rule.message, value);
-    return std::nullopt;
+    if (!ok) return Refused{with_value(rule.message, value)};
+    return {};
   }
   if (format.ends_with("-list")) {
     const auto base = format.substr(0, format.size() - 5);
     if (base == "pve-tag" || table.contains(base)) {
       for (const auto& item : common::split_list(value, kPveListSeparators)) {
-        if (auto error = check_named_format(base, item)) return error;
+        if (auto checked = check_named_format(base, item); !checked) return checked;
       }
     }
   }
-  return std::nullopt;  // formats the mock does not know are accepted, as a lenient server would
+  return {};  // formats the mock does not know are accepted, as a lenient server would
 }
 
 // ---------------------------------------------------------------------------------------------
 // Conversion of request text into the schema's type, and checks of typed values.
 
-std::optional<std::string> check_value(const json::object& schema, const json::value& value);
+Checked check_value(const json::object& schema, const json::value& value);
 
 // Integers and numbers in request text may carry a leading '+'; a number must be finite.
 std::optional<int64_t> parse_integer(std::string_view text) {
@@ -400,8 +403,9 @@ std::string type_error(std::string_view type, const json::value& value) {
 }
 
 // Converts a request value (string from a query/form, or any JSON value from a JSON body) to
-// the schema's type. Returns the error message on failure.
-std::variant<json::value, std::string> convert(const json::object& schema, const json::value& raw) {
+// the schema's type, or the error message.
+common::Result<json::value, std::string> convert(const json::object& schema,
+                                                 const json::value& raw) {
   const auto type = schema_type(schema);
   if (type == "integer") {
     if (raw.is_int64() || raw.is_uint64()) return raw;
@@ -411,14 +415,14 @@ std::variant<json::value, std::string> convert(const json::object& schema, const
     if (raw.is_string()) {
       if (const auto number = parse_integer(raw.get_string())) return json::value(*number);
     }
-    return type_error(type, raw);
+    return Refused{type_error(type, raw)};
   }
   if (type == "number") {
     if (auto number = number_of(raw)) return json::value(*number);
     if (raw.is_string()) {
       if (const auto number = parse_number(raw.get_string())) return json::value(*number);
     }
-    return type_error(type, raw);
+    return Refused{type_error(type, raw)};
   }
   if (type == "boolean") {
     if (raw.is_bool()) return raw;
@@ -426,35 +430,35 @@ std::variant<json::value, std::string> convert(const json::object& schema, const
     if (raw.is_string()) {
       if (auto flag = parse_boolean(raw.get_string())) return json::value(*flag);
     }
-    return type_error(type, raw);
+    return Refused{type_error(type, raw)};
   }
   if (type == "string") {
     if (raw.is_string()) return raw;
     if (raw.is_int64() || raw.is_uint64() || raw.is_double()) return json::value(display(raw));
     if (raw.is_bool()) return json::value(raw.get_bool() ? "1" : "0");
-    return type_error(type, raw);
+    return Refused{type_error(type, raw)};
   }
   if (type == "array") {
     const auto* items = as_object(schema.if_contains("items"));
     json::array converted;
-    auto add = [&](const json::value& item) -> std::optional<std::string> {
+    auto add = [&](const json::value& item) -> Checked {
       if (!items) {
         converted.push_back(item);
-        return std::nullopt;
+        return {};
       }
       auto result = convert(*items, item);
-      if (auto* error = std::get_if<std::string>(&result)) return *error;
-      converted.push_back(std::move(std::get<json::value>(result)));
-      return std::nullopt;
+      if (!result) return Refused{result.error()};
+      converted.push_back(std::move(*result));
+      return {};
     };
     if (raw.is_array()) {
       for (const auto& item : raw.get_array()) {
-        if (auto error = add(item)) return *error;
+        if (auto added = add(item); !added) return Refused{added.error()};
       }
     } else if (raw.is_object()) {
-      return type_error(type, raw);
-    } else if (auto error = add(raw)) {
-      return *error;
+      return Refused{type_error(type, raw)};
+    } else if (auto added = add(raw); !added) {
+      return Refused{added.error()};
     }
     return json::value(std::move(converted));
   }
@@ -462,8 +466,7 @@ std::variant<json::value, std::string> convert(const json::object& schema, const
 }
 
 // "key=value,key2=value2" property strings (format given as an object of sub-schemas).
-std::optional<std::string> check_property_string(const json::object& format,
-                                                 std::string_view text) {
+Checked check_property_string(const json::object& format, std::string_view text) {
   std::vector<std::string> parts;
   std::string current;
   bool quoted = false;
@@ -480,7 +483,7 @@ std::optional<std::string> check_property_string(const json::object& format,
       current.push_back(c);
     }
   }
-  if (quoted) return "invalid format - unterminated quoted string";
+  if (quoted) return Refused{"invalid format - unterminated quoted string"};
   if (!current.empty() || !parts.empty()) parts.push_back(std::move(current));
 
   std::string default_key;
@@ -496,7 +499,8 @@ std::optional<std::string> check_property_string(const json::object& format,
     std::string value;
     if (equals == std::string::npos) {
       if (default_key.empty() || given.contains(default_key))
-        return "invalid format - value without key, but schema does not define a default key";
+        return Refused{
+            "invalid format - value without key, but schema does not define a default key"};
       key = default_key;
       value = part;
     } else {
@@ -504,9 +508,10 @@ std::optional<std::string> check_property_string(const json::object& format,
       value = part.substr(equals + 1);
     }
     const auto* sub = as_object(format.if_contains(key));
-    if (!sub) return "invalid format - invalid key in comma-separated list property: " + key;
+    if (!sub)
+      return Refused{"invalid format - invalid key in comma-separated list property: " + key};
     if (given.contains(key))
-      return "invalid format - duplicate key in comma-separated list property: " + key;
+      return Refused{"invalid format - duplicate key in comma-separated list property: " + key};
     // "e1000=<mac>" names the model by its key and validates the value as the aliased key.
     if (const auto alias = string_member(*sub, "alias"); !alias.empty()) {
       if (const auto key_alias = string_member(*sub, "keyAlias"); !key_alias.empty())
@@ -516,69 +521,69 @@ std::optional<std::string> check_property_string(const json::object& format,
       if (!sub) continue;
     }
     auto converted = convert(*sub, json::value(value));
-    if (auto* error = std::get_if<std::string>(&converted))
-      return "invalid format - " + key + ": " + *error;
-    if (auto error = check_value(*sub, std::get<json::value>(converted)))
-      return "invalid format - " + key + ": " + *error;
+    if (!converted) return Refused{"invalid format - " + key + ": " + converted.error()};
+    if (auto checked = check_value(*sub, *converted); !checked)
+      return Refused{"invalid format - " + key + ": " + checked.error()};
     given[key] = value;
   }
   for (const auto& [key, sub] : format) {
     const auto* object = sub.if_object();
     if (!object || object->contains("alias") || given.contains(std::string(key))) continue;
     if (!is_optional(*object) && !object->contains("default"))
-      return "invalid format - " + std::string(key) +
-             ": property is missing and it is not optional";
+      return Refused{"invalid format - " + std::string(key) +
+                     ": property is missing and it is not optional"};
   }
-  return std::nullopt;
+  return {};
 }
 
-std::optional<std::string> check_string(const json::object& schema, std::string_view text) {
+Checked check_string(const json::object& schema, std::string_view text) {
   if (text.size() > kMaxValueBytes)
-    return "value may only be " + std::to_string(kMaxValueBytes) + " characters long";
+    return Refused{"value may only be " + std::to_string(kMaxValueBytes) + " characters long"};
   const auto* min = schema.if_contains("minLength");
   if (const auto bound = min ? number_of(*min) : std::nullopt;
       bound && static_cast<double>(utf8_length(text)) < *bound)
-    return "value must be at least " + number_text(*bound) + " characters long";
+    return Refused{"value must be at least " + number_text(*bound) + " characters long"};
   const auto* max = schema.if_contains("maxLength");
   if (const auto bound = max ? number_of(*max) : std::nullopt;
       bound && static_cast<double>(utf8_length(text)) > *bound)
-    return "value may only be " + number_text(*bound) + " characters long";
+    return Refused{"value may only be " + number_text(*bound) + " characters long"};
   if (const auto pattern = string_member(schema, "pattern"); !pattern.empty()) {
-    if (!matches(pattern, text)) return "value does not match the regex pattern";
+    if (!matches(pattern, text)) return Refused{"value does not match the regex pattern"};
   }
   if (const auto* format = schema.if_contains("format")) {
     if (format->is_string()) {
-      if (auto error = check_named_format(format->get_string(), text)) return error;
+      if (auto checked = check_named_format(format->get_string(), text); !checked) return checked;
     } else if (format->is_object()) {
-      if (auto error = check_property_string(format->get_object(), text)) return error;
+      if (auto checked = check_property_string(format->get_object(), text); !checked)
+        return checked;
     }
   }
-  return std::nullopt;
+  return {};
 }
 
-std::optional<std::string> check_enum(const json::object& schema, const json::value& value) {
+Checked check_enum(const json::object& schema, const json::value& value) {
   const auto* choices = schema.if_contains("enum");
-  if (!choices || !choices->is_array()) return std::nullopt;
+  if (!choices || !choices->is_array()) return {};
   const std::string text = display(value);
   std::string listing;
   for (const auto& choice : choices->get_array()) {
-    if (display(choice) == text) return std::nullopt;
+    if (display(choice) == text) return {};
     if (!listing.empty()) listing += ", ";
     listing += display(choice);
   }
-  return "value '" + text + "' does not have a value in the enumeration '" + listing + "'";
+  return Refused{"value '" + text + "' does not have a value in the enumeration '" + listing + "'"};
 }
 
-std::optional<std::string> check_range(const json::object& schema, double number) {
+Checked check_range(const json::object& schema, double number) {
   if (const auto* min = schema.if_contains("minimum")) {
     if (const auto bound = number_of(*min); bound && number < *bound)
-      return "value must have a minimum value of " + number_text(*bound);
+      return Refused{"value must have a minimum value of " + number_text(*bound)};
   }
   if (const auto* max = schema.if_contains("maximum")) {
     if (const auto bound = number_of(*max); bound && number > *bound)
-      return "value must have a maximum value of " + number_text(*bound);
+      return Refused{"value must have a maximum value of " + number_text(*bound)};
   }
-  return std::nullopt;
+  return {};
 }
 
 std::string join_location(std::string_view location, std::string_view member) {
@@ -586,76 +591,80 @@ std::string join_location(std::string_view location, std::string_view member) {
   return std::string(location) + "." + std::string(member);
 }
 
-std::optional<std::string> prefixed(std::string_view location, std::optional<std::string> error) {
-  if (!error || location.empty()) return error;
-  return std::string(location) + ": " + *error;
+Checked prefixed(std::string_view location, Checked checked) {
+  if (checked || location.empty()) return checked;
+  return Refused{std::string(location) + ": " + checked.error()};
 }
 
-std::optional<std::string> check_at(const json::object& schema, const json::value& value,
-                                    const std::string& location);
+Checked check_at(const json::object& schema, const json::value& value, const std::string& location);
 
-std::optional<std::string> check_one_of(const json::array& alternatives, const json::value& value,
-                                        const std::string& location) {
-  std::optional<std::string> first_error;
+// Valid when one alternative takes the value; else the first alternative's problem.
+Checked check_one_of(const json::array& alternatives, const json::value& value,
+                     const std::string& location) {
+  std::optional<Checked> first_failure;
   for (const auto& alternative : alternatives) {
     const auto* object = alternative.if_object();
     if (!object) continue;
-    auto error = check_at(*object, value, location);
-    if (!error) return std::nullopt;
-    if (!first_error) first_error = std::move(error);
+    auto checked = check_at(*object, value, location);
+    if (checked) return {};
+    if (!first_failure) first_failure = std::move(checked);
   }
-  return first_error;
+  if (first_failure) return *first_failure;
+  return {};
 }
 
 // Full recursive check of a typed value; the single place where the rules live.
-std::optional<std::string> check_at(const json::object& schema, const json::value& value,
-                                    const std::string& location) {
+Checked check_at(const json::object& schema, const json::value& value,
+                 const std::string& location) {
   if (const auto* one_of = schema.if_contains("oneOf"); one_of && one_of->is_array())
     return check_one_of(one_of->get_array(), value, location);
   const auto type = schema_type(schema);
   if (type == "null") {
-    return value.is_null() ? std::nullopt : prefixed(location, type_error(type, value));
+    if (value.is_null()) return {};
+    return prefixed(location, Refused{type_error(type, value)});
   }
   if (type == "integer") {
     const auto number = number_of(value);
     if (!number || std::nearbyint(*number) != *number)
-      return prefixed(location, type_error(type, value));
-    if (auto error = check_range(schema, *number)) return prefixed(location, error);
+      return prefixed(location, Refused{type_error(type, value)});
+    if (auto checked = check_range(schema, *number); !checked) return prefixed(location, checked);
     if (const auto* format = schema.if_contains("format"); format && format->is_string()) {
-      if (auto error = check_named_format(format->get_string(), display(value)))
-        return prefixed(location, error);
+      if (auto checked = check_named_format(format->get_string(), display(value)); !checked)
+        return prefixed(location, checked);
     }
     return prefixed(location, check_enum(schema, value));
   }
   if (type == "number") {
     const auto number = number_of(value);
-    if (!number) return prefixed(location, type_error(type, value));
+    if (!number) return prefixed(location, Refused{type_error(type, value)});
     return prefixed(location, check_range(schema, *number));
   }
   if (type == "boolean") {
     // The API itself answers booleans as 0/1 integers.
     const bool ok =
         value.is_bool() || ((value.is_int64() || value.is_uint64()) && (value == 0 || value == 1));
-    return ok ? std::nullopt : prefixed(location, type_error(type, value));
+    if (ok) return {};
+    return prefixed(location, Refused{type_error(type, value)});
   }
   if (type == "string") {
-    if (!value.is_string()) return prefixed(location, type_error(type, value));
-    if (auto error = check_enum(schema, value)) return prefixed(location, error);
+    if (!value.is_string()) return prefixed(location, Refused{type_error(type, value)});
+    if (auto checked = check_enum(schema, value); !checked) return prefixed(location, checked);
     return prefixed(location, check_string(schema, value.get_string()));
   }
   if (type == "array") {
-    if (!value.is_array()) return prefixed(location, type_error(type, value));
+    if (!value.is_array()) return prefixed(location, Refused{type_error(type, value)});
     const auto* items = as_object(schema.if_contains("items"));
-    if (!items) return std::nullopt;
+    if (!items) return {};
     const auto& array = value.get_array();
     for (size_t i = 0; i < array.size(); ++i) {
-      if (auto error = check_at(*items, array[i], location + "[" + std::to_string(i) + "]"))
-        return error;
+      if (auto checked = check_at(*items, array[i], location + "[" + std::to_string(i) + "]");
+          !checked)
+        return checked;
     }
-    return std::nullopt;
+    return {};
   }
   if (type == "object") {
-    if (!value.is_object()) return prefixed(location, type_error(type, value));
+    if (!value.is_object()) return prefixed(location, Refused{type_error(type, value)});
     const auto& object = value.get_object();
     const auto* properties = as_object(schema.if_contains("properties"));
     if (properties) {
@@ -666,30 +675,30 @@ std::optional<std::string> check_at(const json::object& schema, const json::valu
         const std::string where = join_location(location, name);
         if (!member || (member->is_null() && is_optional(*sub_schema))) {
           if (!member && !is_optional(*sub_schema))
-            return where + ": property is missing and it is not optional";
+            return Refused{where + ": property is missing and it is not optional"};
           continue;
         }
-        if (auto error = check_at(*sub_schema, *member, where)) return error;
+        if (auto checked = check_at(*sub_schema, *member, where); !checked) return checked;
       }
     }
     const auto* additional = schema.if_contains("additionalProperties");
     for (const auto& [name, member] : object) {
       if (properties && properties->contains(name)) continue;
       if (additional && additional->is_object()) {
-        if (auto error = check_at(additional->get_object(), member, join_location(location, name)))
-          return error;
+        auto checked = check_at(additional->get_object(), member, join_location(location, name));
+        if (!checked) return checked;
       } else if (additional && !truthy(additional) && properties) {
-        return join_location(location, name) +
-               ": property is not defined in schema and the schema does not allow additional "
-               "properties";
+        return Refused{join_location(location, name) +
+                       ": property is not defined in schema and the schema does not allow "
+                       "additional properties"};
       }
     }
-    return std::nullopt;
+    return {};
   }
-  return std::nullopt;  // "any"
+  return {};  // "any"
 }
 
-std::optional<std::string> check_value(const json::object& schema, const json::value& value) {
+Checked check_value(const json::object& schema, const json::value& value) {
   return check_at(schema, value, {});
 }
 
@@ -851,16 +860,16 @@ boost::json::object error_body(const ValidationErrors& errors) {
   return json::object{{"data", nullptr}, {"errors", std::move(messages)}};
 }
 
-std::optional<std::string> validate_value(const boost::json::value& schema,
-                                          const boost::json::value& value,
-                                          std::string_view location) {
+common::Result<void, std::string> validate_value(const boost::json::value& schema,
+                                                 const boost::json::value& value,
+                                                 std::string_view location) {
   const auto* object = schema.if_object();
-  if (!object) return std::nullopt;
+  if (!object) return {};
   return check_at(*object, value, std::string(location));
 }
 
-std::variant<ValidatedParams, ValidationErrors> validate_request(const Operation& operation,
-                                                                 const http::Request& request) {
+common::Result<ValidatedParams, ValidationErrors> validate_request(const Operation& operation,
+                                                                   const http::Request& request) {
   ValidationErrors result;
   RawParams raw;
   add_text_params(request.query, raw, result);
@@ -901,16 +910,15 @@ std::variant<ValidatedParams, ValidationErrors> validate_request(const Operation
     }
     json::value merged = merge_repeated(*schema, values);
     auto converted = convert(*schema, merged);
-    if (auto* error = std::get_if<std::string>(&converted)) {
-      result.errors[name] = std::move(*error);
+    if (!converted) {
+      result.errors[name] = converted.error();
       continue;
     }
-    auto& value = std::get<json::value>(converted);
-    if (auto error = check_value(*schema, value)) {
-      result.errors[name] = std::move(*error);
+    if (auto checked = check_value(*schema, *converted); !checked) {
+      result.errors[name] = checked.error();
       continue;
     }
-    validated.values[name] = std::move(value);
+    validated.values[name] = std::move(*converted);
   }
   for (const auto& [name, schema] : *properties) {
     const auto* object = schema.if_object();
@@ -918,7 +926,7 @@ std::variant<ValidatedParams, ValidationErrors> validate_request(const Operation
     if (!validated.values.contains(name) && !result.errors.contains(std::string(name)))
       result.errors[std::string(name)] = "property is missing and it is not optional";
   }
-  if (!result.errors.empty()) return result;
+  if (!result.errors.empty()) return common::Failure{std::move(result)};
   return validated;
 }
 

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <variant>
 
+#include "common/result.hpp"
 #include "http/message.hpp"
 #include "proxmox/api_schema.hpp"
 
@@ -37,15 +38,15 @@ struct ValidationErrors {
 boost::json::object error_body(const ValidationErrors& errors);
 
 // Never throws for bad input; the request path params must already be filled (ApiSchema::find).
-std::variant<ValidatedParams, ValidationErrors> validate_request(const Operation& operation,
-                                                                 const http::Request& request);
+common::Result<ValidatedParams, ValidationErrors> validate_request(const Operation& operation,
+                                                                   const http::Request& request);
 
 // Checks one typed value against a Proxmox JSON schema (parameter or `returns` dialect: type,
 // format, enum, minimum/maximum, pattern, minLength/maxLength, properties/items, optional).
 // Returns the first problem as Proxmox words it, prefixed by its location for nested values
-// ("data[0].vmid: ..."); std::nullopt when valid. Used for `returns` samples and in tests.
-std::optional<std::string> validate_value(const boost::json::value& schema,
-                                          const boost::json::value& value,
-                                          std::string_view location = {});
+// ("data[0].vmid: ..."); done when valid. Used for `returns` samples and in tests.
+common::Result<void, std::string> validate_value(const boost::json::value& schema,
+                                                 const boost::json::value& value,
+                                                 std::string_view location = {});
 
 }  // namespace pbx::proxmox

@@ -462,7 +462,7 @@ class Generator {
   json::value string(const json::object& schema, std::string_view name, int depth) {
     json::value candidate(guess_string(schema, name, depth));
     fit_length(schema, candidate.get_string());
-    if (!validate_value(schema, candidate)) return candidate;
+    if (validate_value(schema, candidate)) return candidate;
     // Patterns and unknown formats: the first generic shape that satisfies the schema.
     static const std::array<const char*, 18> kFallbacks{
         "sample",
@@ -486,12 +486,12 @@ class Generator {
     for (const char* text : kFallbacks) {
       json::value fallback(text);
       fit_length(schema, fallback.get_string());
-      if (!validate_value(schema, fallback)) return fallback;
+      if (validate_value(schema, fallback)) return fallback;
     }
     if (const auto pattern = string_member(schema, "pattern"); !pattern.empty()) {
       json::value example(PatternExample(pattern).build());
       fit_length(schema, example.get_string());
-      if (!validate_value(schema, example)) return example;
+      if (validate_value(schema, example)) return example;
     }
     return candidate;  // best effort: a pattern this generator cannot satisfy
   }

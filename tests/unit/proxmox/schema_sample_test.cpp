@@ -71,7 +71,7 @@ TEST(SampleDataTest, RealisticValuesByNameAndFormat) {
   const auto mac = sample_value(json::parse(R"({"type":"string","format":"mac-addr"})"), "mac", 3);
   EXPECT_TRUE(mac.get_string().starts_with("BC:24:11:")) << mac;
   const auto ip = sample_value(json::parse(R"({"type":"string","format":"ipv4"})"), "x", 3);
-  EXPECT_EQ(validate_value(json::parse(R"({"type":"string","format":"ipv4"})"), ip), std::nullopt);
+  EXPECT_TRUE(validate_value(json::parse(R"({"type":"string","format":"ipv4"})"), ip));
   const auto bounded =
       sample_value(json::parse(R"({"type":"integer","minimum":5000,"maximum":5001})"), "port", 1);
   EXPECT_TRUE(bounded == 5000 || bounded == 5001) << bounded;
@@ -125,10 +125,10 @@ TEST_P(SampleValidityTest, EverySampleMatchesItsReturnsSchema) {
     const auto params = fill_path(op);
     for (uint64_t seed : {1, 2, 3}) {
       const auto sample = sample_returns(op, params, seed);
-      if (auto error = validate_value(*op.returns, sample, "data")) {
+      if (auto checked = validate_value(*op.returns, sample, "data"); !checked) {
         ++invalid;
         ADD_FAILURE() << boost::beast::http::to_string(op.method) << " " << op.path << " seed "
-                      << seed << ": " << *error;
+                      << seed << ": " << checked.error();
       }
     }
   }
@@ -204,9 +204,9 @@ TEST_P(GeneratedRequestTest, RequestsBuiltFromTheSchemaAreAccepted) {
       continue;
     }
     const auto outcome = validate_request(op, request);
-    if (const auto* errors = std::get_if<ValidationErrors>(&outcome)) {
+    if (!outcome) {
       ++rejected;
-      for (const auto& [name, message] : errors->errors)
+      for (const auto& [name, message] : outcome.error().errors)
         ADD_FAILURE() << boost::beast::http::to_string(op.method) << " " << op.path << " " << name
                       << "=" << (body.contains(name) ? json::serialize(body.at(name)) : "") << ": "
                       << message;

@@ -24,7 +24,7 @@ const ApiSchema& schema_for(const char* file) {
   return it->second;
 }
 
-using Outcome = std::variant<ValidatedParams, ValidationErrors>;
+using Outcome = common::Result<ValidatedParams, ValidationErrors>;
 
 Outcome run(Verb method, std::string_view target, std::string body = {},
             std::string_view content_type = "application/x-www-form-urlencoded",
@@ -38,22 +38,22 @@ Outcome run(Verb method, std::string_view target, std::string body = {},
 }
 
 json::object accepted(const Outcome& outcome) {
-  if (const auto* errors = std::get_if<ValidationErrors>(&outcome)) {
+  if (!outcome) {
     std::string all;
-    for (const auto& [name, message] : errors->errors)
+    for (const auto& [name, message] : outcome.error().errors)
       all += name + ": " + message + "; ";
     ADD_FAILURE() << "rejected: " << all;
     return {};
   }
-  return std::get<ValidatedParams>(outcome).values;
+  return outcome->values;
 }
 
 std::map<std::string, std::string> rejected(const Outcome& outcome) {
-  if (std::holds_alternative<ValidatedParams>(outcome)) {
-    ADD_FAILURE() << "accepted: " << json::serialize(std::get<ValidatedParams>(outcome).values);
+  if (outcome) {
+    ADD_FAILURE() << "accepted: " << json::serialize(outcome->values);
     return {};
   }
-  return std::get<ValidationErrors>(outcome).errors;
+  return outcome.error().errors;
 }
 
 TEST(ValidationTest, QueryBooleanConvertsEveryProxmoxSpelling) {
@@ -236,17 +236,17 @@ TEST(ValidateValueTest, ReportsNestedLocations) {
       "vmid": {"type": "integer", "minimum": 100},
       "name": {"type": "string", "optional": 1},
       "running": {"type": "boolean"}}}})");
-  EXPECT_EQ(validate_value(schema, json::parse(R"([{"vmid": 100, "running": 1}])")), std::nullopt);
-  EXPECT_EQ(validate_value(schema, json::parse(R"([{"vmid": 100, "running": true, "name": "x"}])")),
-            std::nullopt);
-  EXPECT_EQ(validate_value(schema, json::parse(R"([{"vmid": 100, "running": 1}, {"vmid": 5,
-            "running": 0}])"),
-                           "data"),
+  // The problem validate_value reports; "" when the value is valid.
+  const auto problem = [&](const char* value, std::string_view location = {}) -> std::string {
+    const auto checked = validate_value(schema, json::parse(value), location);
+    return checked ? "" : checked.error();
+  };
+  EXPECT_EQ(problem(R"([{"vmid": 100, "running": 1}])"), "");
+  EXPECT_EQ(problem(R"([{"vmid": 100, "running": true, "name": "x"}])"), "");
+  EXPECT_EQ(problem(R"([{"vmid": 100, "running": 1}, {"vmid": 5, "running": 0}])", "data"),
             "data[1].vmid: value must have a minimum value of 100");
-  EXPECT_EQ(validate_value(schema, json::parse(R"([{"running": 1}])")),
-            "[0].vmid: property is missing and it is not optional");
-  EXPECT_EQ(validate_value(schema, json::parse(R"({"vmid": 100})")),
-            "type check ('array') failed - got '{\"vmid\":100}'");
+  EXPECT_EQ(problem(R"([{"running": 1}])"), "[0].vmid: property is missing and it is not optional");
+  EXPECT_EQ(problem(R"({"vmid": 100})"), "type check ('array') failed - got '{\"vmid\":100}'");
 }
 
 }  // namespace
