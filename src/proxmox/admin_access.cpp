@@ -33,11 +33,11 @@ bool AdminAccess::is_admin_path(std::string_view path) const {
   return path == "/mock" || path.starts_with("/mock/");
 }
 
-std::optional<http::Response> AdminAccess::refusal(const http::Request& request) const {
-  if (token_.empty() || !is_admin_path(request.path)) return std::nullopt;
+common::Result<void, http::Response> AdminAccess::admit(const http::Request& request) const {
+  if (token_.empty() || !is_admin_path(request.path)) return {};
   const std::string_view header_token = request.header("X-Mock-Admin-Token");
   const std::string_view bearer_token = bearer(request.header(http::Field::authorization));
-  if (same_secret(header_token, token_) || same_secret(bearer_token, token_)) return std::nullopt;
+  if (same_secret(header_token, token_) || same_secret(bearer_token, token_)) return {};
   constexpr std::string_view kMessage =
       "admin API requires the --admin-token (Authorization: Bearer <token> or "
       "X-Mock-Admin-Token)";
@@ -48,7 +48,7 @@ std::optional<http::Response> AdminAccess::refusal(const http::Request& request)
   response.body =
       boost::json::serialize(boost::json::object{{"data", nullptr}, {"message", kMessage}});
   response.reason = std::string(kMessage);
-  return response;
+  return common::Failure{std::move(response)};
 }
 
 }  // namespace pbx::proxmox

@@ -5,10 +5,10 @@
 // `Authorization: Bearer <token>` or `X-Mock-Admin-Token: <token>`. The /api2 surface is not
 // affected: it has Proxmox's own authentication.
 
-#include <optional>
 #include <string>
 #include <string_view>
 
+#include "common/result.hpp"
 #include "http/message.hpp"
 
 namespace pbx::proxmox {
@@ -19,8 +19,8 @@ class AdminAccess {
   explicit AdminAccess(std::string token = {});
 
   bool is_admin_path(std::string_view path) const;
-  // Null when the request may go on; else the 401 to answer (Proxmox's error shape).
-  std::optional<http::Response> refusal(const http::Request& request) const;
+  // Done when the request may go on; else the 401 to answer (Proxmox's error shape).
+  common::Result<void, http::Response> admit(const http::Request& request) const;
 
  private:
   std::string token_;

@@ -131,7 +131,7 @@ int serve(const MockCli& cli, Service service) {
   Engine* primary = engines.front().get();
   const AdminAccess admin(cli.admin_token);
   http::Server server(options, [&published, primary, &admin](http::Request& request) {
-    if (auto refused = admin.refusal(request)) return std::move(*refused);
+    if (auto admitted = admin.admit(request); !admitted) return admitted.error();
     Engine* engine = primary;
     if (const auto* ports = published.load(std::memory_order_acquire)) {
       if (const auto it = ports->find(request.local_port); it != ports->end()) engine = it->second;

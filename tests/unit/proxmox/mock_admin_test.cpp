@@ -222,26 +222,26 @@ TEST(MockAdminTest, InvalidOrUnboundedPathRegexIs400WithAClearMessage) {
 TEST(MockAdminTest, AdminTokenGuardsOnlyTheAdminApi) {
   const AdminAccess open;
   http::Request request = http::Request::make(Verb::post, "/mock/faults");
-  EXPECT_FALSE(open.refusal(request));
+  EXPECT_TRUE(open.admit(request));
 
   const AdminAccess guarded("s3cret-token");
-  const auto refused = guarded.refusal(request);
-  ASSERT_TRUE(refused);
-  EXPECT_EQ(refused->code(), 401u);
-  EXPECT_NE(refused->body.find("--admin-token"), std::string::npos) << refused->body;
+  const auto refused = guarded.admit(request);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code(), 401u);
+  EXPECT_NE(refused.error().body.find("--admin-token"), std::string::npos) << refused.error().body;
   request.headers.set("X-Mock-Admin-Token", "s3cret-tokem");
-  EXPECT_TRUE(guarded.refusal(request));
+  EXPECT_FALSE(guarded.admit(request));
   request.headers.set("X-Mock-Admin-Token", "s3cret-token");
-  EXPECT_FALSE(guarded.refusal(request));
+  EXPECT_TRUE(guarded.admit(request));
 
   http::Request bearer = http::Request::make(Verb::get, "/mock/requests");
   bearer.headers.set(http::Field::authorization, "Bearer s3cret-token");
-  EXPECT_FALSE(guarded.refusal(bearer));
+  EXPECT_TRUE(guarded.admit(bearer));
   bearer.headers.set(http::Field::authorization, "Bearer s3cret");
-  EXPECT_TRUE(guarded.refusal(bearer));
+  EXPECT_FALSE(guarded.admit(bearer));
   // The Proxmox API keeps its own authentication; /health stays open.
-  EXPECT_FALSE(guarded.refusal(http::Request::make(Verb::get, "/api2/json/nodes")));
-  EXPECT_FALSE(guarded.refusal(http::Request::make(Verb::get, "/health")));
+  EXPECT_TRUE(guarded.admit(http::Request::make(Verb::get, "/api2/json/nodes")));
+  EXPECT_TRUE(guarded.admit(http::Request::make(Verb::get, "/health")));
 }
 
 // Issue 12.6: 520 distinct URLs for /cluster/resources grew the mock from 47 MB to 1.47 GB.
