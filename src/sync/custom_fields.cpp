@@ -223,23 +223,6 @@ json::object difference(const json::object& wanted, const json::object& current)
   return patch;
 }
 
-std::vector<std::string> names(std::span<const CustomFieldDefinition> fields) {
-  std::vector<std::string> list;
-  for (const auto& definition : fields)
-    list.emplace_back(definition.name);
-  return list;
-}
-
-std::map<std::string, json::object> current_fields(NetBoxClient& netbox) {
-  http::Params filters;
-  for (const auto& name : names(custom_field_set()))
-    filters.emplace_back("name", name);
-  std::map<std::string, json::object> current;
-  for (auto& object : netbox.list(kCustomFieldsPath, filters))
-    current[json_string(field(object, "name"))] = std::move(object);
-  return current;
-}
-
 json::array string_array(const std::vector<std::string>& items) {
   json::array array;
   for (const auto& item : items)
@@ -322,27 +305,46 @@ json::object CustomFieldReport::to_json() const {
                       {"updated", string_array(updated)}};
 }
 
+std::vector<json::object> read_custom_fields(NetBoxClient& netbox, const NetBoxStatus& status) {
+  http::Params filters;
+  for (const auto& definition : custom_fields_for(status))
+    filters.emplace_back("name", std::string(definition.name));
+  return netbox.list(kCustomFieldsPath, filters);
+}
+
+std::vector<CustomFieldState> compare_custom_fields(const NetBoxStatus& status,
+                                                    const std::vector<json::object>& current) {
+  std::map<std::string, const json::object*, std::less<>> by_name;
+  for (const auto& object : current)
+    by_name.emplace(json_string(field(object, "name")), &object);
+  std::vector<CustomFieldState> states;
+  for (const auto& definition : custom_fields_for(status)) {
+    CustomFieldState state{definition, to_netbox(definition)};
+    if (const auto found = by_name.find(definition.name); found != by_name.end()) {
+      state.current = found->second;
+      state.patch = difference(state.wanted, *state.current);
+    }
+    states.push_back(std::move(state));
+  }
+  return states;
+}
+
 CustomFieldReport check_custom_fields(NetBoxClient& netbox, const NetBoxStatus& status) {
-  const auto current = current_fields(netbox);
-  const auto fields = custom_fields_for(status);
+  const auto current = read_custom_fields(netbox, status);
   CustomFieldReport report;
-  report.expected = fields.size();
   for (const auto& definition : custom_field_set()) {
     if (!status.proxbox_plugin && needs_proxbox_plugin(definition))
       report.left_out.emplace_back(definition.name);
   }
-  for (const auto& definition : fields) {
-    const std::string name(definition.name);
-    const auto found = current.find(name);
-    if (found == current.end()) {
+  for (const auto& state : compare_custom_fields(status, current)) {
+    ++report.expected;
+    const std::string name(state.definition.name);
+    if (!state.current) {
       report.missing.push_back(name);
-      continue;
-    }
-    const json::object patch = difference(to_netbox(definition), found->second);
-    if (patch.empty()) {
+    } else if (state.patch.empty()) {
       report.present.push_back(name);
     } else {
-      for (const auto& [attribute, value] : patch)
+      for (const auto& [attribute, value] : state.patch)
         report.different.push_back(name + ": " + std::string(attribute));
     }
   }
@@ -350,22 +352,19 @@ CustomFieldReport check_custom_fields(NetBoxClient& netbox, const NetBoxStatus& 
 }
 
 CustomFieldReport reconcile_custom_fields(NetBoxClient& netbox, const NetBoxStatus& status) {
-  const auto current = current_fields(netbox);
+  const auto current = read_custom_fields(netbox, status);
   std::vector<json::object> creates, patches;
   CustomFieldReport written;
-  for (const auto& definition : custom_fields_for(status)) {
-    const std::string name(definition.name);
-    const auto found = current.find(name);
-    if (found == current.end()) {
-      creates.push_back(to_netbox(definition));
+  for (auto& state : compare_custom_fields(status, current)) {
+    const std::string name(state.definition.name);
+    if (!state.current) {
+      creates.push_back(std::move(state.wanted));
       written.created.push_back(name);
-      continue;
+    } else if (!state.patch.empty()) {
+      state.patch["id"] = state.current->at("id");
+      patches.push_back(std::move(state.patch));
+      written.updated.push_back(name);
     }
-    json::object patch = difference(to_netbox(definition), found->second);
-    if (patch.empty()) continue;
-    patch["id"] = found->second.at("id");
-    patches.push_back(std::move(patch));
-    written.updated.push_back(name);
   }
   if (!creates.empty()) netbox.create(kCustomFieldsPath, creates);
   if (!patches.empty()) netbox.update(kCustomFieldsPath, patches);

@@ -50,6 +50,26 @@ std::vector<boost::json::object> custom_field_definitions(const NetBoxStatus& st
 std::optional<boost::json::array> merged_object_types(const boost::json::object& wanted,
                                                       const boost::json::object& current);
 
+// One field this NetBox can hold against what NetBox holds: the object we want, NetBox's (null
+// when it lacks the field) and the PATCH, without the id, that would make NetBox's as ours
+// (difference: empty when equal; object types: ours added, an operator's kept).
+struct CustomFieldState {
+  CustomFieldDefinition definition;
+  boost::json::object wanted;                    // to_netbox(definition)
+  const boost::json::object* current = nullptr;  // into the list given to compare_custom_fields
+  boost::json::object patch;
+};
+
+// The fields of the set this NetBox can hold, as NetBox holds them, in NetBox's order. Throws
+// NetBoxError / TransportError when NetBox cannot be read.
+std::vector<boost::json::object> read_custom_fields(NetBoxClient& netbox,
+                                                    const NetBoxStatus& status);
+
+// The one walk over the set that check, reconcile and the sync's ensure_custom_fields share:
+// each field of custom_fields_for(status), in the set's order, against `current`.
+std::vector<CustomFieldState> compare_custom_fields(
+    const NetBoxStatus& status, const std::vector<boost::json::object>& current);
+
 // How a NetBox's custom fields compare with the set.
 struct CustomFieldReport {
   size_t expected = 0;                 // how many fields this NetBox can hold

@@ -573,30 +573,25 @@ SyncSummary SyncEngine::run() {
 }
 
 std::vector<json::object> ensure_custom_fields(NetBoxClient& netbox, const NetBoxStatus& status) {
-  const auto definitions = custom_field_definitions(status);
-  std::vector<std::string> names;
-  for (const auto& definition : definitions)
-    names.push_back(json_string(field(definition, "name")));
-  auto current = netbox.list(kCustomFieldsPath, filter_values("name", names));
-  std::map<std::string, size_t> present;  // name -> index in `current`
-  for (size_t i = 0; i < current.size(); ++i)
-    present.emplace(json_string(field(current[i], "name")), i);
+  auto current = read_custom_fields(netbox, status);
   std::vector<json::object> missing, widened;
-  for (const auto& definition : definitions) {
-    const auto found = present.find(json_string(field(definition, "name")));
-    if (found == present.end()) {
-      missing.push_back(definition);
+  for (auto& state : compare_custom_fields(status, current)) {
+    if (!state.current) {
+      missing.push_back(std::move(state.wanted));
       continue;
     }
     // A field someone else created (the plugin creates some for VMs only) must also cover the
-    // object types we write it on, or NetBox refuses those objects: add ours, keep theirs.
-    const json::object& existing = current[found->second];
-    if (auto types = merged_object_types(definition, existing)) {
+    // object types we write it on, or NetBox refuses those objects: add ours, keep theirs. Its
+    // other attributes are reconcile's to change, not the sync's.
+    if (auto* types = state.patch.if_contains("object_types")) {
       widened.push_back(
-          json::object{{"id", existing.at("id")}, {"object_types", std::move(*types)}});
+          json::object{{"id", state.current->at("id")}, {"object_types", std::move(*types)}});
     }
   }
   if (!widened.empty()) {
+    std::map<std::string, size_t> present;  // name -> index in `current`
+    for (size_t i = 0; i < current.size(); ++i)
+      present.emplace(json_string(field(current[i], "name")), i);
     for (auto& object : netbox.update(kCustomFieldsPath, widened)) {
       const auto found = present.find(json_string(field(object, "name")));
       if (found != present.end()) current[found->second] = std::move(object);
