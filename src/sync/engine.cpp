@@ -396,8 +396,7 @@ struct SyncEngine::Run {
 
     refs.guest_tags =
         ensure_by_slug("guest_tags", kTagsPath, desired_guest_tags(endpoints), write_vms);
-    std::vector<MappingError> mapping_errors;
-    const auto vms = desired_vms(endpoints, refs, context, mapping_errors);
+    const auto [vms, mapping_errors] = desired_vms(endpoints, refs, context);
     for (const auto& mapping_error : mapping_errors) {
       error("virtual_machines", mapping_error.endpoint + " " + mapping_error.object,
             mapping_error.message);
@@ -445,8 +444,7 @@ struct SyncEngine::Run {
               failure + "; the backups it holds are kept in NetBox as they are");
       }
     }
-    std::vector<MappingError> backup_errors;
-    const auto backups = desired_backups(endpoints, refs, backup_errors);
+    const auto [backups, backup_errors] = desired_backups(endpoints, refs);
     for (const auto& mapping_error : backup_errors) {
       error("backups", mapping_error.endpoint + " " + mapping_error.object, mapping_error.message);
     }

@@ -227,10 +227,11 @@ std::vector<DesiredObject> desired_devices(const std::vector<EndpointSnapshot>& 
   return devices;
 }
 
-std::vector<DesiredObject> desired_vms(const std::vector<EndpointSnapshot>& endpoints,
-                                       const References& refs, const MappingContext& context,
-                                       std::vector<MappingError>& errors) {
-  std::vector<DesiredObject> vms;
+Mapped desired_vms(const std::vector<EndpointSnapshot>& endpoints, const References& refs,
+                   const MappingContext& context) {
+  Mapped mapped;
+  std::vector<DesiredObject>& vms = mapped.objects;
+  std::vector<MappingError>& errors = mapped.errors;
   const bool disk_in_mb = context.version.at_least(4, 1);
   for (const auto& endpoint : endpoints) {
     const auto& snapshot = endpoint.snapshot;
@@ -302,13 +303,13 @@ std::vector<DesiredObject> desired_vms(const std::vector<EndpointSnapshot>& endp
       vms.push_back({vm_key(snapshot.cluster_name, guest.type, guest.vmid), std::move(fields)});
     }
   }
-  return vms;
+  return mapped;
 }
 
-std::vector<DesiredObject> desired_backups(const std::vector<EndpointSnapshot>& endpoints,
-                                           const References& refs,
-                                           std::vector<MappingError>& errors) {
-  std::vector<DesiredObject> backups;
+Mapped desired_backups(const std::vector<EndpointSnapshot>& endpoints, const References& refs) {
+  Mapped mapped;
+  std::vector<DesiredObject>& backups = mapped.objects;
+  std::vector<MappingError>& errors = mapped.errors;
   for (const auto& endpoint : endpoints) {
     const auto& snapshot = endpoint.snapshot;
     std::unordered_map<int, const ProxmoxGuest*> guests;
@@ -354,7 +355,7 @@ std::vector<DesiredObject> desired_backups(const std::vector<EndpointSnapshot>& 
                             "/full-update)"});
     }
   }
-  return backups;
+  return mapped;
 }
 
 }  // namespace pbx::sync

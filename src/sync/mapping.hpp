@@ -83,6 +83,13 @@ struct MappingError {
   std::string message;
 };
 
+// What a mapping produced, and the guests or backups it could not map (each reported by the
+// caller; the rest is still synced). A partial success, so both are returned, not a Result.
+struct Mapped {
+  std::vector<DesiredObject> objects;
+  std::vector<MappingError> errors;
+};
+
 struct MappingContext {
   NetBoxVersion version;
   std::string now_iso;  // proxmox_last_updated value
@@ -99,11 +106,8 @@ std::vector<DesiredObject> desired_clusters(const std::vector<EndpointSnapshot>&
                                             const References& refs, const MappingContext& context);
 std::vector<DesiredObject> desired_devices(const std::vector<EndpointSnapshot>& endpoints,
                                            const References& refs);
-std::vector<DesiredObject> desired_vms(const std::vector<EndpointSnapshot>& endpoints,
-                                       const References& refs, const MappingContext& context,
-                                       std::vector<MappingError>& errors);
-std::vector<DesiredObject> desired_backups(const std::vector<EndpointSnapshot>& endpoints,
-                                           const References& refs,
-                                           std::vector<MappingError>& errors);
+Mapped desired_vms(const std::vector<EndpointSnapshot>& endpoints, const References& refs,
+                   const MappingContext& context);
+Mapped desired_backups(const std::vector<EndpointSnapshot>& endpoints, const References& refs);
 
 }  // namespace pbx::sync

@@ -78,8 +78,7 @@ TEST(Mapping, NamesAndSlugs) {
 }
 
 TEST(Mapping, VirtualMachinesCarryFieldsRolesAndCustomFields) {
-  std::vector<MappingError> errors;
-  const auto vms = desired_vms({lab()}, refs(), context(), errors);
+  const auto [vms, errors] = desired_vms({lab()}, refs(), context());
   EXPECT_TRUE(errors.empty());
   ASSERT_EQ(vms.size(), 2u);
   EXPECT_EQ(vms[0].key, "lab/qemu/100");
@@ -109,8 +108,7 @@ TEST(Mapping, VirtualMachinesCarryFieldsRolesAndCustomFields) {
 }
 
 TEST(Mapping, DiskInGigabytesBeforeNetBox41) {
-  std::vector<MappingError> errors;
-  const auto vms = desired_vms({lab()}, refs(), context("4.0.11"), errors);
+  const auto vms = desired_vms({lab()}, refs(), context("4.0.11")).objects;
   EXPECT_EQ(vms[0].fields.at("disk"), 32);
 }
 
@@ -128,8 +126,7 @@ TEST(Mapping, UnmappableGuestsBecomeErrorsAndTheRestContinues) {
   endpoint.snapshot.guests.push_back(broken);
   endpoint.snapshot.guests.push_back(twin);
   endpoint.snapshot.guests.push_back(unreadable);
-  std::vector<MappingError> errors;
-  const auto vms = desired_vms({endpoint}, refs(), context(), errors);
+  const auto [vms, errors] = desired_vms({endpoint}, refs(), context());
   EXPECT_EQ(vms.size(), 2u);
   ASSERT_EQ(errors.size(), 3u);
   EXPECT_NE(errors[0].message.find("unknown node"), std::string::npos);
@@ -167,8 +164,7 @@ TEST(Mapping, DevicesPerNodeWithSiteOverride) {
 TEST(Mapping, BackupsLinkToTheirVirtualMachine) {
   References r = refs();
   r.vms["lab/qemu/100"] = 70;
-  std::vector<MappingError> errors;
-  const auto backups = desired_backups({lab()}, r, errors);
+  const auto backups = desired_backups({lab()}, r).objects;
   ASSERT_EQ(backups.size(), 1u);
   EXPECT_EQ(backups[0].fields.at("virtual_machine"), 70);
   EXPECT_EQ(backups[0].fields.at("subtype"), "qemu");
