@@ -19,7 +19,8 @@ bool Authenticator::at_least(std::string_view version) const {
   return compare_versions(version_, version) >= 0;
 }
 
-std::optional<http::Response> Authenticator::refuse(const http::Request& request) const {
+common::Result<void, http::Response> Authenticator::authenticate(
+    const http::Request& request) const {
   const std::string_view header = request.header(http::Field::authorization);
   const size_t space = header.find(' ');
   const std::string_view keyword = header.substr(0, space);
@@ -28,21 +29,22 @@ std::optional<http::Response> Authenticator::refuse(const http::Request& request
                                 : std::string(common::trim(header.substr(space + 1)));
   const bool keyword_ok = keyword == "Token" || (keyword == "Bearer" && at_least("4.5"));
   if (header.empty() || !keyword_ok || value.empty()) {
-    return detail(http::Status::forbidden, "Authentication credentials were not provided.");
+    return common::Failure{
+        detail(http::Status::forbidden, "Authentication credentials were not provided.")};
   }
   using Version = common::NetBoxToken::Version;
   const auto token = common::NetBoxToken::parse(value);
   const bool accepted = std::find(tokens_.begin(), tokens_.end(), token) != tokens_.end();
   if (!at_least("4.5")) {
-    if (token.version == Version::v1 && accepted) return std::nullopt;
-    return detail(http::Status::forbidden, "Invalid token");
+    if (token.version == Version::v1 && accepted) return {};
+    return common::Failure{detail(http::Status::forbidden, "Invalid token")};
   }
   if (token.version == Version::v2) {
-    if (token.well_formed() && accepted) return std::nullopt;
-    return detail(http::Status::forbidden, "Invalid v2 token");
+    if (token.well_formed() && accepted) return {};
+    return common::Failure{detail(http::Status::forbidden, "Invalid v2 token")};
   }
-  if (accepted) return std::nullopt;
-  return detail(http::Status::forbidden, "Invalid v1 token");
+  if (accepted) return {};
+  return common::Failure{detail(http::Status::forbidden, "Invalid v1 token")};
 }
 
 }  // namespace pbx::netbox

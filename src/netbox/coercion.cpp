@@ -15,14 +15,15 @@ namespace pbx::netbox {
 namespace {
 
 namespace json = boost::json;
+using Refused = common::Failure<std::string>;  // NetBox's message for a value it does not take
 
 // DRF refuses number strings longer than this before parsing them.
 constexpr size_t kMaxNumberText = 1000;
 
 // DRF's DecimalField.validate_precision: at most max_digits digits, decimal_places of them
 // after the point.
-std::optional<std::string> precision_problem(const Field& field, const DecimalDigits& number) {
-  if (!field.max_digits) return std::nullopt;
+common::Result<void, std::string> check_precision(const Field& field, const DecimalDigits& number) {
+  if (!field.max_digits) return {};
   int64_t total = 0;
   int64_t places = 0;
   if (number.exponent >= 0) {
@@ -36,35 +37,36 @@ std::optional<std::string> precision_problem(const Field& field, const DecimalDi
   }
   const int64_t whole = total - places;
   if (total > field.max_digits) {
-    return "Ensure that there are no more than " + std::to_string(field.max_digits) +
-           " digits in total.";
+    return common::Failure{"Ensure that there are no more than " +
+                           std::to_string(field.max_digits) + " digits in total."};
   }
   if (places > field.decimal_places) {
-    return "Ensure that there are no more than " + std::to_string(field.decimal_places) +
-           " decimal places.";
+    return common::Failure{"Ensure that there are no more than " +
+                           std::to_string(field.decimal_places) + " decimal places."};
   }
   if (whole > field.max_digits - field.decimal_places) {
-    return "Ensure that there are no more than " +
-           std::to_string(field.max_digits - field.decimal_places) +
-           " digits before the decimal point.";
+    return common::Failure{"Ensure that there are no more than " +
+                           std::to_string(field.max_digits - field.decimal_places) +
+                           " digits before the decimal point."};
   }
-  return std::nullopt;
+  return {};
 }
 
 // The field's value limits (Min/MaxValueValidator), read with `parse` and worded as DRF words
 // them.
 template <typename Number>
-std::optional<std::string> range_problem(const Field& field, Number number,
-                                         std::optional<Number> (*parse)(std::string_view)) {
+common::Result<void, std::string> check_range(const Field& field, Number number,
+                                              std::optional<Number> (*parse)(std::string_view)) {
   const auto maximum = parse(field.max_value);
   const auto minimum = parse(field.min_value);
   if (maximum && number > *maximum) {
-    return "Ensure this value is less than or equal to " + field.max_value + ".";
+    return common::Failure{"Ensure this value is less than or equal to " + field.max_value + "."};
   }
   if (minimum && number < *minimum) {
-    return "Ensure this value is greater than or equal to " + field.min_value + ".";
+    return common::Failure{"Ensure this value is greater than or equal to " + field.min_value +
+                           "."};
   }
-  return std::nullopt;
+  return {};
 }
 
 std::string not_found_by_attributes(const json::value& value) {
@@ -110,7 +112,6 @@ bool match_attribute(RequestContext& context, const Model& related, const std::s
 
 common::Result<int64_t, std::string> resolve_related(RequestContext& context, const Model& related,
                                                      const json::value& value) {
-  using Refused = common::Failure<std::string>;
   std::optional<int64_t> id;
   if (value.is_int64()) id = value.get_int64();
   if (value.is_uint64()) id = static_cast<int64_t>(value.get_uint64());
@@ -140,25 +141,20 @@ common::Result<int64_t, std::string> resolve_related(RequestContext& context, co
   return ids.front();
 }
 
-void coerce_tags(RequestContext& context, const json::value& input, json::value& stored,
-                 Errors& errors) {
+common::Result<json::array, std::string> coerce_tags(RequestContext& context,
+                                                     const json::value& input) {
   if (!input.is_array()) {
-    errors["tags"].push_back("Expected a list of items but got type \"" + python_type(input) +
-                             "\".");
-    return;
+    return Refused{"Expected a list of items but got type \"" + python_type(input) + "\"."};
   }
   const Model& tag_model = *Registry::instance().by_key("extras.tag");
   json::array ids;
   for (const json::value& item : input.get_array()) {
     auto resolved = resolve_related(context, tag_model, item);
-    if (!resolved) {
-      errors["tags"].push_back(resolved.error());
-      return;
-    }
+    if (!resolved) return Refused{resolved.error()};
     const int64_t id = *resolved;
     if (std::find(ids.begin(), ids.end(), json::value(id)) == ids.end()) ids.push_back(id);
   }
-  stored = std::move(ids);
+  return ids;
 }
 
 void check_unknown_fields(const RequestContext& context, const Model& model,
@@ -219,31 +215,29 @@ void check_unique(RequestContext& context, const Model& model, const json::objec
   }
 }
 
-std::optional<std::string> coerce_text(RequestContext&, const Field& field,
-                                       const json::value& input, json::value& stored) {
+Coerced coerce_text(RequestContext&, const Field& field, const json::value& input) {
   std::string text;
   if (input.is_string()) {
     text = common::trim(input.get_string());
   } else if (input.is_int64() || input.is_uint64() || input.is_double()) {
     text = json::serialize(input);
   } else {
-    return "Not a valid string.";
+    return Refused{"Not a valid string."};
   }
-  if (text.empty() && !field.allow_blank) return "This field may not be blank.";
+  if (text.empty() && !field.allow_blank) return Refused{"This field may not be blank."};
   if (field.max_length && utf8_length(text) > field.max_length) {
-    return "Ensure this field has no more than " + std::to_string(field.max_length) +
-           " characters.";
+    return Refused{"Ensure this field has no more than " + std::to_string(field.max_length) +
+                   " characters."};
   }
   if (field.kind == FieldKind::Slug && !is_slug(text)) {
-    return "Enter a valid \xE2\x80\x9Cslug\xE2\x80\x9D consisting of letters, numbers, "
-           "underscores or hyphens.";
+    return Refused{
+        "Enter a valid \xE2\x80\x9Cslug\xE2\x80\x9D consisting of letters, numbers, "
+        "underscores or hyphens."};
   }
-  stored = text;
-  return std::nullopt;
+  return json::value(text);
 }
 
-std::optional<std::string> coerce_integer(RequestContext&, const Field& field,
-                                          const json::value& input, json::value& stored) {
+Coerced coerce_integer(RequestContext&, const Field& field, const json::value& input) {
   const bool limited = !field.min_value.empty() || !field.max_value.empty();
   std::optional<int64_t> number;
   if (input.is_int64()) number = input.get_int64();
@@ -257,7 +251,7 @@ std::optional<std::string> coerce_integer(RequestContext&, const Field& field,
     }
   }
   if (input.is_string()) {
-    if (input.get_string().size() > kMaxNumberText) return "String value too large.";
+    if (input.get_string().size() > kMaxNumberText) return Refused{"String value too large."};
     std::string text(common::trim(input.get_string()));
     // DRF drops a trailing ".0…" before int() ("5.0" is 5).
     if (const size_t point = text.find('.');
@@ -266,14 +260,13 @@ std::optional<std::string> coerce_integer(RequestContext&, const Field& field,
     }
     number = limited ? parse_integer_clamped(text) : parse_integer(text);
   }
-  if (!number) return "A valid integer is required.";
-  if (auto problem = range_problem(field, *number, parse_integer)) return problem;
-  stored = *number;
-  return std::nullopt;
+  if (!number) return Refused{"A valid integer is required."};
+  if (auto checked = check_range(field, *number, parse_integer); !checked)
+    return Refused{checked.error()};
+  return json::value(*number);
 }
 
-std::optional<std::string> coerce_number(RequestContext&, const Field& field,
-                                         const json::value& input, json::value& stored) {
+Coerced coerce_number(RequestContext&, const Field& field, const json::value& input) {
   // DRF's DecimalField reads str(value): a JSON number as Python prints it, a string trimmed.
   std::string text;
   if (input.is_int64() || input.is_uint64()) {
@@ -283,129 +276,107 @@ std::optional<std::string> coerce_number(RequestContext&, const Field& field,
     const auto written = std::to_chars(buffer, buffer + sizeof buffer, input.get_double());
     text.assign(buffer, written.ptr);
   } else if (input.is_string()) {
-    if (input.get_string().size() > kMaxNumberText) return "String value too large.";
+    if (input.get_string().size() > kMaxNumberText) return Refused{"String value too large."};
     text = common::trim(input.get_string());
   } else {
-    return "A valid number is required.";
+    return Refused{"A valid number is required."};
   }
   const auto digits = decimal_digits(text);
   const auto number = digits ? parse_number(text) : std::nullopt;
-  if (!number) return "A valid number is required.";
-  if (auto problem = precision_problem(field, *digits)) return problem;
-  if (auto problem = range_problem(field, *number, parse_number)) return problem;
-  stored = *number;
-  return std::nullopt;
+  if (!number) return Refused{"A valid number is required."};
+  if (auto checked = check_precision(field, *digits); !checked) return Refused{checked.error()};
+  if (auto checked = check_range(field, *number, parse_number); !checked)
+    return Refused{checked.error()};
+  return json::value(*number);
 }
 
-std::optional<std::string> coerce_boolean(RequestContext&, const Field&, const json::value& input,
-                                          json::value& stored) {
+Coerced coerce_boolean(RequestContext&, const Field&, const json::value& input) {
   std::optional<bool> flag;
   if (input.is_bool()) flag = input.get_bool();
   if (input.is_int64() && (input.get_int64() == 0 || input.get_int64() == 1)) {
     flag = input.get_int64() == 1;
   }
   if (input.is_string()) flag = parse_boolean(input.get_string());
-  if (!flag) return "Must be a valid boolean.";
-  stored = *flag;
-  return std::nullopt;
+  if (!flag) return Refused{"Must be a valid boolean."};
+  return json::value(*flag);
 }
 
-std::optional<std::string> coerce_choice(RequestContext&, const Field& field,
-                                         const json::value& input, json::value& stored) {
+Coerced coerce_choice(RequestContext&, const Field& field, const json::value& input) {
   if (input.is_object() || input.is_array()) {
-    return "Value must be passed directly (e.g. \"foo\": 123); do not use a dictionary or list.";
+    return Refused{
+        "Value must be passed directly (e.g. \"foo\": 123); do not use a dictionary or list."};
   }
   const std::string raw =
       input.is_string() ? std::string(input.get_string()) : json::serialize(input);
-  if (raw.empty() && field.nullable) {
-    stored = nullptr;
-    return std::nullopt;
-  }
+  if (raw.empty() && field.nullable) return json::value(nullptr);
   for (const Choice& choice : field.choices) {
-    if (choice.value == raw) {
-      stored = raw;
-      return std::nullopt;
-    }
+    if (choice.value == raw) return json::value(raw);
   }
-  return "\"" + raw + "\" is not a valid choice.";
+  return Refused{"\"" + raw + "\" is not a valid choice."};
 }
 
-std::optional<std::string> coerce_foreign_key(RequestContext& context, const Field& field,
-                                              const json::value& input, json::value& stored) {
+Coerced coerce_foreign_key(RequestContext& context, const Field& field, const json::value& input) {
   auto resolved = resolve_related(context, *Registry::instance().by_key(field.related), input);
-  if (!resolved) return resolved.error();
-  stored = *resolved;
-  return std::nullopt;
+  if (!resolved) return Refused{resolved.error()};
+  return json::value(*resolved);
 }
 
-std::optional<std::string> coerce_json(RequestContext&, const Field&, const json::value& input,
-                                       json::value& stored) {
-  stored = input;
-  return std::nullopt;
+Coerced coerce_json(RequestContext&, const Field&, const json::value& input) {
+  return json::value(input);
 }
 
-std::optional<std::string> coerce_string_list(RequestContext&, const Field& field,
-                                              const json::value& input, json::value& stored) {
+Coerced coerce_string_list(RequestContext&, const Field& field, const json::value& input) {
   if (!input.is_array()) {
-    return "Expected a list of items but got type \"" + python_type(input) + "\".";
+    return Refused{"Expected a list of items but got type \"" + python_type(input) + "\"."};
   }
   json::array items;
   for (const json::value& item : input.get_array()) {
-    if (!item.is_string()) return "Not a valid string.";
+    if (!item.is_string()) return Refused{"Not a valid string."};
     if (!Registry::instance().by_key(item.get_string()) && field.name == "object_types") {
-      return "Invalid content type: " + std::string(item.get_string());
+      return Refused{"Invalid content type: " + std::string(item.get_string())};
     }
     items.push_back(item);
   }
-  stored = std::move(items);
-  return std::nullopt;
+  return json::value(std::move(items));
 }
 
-std::optional<std::string> coerce_datetime(RequestContext&, const Field&, const json::value& input,
-                                           json::value& stored) {
+Coerced coerce_datetime(RequestContext&, const Field&, const json::value& input) {
   if (!input.is_string() || !is_iso_datetime(input.get_string())) {
-    return "Datetime has wrong format. Use one of these formats instead: "
-           "YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z].";
+    return Refused{
+        "Datetime has wrong format. Use one of these formats instead: "
+        "YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z]."};
   }
-  stored = input;
-  return std::nullopt;
+  return json::value(input);
 }
 
-std::optional<std::string> coerce_content_type(RequestContext&, const Field& field,
-                                               const json::value& input, json::value& stored) {
+Coerced coerce_content_type(RequestContext&, const Field& field, const json::value& input) {
   if (!input.is_string() || input.get_string().find('.') == json::string::npos) {
-    return "Invalid value. Specify a content type as '<app_label>.<model_name>'.";
+    return Refused{"Invalid value. Specify a content type as '<app_label>.<model_name>'."};
   }
   const std::string type(input.get_string());
   if (std::find(field.allowed_types.begin(), field.allowed_types.end(), type) ==
       field.allowed_types.end()) {
-    return "Invalid content type: " + type;
+    return Refused{"Invalid content type: " + type};
   }
-  stored = type;
-  return std::nullopt;
+  return json::value(type);
 }
 
-std::optional<std::string> coerce_mac(RequestContext&, const Field&, const json::value& input,
-                                      json::value& stored) {
-  if (!input.is_string()) return "Not a valid string.";
+Coerced coerce_mac(RequestContext&, const Field&, const json::value& input) {
+  if (!input.is_string()) return Refused{"Not a valid string."};
   const auto mac = normalize_mac(input.get_string());
   if (!mac) {
     std::string shown(input.get_string());
     shown.erase(std::remove(shown.begin(), shown.end(), ' '), shown.end());
-    return "Invalid MAC address format: " + shown;
+    return Refused{"Invalid MAC address format: " + shown};
   }
-  stored = *mac;
-  return std::nullopt;
+  return json::value(*mac);
 }
 
-std::optional<std::string> coerce_ip(RequestContext&, const Field& field, const json::value& input,
-                                     json::value& stored) {
-  if (!input.is_string()) return "Not a valid string.";
-  std::string error;
-  const auto address = normalize_ip(input.get_string(), field.kind == FieldKind::IpNetwork, error);
-  if (!address) return error;
-  stored = *address;
-  return std::nullopt;
+Coerced coerce_ip(RequestContext&, const Field& field, const json::value& input) {
+  if (!input.is_string()) return Refused{"Not a valid string."};
+  auto address = normalize_ip(input.get_string(), field.kind == FieldKind::IpNetwork);
+  if (!address) return Refused{address.error()};
+  return json::value(*address);
 }
 
 }  // namespace pbx::netbox

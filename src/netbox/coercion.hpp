@@ -11,6 +11,7 @@
 
 #include "common/result.hpp"
 #include "netbox/errors.hpp"
+#include "netbox/field_kinds.hpp"
 #include "netbox/model.hpp"
 #include "netbox/request_context.hpp"
 
@@ -21,9 +22,10 @@ namespace pbx::netbox {
 common::Result<int64_t, std::string> resolve_related(RequestContext& context, const Model& related,
                                                      const boost::json::value& value);
 
-// `tags` (and 4.6 add_tags/remove_tags): a list of tag ids or {name,slug} dicts → unique ids.
-void coerce_tags(RequestContext& context, const boost::json::value& input,
-                 boost::json::value& stored, Errors& errors);
+// `tags` (and 4.6 add_tags/remove_tags): a list of tag ids or {name,slug} dicts → unique ids,
+// or NetBox's message.
+common::Result<boost::json::array, std::string> coerce_tags(RequestContext& context,
+                                                            const boost::json::value& input);
 
 // Body fields the model does not have: "Unknown field." with --strict-fields (ignored otherwise,
 // as DRF ignores them); a writable NetBox field the emulator does not model: always refused,
@@ -40,38 +42,25 @@ std::optional<Condition> unique_condition(const UniqueRule& rule, const boost::j
 void check_unique(RequestContext& context, const Model& model, const boost::json::object& out,
                   std::optional<int64_t> id, Errors& errors);
 
-// The per-kind coercions of the field-kind table.
-std::optional<std::string> coerce_text(RequestContext& context, const Field& field,
-                                       const boost::json::value& input, boost::json::value& stored);
-std::optional<std::string> coerce_integer(RequestContext& context, const Field& field,
-                                          const boost::json::value& input,
-                                          boost::json::value& stored);
-std::optional<std::string> coerce_number(RequestContext& context, const Field& field,
-                                         const boost::json::value& input,
-                                         boost::json::value& stored);
-std::optional<std::string> coerce_boolean(RequestContext& context, const Field& field,
-                                          const boost::json::value& input,
-                                          boost::json::value& stored);
-std::optional<std::string> coerce_choice(RequestContext& context, const Field& field,
-                                         const boost::json::value& input,
-                                         boost::json::value& stored);
-std::optional<std::string> coerce_foreign_key(RequestContext& context, const Field& field,
-                                              const boost::json::value& input,
-                                              boost::json::value& stored);
-std::optional<std::string> coerce_json(RequestContext& context, const Field& field,
-                                       const boost::json::value& input, boost::json::value& stored);
-std::optional<std::string> coerce_string_list(RequestContext& context, const Field& field,
-                                              const boost::json::value& input,
-                                              boost::json::value& stored);
-std::optional<std::string> coerce_datetime(RequestContext& context, const Field& field,
-                                           const boost::json::value& input,
-                                           boost::json::value& stored);
-std::optional<std::string> coerce_content_type(RequestContext& context, const Field& field,
-                                               const boost::json::value& input,
-                                               boost::json::value& stored);
-std::optional<std::string> coerce_mac(RequestContext& context, const Field& field,
-                                      const boost::json::value& input, boost::json::value& stored);
-std::optional<std::string> coerce_ip(RequestContext& context, const Field& field,
-                                     const boost::json::value& input, boost::json::value& stored);
+// The per-kind coercions of the field-kind table: the written value's stored form, or NetBox's
+// message.
+Coerced coerce_text(RequestContext& context, const Field& field, const boost::json::value& input);
+Coerced coerce_integer(RequestContext& context, const Field& field,
+                       const boost::json::value& input);
+Coerced coerce_number(RequestContext& context, const Field& field, const boost::json::value& input);
+Coerced coerce_boolean(RequestContext& context, const Field& field,
+                       const boost::json::value& input);
+Coerced coerce_choice(RequestContext& context, const Field& field, const boost::json::value& input);
+Coerced coerce_foreign_key(RequestContext& context, const Field& field,
+                           const boost::json::value& input);
+Coerced coerce_json(RequestContext& context, const Field& field, const boost::json::value& input);
+Coerced coerce_string_list(RequestContext& context, const Field& field,
+                           const boost::json::value& input);
+Coerced coerce_datetime(RequestContext& context, const Field& field,
+                        const boost::json::value& input);
+Coerced coerce_content_type(RequestContext& context, const Field& field,
+                            const boost::json::value& input);
+Coerced coerce_mac(RequestContext& context, const Field& field, const boost::json::value& input);
+Coerced coerce_ip(RequestContext& context, const Field& field, const boost::json::value& input);
 
 }  // namespace pbx::netbox

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "common/result.hpp"
 #include "netbox/rendering.hpp"
 #include "netbox/values.hpp"
 
@@ -9,19 +10,21 @@ namespace pbx::netbox {
 namespace {
 
 namespace json = boost::json;
+using Checked = common::Result<void, std::string>;  // done, or why the value is invalid
+using Refused = common::Failure<std::string>;
 
 // A select value must be one of its choice set's values, a multiselect value a list of them
 // (NetBox's CustomField.validate, with its messages). Base choices (IATA, ISO 3166,
 // UN/LOCODE) are not loaded, so a set that has them accepts any value besides its extras.
-std::optional<std::string> choice_problem(RequestContext& context, const json::object& definition,
-                                          const json::value& value) {
+Checked check_choice(RequestContext& context, const json::object& definition,
+                     const json::value& value) {
   const int64_t set_id = int_field(definition, "choice_set");
   const auto set = set_id ? context.store.get(
                                 *Registry::instance().by_key("extras.customfieldchoiceset"), set_id)
                           : std::nullopt;
-  if (!set) return std::nullopt;  // the set is required on select fields; nothing to check
+  if (!set) return {};  // the set is required on select fields; nothing to check
   const json::value* base = set->if_contains("base_choices");
-  if (base && base->is_string() && !base->get_string().empty()) return std::nullopt;
+  if (base && base->is_string() && !base->get_string().empty()) return {};
   const std::set<std::string> values = choice_values(*set);
   auto valid = [&](const json::value& item) {
     return item.is_string() && values.count(std::string(item.get_string()));
@@ -31,88 +34,85 @@ std::optional<std::string> choice_problem(RequestContext& context, const json::o
   const bool ok = multiple ? value.is_array() && std::all_of(value.get_array().begin(),
                                                              value.get_array().end(), valid)
                            : valid(value);
-  if (ok) return std::nullopt;
+  if (ok) return {};
   // Python formats the value with str(): a string bare, anything else as its repr.
   const std::string shown =
       value.is_string() ? std::string(value.get_string()) : python_repr(value);
-  return std::string(multiple ? "Invalid choice(s) (" : "Invalid choice (") + shown +
-         ") for choice set " + set_name + ".";
+  return Refused{std::string(multiple ? "Invalid choice(s) (" : "Invalid choice (") + shown +
+                 ") for choice set " + set_name + "."};
 }
 
-std::optional<std::string> integer_problem(const json::object& definition,
-                                           const json::value& value) {
-  if (!value.is_int64() && !value.is_uint64()) return "Value must be an integer.";
+Checked check_integer(const json::object& definition, const json::value& value) {
+  if (!value.is_int64() && !value.is_uint64()) return Refused{"Value must be an integer."};
   const int64_t number = value.to_number<int64_t>();
   const json::value* minimum = definition.if_contains("validation_minimum");
   const json::value* maximum = definition.if_contains("validation_maximum");
   if (minimum && minimum->is_int64() && number < minimum->get_int64()) {
-    return "Value must be at least " + std::to_string(minimum->get_int64());
+    return Refused{"Value must be at least " + std::to_string(minimum->get_int64())};
   }
   if (maximum && maximum->is_int64() && number > maximum->get_int64()) {
-    return "Value must not exceed " + std::to_string(maximum->get_int64());
+    return Refused{"Value must not exceed " + std::to_string(maximum->get_int64())};
   }
-  return std::nullopt;
+  return {};
 }
 
 // object / multiobject: ids (or dicts with an id, reduced to it) of existing objects.
-std::optional<std::string> object_problem(RequestContext& context, const json::object& definition,
-                                          json::value& value) {
+Checked check_object(RequestContext& context, const json::object& definition, json::value& value) {
   const json::value* related_type = definition.if_contains("related_object_type");
   const Model* related = related_type && related_type->is_string()
                              ? Registry::instance().by_key(related_type->get_string())
                              : nullptr;
-  auto check = [&](json::value& item) -> std::optional<std::string> {
+  auto check = [&](json::value& item) -> Checked {
     if (item.is_object() && item.get_object().if_contains("id")) {
       item = json::value(item.get_object().at("id"));
     }
-    if (!item.is_int64()) return "Value must be an object ID, not " + python_type(item);
+    if (!item.is_int64()) return Refused{"Value must be an object ID, not " + python_type(item)};
     if (related && !context.store.exists(*related, item.get_int64())) {
-      return "Related object not found using the provided numeric ID: " +
-             std::to_string(item.get_int64());
+      return Refused{"Related object not found using the provided numeric ID: " +
+                     std::to_string(item.get_int64())};
     }
-    return std::nullopt;
+    return {};
   };
   if (definition.at("type").as_string() == "object") return check(value);
-  if (!value.is_array()) return "Value must be a list of object IDs";
+  if (!value.is_array()) return Refused{"Value must be a list of object IDs"};
   for (json::value& item : value.get_array()) {
-    if (auto problem = check(item)) return problem;
+    if (auto checked = check(item); !checked) return checked;
   }
-  return std::nullopt;
+  return {};
 }
 
-std::optional<std::string> custom_field_problem(RequestContext& context,
-                                                const json::object& definition,
-                                                json::value& value) {
-  if (value.is_null()) return std::nullopt;
+Checked check_custom_field(RequestContext& context, const json::object& definition,
+                           json::value& value) {
+  if (value.is_null()) return {};
   const std::string type(definition.at("type").as_string());
   if (type == "text" || type == "longtext" || type == "url") {
-    if (!value.is_string()) return "Value must be a string.";
-    return std::nullopt;
+    if (!value.is_string()) return Refused{"Value must be a string."};
+    return {};
   }
-  if (type == "select" || type == "multiselect") return choice_problem(context, definition, value);
-  if (type == "integer") return integer_problem(definition, value);
+  if (type == "select" || type == "multiselect") return check_choice(context, definition, value);
+  if (type == "integer") return check_integer(definition, value);
   if (type == "decimal") {
-    if (!value.is_number()) return "Value must be a decimal.";
-    return std::nullopt;
+    if (!value.is_number()) return Refused{"Value must be a decimal."};
+    return {};
   }
   if (type == "boolean") {
-    if (!value.is_bool()) return "Value must be true or false.";
-    return std::nullopt;
+    if (!value.is_bool()) return Refused{"Value must be true or false."};
+    return {};
   }
   if (type == "date") {
     if (!value.is_string() || !is_iso_date(value.get_string())) {
-      return "Date values must be in ISO 8601 format (YYYY-MM-DD).";
+      return Refused{"Date values must be in ISO 8601 format (YYYY-MM-DD)."};
     }
-    return std::nullopt;
+    return {};
   }
   if (type == "datetime") {
     if (!value.is_string() || !is_iso_datetime(value.get_string())) {
-      return "Date and time values must be in ISO 8601 format (YYYY-MM-DD HH:MM:SS).";
+      return Refused{"Date and time values must be in ISO 8601 format (YYYY-MM-DD HH:MM:SS)."};
     }
-    return std::nullopt;
+    return {};
   }
-  if (type == "object" || type == "multiobject") return object_problem(context, definition, value);
-  return std::nullopt;  // json
+  if (type == "object" || type == "multiobject") return check_object(context, definition, value);
+  return {};  // json
 }
 
 }  // namespace
@@ -194,8 +194,9 @@ void validate_custom_fields(RequestContext& context, const Model& model, const j
       errors["__all__"].push_back("Unknown field name '" + name + "' in custom field data.");
       continue;
     }
-    if (auto problem = custom_field_problem(context, **definition, value)) {
-      errors["__all__"].push_back("Invalid value for custom field '" + name + "': " + *problem);
+    if (auto checked = check_custom_field(context, **definition, value); !checked) {
+      errors["__all__"].push_back("Invalid value for custom field '" + name +
+                                  "': " + checked.error());
     }
   }
   for (const json::object* definition : definitions) {

@@ -95,7 +95,7 @@ struct Emulator::Impl {
     });
     if (!open) {
       action = [this, action = std::move(action)](RequestContext& context, const Request& r) {
-        if (auto refused = authenticator.refuse(r)) return *refused;
+        if (auto allowed = authenticator.authenticate(r); !allowed) return allowed.error();
         return action(context, r);
       };
     }

@@ -7,10 +7,10 @@
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 #include <cstdint>
-#include <optional>
 #include <string>
 #include <vector>
 
+#include "common/result.hpp"
 #include "netbox/model.hpp"
 #include "netbox/store.hpp"
 
@@ -18,20 +18,20 @@ namespace pbx::netbox {
 
 struct RequestContext;
 
-// Written value → stored form; NetBox's message when invalid.
-using CoerceFn = std::optional<std::string> (*)(RequestContext& context, const Field& field,
-                                                const boost::json::value& input,
-                                                boost::json::value& stored);
+// A written value's stored form, or NetBox's message for why it is not taken.
+using Coerced = common::Result<boost::json::value, std::string>;
+// Written value → stored form.
+using CoerceFn = Coerced (*)(RequestContext& context, const Field& field,
+                             const boost::json::value& input);
 // The field of a stored object as NetBox renders it.
 using RenderFn = boost::json::value (*)(RequestContext& context, const Model& model,
                                         const Field& field, int64_t id,
                                         const boost::json::object& data);
-// Adds `field <op> values` (op "" = exact, else a lookup such as "ic", "gte", "n") to `where`;
-// NetBox's message for a value that cannot match.
-using FilterFn = std::optional<std::string> (*)(RequestContext& context, const Field& field,
-                                                const std::string& op,
-                                                const std::vector<std::string>& values,
-                                                Condition& where);
+// Done (the filter is added to `where`), or NetBox's message for a value that cannot match.
+using Filtered = common::Result<void, std::string>;
+// Adds `field <op> values` (op "" = exact, else a lookup such as "ic", "gte", "n") to `where`.
+using FilterFn = Filtered (*)(RequestContext& context, const Field& field, const std::string& op,
+                              const std::vector<std::string>& values, Condition& where);
 
 struct KindBehaviour {
   bool written = false;       // a request body sets it (false: derived, rendered only)

@@ -14,6 +14,7 @@ namespace pbx::netbox {
 namespace {
 
 namespace json = boost::json;
+using Refused = common::Failure<std::string>;  // NetBox's message for a value that cannot match
 
 // Paging, selection and ordering parameters; never filters.
 const std::set<std::string> kReservedParams = {"limit", "offset",   "brief", "fields",
@@ -47,13 +48,12 @@ std::string like_pattern(std::string_view value, bool prefix_wild, bool suffix_w
 }
 
 // `__empty=true|false`: null or blank.
-std::optional<std::string> apply_empty(Condition& where, const std::string& expression,
-                                       const std::string& value) {
+Filtered apply_empty(Condition& where, const std::string& expression, const std::string& value) {
   const auto flag = parse_boolean(value);
-  if (!flag) return "Enter a valid boolean.";
+  if (!flag) return Refused{"Enter a valid boolean."};
   const std::string empty = "(" + expression + " IS NULL OR " + expression + " = '')";
   where.add(*flag ? empty : "NOT " + empty);
-  return std::nullopt;
+  return {};
 }
 
 // The case-insensitive text lookups: ic/nic (contains), ie/nie (equals), isw/nisw, iew/niew.
@@ -77,47 +77,44 @@ void apply_text_lookup(Condition& where, const std::string& expression, const st
   where.add(negated ? expression + " IS NULL OR NOT (" + clause + ")" : clause, std::move(params));
 }
 
-// One filter value as a bound parameter of `type`; NetBox's message when it is not one.
-std::optional<std::string> typed_param(ValueType type, const std::string& value,
-                                       std::vector<common::SqlValue>& params) {
+// One filter value as a bound parameter of `type`, or NetBox's message when it is not one.
+common::Result<common::SqlValue, std::string> typed_param(ValueType type,
+                                                          const std::string& value) {
   switch (type) {
     case ValueType::Integer: {
       // Beyond int64 a value matches what its limit matches (nothing, or every row for
       // __lt/__n), as Django compares an out-of-range integer instead of failing.
       const auto number = parse_integer_clamped(value);
-      if (!number) return "Enter a whole number.";
-      params.emplace_back(*number);
-      return std::nullopt;
+      if (!number) return Refused{"Enter a whole number."};
+      return common::SqlValue(*number);
     }
     case ValueType::Number: {
       const auto number = parse_number(value);
-      if (!number) return "Enter a number.";
-      params.emplace_back(*number);
-      return std::nullopt;
+      if (!number) return Refused{"Enter a number."};
+      return common::SqlValue(*number);
     }
     case ValueType::Boolean: {
       const auto flag = parse_boolean(value);
-      if (!flag) return "Select a valid choice. " + value + " is not one of the available choices.";
-      params.emplace_back(static_cast<int64_t>(*flag ? 1 : 0));
-      return std::nullopt;
+      if (!flag) {
+        return Refused{"Select a valid choice. " + value + " is not one of the available choices."};
+      }
+      return common::SqlValue(static_cast<int64_t>(*flag ? 1 : 0));
     }
     case ValueType::Text:
-      params.emplace_back(value);
-      return std::nullopt;
+      break;
   }
-  return std::nullopt;
+  return common::SqlValue(value);
 }
 
-// Adds `expression <lookup> values` to `where`; returns an error message for a bad value.
-std::optional<std::string> apply_lookup(Condition& where, const std::string& expression,
-                                        ValueType type, const std::string& op,
-                                        const std::vector<std::string>& values) {
+// Adds `expression <lookup> values` to `where`; NetBox's message for a bad value.
+Filtered apply_lookup(Condition& where, const std::string& expression, ValueType type,
+                      const std::string& op, const std::vector<std::string>& values) {
   if (op == "empty") return apply_empty(where, expression, values.front());
   static const std::set<std::string> kTextOps = {"ic",  "nic",  "isw", "nisw",
                                                  "iew", "niew", "ie",  "nie"};
   if (kTextOps.count(op)) {
     apply_text_lookup(where, expression, op, values);
-    return std::nullopt;
+    return {};
   }
   std::vector<common::SqlValue> params;
   bool has_null = false;
@@ -126,7 +123,9 @@ std::optional<std::string> apply_lookup(Condition& where, const std::string& exp
       has_null = true;
       continue;
     }
-    if (auto problem = typed_param(type, value, params)) return problem;
+    auto param = typed_param(type, value);
+    if (!param) return Refused{param.error()};
+    params.push_back(std::move(*param));
   }
   if (op == "gte" || op == "gt" || op == "lte" || op == "lt") {
     const std::string symbol = op == "gte" ? ">=" : op == "gt" ? ">" : op == "lte" ? "<=" : "<";
@@ -135,7 +134,7 @@ std::optional<std::string> apply_lookup(Condition& where, const std::string& exp
       clause += (i ? " OR " : "") + expression + " " + symbol + " ?";
     }
     if (!clause.empty()) where.add(clause, std::move(params));
-    return std::nullopt;
+    return {};
   }
   std::string in_list;
   for (size_t i = 0; i < params.size(); ++i)
@@ -143,7 +142,7 @@ std::optional<std::string> apply_lookup(Condition& where, const std::string& exp
   std::string matches;
   if (!params.empty()) matches = expression + " IN (" + in_list + ")";
   if (has_null) matches += (matches.empty() ? "" : " OR ") + expression + " IS NULL";
-  if (matches.empty()) return std::nullopt;
+  if (matches.empty()) return {};
   if (op == "n") {
     // Django's exclude(): rows whose value is null are kept unless null itself is excluded.
     where.add(has_null ? "NOT (" + matches + ")" : expression + " IS NULL OR NOT (" + matches + ")",
@@ -151,15 +150,15 @@ std::optional<std::string> apply_lookup(Condition& where, const std::string& exp
   } else {
     where.add(matches, std::move(params));
   }
-  return std::nullopt;
+  return {};
 }
 
 // Slugs (or names) of `related` → their ids as filter values ("null" kept; none → "0", which
 // matches nothing); NetBox's message for a value that names no object.
-std::optional<std::string> resolve_filter_values(RequestContext& context, const Model& related,
-                                                 const std::vector<std::string>& values,
-                                                 std::vector<std::string>& ids) {
+common::Result<std::vector<std::string>, std::string> resolve_filter_values(
+    RequestContext& context, const Model& related, const std::vector<std::string>& values) {
   const std::string key = related.field("slug") ? "slug" : related.field("name") ? "name" : "id";
+  std::vector<std::string> ids;
   bool has_null = false;
   for (const std::string& value : values) {
     if (value == "null") {
@@ -170,19 +169,19 @@ std::optional<std::string> resolve_filter_values(RequestContext& context, const 
     where.add(field_sql(key) + " = ?", {value});
     const auto found = context.store.ids(related, where);
     if (found.empty()) {
-      return "Select a valid choice. " + value + " is not one of the available choices.";
+      return Refused{"Select a valid choice. " + value + " is not one of the available choices."};
     }
     for (const int64_t id : found)
       ids.push_back(std::to_string(id));
   }
   if (has_null) ids.push_back("null");
   if (ids.empty()) ids.push_back("0");
-  return std::nullopt;
+  return ids;
 }
 
-std::optional<std::string> filter_search(const Model& model, const std::vector<std::string>& values,
-                                         Condition& where) {
-  if (values.front().empty() || model.search.empty()) return std::nullopt;
+Filtered filter_search(const Model& model, const std::vector<std::string>& values,
+                       Condition& where) {
+  if (values.front().empty() || model.search.empty()) return {};
   std::string clause;
   std::vector<common::SqlValue> params;
   for (const std::string& field : model.search) {
@@ -190,13 +189,12 @@ std::optional<std::string> filter_search(const Model& model, const std::vector<s
     params.emplace_back(like_pattern(common::trim(values.front()), true, true));
   }
   where.add(clause, std::move(params));
-  return std::nullopt;
+  return {};
 }
 
 // `tag=<slug>` / `tag_id=<id>`, each value required (ANDed); `__n` excludes.
-std::optional<std::string> filter_tags(RequestContext& context, const Model& model,
-                                       const Lookup& lookup, const std::vector<std::string>& values,
-                                       Condition& where) {
+Filtered filter_tags(RequestContext& context, const Model& model, const Lookup& lookup,
+                     const std::vector<std::string>& values, Condition& where) {
   const Model& tag_model = *Registry::instance().by_key("extras.tag");
   for (const std::string& value : values) {
     std::optional<int64_t> tag_id;
@@ -209,19 +207,17 @@ std::optional<std::string> filter_tags(RequestContext& context, const Model& mod
       if (!ids.empty()) tag_id = ids.front();
     }
     if (!tag_id) {
-      return "Select a valid choice. " + value + " is not one of the available choices.";
+      return Refused{"Select a valid choice. " + value + " is not one of the available choices."};
     }
     const std::string tagged = tagged_sql(model);
     where.add(lookup.op == "n" ? "NOT " + tagged : tagged, {*tag_id});
   }
-  return std::nullopt;
+  return {};
 }
 
 // `cf_<name>`: typed by the custom field; text fields with loose filter logic match contains.
-std::optional<std::string> filter_custom_field(RequestContext& context, const Model& model,
-                                               const Lookup& lookup,
-                                               const std::vector<std::string>& values,
-                                               Condition& where) {
+Filtered filter_custom_field(RequestContext& context, const Model& model, const Lookup& lookup,
+                             const std::vector<std::string>& values, Condition& where) {
   const std::string cf_name = lookup.base.substr(3);
   for (const json::object* definition : custom_fields_for(context, model)) {
     if (definition->at("name").as_string() != cf_name) continue;
@@ -237,18 +233,18 @@ std::optional<std::string> filter_custom_field(RequestContext& context, const Mo
     if (op.empty() && textual && loose) op = "ic";
     return apply_lookup(where, field_sql("custom_fields." + cf_name), value_type, op, values);
   }
-  return std::nullopt;
+  return {};
 }
 
 // Clusters and prefixes (4.2+) keep `site`/`site_id` filters through their scope.
-std::optional<std::string> filter_scope_site(RequestContext& context, const Lookup& lookup,
-                                             const std::vector<std::string>& values,
-                                             Condition& where) {
+Filtered filter_scope_site(RequestContext& context, const Lookup& lookup,
+                           const std::vector<std::string>& values, Condition& where) {
   std::vector<std::string> ids = values;
   if (lookup.base == "site") {
-    ids.clear();
-    const Model& sites = *Registry::instance().by_key("dcim.site");
-    if (auto problem = resolve_filter_values(context, sites, values, ids)) return problem;
+    auto resolved =
+        resolve_filter_values(context, *Registry::instance().by_key("dcim.site"), values);
+    if (!resolved) return Refused{resolved.error()};
+    ids = std::move(*resolved);
   }
   where.add(field_sql("scope_type") + " = 'dcim.site'");
   return apply_lookup(where, field_sql("scope_id"), ValueType::Integer, lookup.op, ids);
@@ -305,24 +301,25 @@ std::vector<std::string> with_descendants(RequestContext& context, const Model& 
   return all;
 }
 
-std::optional<std::string> filter_tree(RequestContext& context, const Model& model,
-                                       const TreeFilter& via, const Lookup& lookup,
-                                       const std::vector<std::string>& values, Condition& where) {
+Filtered filter_tree(RequestContext& context, const Model& model, const TreeFilter& via,
+                     const Lookup& lookup, const std::vector<std::string>& values,
+                     Condition& where) {
   const Registry& registry = Registry::instance();
   const Model& tree = *registry.by_key(via.tree_model);
   std::vector<std::string> roots = values;
   if (!lookup.base.ends_with("_id")) {
-    roots.clear();
-    if (auto problem = resolve_filter_values(context, tree, values, roots)) return problem;
+    auto resolved = resolve_filter_values(context, tree, values);
+    if (!resolved) return Refused{resolved.error()};
+    roots = std::move(*resolved);
   }
   const std::vector<std::string> nodes = with_descendants(context, tree, roots);
   if (model.key == "dcim.site") {
     return apply_lookup(where, field_sql(via.site_field), ValueType::Integer, lookup.op, nodes);
   }
   Condition in_tree;
-  if (auto problem =
-          apply_lookup(in_tree, field_sql(via.site_field), ValueType::Integer, "", nodes)) {
-    return problem;
+  if (auto done = apply_lookup(in_tree, field_sql(via.site_field), ValueType::Integer, "", nodes);
+      !done) {
+    return done;
   }
   std::vector<std::string> sites;
   for (const int64_t site : context.store.ids(*registry.by_key("dcim.site"), in_tree))
@@ -332,17 +329,16 @@ std::optional<std::string> filter_tree(RequestContext& context, const Model& mod
 }
 
 // Services from 4.3 keep `device[_id]`/`virtual_machine[_id]` filters through their parent.
-std::optional<std::string> filter_parent_object(RequestContext& context, const Lookup& lookup,
-                                                const std::vector<std::string>& values,
-                                                Condition& where) {
+Filtered filter_parent_object(RequestContext& context, const Lookup& lookup,
+                              const std::vector<std::string>& values, Condition& where) {
   const bool by_id = lookup.base.ends_with("_id");
   const std::string name = by_id ? lookup.base.substr(0, lookup.base.size() - 3) : lookup.base;
   const std::string key = name == "device" ? "dcim.device" : "virtualization.virtualmachine";
   std::vector<std::string> ids = values;
   if (!by_id) {
-    ids.clear();
-    const Model& parents = *Registry::instance().by_key(key);
-    if (auto problem = resolve_filter_values(context, parents, values, ids)) return problem;
+    auto resolved = resolve_filter_values(context, *Registry::instance().by_key(key), values);
+    if (!resolved) return Refused{resolved.error()};
+    ids = std::move(*resolved);
   }
   where.add(field_sql("parent_object_type") + " = ?", {key});
   return apply_lookup(where, field_sql("parent_object_id"), ValueType::Integer, lookup.op, ids);
@@ -380,18 +376,14 @@ const Assignment* assignment_for(const std::string& base) {
   return nullptr;
 }
 
-std::optional<std::string> filter_assignment(RequestContext& context, const Assignment& via,
-                                             const Lookup& lookup,
-                                             const std::vector<std::string>& values,
-                                             Condition& where) {
+Filtered filter_assignment(RequestContext& context, const Assignment& via, const Lookup& lookup,
+                           const std::vector<std::string>& values, Condition& where) {
   const Registry& registry = Registry::instance();
   std::vector<std::string> ids = values;
   if (lookup.base == via.param) {
-    ids.clear();
-    if (auto problem =
-            resolve_filter_values(context, *registry.by_key(via.parent_model), values, ids)) {
-      return problem;
-    }
+    auto resolved = resolve_filter_values(context, *registry.by_key(via.parent_model), values);
+    if (!resolved) return Refused{resolved.error()};
+    ids = std::move(*resolved);
   }
   where.add(field_sql("assigned_object_type") + " = ?", {std::string(via.interface_type)});
   if (!*via.parent_field) {
@@ -399,20 +391,18 @@ std::optional<std::string> filter_assignment(RequestContext& context, const Assi
   }
   const Model& interfaces = *registry.by_key(via.interface_type);
   Condition parents;
-  auto problem = apply_lookup(parents, field_sql(via.parent_field), ValueType::Integer, "", ids);
-  if (!problem) {
+  auto done = apply_lookup(parents, field_sql(via.parent_field), ValueType::Integer, "", ids);
+  if (done) {
     where.add(field_sql("assigned_object_id") + " IN (SELECT id FROM " + interfaces.table() +
                   " WHERE " + parents.sql + ")",
               parents.params);
   }
-  return problem;
+  return done;
 }
 
 // One filter parameter (all its values); NetBox's message when a value cannot match.
-std::optional<std::string> filter_parameter(RequestContext& context, const Model& model,
-                                            const std::string& param,
-                                            const std::vector<std::string>& values,
-                                            Condition& where) {
+Filtered filter_parameter(RequestContext& context, const Model& model, const std::string& param,
+                          const std::vector<std::string>& values, Condition& where) {
   const Lookup lookup = split_lookup(param);
   const std::string& base = lookup.base;
   if (param == "q") return filter_search(model, values, where);
@@ -445,15 +435,16 @@ std::optional<std::string> filter_parameter(RequestContext& context, const Model
     }
   }
   const Field* field = model.field(base);
-  if (!field || !field_in_version(*field, context.options.version)) return std::nullopt;
+  if (!field || !field_in_version(*field, context.options.version)) return {};
   const FilterFn filter = behaviour(field->kind).filter;
-  return filter ? filter(context, *field, lookup.op, values, where) : std::nullopt;
+  if (!filter) return {};
+  return filter(context, *field, lookup.op, values, where);
 }
 
 }  // namespace
 
-std::optional<http::Response> build_filter(RequestContext& context, const Model& model,
-                                           const http::Request& request, Condition& where) {
+common::Result<Condition, http::Response> build_filter(RequestContext& context, const Model& model,
+                                                       const http::Request& request) {
   std::map<std::string, std::vector<std::string>> grouped;
   std::vector<std::string> order;
   for (const auto& [name, value] : request.query) {
@@ -461,14 +452,15 @@ std::optional<http::Response> build_filter(RequestContext& context, const Model&
     if (!grouped.count(name)) order.push_back(name);
     grouped[name].push_back(value);
   }
+  Condition where;
   Errors errors;
   for (const std::string& param : order) {
-    if (auto problem = filter_parameter(context, model, param, grouped[param], where)) {
-      errors[param].push_back(*problem);
+    if (auto done = filter_parameter(context, model, param, grouped[param], where); !done) {
+      errors[param].push_back(done.error());
     }
   }
-  if (!errors.empty()) return bad_request(errors);
-  return std::nullopt;
+  if (!errors.empty()) return common::Failure{bad_request(errors)};
+  return where;
 }
 
 std::string order_clause(const Model& model, const http::Request& request) {
@@ -493,73 +485,60 @@ std::string order_clause(const Model& model, const http::Request& request) {
   return clause.empty() ? "id" : clause + ", id";
 }
 
-std::optional<std::string> filter_text(RequestContext&, const Field& field, const std::string& op,
-                                       const std::vector<std::string>& values, Condition& where) {
+Filtered filter_text(RequestContext&, const Field& field, const std::string& op,
+                     const std::vector<std::string>& values, Condition& where) {
   return apply_lookup(where, field_sql(field.name), ValueType::Text, op, values);
 }
 
-std::optional<std::string> filter_integer(RequestContext&, const Field& field,
-                                          const std::string& op,
-                                          const std::vector<std::string>& values,
-                                          Condition& where) {
+Filtered filter_integer(RequestContext&, const Field& field, const std::string& op,
+                        const std::vector<std::string>& values, Condition& where) {
   return apply_lookup(where, field_sql(field.name), ValueType::Integer, op, values);
 }
 
-std::optional<std::string> filter_number(RequestContext&, const Field& field, const std::string& op,
-                                         const std::vector<std::string>& values, Condition& where) {
+Filtered filter_number(RequestContext&, const Field& field, const std::string& op,
+                       const std::vector<std::string>& values, Condition& where) {
   return apply_lookup(where, field_sql(field.name), ValueType::Number, op, values);
 }
 
-std::optional<std::string> filter_boolean(RequestContext&, const Field& field,
-                                          const std::string& op,
-                                          const std::vector<std::string>& values,
-                                          Condition& where) {
+Filtered filter_boolean(RequestContext&, const Field& field, const std::string& op,
+                        const std::vector<std::string>& values, Condition& where) {
   return apply_lookup(where, field_sql(field.name), ValueType::Boolean, op, values);
 }
 
-std::optional<std::string> filter_foreign_key(RequestContext& context, const Field& field,
-                                              const std::string& op,
-                                              const std::vector<std::string>& values,
-                                              Condition& where) {
-  std::vector<std::string> ids;
+Filtered filter_foreign_key(RequestContext& context, const Field& field, const std::string& op,
+                            const std::vector<std::string>& values, Condition& where) {
   const Model& related = *Registry::instance().by_key(field.related);
-  if (auto problem = resolve_filter_values(context, related, values, ids)) return problem;
-  return apply_lookup(where, field_sql(field.name), ValueType::Integer, op, ids);
+  auto ids = resolve_filter_values(context, related, values);
+  if (!ids) return Refused{ids.error()};
+  return apply_lookup(where, field_sql(field.name), ValueType::Integer, op, *ids);
 }
 
-std::optional<std::string> filter_string_list(RequestContext&, const Field& field,
-                                              const std::string&,
-                                              const std::vector<std::string>& values,
-                                              Condition& where) {
+Filtered filter_string_list(RequestContext&, const Field& field, const std::string&,
+                            const std::vector<std::string>& values, Condition& where) {
   for (const std::string& value : values) {
     where.add("EXISTS (SELECT 1 FROM json_each(data, '$." + field.name + "') WHERE value = ?)",
               {value});
   }
-  return std::nullopt;
+  return {};
 }
 
-std::optional<std::string> filter_ip_family(RequestContext&, const Field& field,
-                                            const std::string& op,
-                                            const std::vector<std::string>& values,
-                                            Condition& where) {
+Filtered filter_ip_family(RequestContext&, const Field& field, const std::string& op,
+                          const std::vector<std::string>& values, Condition& where) {
   return apply_lookup(where,
                       "(CASE WHEN instr(" + field_sql(field.via) + ", ':') > 0 THEN 6 ELSE 4 END)",
                       ValueType::Integer, op, values);
 }
 
-std::optional<std::string> filter_mac(RequestContext& context, const Field& field,
-                                      const std::string& op, const std::vector<std::string>& values,
-                                      Condition& where) {
+Filtered filter_mac(RequestContext& context, const Field& field, const std::string& op,
+                    const std::vector<std::string>& values, Condition& where) {
   std::vector<std::string> normalised;
   for (const std::string& value : values)
     normalised.push_back(normalize_mac(value).value_or(value));
   return filter_text(context, field, op, normalised, where);
 }
 
-std::optional<std::string> filter_ip_interface(RequestContext& context, const Field& field,
-                                               const std::string& op,
-                                               const std::vector<std::string>& values,
-                                               Condition& where) {
+Filtered filter_ip_interface(RequestContext& context, const Field& field, const std::string& op,
+                             const std::vector<std::string>& values, Condition& where) {
   if (!op.empty()) return filter_text(context, field, op, values, where);
   std::string clause;
   std::vector<common::SqlValue> params;
@@ -569,7 +548,7 @@ std::optional<std::string> filter_ip_interface(RequestContext& context, const Fi
     params.emplace_back(host + "/%");
   }
   where.add(clause, std::move(params));
-  return std::nullopt;
+  return {};
 }
 
 }  // namespace pbx::netbox

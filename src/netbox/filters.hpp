@@ -4,11 +4,12 @@
 // custom fields (`cf_<name>`), scope and interface-assignment shortcuts. Unknown parameters are
 // ignored, as NetBox does; values that cannot match are 400 with NetBox's messages.
 
-#include <optional>
 #include <string>
 #include <vector>
 
+#include "common/result.hpp"
 #include "http/message.hpp"
+#include "netbox/field_kinds.hpp"
 #include "netbox/model.hpp"
 #include "netbox/request_context.hpp"
 #include "netbox/store.hpp"
@@ -16,50 +17,35 @@
 namespace pbx::netbox {
 
 // The request's filter parameters as a WHERE clause; NetBox's 400 answer for bad values.
-[[nodiscard]] std::optional<http::Response> build_filter(RequestContext& context,
-                                                         const Model& model,
-                                                         const http::Request& request,
-                                                         Condition& where);
+common::Result<Condition, http::Response> build_filter(RequestContext& context, const Model& model,
+                                                       const http::Request& request);
 
 // ORDER BY for `ordering=` (comma-separated, "-" descending; unsortable names skipped) or the
 // model's default; always ends with id so pages are stable.
 std::string order_clause(const Model& model, const http::Request& request);
 
 // The per-kind filters of the field-kind table (netbox/field_kinds.hpp).
-std::optional<std::string> filter_text(RequestContext& context, const Field& field,
-                                       const std::string& op,
-                                       const std::vector<std::string>& values, Condition& where);
-std::optional<std::string> filter_integer(RequestContext& context, const Field& field,
-                                          const std::string& op,
-                                          const std::vector<std::string>& values, Condition& where);
-std::optional<std::string> filter_number(RequestContext& context, const Field& field,
-                                         const std::string& op,
-                                         const std::vector<std::string>& values, Condition& where);
-std::optional<std::string> filter_boolean(RequestContext& context, const Field& field,
-                                          const std::string& op,
-                                          const std::vector<std::string>& values, Condition& where);
+Filtered filter_text(RequestContext& context, const Field& field, const std::string& op,
+                     const std::vector<std::string>& values, Condition& where);
+Filtered filter_integer(RequestContext& context, const Field& field, const std::string& op,
+                        const std::vector<std::string>& values, Condition& where);
+Filtered filter_number(RequestContext& context, const Field& field, const std::string& op,
+                       const std::vector<std::string>& values, Condition& where);
+Filtered filter_boolean(RequestContext& context, const Field& field, const std::string& op,
+                        const std::vector<std::string>& values, Condition& where);
 // `<fk>=slug` (or name when the related model has no slug; "null" for none).
-std::optional<std::string> filter_foreign_key(RequestContext& context, const Field& field,
-                                              const std::string& op,
-                                              const std::vector<std::string>& values,
-                                              Condition& where);
+Filtered filter_foreign_key(RequestContext& context, const Field& field, const std::string& op,
+                            const std::vector<std::string>& values, Condition& where);
 // Each value must be in the list (object_types=dcim.device).
-std::optional<std::string> filter_string_list(RequestContext& context, const Field& field,
-                                              const std::string& op,
-                                              const std::vector<std::string>& values,
-                                              Condition& where);
-std::optional<std::string> filter_ip_family(RequestContext& context, const Field& field,
-                                            const std::string& op,
-                                            const std::vector<std::string>& values,
-                                            Condition& where);
+Filtered filter_string_list(RequestContext& context, const Field& field, const std::string& op,
+                            const std::vector<std::string>& values, Condition& where);
+Filtered filter_ip_family(RequestContext& context, const Field& field, const std::string& op,
+                          const std::vector<std::string>& values, Condition& where);
 // A MAC address in any form netaddr reads matches its stored form.
-std::optional<std::string> filter_mac(RequestContext& context, const Field& field,
-                                      const std::string& op, const std::vector<std::string>& values,
-                                      Condition& where);
+Filtered filter_mac(RequestContext& context, const Field& field, const std::string& op,
+                    const std::vector<std::string>& values, Condition& where);
 // `address=192.0.2.1` matches any mask, as NetBox's net_host lookup does.
-std::optional<std::string> filter_ip_interface(RequestContext& context, const Field& field,
-                                               const std::string& op,
-                                               const std::vector<std::string>& values,
-                                               Condition& where);
+Filtered filter_ip_interface(RequestContext& context, const Field& field, const std::string& op,
+                             const std::vector<std::string>& values, Condition& where);
 
 }  // namespace pbx::netbox

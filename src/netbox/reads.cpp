@@ -72,19 +72,22 @@ std::string page_url(const RequestContext& context, const http::Request& request
   return context.base + request.path + (params.empty() ? "" : "?" + http::encode_form(params));
 }
 
-// 4.6 cursor paging: ids from `start` on, no count, `next` from the last id.
-std::optional<http::Response> cursor_page(RequestContext& context, const Model& model,
-                                          const http::Request& request, std::string_view start,
-                                          int64_t limit, Condition& where, json::object& body,
-                                          std::vector<StoredObject>& rows) {
+// 4.6 cursor paging: ids from `start` on, no count, `next` from the last id; NetBox's 400 for a
+// bad start.
+common::Result<void, http::Response> cursor_page(RequestContext& context, const Model& model,
+                                                 const http::Request& request,
+                                                 std::string_view start, int64_t limit,
+                                                 Condition& where, json::object& body,
+                                                 std::vector<StoredObject>& rows) {
   const auto start_id = parse_integer(start);
   if (!start_id || *start_id < 0) {
-    return http::Response::json(http::Status::bad_request,
-                                json::object{{"start", json::array{"Invalid start value."}}});
+    return common::Failure{http::Response::json(
+        http::Status::bad_request, json::object{{"start", json::array{"Invalid start value."}}})};
   }
   if (request.query_value("offset") || request.query_value("ordering")) {
-    return detail(http::Status::bad_request,
-                  "The start parameter cannot be combined with offset or ordering.");
+    return common::Failure{
+        detail(http::Status::bad_request,
+               "The start parameter cannot be combined with offset or ordering.")};
   }
   where.add("id >= ?", {*start_id});
   rows = context.store.select(model, where, "id", limit, 0);
@@ -96,7 +99,7 @@ std::optional<http::Response> cursor_page(RequestContext& context, const Model& 
         {{"start", std::to_string(rows.back().id + 1)}, {"limit", std::to_string(limit)}}, {});
   }
   body["previous"] = nullptr;
-  return std::nullopt;
+  return {};
 }
 
 // limit/offset paging with the total count and absolute next/previous links.
@@ -130,8 +133,8 @@ void offset_page(RequestContext& context, const Model& model, const http::Reques
 
 http::Response list_objects(RequestContext& context, const Model& model,
                             const http::Request& request) {
-  Condition where;
-  if (auto error = build_filter(context, model, request, where)) return *error;
+  auto where = build_filter(context, model, request);
+  if (!where) return where.error();
   const int64_t limit = parse_limit(request);
   // DRF's offset: a negative or non-integer offset is 0, a huge one is past every page.
   int64_t offset = 0;
@@ -142,11 +145,10 @@ http::Response list_objects(RequestContext& context, const Model& model,
   json::object body;
   std::vector<StoredObject> rows;
   if (auto start = request.query_value("start"); start && context.at_least("4.6")) {
-    if (auto error = cursor_page(context, model, request, *start, limit, where, body, rows)) {
-      return *error;
-    }
+    auto paged = cursor_page(context, model, request, *start, limit, *where, body, rows);
+    if (!paged) return paged.error();
   } else {
-    offset_page(context, model, request, limit, offset, where, body, rows);
+    offset_page(context, model, request, limit, offset, *where, body, rows);
   }
   json::array results;
   results.reserve(rows.size());

@@ -217,10 +217,13 @@ common::SqlValue to_sql(const json::value& value) {
   }
 }
 
-std::optional<std::string> normalize_ip(std::string_view text, bool network, std::string& error) {
+common::Result<std::string, std::string> normalize_ip(std::string_view text, bool network) {
   const std::string input(common::trim(text));
   const size_t slash = input.find('/');
   const std::string host = input.substr(0, slash);
+  const auto invalid = [&] {
+    return network ? "Invalid IP prefix format: " + input : "Invalid IP address format: " + input;
+  };
   unsigned char bytes[16] = {};
   int family = 0;
   if (inet_pton(AF_INET, host.c_str(), bytes) == 1) {
@@ -228,19 +231,12 @@ std::optional<std::string> normalize_ip(std::string_view text, bool network, std
   } else if (inet_pton(AF_INET6, host.c_str(), bytes) == 1) {
     family = AF_INET6;
   } else {
-    error = network ? "Invalid IP prefix format: " + input : "Invalid IP address format: " + input;
-    return std::nullopt;
+    return common::Failure{invalid()};
   }
-  if (slash == std::string::npos) {
-    error = "CIDR mask (e.g. /24) is required.";
-    return std::nullopt;
-  }
+  if (slash == std::string::npos) return common::Failure{"CIDR mask (e.g. /24) is required."};
   const int max_bits = family == AF_INET ? 32 : 128;
   const auto bits = parse_integer(std::string_view(input).substr(slash + 1));
-  if (!bits || *bits < 0 || *bits > max_bits) {
-    error = network ? "Invalid IP prefix format: " + input : "Invalid IP address format: " + input;
-    return std::nullopt;
-  }
+  if (!bits || *bits < 0 || *bits > max_bits) return common::Failure{invalid()};
   if (network) {
     const int length = max_bits / 8;
     for (int i = 0; i < length; ++i) {

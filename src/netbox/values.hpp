@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/result.hpp"
 #include "common/sqlite.hpp"
 
 namespace pbx::netbox {
@@ -42,9 +43,9 @@ std::optional<bool> parse_boolean(std::string_view text);
 // JSON scalar → SQLite value for binding (bool → 0/1). Arrays/objects → their JSON text.
 common::SqlValue to_sql(const boost::json::value& value);
 
-// "192.0.2.1/24" → canonical text; with `network` the host bits are cleared (prefixes).
-// Returns nullopt and sets `error` to NetBox's message when invalid.
-std::optional<std::string> normalize_ip(std::string_view text, bool network, std::string& error);
+// "192.0.2.1/24" → canonical text; with `network` the host bits are cleared (prefixes). Fails
+// with NetBox's message when invalid.
+common::Result<std::string, std::string> normalize_ip(std::string_view text, bool network);
 // A MAC address as NetBox's MACAddressField reads it (netaddr EUI-48: "aa:bb:cc:dd:ee:ff",
 // "aa-bb-…", "aabb.ccdd.eeff", "aabbccddeeff", spaces ignored) → "AA:BB:CC:DD:EE:FF".
 std::optional<std::string> normalize_mac(std::string_view text);

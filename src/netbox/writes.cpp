@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <boost/json/parse.hpp>
 
+#include "common/result.hpp"
 #include "common/text.hpp"
 #include "netbox/coercion.hpp"
 #include "netbox/custom_fields.hpp"
@@ -43,11 +44,11 @@ void apply_fields(RequestContext& context, const Model& model, const json::objec
       }
       continue;
     }
-    json::value stored;
-    if (auto problem = behaviour(field.kind).coerce(context, field, *value, stored)) {
-      errors[field.name].push_back(*problem);
+    auto stored = behaviour(field.kind).coerce(context, field, *value);
+    if (stored) {
+      out[field.name] = std::move(*stored);
     } else {
-      out[field.name] = std::move(stored);
+      errors[field.name].push_back(stored.error());
     }
   }
 }
@@ -56,9 +57,16 @@ void apply_fields(RequestContext& context, const Model& model, const json::objec
 void apply_tags(RequestContext& context, const json::object& body, bool creating, json::object& out,
                 Errors& errors) {
   if (const json::value* tags = body.if_contains("tags")) {
-    json::value stored = json::array{};
-    if (!tags->is_null()) coerce_tags(context, *tags, stored, errors);
-    out["tags"] = std::move(stored);
+    json::array ids;
+    if (!tags->is_null()) {
+      auto coerced = coerce_tags(context, *tags);
+      if (coerced) {
+        ids = std::move(*coerced);
+      } else {
+        errors["tags"].push_back(coerced.error());
+      }
+    }
+    out["tags"] = std::move(ids);
   } else if (creating) {
     out["tags"] = json::array{};
   }
@@ -66,11 +74,13 @@ void apply_tags(RequestContext& context, const json::object& body, bool creating
   for (const std::string_view key : {"add_tags", "remove_tags"}) {
     const json::value* change = body.if_contains(key);
     if (!change) continue;
-    json::value ids;
-    coerce_tags(context, *change, ids, errors);
-    if (!ids.is_array()) continue;
+    auto ids = coerce_tags(context, *change);
+    if (!ids) {
+      errors["tags"].push_back(ids.error());
+      continue;
+    }
     json::array& current = out["tags"].as_array();
-    for (const json::value& tag : ids.get_array()) {
+    for (const json::value& tag : *ids) {
       auto found = std::find(current.begin(), current.end(), tag);
       if (key == "add_tags" && found == current.end()) current.push_back(tag);
       if (key == "remove_tags" && found != current.end()) current.erase(found);
@@ -131,52 +141,50 @@ std::optional<int64_t> write_object(RequestContext& context, const Model& model,
 // The request's data as DRF reads it with NetBox's parsers: an empty body is {} whatever its
 // type; JSON (`application/json`, any parameters) is parsed; multipart forms, which NetBox
 // also parses, are not emulated; anything else (or no Content-Type) is DRF's 415.
-std::optional<json::value> parse_body(const http::Request& request, Response& error) {
+common::Result<json::value, Response> parse_body(const http::Request& request) {
   if (request.body.empty()) return json::value(json::object{});
   const std::string content_type(request.header(http::Field::content_type));
   const std::string media_type = common::to_lower(
       common::trim(std::string_view(content_type).substr(0, content_type.find(';'))));
   if (media_type == "multipart/form-data") {
-    error = detail(Status::unsupported_media_type,
-                   "netbox-emulator does not emulate multipart/form-data request bodies.");
-    return std::nullopt;
+    return common::Failure{
+        detail(Status::unsupported_media_type,
+               "netbox-emulator does not emulate multipart/form-data request bodies.")};
   }
   if (media_type != "application/json") {
-    error = detail(Status::unsupported_media_type,
-                   "Unsupported media type \"" + content_type + "\" in request.");
-    return std::nullopt;
+    return common::Failure{detail(Status::unsupported_media_type,
+                                  "Unsupported media type \"" + content_type + "\" in request.")};
   }
   boost::system::error_code code;
   json::value body = json::parse(request.body, code);
   if (code) {
-    error = detail(Status::bad_request, "JSON parse error - " + code.message());
-    return std::nullopt;
+    return common::Failure{detail(Status::bad_request, "JSON parse error - " + code.message())};
   }
   return body;
 }
 
 // Bulk update and delete take a JSON list; anything else is DRF's non_field_errors answer.
-std::optional<json::value> parse_list_body(const http::Request& request, Response& error) {
-  auto body = parse_body(request, error);
+common::Result<json::value, Response> parse_list_body(const http::Request& request) {
+  auto body = parse_body(request);
   if (body && !body->is_array()) {
-    error = Response::json(
+    return common::Failure{Response::json(
         Status::bad_request,
         json::object{{"non_field_errors", json::array{"Expected a list of items but got type \"" +
-                                                      python_type(*body) + "\"."}}});
-    return std::nullopt;
+                                                      python_type(*body) + "\"."}}})};
   }
   return body;
 }
 
 // 4.6: If-Match guards against lost updates (412 when the object changed since it was read).
-std::optional<Response> precondition_failed(RequestContext& context, const Model& model, int64_t id,
-                                            const http::Request& request) {
+common::Result<void, Response> check_if_match(RequestContext& context, const Model& model,
+                                              int64_t id, const http::Request& request) {
   const std::string_view wanted = request.header(http::Field::if_match);
-  if (!context.at_least("4.6") || wanted.empty() || wanted == "*") return std::nullopt;
+  if (!context.at_least("4.6") || wanted.empty() || wanted == "*") return {};
   const auto data = context.store.get(model, id);
-  if (data && etag(*data) == wanted) return std::nullopt;
-  return detail(Status::precondition_failed,
-                "The object has been modified since it was retrieved (If-Match mismatch).");
+  if (data && etag(*data) == wanted) return {};
+  return common::Failure{
+      detail(Status::precondition_failed,
+             "The object has been modified since it was retrieved (If-Match mismatch).")};
 }
 
 Response create_bulk(RequestContext& context, const Model& model, const json::array& items) {
@@ -215,9 +223,10 @@ std::optional<int64_t> item_id(const json::value& item) {
   return std::nullopt;
 }
 
-// Deletes with NetBox's on_delete semantics; returns the 409 answer when something protects
+// Deletes with NetBox's on_delete semantics; fails with the 409 answer when something protects
 // the object (the caller's transaction then rolls everything back).
-std::optional<Response> remove_object(RequestContext& context, const Model& model, int64_t id);
+common::Result<void, Response> remove_object(RequestContext& context, const Model& model,
+                                             int64_t id);
 
 // Objects that protect `id` from deletion, as NetBox lists them ("name (id)").
 std::vector<std::string> protecting_objects(RequestContext& context, const Model& model,
@@ -237,8 +246,8 @@ std::vector<std::string> protecting_objects(RequestContext& context, const Model
 
 // Generic relations to the deleted object: what is assigned to it goes with it, scopes are
 // cleared.
-std::optional<Response> release_generic_relations(RequestContext& context, const Model& model,
-                                                  int64_t id) {
+common::Result<void, Response> release_generic_relations(RequestContext& context,
+                                                         const Model& model, int64_t id) {
   for (const Model& other : Registry::instance().models()) {
     for (const Field& field : other.fields) {
       if (field.kind != FieldKind::GenericObject) continue;
@@ -252,7 +261,7 @@ std::optional<Response> release_generic_relations(RequestContext& context, const
       where.add(field_sql(field.via) + " = ?", {id});
       for (const StoredObject& row : context.store.select(other, where, "id", -1, 0)) {
         if (field.name == "assigned_object" || field.on_delete == OnDelete::Cascade) {
-          if (auto blocked = remove_object(context, other, row.id)) return blocked;
+          if (auto removed = remove_object(context, other, row.id); !removed) return removed;
         } else {
           json::object data = row.data;
           data[field.related] = nullptr;
@@ -262,17 +271,18 @@ std::optional<Response> release_generic_relations(RequestContext& context, const
       }
     }
   }
-  return std::nullopt;
+  return {};
 }
 
-std::optional<Response> remove_object(RequestContext& context, const Model& model, int64_t id) {
+common::Result<void, Response> remove_object(RequestContext& context, const Model& model,
+                                             int64_t id) {
   const std::vector<std::string> blockers = protecting_objects(context, model, id);
   if (!blockers.empty()) {
     std::string message = "Unable to delete object. " + std::to_string(blockers.size()) +
                           " dependent objects were found: ";
     for (size_t i = 0; i < blockers.size(); ++i)
       message += (i ? ", " : "") + blockers[i];
-    return detail(Status::conflict, message);
+    return common::Failure{detail(Status::conflict, message)};
   }
   for (const auto& [ref_model, ref_field] : Registry::instance().references_to(model.key)) {
     Condition where;
@@ -280,25 +290,24 @@ std::optional<Response> remove_object(RequestContext& context, const Model& mode
     if (ref_field->on_delete == OnDelete::Cascade) {
       for (const int64_t dependant : context.store.ids(*ref_model, where)) {
         if (ref_model == &model && dependant == id) continue;
-        if (auto blocked = remove_object(context, *ref_model, dependant)) return blocked;
+        if (auto removed = remove_object(context, *ref_model, dependant); !removed) return removed;
       }
     } else if (ref_field->on_delete == OnDelete::SetNull) {
       context.store.clear_references(*ref_model, ref_field->name, id);
     }
   }
-  if (auto blocked = release_generic_relations(context, model, id)) return blocked;
+  if (auto released = release_generic_relations(context, model, id); !released) return released;
   const auto before = context.store.get(model, id);
   context.store.remove(model, id);
   if (before && model.after_write) model.after_write(context, id, &*before, nullptr);
-  return std::nullopt;
+  return {};
 }
 
 }  // namespace
 
 Response create_objects(RequestContext& context, const Model& model, const http::Request& request) {
-  Response error;
-  auto body = parse_body(request, error);
-  if (!body) return error;
+  auto body = parse_body(request);
+  if (!body) return body.error();
   if (body->is_array()) return create_bulk(context, model, body->get_array());
   common::Transaction transaction(context.store.database());
   json::object errors;
@@ -312,10 +321,9 @@ Response update_object(RequestContext& context, const Model& model, const http::
                        bool partial) {
   const auto id = path_id(request);
   if (!id || !context.store.exists(model, *id)) return not_found(model);
-  if (auto failed = precondition_failed(context, model, *id, request)) return *failed;
-  Response error;
-  auto body = parse_body(request, error);
-  if (!body) return error;
+  if (auto matched = check_if_match(context, model, *id, request); !matched) return matched.error();
+  auto body = parse_body(request);
+  if (!body) return body.error();
   common::Transaction transaction(context.store.database());
   json::object errors;
   if (!write_object(context, model, *body, id, partial, errors)) {
@@ -327,9 +335,8 @@ Response update_object(RequestContext& context, const Model& model, const http::
 
 Response update_objects(RequestContext& context, const Model& model, const http::Request& request,
                         bool partial) {
-  Response error;
-  auto body = parse_list_body(request, error);
-  if (!body) return error;
+  auto body = parse_list_body(request);
+  if (!body) return body.error();
   common::Transaction transaction(context.store.database());
   std::vector<int64_t> ids;
   json::array errors;
@@ -362,17 +369,16 @@ Response update_objects(RequestContext& context, const Model& model, const http:
 Response delete_object(RequestContext& context, const Model& model, const http::Request& request) {
   const auto id = path_id(request);
   if (!id || !context.store.exists(model, *id)) return not_found(model);
-  if (auto failed = precondition_failed(context, model, *id, request)) return *failed;
+  if (auto matched = check_if_match(context, model, *id, request); !matched) return matched.error();
   common::Transaction transaction(context.store.database());
-  if (auto blocked = remove_object(context, model, *id)) return *blocked;
+  if (auto removed = remove_object(context, model, *id); !removed) return removed.error();
   transaction.commit();
   return Response::empty(Status::no_content);
 }
 
 Response delete_objects(RequestContext& context, const Model& model, const http::Request& request) {
-  Response error;
-  auto body = parse_list_body(request, error);
-  if (!body) return error;
+  auto body = parse_list_body(request);
+  if (!body) return body.error();
   common::Transaction transaction(context.store.database());
   json::array errors;
   bool failed = false;
@@ -390,7 +396,7 @@ Response delete_objects(RequestContext& context, const Model& model, const http:
   if (failed) return Response::json(Status::bad_request, errors);
   for (const int64_t id : ids) {
     if (!context.store.exists(model, id)) continue;
-    if (auto blocked = remove_object(context, model, id)) return *blocked;
+    if (auto removed = remove_object(context, model, id); !removed) return removed.error();
   }
   transaction.commit();
   return Response::empty(Status::no_content);
