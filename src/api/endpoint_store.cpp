@@ -13,8 +13,8 @@ namespace pbx::api {
 namespace {
 
 // An integer field: a JSON integer (or a string of one, as forms send) within [low, high].
-std::optional<std::string> integer_problem(const boost::json::value& value, std::string_view name,
-                                           int64_t low, int64_t high) {
+common::Result<void, std::string> check_integer(const boost::json::value& value,
+                                                std::string_view name, int64_t low, int64_t high) {
   std::optional<int64_t> number;
   if (value.is_int64()) {
     number = value.get_int64();
@@ -33,26 +33,27 @@ std::optional<std::string> integer_problem(const boost::json::value& value, std:
     }
   }
   if (!number || *number < low || *number > high) {
-    return fmt::format("{} must be an integer from {} to {}", name, low, high);
+    return common::Failure{fmt::format("{} must be an integer from {} to {}", name, low, high)};
   }
-  return std::nullopt;
+  return {};
 }
 
-std::optional<std::string> text_problem(const boost::json::value& value, std::string_view name,
-                                        size_t max_length) {
-  if (value.is_null()) return std::nullopt;
+common::Result<void, std::string> check_text(const boost::json::value& value, std::string_view name,
+                                             size_t max_length) {
+  if (value.is_null()) return {};
   if (!value.is_string() && !value.is_number() && !value.is_bool()) {
-    return fmt::format("{} must be a string", name);
+    return common::Failure{fmt::format("{} must be a string", name)};
   }
-  if (!value.is_string()) return std::nullopt;
+  if (!value.is_string()) return {};
   const std::string_view text = value.get_string();
   if (text.size() > max_length) {
-    return fmt::format("{} must be at most {} characters", name, max_length);
+    return common::Failure{fmt::format("{} must be at most {} characters", name, max_length)};
   }
   if (has_control_character(text)) {
-    return fmt::format("{} must not contain control characters (CR, LF, ...)", name);
+    return common::Failure{
+        fmt::format("{} must not contain control characters (CR, LF, ...)", name)};
   }
-  return std::nullopt;
+  return {};
 }
 
 std::string host_for_url(const std::string& address) {
@@ -65,7 +66,7 @@ std::string host_for_url(const std::string& address) {
 
 }  // namespace
 
-std::optional<std::string> endpoint_body_problem(const boost::json::object& body) {
+common::Result<void, std::string> check_endpoint_body(const boost::json::object& body) {
   using Limits = EndpointLimits;
   struct TextField {
     std::string_view name;
@@ -89,18 +90,17 @@ std::optional<std::string> endpoint_body_problem(const boost::json::object& body
   };
   for (const auto& field : kTextFields) {
     if (const auto* value = body.if_contains(field.name)) {
-      if (auto problem = text_problem(*value, field.name, field.max_length)) return problem;
+      auto checked = check_text(*value, field.name, field.max_length);
+      if (!checked) return checked;
     }
   }
   if (const auto* port = body.if_contains("port")) {
-    if (auto problem = integer_problem(*port, "port", 1, 65535)) return problem;
+    if (auto checked = check_integer(*port, "port", 1, 65535); !checked) return checked;
   }
   if (const auto* timeout = body.if_contains("timeout"); timeout && !timeout->is_null()) {
-    if (auto problem = integer_problem(*timeout, "timeout", 1, Limits::kMaxTimeoutSeconds)) {
-      return problem;
-    }
+    return check_integer(*timeout, "timeout", 1, Limits::kMaxTimeoutSeconds);
   }
-  return std::nullopt;
+  return {};
 }
 
 std::string NetBoxEndpoint::base_url() const {

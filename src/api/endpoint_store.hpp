@@ -64,10 +64,10 @@ struct EndpointLimits {
   static constexpr int64_t kMaxTimeoutSeconds = 3600;
 };
 
-// The first problem with the raw fields of an endpoint create/update body (before they are
-// converted: 4294967297 must not become port 1), as a message for the API's `detail`; nullopt
-// when every field present is acceptable. Required fields are checked after the merge.
-std::optional<std::string> endpoint_body_problem(const boost::json::object& body);
+// Checks the raw fields of an endpoint create/update body (before they are converted:
+// 4294967297 must not become port 1): done when every field present is acceptable, else the
+// first problem as a message for the API's `detail`. Required fields are checked after the merge.
+common::Result<void, std::string> check_endpoint_body(const boost::json::object& body);
 
 // A save the stored endpoints refuse (the API's 409), with the message for its `detail`.
 struct SaveConflict {

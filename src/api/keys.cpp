@@ -329,22 +329,23 @@ std::string KeyGuard::client_address(const http::Request& request) const {
   return client;
 }
 
-std::optional<KeyRefusal> KeyGuard::check(const http::Request& request) {
+common::Result<void, KeyRefusal> KeyGuard::admit(const http::Request& request) {
   const std::string client = client_address(request);
   const auto too_many = [](int64_t wait) {
-    return KeyRefusal{http::Status::too_many_requests,
-                      "Too many failed authentication attempts. Try again later.",
-                      std::max<int64_t>(1, wait)};
+    return common::Failure{KeyRefusal{http::Status::too_many_requests,
+                                      "Too many failed authentication attempts. Try again later.",
+                                      std::max<int64_t>(1, wait)}};
   };
   const std::string key(request.header("X-Proxbox-API-Key"));
   if (key.empty()) {
     if (const int64_t wait = addresses_.retry_after(client); wait > 0) return too_many(wait);
     addresses_.record_failure(client);
-    return KeyRefusal{http::Status::unauthorized,
-                      "Missing API key. Send it in the X-Proxbox-API-Key header.", 0};
+    return common::Failure{KeyRefusal{http::Status::unauthorized,
+                                      "Missing API key. Send it in the X-Proxbox-API-Key header.",
+                                      0}};
   }
   // A key verified before needs no Argon2 and is let in whatever its address did.
-  if (keys_.cached(key)) return std::nullopt;
+  if (keys_.cached(key)) return {};
   const std::vector<KeyStore::Candidate> candidates = keys_.candidates(key);
   const bool key_id_known = !candidates.empty() && !candidates.front().legacy;
   // A locked-out address still gets its one check when the key id is a stored key's: only a
@@ -359,19 +360,20 @@ std::optional<KeyRefusal> KeyGuard::check(const http::Request& request) {
       if (const int64_t wait = key_ids_.retry_after(id_name); wait > 0) return too_many(wait);
     }
     if (const int64_t wait = argon2_.retry_after("argon2"); wait > 0) {
-      return KeyRefusal{http::Status::too_many_requests,
-                        "Too many API key checks at once. Try again shortly.", wait};
+      return common::Failure{KeyRefusal{http::Status::too_many_requests,
+                                        "Too many API key checks at once. Try again shortly.",
+                                        wait}};
     }
     argon2_.record_failure("argon2");  // every Argon2 check counts, good or bad
     if (keys_.check(key, candidate)) {
       addresses_.record_success(client);
       key_ids_.record_success(id_name);
-      return std::nullopt;
+      return {};
     }
     if (key_id_known) key_ids_.record_failure(id_name);
   }
   addresses_.record_failure(client);
-  return KeyRefusal{http::Status::unauthorized, "Invalid API key.", 0};
+  return common::Failure{KeyRefusal{http::Status::unauthorized, "Invalid API key.", 0}};
 }
 
 }  // namespace pbx::api

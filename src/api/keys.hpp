@@ -155,8 +155,8 @@ class KeyGuard {
  public:
   KeyGuard(KeyStore& keys, KeyGuardOptions options = {}, FailureLimiter::Clock clock = {});
 
-  // nullopt when the request's X-Proxbox-API-Key is a stored key.
-  std::optional<KeyRefusal> check(const http::Request& request);
+  // Done when the request's X-Proxbox-API-Key is a stored key; else why it is refused.
+  common::Result<void, KeyRefusal> admit(const http::Request& request);
   // The peer, or, when the peer is a trusted proxy, the last X-Forwarded-For hop before the
   // trusted ones ("in-process" for requests that did not come over a socket).
   std::string client_address(const http::Request& request) const;

@@ -19,6 +19,7 @@
 #include "api/route_doc.hpp"
 #include "common/clock.hpp"
 #include "common/json.hpp"
+#include "common/result.hpp"
 #include "common/sqlite.hpp"
 #include "http/router.hpp"
 
@@ -134,12 +135,13 @@ void apply_connection(const json::object& body, Endpoint& endpoint) {
 }
 
 template <typename Endpoint>
-std::optional<std::string> connection_problem(const Endpoint& endpoint) {
-  if (endpoint.address.empty()) return "address is required";
-  if (endpoint.port <= 0 || endpoint.port > 65535) return "port must be 1 to 65535";
+common::Result<void, std::string> check_connection(const Endpoint& endpoint) {
+  if (endpoint.address.empty()) return common::Failure{"address is required"};
+  if (endpoint.port <= 0 || endpoint.port > 65535)
+    return common::Failure{"port must be 1 to 65535"};
   if (endpoint.scheme != "http" && endpoint.scheme != "https")
-    return "scheme must be http or https";
-  return std::nullopt;
+    return common::Failure{"scheme must be http or https"};
+  return {};
 }
 
 // The answer to a key the store did not take.
@@ -155,24 +157,24 @@ Response key_not_stored(KeyNotStored reason) {
   return detail_response(Status::bad_request, "This API key is already stored.");
 }
 
-// Applies the fields present in `body`; returns an error message for a bad value.
-std::optional<std::string> apply_netbox(const json::object& body, NetBoxEndpoint& endpoint) {
-  if (auto problem = endpoint_body_problem(body)) return problem;
+// Applies the fields present in `body`; fails with the message for a bad value.
+common::Result<void, std::string> apply_netbox(const json::object& body, NetBoxEndpoint& endpoint) {
+  if (auto checked = check_endpoint_body(body); !checked) return checked;
   apply_connection(body, endpoint);
   if (const auto* v = body.if_contains("token_version")) endpoint.token_version = json_string(v);
   if (const auto* v = body.if_contains("token_key")) endpoint.token_key = json_string(v);
   apply_secret(body, "token", endpoint.token);
-  if (auto problem = connection_problem(endpoint)) return problem;
+  if (auto checked = check_connection(endpoint); !checked) return checked;
   if (!common::parse_enum<common::NetBoxToken::Version>(endpoint.token_version)) {
-    return "token_version must be v1 or v2";
+    return common::Failure{"token_version must be v1 or v2"};
   }
-  if (endpoint.token.empty()) return "token is required";
-  return std::nullopt;
+  if (endpoint.token.empty()) return common::Failure{"token is required"};
+  return {};
 }
 
-std::optional<std::string> apply_proxmox(const json::object& body,
-                                         ProxmoxEndpointRecord& endpoint) {
-  if (auto problem = endpoint_body_problem(body)) return problem;
+common::Result<void, std::string> apply_proxmox(const json::object& body,
+                                                ProxmoxEndpointRecord& endpoint) {
+  if (auto checked = check_endpoint_body(body); !checked) return checked;
   apply_connection(body, endpoint);
   if (const auto* v = body.if_contains("username")) endpoint.username = json_string(v);
   if (const auto* v = body.if_contains("token_name")) endpoint.token_name = json_string(v);
@@ -186,13 +188,14 @@ std::optional<std::string> apply_proxmox(const json::object& body,
   }
   apply_secret(body, "password", endpoint.password);
   apply_secret(body, "token_value", endpoint.token_value);
-  if (auto problem = connection_problem(endpoint)) return problem;
+  if (auto checked = check_connection(endpoint); !checked) return checked;
   if (endpoint.name.empty()) endpoint.name = endpoint.address;
-  if (endpoint.username.find('@') == std::string::npos) return "username must be user@realm";
+  if (endpoint.username.find('@') == std::string::npos)
+    return common::Failure{"username must be user@realm"};
   if (endpoint.password.empty() && endpoint.api_token().empty()) {
-    return "either password or token_name + token_value is required";
+    return common::Failure{"either password or token_name + token_value is required"};
   }
-  return std::nullopt;
+  return {};
 }
 
 }  // namespace
@@ -303,7 +306,7 @@ struct Service::Impl {
     router.add(doc.method, doc.path,
                [this, needs_key, handler = std::move(handler)](http::Request& request) {
                  if (needs_key) {
-                   if (auto refusal = authenticate(request)) return std::move(*refusal);
+                   if (auto allowed = authenticate(request); !allowed) return allowed.error();
                  }
                  try {
                    return handler(request);
@@ -329,7 +332,7 @@ struct Service::Impl {
     std::function<std::optional<Record>(int64_t)> find;
     std::function<common::Result<Record, SaveConflict>(Record)> save;
     std::function<bool(int64_t)> remove;
-    std::function<std::optional<std::string>(const json::object&, Record&)> apply;
+    std::function<common::Result<void, std::string>(const json::object&, Record&)> apply;
     std::function<json::object(const Record&)> to_json;
   };
 
@@ -346,8 +349,8 @@ struct Service::Impl {
                                              Status status) {
       const auto body = parse_object(request.body);
       if (!body) return detail_response(Status::unprocessable_entity, "Body must be a JSON object");
-      if (auto problem = collection->apply(*body, record))
-        return detail_response(Status::unprocessable_entity, *problem);
+      if (auto applied = collection->apply(*body, record); !applied)
+        return detail_response(Status::unprocessable_entity, applied.error());
       auto saved = collection->save(std::move(record));
       if (!saved) return detail_response(Status::conflict, saved.error().message);
       return Response::json(status, collection->to_json(*saved));
@@ -403,15 +406,17 @@ struct Service::Impl {
         });
   }
 
-  std::optional<Response> authenticate(const http::Request& request) {
+  // Done when the request carries a stored key, else the 401/429 to answer.
+  common::Result<void, Response> authenticate(const http::Request& request) {
     // Which key, which address, how many tries: KeyGuard (api/keys.hpp) decides.
-    const auto refusal = key_guard.check(request);
-    if (!refusal) return std::nullopt;
-    Response response = detail_response(refusal->status, refusal->detail);
-    if (refusal->retry_after > 0) {
-      response.headers.set(http::Field::retry_after, std::to_string(refusal->retry_after));
+    const auto admitted = key_guard.admit(request);
+    if (admitted) return {};
+    const KeyRefusal& refusal = admitted.error();
+    Response response = detail_response(refusal.status, refusal.detail);
+    if (refusal.retry_after > 0) {
+      response.headers.set(http::Field::retry_after, std::to_string(refusal.retry_after));
     }
-    return response;
+    return common::Failure{std::move(response)};
   }
 
   std::shared_ptr<sync::Transport> transport_for(const RemoteTarget& target) {
@@ -508,9 +513,9 @@ struct Service::Impl {
     auto run =
         [this, sources = std::move(sources), sync_options](
             SyncSlot& held, std::stop_token stop,
-            const sync::EventCallback& on_event) -> std::variant<sync::SyncSummary, std::string> {
+            const sync::EventCallback& on_event) -> common::Result<sync::SyncSummary, std::string> {
       auto connection = netbox_connection();
-      if (!connection) return std::string("No NetBox endpoint is configured.");
+      if (!connection) return common::Failure{"No NetBox endpoint is configured."};
       sync::SyncOptions run_options = sync_options;
       run_options.stop = std::move(stop);
       try {
@@ -522,15 +527,13 @@ struct Service::Impl {
       } catch (const std::exception& error) {
         std::string message = std::string("NetBox is unavailable: ") + error.what();
         held.finished(json::object{{"error", message}});
-        return message;
+        return common::Failure{std::move(message)};
       }
     };
     if (!stage.stream) {
       auto outcome = run(*slot, {}, {});
-      if (auto* message = std::get_if<std::string>(&outcome)) {
-        return detail_response(Status::bad_gateway, *message);
-      }
-      json::object summary = std::get<sync::SyncSummary>(outcome).to_json();
+      if (!outcome) return detail_response(Status::bad_gateway, outcome.error());
+      json::object summary = outcome->to_json();
       for (auto& [name, value] : stage.extra_result)
         summary[name] = std::move(value);
       return Response::json(std::move(summary));
@@ -548,13 +551,14 @@ struct Service::Impl {
           if (!send(frame)) client_gone.request_stop();
         }
       });
-      if (auto* message = std::get_if<std::string>(&outcome)) {
-        send({"error", error_payload("netbox", *message)});
-        send({"complete", complete_payload(false, *message, nullptr,
-                                           json::array{json::object{{"detail", *message}}})});
+      if (!outcome) {
+        const std::string& message = outcome.error();
+        send({"error", error_payload("netbox", message)});
+        send({"complete", complete_payload(false, message, nullptr,
+                                           json::array{json::object{{"detail", message}}})});
         return;
       }
-      send(translator.complete_for(std::get<sync::SyncSummary>(outcome), stage.extra_result));
+      send(translator.complete_for(*outcome, stage.extra_result));
     });
   }
 

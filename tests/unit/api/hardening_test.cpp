@@ -100,18 +100,18 @@ TEST_F(KeyLimiterTest, ALockedOutAddressKeepsAValidKeysAccess) {
   ASSERT_TRUE(keys.add(key_number(1), "plugin"));
   KeyGuard guard(keys, {}, clock);
   for (int i = 0; i < 5; ++i) {
-    const auto refusal = guard.check(request("wrong-key", "10.0.0.9"));
-    ASSERT_TRUE(refusal);
-    EXPECT_EQ(refusal->status, http::Status::unauthorized);
+    const auto refused = guard.admit(request("wrong-key", "10.0.0.9"));
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.error().status, http::Status::unauthorized);
   }
-  const auto locked = guard.check(request("wrong-key", "10.0.0.9"));
-  ASSERT_TRUE(locked);
-  EXPECT_EQ(locked->status, http::Status::too_many_requests);
-  EXPECT_EQ(locked->retry_after, 60);
+  const auto locked = guard.admit(request("wrong-key", "10.0.0.9"));
+  ASSERT_FALSE(locked);
+  EXPECT_EQ(locked.error().status, http::Status::too_many_requests);
+  EXPECT_EQ(locked.error().retry_after, 60);
   // Not verified before in this process (a restart): still let in, with one Argon2 check.
-  EXPECT_FALSE(guard.check(request(key_number(1), "10.0.0.9")));
-  EXPECT_FALSE(guard.check(request(key_number(1), "10.0.0.9")));  // and from the cache
-  ASSERT_TRUE(guard.check(request("", "10.0.0.9")));
+  EXPECT_TRUE(guard.admit(request(key_number(1), "10.0.0.9")));
+  EXPECT_TRUE(guard.admit(request(key_number(1), "10.0.0.9")));  // and from the cache
+  ASSERT_FALSE(guard.admit(request("", "10.0.0.9")));
 }
 
 // Rotating source addresses used to bypass the lockout while each wrong key cost an Argon2 check
@@ -127,15 +127,15 @@ TEST_F(KeyLimiterTest, ArgonWorkIsBoundedGloballyWhateverTheAddresses) {
   const uint64_t before = keys.argon2_checks();
   int busy = 0;
   for (int i = 0; i < 100; ++i) {
-    const auto refusal =
-        guard.check(request("wrong-" + std::to_string(i), "10.9." + std::to_string(i) + ".1"));
-    ASSERT_TRUE(refusal);
-    busy += refusal->status == http::Status::too_many_requests ? 1 : 0;
+    const auto refused =
+        guard.admit(request("wrong-" + std::to_string(i), "10.9." + std::to_string(i) + ".1"));
+    ASSERT_FALSE(refused);
+    busy += refused.error().status == http::Status::too_many_requests ? 1 : 0;
   }
   EXPECT_EQ(keys.argon2_checks() - before, 4u);
   EXPECT_EQ(busy, 96);
   now += 1s;  // the bucket drains: two more checks a second
-  EXPECT_FALSE(guard.check(request(key_number(1), "10.0.0.1")));
+  EXPECT_TRUE(guard.admit(request(key_number(1), "10.0.0.1")));
 }
 
 TEST_F(KeyLimiterTest, ForwardedForCountsOnlyFromTrustedProxies) {
@@ -152,10 +152,10 @@ TEST_F(KeyLimiterTest, ForwardedForCountsOnlyFromTrustedProxies) {
   EXPECT_EQ(guard.client_address(request("", "")), "in-process");
   // Clients behind the proxy are limited one by one, not all together.
   for (int i = 0; i < 6; ++i)
-    guard.check(request("wrong", "127.0.0.1", "1.2.3.4"));
-  EXPECT_EQ(guard.check(request("wrong", "127.0.0.1", "1.2.3.4"))->status,
+    EXPECT_FALSE(guard.admit(request("wrong", "127.0.0.1", "1.2.3.4")));
+  EXPECT_EQ(guard.admit(request("wrong", "127.0.0.1", "1.2.3.4")).error().status,
             http::Status::too_many_requests);
-  EXPECT_EQ(guard.check(request("wrong", "127.0.0.1", "5.6.7.8"))->status,
+  EXPECT_EQ(guard.admit(request("wrong", "127.0.0.1", "5.6.7.8")).error().status,
             http::Status::unauthorized);
   KeyGuardOptions bad;
   bad.trusted_proxies = {"nginx.local"};
@@ -251,7 +251,7 @@ TEST_F(EndpointValidationTest, BadFieldsAre422AndNothingIsStored) {
   EXPECT_EQ(json::parse(call(http::Verb::get, "/proxmox/endpoints", {}).body).as_array().size(),
             0u);
   EXPECT_EQ(call(http::Verb::post, "/proxmox/endpoints", json::serialize(proxmox)).code(), 201u);
-  EXPECT_FALSE(endpoint_body_problem(json::object{{"port", "8006"}, {"timeout", 30.0}}));
+  EXPECT_TRUE(check_endpoint_body(json::object{{"port", "8006"}, {"timeout", 30.0}}));
 }
 
 // ---- the sync's secrets ---------------------------------------------------------------------
