@@ -1,6 +1,7 @@
 // GET /proxmox/datacenter/cpu-models: the custom CPU models of every selected endpoint, as the
 // plugin's datacenter sync reads them ([{cluster_name, cputype, base_cputype, flags, vendor_id,
-// level, description, status, error}]). Proxmox VE 9.2+ has /cluster/qemu/custom-cpu-models
+// level, description, status, error}], cluster_name the Proxmox cluster's, by which the plugin
+// finds its endpoint). Proxmox VE 9.2+ has /cluster/qemu/custom-cpu-models
 // (what upstream reads); an older release answers that path 501 (or 404), and then the custom
 // models are those /nodes/{node}/capabilities/qemu/cpu of an online node marks `custom` (name
 // and vendor only: that listing has no flags). An endpoint that cannot be read is one entry
@@ -48,7 +49,8 @@ json::object model_entry(const std::string& cluster, const json::object& row) {
 }
 
 // The custom models listed by capabilities/qemu/cpu of the endpoint's first online node.
-json::array custom_from_capabilities(const sync::ProxmoxSource& source) {
+json::array custom_from_capabilities(const sync::ProxmoxSource& source,
+                                     const std::string& cluster) {
   std::string node;
   const json::value nodes = proxmox_read(source, "/nodes");
   if (nodes.is_array()) {
@@ -67,31 +69,33 @@ json::array custom_from_capabilities(const sync::ProxmoxSource& source) {
   if (!models.is_array()) return out;
   for (const auto& row : models.as_array()) {
     if (row.is_object() && sync::json_bool(row.as_object().if_contains("custom")))
-      out.push_back(model_entry(source.name, row.as_object()));
+      out.push_back(model_entry(cluster, row.as_object()));
   }
   return out;
 }
 
 // The endpoint's custom CPU models, appended to `answer`; a failure is one error entry.
 void append_models(const sync::ProxmoxSource& source, json::array& answer) {
+  std::string cluster = source.name;  // until /cluster/status names it
   try {
+    cluster = proxmox_cluster_name(source);
     json::value listed;
     try {
       listed = proxmox_read(source, "/cluster/qemu/custom-cpu-models");
     } catch (const sync::ProxmoxError& error) {
       // Proxmox answers a path it has no method for 501 (proxmox-mock: 404).
       if (error.status() != 501 && error.status() != 404) throw;
-      for (auto& entry : custom_from_capabilities(source))
+      for (auto& entry : custom_from_capabilities(source, cluster))
         answer.push_back(std::move(entry));
       return;
     }
     if (!listed.is_array()) return;
     for (const auto& row : listed.as_array()) {
-      if (row.is_object()) answer.push_back(model_entry(source.name, row.as_object()));
+      if (row.is_object()) answer.push_back(model_entry(cluster, row.as_object()));
     }
   } catch (const std::exception& error) {
     answer.push_back(
-        json::object{{"cluster_name", source.name}, {"status", "error"}, {"error", error.what()}});
+        json::object{{"cluster_name", cluster}, {"status", "error"}, {"error", error.what()}});
   }
 }
 

@@ -269,13 +269,16 @@ Response options_of(const std::vector<Zone>& zones) {
 
 // One endpoint's datacenter firewall as the plugin's firewall sync reads it: security groups
 // with their rules, rules, ip_sets with their entries, aliases and options (null when none are
-// set). Any read failing makes the entry {cluster_name, status: "error", error} without the
-// lists: what could not be read is not reported as empty.
+// set), labelled with the Proxmox cluster's name (the plugin finds its endpoint by it). Any read
+// failing makes the entry {cluster_name, status: "error", error} without the lists: what could not
+// be read is not reported as empty.
 json::object firewall_summary(const sync::ProxmoxSource& source) {
-  const Zone zone{&source, "/cluster/firewall",
-                  json::object{{"cluster_name", source.name}, {"zone", "datacenter"}}};
   json::object entry{{"cluster_name", source.name}};
   try {
+    const std::string cluster = proxmox_cluster_name(source);
+    entry["cluster_name"] = cluster;
+    const Zone zone{&source, "/cluster/firewall",
+                    json::object{{"cluster_name", cluster}, {"zone", "datacenter"}}};
     const auto each = [&](const std::string& suffix, auto shape) {
       json::array out;
       for (const auto& item : list_of(proxmox_read(source, zone.path + suffix))) {

@@ -21,6 +21,27 @@ json::value proxmox_read(const sync::ProxmoxSource& source, const std::string& p
   return reader.get(path);
 }
 
+std::string proxmox_cluster_name(const sync::ProxmoxSource& source) {
+  const json::value status = proxmox_read(source, "/cluster/status");
+  if (!status.is_array()) return source.name;
+  const json::object* only_node = nullptr;
+  size_t nodes = 0;
+  for (const auto& entry : status.as_array()) {
+    if (!entry.is_object()) continue;
+    const auto& object = entry.as_object();
+    const auto* type = object.if_contains("type");
+    const auto* name = object.if_contains("name");
+    if (!type || !type->is_string() || !name || !name->is_string()) continue;
+    if (type->as_string() == "cluster") return std::string(name->as_string());
+    if (type->as_string() == "node") {
+      only_node = &object;
+      ++nodes;
+    }
+  }
+  if (nodes == 1) return std::string(only_node->at("name").as_string());
+  return source.name;
+}
+
 namespace {
 
 using Sources = std::vector<sync::ProxmoxSource>;

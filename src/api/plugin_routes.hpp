@@ -71,6 +71,11 @@ void add_datacenter_reads(const PluginRouteHooks& hooks);
 // when the endpoint cannot be read or refuses.
 boost::json::value proxmox_read(const sync::ProxmoxSource& source, const std::string& path);
 
+// The name upstream gives an endpoint's session and the plugin matches its clusters by: the
+// cluster's name in /cluster/status, a standalone node's name, else the endpoint's name.
+// Throws when /cluster/status cannot be read.
+std::string proxmox_cluster_name(const sync::ProxmoxSource& source);
+
 // {"detail": message} with `status`: the error shape of every proxbox-api route.
 http::Response detail_response(http::Status status, std::string message);
 

@@ -14,9 +14,11 @@ using namespace stack_test;
 
 class LocalPhasesTest : public ApiStackTest {
  protected:
-  // The lab cluster with a datacenter firewall and two custom CPU models.
+  // The lab cluster, named unlike its endpoint ("lab"), with a datacenter firewall and two
+  // custom CPU models.
   static proxmox::ClusterScenario configured_cluster() {
     auto cluster = lab_cluster();
+    cluster.name = "lab-cluster";
     cluster.firewall = json::parse(R"({
       "zones": {"cluster": {
         "rules": [{"type": "in", "action": "web", "enable": 1}],
@@ -68,7 +70,7 @@ TEST_F(LocalPhasesTest, FirewallSummaryAnswersTheDatacenterFirewallOfEachEndpoin
   const auto summary = read("/proxmox/firewall/summary");
   ASSERT_EQ(summary.size(), 1u);
   const auto& lab = summary.at(0).as_object();
-  EXPECT_EQ(lab.at("cluster_name"), "lab");
+  EXPECT_EQ(lab.at("cluster_name"), "lab-cluster") << "the plugin finds its endpoint by it";
   EXPECT_EQ(lab.at("status"), "ok");
   EXPECT_TRUE(lab.at("error").is_null());
 
@@ -119,7 +121,7 @@ TEST_F(LocalPhasesTest, AnUnreadableFirewallIsAnErrorForItsClusterNotEmptyLists)
   load_cluster(configured_cluster());
   break_reads("/cluster/firewall/ipset");
   const auto lab = read("/proxmox/firewall/summary").at(0).as_object();
-  EXPECT_EQ(lab.at("cluster_name"), "lab");
+  EXPECT_EQ(lab.at("cluster_name"), "lab-cluster");
   EXPECT_EQ(lab.at("status"), "error");
   EXPECT_NE(std::string(lab.at("error").as_string()).find("500"), std::string::npos) << lab;
   for (const char* key : {"security_groups", "rules", "ip_sets", "aliases", "options"})
@@ -136,7 +138,7 @@ TEST_F(LocalPhasesTest, CpuModelsAreTheCustomModelsOfEachEndpoint) {
     by_type[std::string(model.at("cputype").as_string())] = model.as_object();
   ASSERT_TRUE(by_type.contains("custom-avx512-pool")) << json::serialize(models);
   const auto& avx = by_type.at("custom-avx512-pool");
-  EXPECT_EQ(avx.at("cluster_name"), "lab");
+  EXPECT_EQ(avx.at("cluster_name"), "lab-cluster");
   EXPECT_EQ(avx.at("vendor_id"), "GenuineIntel");
   EXPECT_EQ(avx.at("status"), "ok");
   // The plugin stores these in columns that refuse null.
@@ -150,7 +152,7 @@ TEST_F(LocalPhasesTest, UnreadableCpuModelsAreAnErrorForTheirCluster) {
   break_reads("/nodes/pve1/capabilities");
   const auto models = read("/proxmox/datacenter/cpu-models");
   ASSERT_EQ(models.size(), 1u) << json::serialize(models);
-  EXPECT_EQ(models.at(0).at("cluster_name"), "lab");
+  EXPECT_EQ(models.at(0).at("cluster_name"), "lab-cluster");
   EXPECT_EQ(models.at(0).at("status"), "error");
   EXPECT_FALSE(models.at(0).as_object().contains("cputype"))
       << "the plugin skips an entry without cputype";
