@@ -18,6 +18,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/result.hpp"
 #include "http/message.hpp"
 #include "proxmox/api_schema.hpp"
 #include "proxmox/release.hpp"
@@ -54,6 +55,9 @@ struct ApiResult {
     return {400, nullptr, "Parameter verification failed.", {{parameter, problem}}};
   }
 };
+
+// Done, or the answer that refuses the call (README, error policy: the one result type).
+using Checked = common::Result<void, ApiResult>;
 
 struct HandlerSpec {
   // Exactly one of the two is set.

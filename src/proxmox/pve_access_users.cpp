@@ -123,15 +123,15 @@ ApiResult read_user(const ClusterState& state, const ApiCall& call) {
   return ApiResult::ok(std::move(out));
 }
 
-// The groups a create or update names, each of which must exist; nullopt plus the error else.
-std::optional<ApiResult> check_groups(const AccessState& access, const ApiCall& call,
-                                      std::string_view prefix) {
+// The groups a create or update names must each exist; else the answer naming the first missing.
+Checked check_groups(const AccessState& access, const ApiCall& call, std::string_view prefix) {
   for (const auto& group : split_list(call.text("groups"), kListSeparators)) {
     if (!access.groups().contains(group)) {
-      return ApiResult::error(500, fmt::format("{}: no such group '{}'", prefix, group));
+      return common::Failure{
+          ApiResult::error(500, fmt::format("{}: no such group '{}'", prefix, group))};
     }
   }
-  return std::nullopt;
+  return {};
 }
 
 // Sets the optional text fields a call names; an empty value clears one (update), as Proxmox
@@ -161,7 +161,7 @@ ApiResult create_user(ClusterState& state, const ApiCall& call) {
     return ApiResult::error(500,
                             fmt::format("{}: auth domain '{}' does not exist", kFailed, realm));
   }
-  if (auto refused = check_groups(access, call, kFailed)) return *refused;
+  if (auto checked = check_groups(access, call, kFailed); !checked) return checked.error();
   UserScenario user;
   user.userid = userid;
   user.password = call.text("password");
@@ -180,7 +180,7 @@ ApiResult update_user(ClusterState& state, const ApiCall& call) {
   const std::string userid = call.text("userid");
   UserScenario* user = access.find_user(userid);
   if (user == nullptr) return no_such_user(userid, kFailed);
-  if (auto refused = check_groups(access, call, kFailed)) return *refused;
+  if (auto checked = check_groups(access, call, kFailed); !checked) return checked.error();
   apply_user_fields(*user, call);
   if (call.has("groups")) {
     if (!call.flag("append")) {

@@ -138,10 +138,11 @@ json::object replication_state(const ClusterState& state, const Job& job) {
   return entry;
 }
 
-// The answer when {node} does not exist.
-std::optional<ApiResult> node_replication_problem(const ClusterState& state, const ApiCall& call) {
-  if (state.find_node(call.text("node")) == nullptr) return no_such_node(call.text("node"));
-  return std::nullopt;
+// Done when {node} exists; else the answer saying it does not.
+Checked check_replication_node(const ClusterState& state, const ApiCall& call) {
+  if (state.find_node(call.text("node")) == nullptr)
+    return common::Failure{no_such_node(call.text("node"))};
+  return {};
 }
 
 bool runs_on(const ClusterState& state, const Job& job, std::string_view node) {
@@ -152,7 +153,8 @@ bool runs_on(const ClusterState& state, const Job& job, std::string_view node) {
 void add_node_replication_handlers(HandlerTable& table) {
   table.add(Verb::get, "/nodes/{node}/replication",
             reader([](const ClusterState& state, const ApiCall& call) -> ApiResult {
-              if (auto problem = node_replication_problem(state, call)) return *problem;
+              if (auto checked = check_replication_node(state, call); !checked)
+                return checked.error();
               const std::string node = call.text("node");
               const std::string guest = call.text("guest");
               json::array out;
@@ -165,7 +167,8 @@ void add_node_replication_handlers(HandlerTable& table) {
             }));
   table.add(Verb::get, "/nodes/{node}/replication/{id}/status",
             reader([](const ClusterState& state, const ApiCall& call) -> ApiResult {
-              if (auto problem = node_replication_problem(state, call)) return *problem;
+              if (auto checked = check_replication_node(state, call); !checked)
+                return checked.error();
               const std::string id = call.text("id");
               for (const auto& job : state.replication_jobs()) {
                 if (job.id == id && runs_on(state, job, call.text("node"))) {

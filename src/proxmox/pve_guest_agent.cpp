@@ -42,14 +42,16 @@ json::object agent_address(const Address& address) {
 }
 
 // Proxmox's checks, in its order: the agent configured, the VM running, the agent answering.
-std::optional<ApiResult> agent_unavailable(const GuestState& guest) {
-  if (!guest.spec.agent) return ApiResult::error(500, "No QEMU guest agent configured");
+Checked check_agent(const GuestState& guest) {
+  if (!guest.spec.agent)
+    return common::Failure{ApiResult::error(500, "No QEMU guest agent configured")};
   if (!guest.running()) {
-    return ApiResult::error(500, fmt::format("VM {} is not running", guest.spec.vmid));
+    return common::Failure{
+        ApiResult::error(500, fmt::format("VM {} is not running", guest.spec.vmid))};
   }
   if (guest.spec.status == "paused")
-    return ApiResult::error(500, "QEMU guest agent is not running");
-  return std::nullopt;
+    return common::Failure{ApiResult::error(500, "QEMU guest agent is not running")};
+  return {};
 }
 
 json::object loopback() {
@@ -153,7 +155,7 @@ void add_guest_agent_handlers(HandlerTable& table) {
             reader([](const ClusterState& state, const ApiCall& call) -> ApiResult {
               auto [guest, problem] = find_guest(state, call, "qemu");
               if (problem) return *problem;
-              if (auto refused = agent_unavailable(*guest)) return *refused;
+              if (auto checked = check_agent(*guest); !checked) return checked.error();
               return network_get_interfaces(*guest);
             }));
 
@@ -161,7 +163,7 @@ void add_guest_agent_handlers(HandlerTable& table) {
             reader([](const ClusterState& state, const ApiCall& call) -> ApiResult {
               auto [guest, problem] = find_guest(state, call, "qemu");
               if (problem) return *problem;
-              if (auto refused = agent_unavailable(*guest)) return *refused;
+              if (auto checked = check_agent(*guest); !checked) return checked.error();
               return ApiResult::ok(json::object{{"result", os_info(guest->spec)}});
             }));
 

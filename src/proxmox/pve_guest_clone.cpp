@@ -32,53 +32,60 @@ bool is_lvm_thin(const ClusterState& state, std::string_view storage_id) {
 }
 
 // The checks Proxmox makes before it forks the clone worker, in its order; the first failure.
-std::optional<ApiResult> check_clone(const ClusterState& state, const GuestState& source,
-                                     const CloneRequest& request, const ApiCall& call) {
+Checked check_clone(const ClusterState& state, const GuestState& source,
+                    const CloneRequest& request, const ApiCall& call) {
   const bool lxc = source.spec.type == "lxc";
   const std::string word = guest_kind_word(source);
   if (!request.pool.empty() && !state.pools().contains(request.pool)) {
-    return ApiResult::error(500, fmt::format("pool '{}' does not exist", request.pool));
+    return common::Failure{
+        ApiResult::error(500, fmt::format("pool '{}' does not exist", request.pool))};
   }
   if (!request.target.empty() && state.find_node(request.target) == nullptr) {
-    return ApiResult::error(500, fmt::format("no such cluster node '{}'", request.target));
+    return common::Failure{
+        ApiResult::error(500, fmt::format("no such cluster node '{}'", request.target))};
   }
   if (!request.storage.empty()) {
     const StorageScenario* storage = state.find_storage(request.storage);
     if (storage == nullptr) {
-      return ApiResult::error(500, fmt::format("storage '{}' does not exist", request.storage));
+      return common::Failure{
+          ApiResult::error(500, fmt::format("storage '{}' does not exist", request.storage))};
     }
     for (const std::string& node : {source.spec.node, request.target}) {
       if (!node.empty() && !state.storage_on_node(*storage, node)) {
-        return ApiResult::error(
-            500, fmt::format("storage '{}' is not available on node '{}'", request.storage, node));
+        return common::Failure{ApiResult::error(
+            500, fmt::format("storage '{}' is not available on node '{}'", request.storage, node))};
       }
     }
     if (!request.target.empty() && !storage->shared) {
-      return ApiResult::error(
-          500, fmt::format("can't clone to non-shared storage '{}'", request.storage));
+      return common::Failure{ApiResult::error(
+          500, fmt::format("can't clone to non-shared storage '{}'", request.storage))};
     }
   }
   if (source.lock)
-    return ApiResult::error(500, fmt::format("{} is locked ({})", word, *source.lock));
+    return common::Failure{
+        ApiResult::error(500, fmt::format("{} is locked ({})", word, *source.lock))};
   if (!request.snapname.empty() &&
       std::none_of(source.spec.snapshots.begin(), source.spec.snapshots.end(),
                    [&](const Snapshot& snapshot) { return snapshot.name == request.snapname; })) {
-    return ApiResult::error(500, fmt::format("snapshot '{}' does not exist", request.snapname));
+    return common::Failure{
+        ApiResult::error(500, fmt::format("snapshot '{}' does not exist", request.snapname))};
   }
   if (!request.full && !request.storage.empty()) {
-    return ApiResult::error(500, "parameter 'storage' not allowed for linked clones");
+    return common::Failure{
+        ApiResult::error(500, "parameter 'storage' not allowed for linked clones")};
   }
   if (!request.full && call.has("format")) {
-    return ApiResult::error(500, "parameter 'format' not allowed for linked clones");
+    return common::Failure{
+        ApiResult::error(500, "parameter 'format' not allowed for linked clones")};
   }
   if (const GuestState* existing = state.find_guest(request.newid)) {
     if (!lxc) {
-      return ApiResult::error(
-          500, fmt::format("unable to create VM {}: config file already exists", request.newid));
+      return common::Failure{ApiResult::error(
+          500, fmt::format("unable to create VM {}: config file already exists", request.newid))};
     }
-    return ApiResult::error(
+    return common::Failure{ApiResult::error(
         500, fmt::format("{} {} already exists on node '{}'", guest_kind_word(*existing),
-                         request.newid, existing->spec.node));
+                         request.newid, existing->spec.node))};
   }
   bool shared = true;
   for (const auto& disk : source.spec.disks) {
@@ -86,24 +93,26 @@ std::optional<ApiResult> check_clone(const ClusterState& state, const GuestState
     // A linked clone needs a base volume (a template's) or a snapshot to build on.
     if (!request.full && !source.spec.template_ && request.snapname.empty()) {
       if (lxc) {
-        return ApiResult::error(
-            500, fmt::format("Linked clone feature for '{}' is not available", volume_id(disk)));
+        return common::Failure{ApiResult::error(
+            500, fmt::format("Linked clone feature for '{}' is not available", volume_id(disk)))};
       }
-      return ApiResult::error(
-          500, fmt::format("Linked clone feature is not supported for drive '{}'", disk.key));
+      return common::Failure{ApiResult::error(
+          500, fmt::format("Linked clone feature is not supported for drive '{}'", disk.key))};
     }
     const StorageScenario* storage =
         state.find_storage(request.storage.empty() ? disk.storage : request.storage);
     if (storage == nullptr || !storage->shared) shared = false;
   }
   if (lxc && request.full && source.running() && request.snapname.empty()) {
-    return ApiResult::error(500, "Cannot do full clones on a running container without snapshots");
+    return common::Failure{
+        ApiResult::error(500, "Cannot do full clones on a running container without snapshots")};
   }
   if (!request.target.empty() && !shared) {
-    return ApiResult::error(500, fmt::format("can't clone {} to node '{}' ({} uses local storage)",
-                                             word, request.target, word));
+    return common::Failure{
+        ApiResult::error(500, fmt::format("can't clone {} to node '{}' ({} uses local storage)",
+                                          word, request.target, word))};
   }
-  return std::nullopt;
+  return {};
 }
 
 // The new guest: the source's config without its snapshots, unused volumes, template flag and
@@ -162,7 +171,7 @@ HandlerSpec clone_handler(const std::string& type) {
     request.pool = call.text("pool");
     request.snapname = call.text("snapname");
     request.full = call.has("full") ? call.flag("full") : !source->spec.template_;
-    if (auto refused = check_clone(state, *source, request, call)) return *refused;
+    if (auto checked = check_clone(state, *source, request, call); !checked) return checked.error();
     GuestState clone = cloned_guest(state, *source, request, call);
     const std::string node = source->spec.node;
     const int vmid = source->spec.vmid;

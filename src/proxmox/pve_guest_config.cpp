@@ -400,15 +400,14 @@ void delete_config_keys(const ClusterState& state, GuestState& guest, std::strin
   state.complete_guest(guest);
 }
 
-std::optional<ApiResult> apply_config(const ClusterState& state, GuestState& guest,
-                                      const ApiCall& call) {
+Checked apply_config(const ClusterState& state, GuestState& guest, const ApiCall& call) {
   // A key both set and deleted is refused (update_vm's raise_param_exc), before anything changes.
   if (call.has("delete")) {
     for (const auto& key : split_list(call.text("delete"), ",; ")) {
       if (call.params.contains(key)) {
-        return ApiResult::invalid(
+        return common::Failure{ApiResult::invalid(
             "delete",
-            fmt::format("you can't use '-{}' and -delete {}' at the same time", key, key));
+            fmt::format("you can't use '-{}' and -delete {}' at the same time", key, key))};
       }
     }
   }
@@ -423,15 +422,16 @@ std::optional<ApiResult> apply_config(const ClusterState& state, GuestState& gue
     const std::string storage_id = volume.substr(0, colon);
     const StorageScenario* storage = state.find_storage(storage_id);
     if (storage == nullptr) {
-      return ApiResult::error(500, fmt::format("storage '{}' does not exist", storage_id));
+      return common::Failure{
+          ApiResult::error(500, fmt::format("storage '{}' does not exist", storage_id))};
     }
     // A new VM volume needs a storage for images (check_storage_access's refusal).
     const std::string name = volume.substr(colon + 1);
     const bool allocate =
         !name.empty() && name.find_first_not_of("0123456789.") == std::string::npos;
     if (allocate && guest.spec.type == "qemu" && !has_content(*storage, "images")) {
-      return ApiResult::invalid("storage",
-                                fmt::format("storage '{}' does not support vm images", storage_id));
+      return common::Failure{ApiResult::invalid(
+          "storage", fmt::format("storage '{}' does not support vm images", storage_id))};
     }
   }
   // Deletions first, as Proxmox's update_vm does them before the new values.
@@ -446,7 +446,7 @@ std::optional<ApiResult> apply_config(const ClusterState& state, GuestState& gue
     if (!apply_modelled_key(guest, key, text)) guest.extra_config[std::string(key)] = text;
   }
   state.complete_guest(guest);
-  return std::nullopt;
+  return {};
 }
 
 }  // namespace pbx::proxmox

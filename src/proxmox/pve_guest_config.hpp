@@ -18,8 +18,7 @@ std::string config_digest(const ClusterState& state, const GuestState& guest);
 // Applies every guest-describing parameter of the call (netN and disks parsed into the state),
 // then its `delete` list, then fills what the writes left open (MACs, volumes).
 // A disk on an unknown storage is refused (the answer), and then nothing changes.
-[[nodiscard]] std::optional<ApiResult> apply_config(const ClusterState& state, GuestState& guest,
-                                                    const ApiCall& call);
+Checked apply_config(const ClusterState& state, GuestState& guest, const ApiCall& call);
 // Removes the listed keys ("scsi1,unused0") as `delete=` does: a disk's volume is kept as
 // unusedN (freed with `force`), an unusedN's volume is freed.
 void delete_config_keys(const ClusterState& state, GuestState& guest, std::string_view keys,

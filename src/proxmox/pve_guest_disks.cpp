@@ -20,10 +20,10 @@ ApiResult parameter_problem() {
   return ApiResult::error(400, "Parameter verification failed.");
 }
 
-std::optional<ApiResult> locked(const GuestState& guest) {
-  if (!guest.lock) return std::nullopt;
-  return ApiResult::error(500,
-                          fmt::format("{} is locked ({})", guest_kind_word(guest), *guest.lock));
+Checked check_unlocked(const GuestState& guest) {
+  if (!guest.lock) return {};
+  return common::Failure{
+      ApiResult::error(500, fmt::format("{} is locked ({})", guest_kind_word(guest), *guest.lock))};
 }
 
 // The names one guest type gives the move's parameters and answers.
@@ -41,30 +41,32 @@ MoveWords move_words(bool lxc) {
 
 // Moves the volume of `key` to `storage_id`: a new volume there; the old one stays as unusedN
 // unless `remove` frees it. A template's moved disk becomes a base volume again.
-std::optional<ApiResult> move_to_storage(ClusterState& state, GuestState& guest,
-                                         const std::string& key, const std::string& storage_id,
-                                         bool remove, const MoveWords& words) {
+Checked move_to_storage(ClusterState& state, GuestState& guest, const std::string& key,
+                        const std::string& storage_id, bool remove, const MoveWords& words) {
   const bool lxc = guest.spec.type == "lxc";
   if (lxc && guest.running()) {
-    return ApiResult::error(500, "cannot move volumes of a running container");
+    return common::Failure{ApiResult::error(500, "cannot move volumes of a running container")};
   }
   if (is_unused_key(key)) {
-    return ApiResult::error(
+    return common::Failure{ApiResult::error(
         500, fmt::format("cannot move {} '{}', only configured {}s can be moved to another storage",
-                         words.noun, key, words.noun));
+                         words.noun, key, words.noun))};
   }
   const StorageScenario* storage = state.find_storage(storage_id);
   if (storage == nullptr || !state.storage_on_node(*storage, guest.spec.node)) {
-    return ApiResult::error(500, fmt::format("storage '{}' does not exist", storage_id));
+    return common::Failure{
+        ApiResult::error(500, fmt::format("storage '{}' does not exist", storage_id))};
   }
   DiskScenario* disk = disk_at(guest, key);
-  if (disk == nullptr) return ApiResult::error(500, fmt::format("disk '{}' does not exist", key));
+  if (disk == nullptr)
+    return common::Failure{ApiResult::error(500, fmt::format("disk '{}' does not exist", key))};
   if (disk->storage == storage_id) {
-    return ApiResult::error(500, "you can't move to the same storage with same format");
+    return common::Failure{
+        ApiResult::error(500, "you can't move to the same storage with same format")};
   }
   if (remove && !guest.spec.snapshots.empty()) {
-    return ApiResult::error(
-        500, fmt::format("you can't move a {} with snapshots and delete the source", words.noun));
+    return common::Failure{ApiResult::error(
+        500, fmt::format("you can't move a {} with snapshots and delete the source", words.noun))};
   }
   DiskScenario moved = *disk;
   moved.storage = storage_id;
@@ -75,37 +77,39 @@ std::optional<ApiResult> move_to_storage(ClusterState& state, GuestState& guest,
     detach_disk(guest, key);
   }
   guest.spec.disks.push_back(std::move(moved));
-  return std::nullopt;
+  return {};
 }
 
 // Hands the volume of `key` to `target` (same node) under `target_key`, renamed for its owner.
-std::optional<ApiResult> reassign(GuestState& source, GuestState& target, const std::string& key,
-                                  const std::string& target_key, const MoveWords& words) {
+Checked reassign(GuestState& source, GuestState& target, const std::string& key,
+                 const std::string& target_key, const MoveWords& words) {
   const std::string word = guest_kind_word(source);
   if (source.spec.node != target.spec.node) {
-    return ApiResult::error(500, fmt::format("Both {}s need to be on the same node ({} != {})",
-                                             word, source.spec.node, target.spec.node));
+    return common::Failure{
+        ApiResult::error(500, fmt::format("Both {}s need to be on the same node ({} != {})", word,
+                                          source.spec.node, target.spec.node))};
   }
-  if (auto problem = locked(source)) return problem;
-  if (auto problem = locked(target)) return problem;
+  if (auto checked = check_unlocked(source); !checked) return checked;
+  if (auto checked = check_unlocked(target); !checked) return checked;
   if (source.spec.template_ || target.spec.template_) {
-    return ApiResult::error(
-        500, fmt::format("Can't move {}s from or to template {}s", words.noun, word));
+    return common::Failure{ApiResult::error(
+        500, fmt::format("Can't move {}s from or to template {}s", words.noun, word))};
   }
   const DiskScenario* disk = disk_at(source, key);
   if (disk == nullptr) {
-    return ApiResult::error(
-        500, fmt::format("Disk '{}' for {} '{}' does not exist", key, word, source.spec.vmid));
+    return common::Failure{ApiResult::error(
+        500, fmt::format("Disk '{}' for {} '{}' does not exist", key, word, source.spec.vmid))};
   }
   if (disk_at(target, target_key) != nullptr) {
-    return ApiResult::error(500, fmt::format("Target {} key '{}' is already in use for {} '{}'",
-                                             words.noun, target_key, word, target.spec.vmid));
+    return common::Failure{
+        ApiResult::error(500, fmt::format("Target {} key '{}' is already in use for {} '{}'",
+                                          words.noun, target_key, word, target.spec.vmid))};
   }
   if (source.running() && !is_unused_key(key)) {
-    return ApiResult::error(
+    return common::Failure{ApiResult::error(
         500,
         fmt::format("Cannot move {} to another {} while the source {} is running - detach first",
-                    words.noun, word, word));
+                    words.noun, word, word))};
   }
   DiskScenario moved = *disk;
   moved.key = target_key;
@@ -116,7 +120,7 @@ std::optional<ApiResult> reassign(GuestState& source, GuestState& target, const 
   }
   free_disk(source, key);
   target.spec.disks.push_back(std::move(moved));
-  return std::nullopt;
+  return {};
 }
 
 HandlerSpec move_handler(const std::string& type) {
@@ -124,7 +128,7 @@ HandlerSpec move_handler(const std::string& type) {
     const MoveWords words = move_words(type == "lxc");
     auto [guest, problem] = find_guest(state, call, type);
     if (problem) return *problem;
-    if (auto refused = locked(*guest)) return *refused;
+    if (auto checked = check_unlocked(*guest); !checked) return checked.error();
     if (call.has("digest") && call.text("digest") != config_digest(state, *guest)) {
       return ApiResult::error(
           500, "detected modified configuration - file changed by other user? Try again.");
@@ -144,12 +148,14 @@ HandlerSpec move_handler(const std::string& type) {
             500, fmt::format("could not find target {} {}", guest_kind_word(*guest), *target_vmid));
       }
       const std::string target_key = call.text(words.target_key, key);
-      if (auto refused = reassign(*guest, *target, key, target_key, words)) return *refused;
+      if (auto checked = reassign(*guest, *target, key, target_key, words); !checked)
+        return checked.error();
       state.complete_guest(*target);
       task_id = fmt::format("{}-{}>{}-{}", vmid, key, *target_vmid, target_key);
-    } else if (auto refused =
-                   move_to_storage(state, *guest, key, storage, call.flag("delete"), words)) {
-      return *refused;
+    } else if (auto moved =
+                   move_to_storage(state, *guest, key, storage, call.flag("delete"), words);
+               !moved) {
+      return moved.error();
     }
     state.complete_guest(*guest);
     state.touch();
@@ -171,7 +177,7 @@ void add_guest_disk_handlers(HandlerTable& table, const std::string& type) {
             writer([type](ClusterState& state, const ApiCall& call) -> ApiResult {
               auto [guest, problem] = find_guest(state, call, type);
               if (problem) return *problem;
-              if (auto refused = locked(*guest)) return *refused;
+              if (auto checked = check_unlocked(*guest); !checked) return checked.error();
               delete_config_keys(state, *guest, call.text("idlist"), call.flag("force"));
               state.touch();
               return ApiResult::ok();

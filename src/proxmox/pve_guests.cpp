@@ -99,7 +99,7 @@ void add_guest_life_cycle(HandlerTable& table, const GuestKind& kind) {
               guest.spec.disk_gb = lxc ? 4 : 0;
               guest.spec.unprivileged = false;
               guest.spec.nics.clear();
-              if (auto refused = apply_config(state, guest, call)) return *refused;
+              if (auto checked = apply_config(state, guest, call); !checked) return checked.error();
               if (lxc && disk_at(guest, "rootfs") == nullptr) {
                 // Proxmox's default root file system: 4 GiB on the storage asked for.
                 guest.spec.disks.push_back(DiskScenario{"rootfs", call.text("storage"), 4, "", ""});
@@ -150,7 +150,7 @@ void add_guest_life_cycle(HandlerTable& table, const GuestKind& kind) {
         return ApiResult::error(
             500, "detected modified configuration - file changed by other user? Try again.");
       }
-      if (auto refused = apply_config(state, *guest, call)) return *refused;
+      if (auto checked = apply_config(state, *guest, call); !checked) return checked.error();
       state.touch();
       if (!async) return ApiResult::ok();
       return guest_task(state, *guest, prefix + "config", call);
