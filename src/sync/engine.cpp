@@ -11,6 +11,7 @@
 #include "common/clock.hpp"
 #include "sync/guest_tags.hpp"
 #include "sync/json_util.hpp"
+#include "sync/listing_prefetch.hpp"
 #include "sync/network_sync.hpp"
 #include "sync/parallel.hpp"
 #include "sync/plugin_sync.hpp"
@@ -115,6 +116,8 @@ struct SyncEngine::Run {
     std::vector<int64_t> ids;
   };
   std::vector<PendingDelete> deletions;  // in layer order; executed in reverse
+  // The listings of the stages after the virtual machines', while those stages run.
+  std::optional<ListingPrefetch> prefetch;
   std::chrono::steady_clock::time_point phase_started = std::chrono::steady_clock::now();
 
   // The caller's stop or the process shutdown, combined by run(); and the run's deadline.
@@ -320,7 +323,39 @@ struct SyncEngine::Run {
             [this](std::string_view kind, size_t deleted) {
               summary.kinds[std::string(kind)].deleted += deleted;
             },
-            [this] { return cancelled(); }};
+            [this] { return cancelled(); },
+            [this](const std::string& path, http::Params filters) {
+              return list_tagged_ahead(path, std::move(filters));
+            }};
+  }
+
+  // list_tagged (mapping.hpp), served by the prefetch while one runs.
+  std::vector<json::object> list_tagged_ahead(const std::string& path, http::Params filters) {
+    if (refs.tag <= 0) return {};
+    filters.emplace_back("tag", kTagSlug);
+    return prefetch ? prefetch->take(path, filters) : netbox.list(path, filters);
+  }
+
+  // Starts the big listings of the stages after the virtual machines' (listing_prefetch.hpp).
+  // Each kind there is written by its own stage alone, so a listing made now is the one its
+  // stage would make.
+  void plan_listings(PluginStageContext& context, const std::vector<EndpointSnapshot>& endpoints,
+                     const NetBoxVersion& version, bool plugin_objects,
+                     const std::optional<http::Params>& backup_filters) {
+    if (options.listings_ahead == 0 || refs.tag <= 0) return;
+    std::vector<PlannedListing> listings;
+    if (plugin_objects)
+      listings = plugin_listings(context, plugin_stages_of(options.scope), endpoints);
+    for (auto& listing :
+         network_listings(context, network_stages_of(options.scope), endpoints, version))
+      listings.push_back(std::move(listing));
+    if (backup_filters) listings.push_back({kBackupsPath, *backup_filters});
+    for (auto& listing : listings)
+      listing.filters.emplace_back("tag", kTagSlug);
+    prefetch.emplace([this](const std::string& path,
+                            const http::Params& filters) { return netbox.list(path, filters); },
+                     options.listings_ahead);
+    prefetch->plan(std::move(listings));
   }
 
   void delete_orphans() {
@@ -333,6 +368,10 @@ struct SyncEngine::Run {
         error(it->kind, "", std::string("deleting orphans failed: ") + delete_error.what());
       }
     }
+  }
+
+  static http::Params backup_filters(const std::vector<DesiredObject>& backups) {
+    return {fields_to_read(backups, {"virtual_machine", "volume_id", "storage"})};
   }
 
   // NetBox, layer by layer (the ids of one layer feed the next); returns early when cancelled.
@@ -424,6 +463,8 @@ struct SyncEngine::Run {
                          [&](const ObjectRef& vm) { return kept_guests.count(vm.key) > 0; });
     refs.vms.insert(kept_vm_ids.begin(), kept_vm_ids.end());
     if (cancelled()) return;
+    for (const auto& [key, id] : refs.vms)
+      vm_ids.insert(id);
     auto plugin = plugin_context();
     // The plugin's own objects (storage, snapshots, task history, replications, backup routines,
     // backups) live in its API; a NetBox without the plugin has nowhere to put them.
@@ -433,6 +474,21 @@ struct SyncEngine::Run {
                                  "NetBox lists no ") +
                          kProxboxPluginName);
     }
+    const bool backups_listed = sync_backups && plugin_objects && !vm_ids.empty();
+    // The backups' mapping errors are reported when the backups stage maps them again.
+    plan_listings(plugin, endpoints, context.version, plugin_objects,
+                  backups_listed
+                      ? std::optional(backup_filters(desired_backups(endpoints, refs).objects))
+                      : std::nullopt);
+    struct EndPrefetch {
+      std::optional<ListingPrefetch>& prefetch;
+      size_t& served;
+      ~EndPrefetch() {
+        if (!prefetch) return;
+        served = prefetch->served();
+        prefetch.reset();  // joins what is still listing
+      }
+    } end_prefetch{prefetch, summary.listings_served_ahead};
     if (plugin_objects) sync_plugin_stages(plugin, plugin_stages_of(options.scope), endpoints);
     sync_network_stages(plugin, network_stages_of(options.scope), endpoints, context.version);
     if (!sync_backups || !plugin_objects || cancelled()) return;
@@ -449,12 +505,9 @@ struct SyncEngine::Run {
       error("backups", mapping_error.endpoint + " " + mapping_error.object, mapping_error.message);
     }
     phase_done("map backups");
-    for (const auto& [key, id] : refs.vms)
-      vm_ids.insert(id);
     std::vector<json::object> current_backups;
-    if (!vm_ids.empty()) {
-      http::Params filters{fields_to_read(backups, {"virtual_machine", "volume_id", "storage"})};
-      for (auto& backup : list_tagged(netbox, refs, kBackupsPath, std::move(filters))) {
+    if (backups_listed) {
+      for (auto& backup : list_tagged_ahead(kBackupsPath, backup_filters(backups))) {
         const auto* vm = backup.if_contains("virtual_machine");
         const int64_t vm_id =
             vm && vm->is_object() ? json_int(field(vm->as_object(), "id")) : json_int(vm);

@@ -74,6 +74,10 @@ struct SyncOptions {
   bool delete_orphans = false;
   bool dry_run = false;
   ReaderOptions reader;
+  // How many of the big NetBox listings after the virtual machines' stage (task history,
+  // snapshots, disks, VM interfaces, MACs, addresses, backups) are listed ahead of their stage
+  // and held at once (listing_prefetch.hpp); 0: each stage lists when it comes to it.
+  size_t listings_ahead = 2;
   // A stop request (the SSE client went away, the service stops) ends the run at the next
   // phase or write batch: a batch already sent completes, nothing after it is written and no
   // orphan is deleted. The summary then says `cancelled`.
@@ -95,6 +99,8 @@ struct SyncSummary {
   // cache without a request (ReaderOptions::read_cache).
   size_t guests_read = 0, guests_cached = 0;
   NetBoxWriteCounts netbox_requests;
+  // Listings a stage took from the prefetch (SyncOptions::listings_ahead); not in to_json().
+  size_t listings_served_ahead = 0;
   std::chrono::milliseconds duration{0};
   std::chrono::milliseconds proxmox_read{0};  // part of `duration` spent reading Proxmox
   bool dry_run = false;

@@ -44,10 +44,27 @@ class NetworkRun {
 
   void virtual_disks() {
     const auto desired = desired_virtual_disks(guests_, context_.refs, version_);
-    context_.sync_kind(
-        "virtual_disks", kVirtualDisksPath, desired,
-        owned(kVirtualDisksPath, desired, {"virtual_machine", "name"}, {}, "virtual_machine", vms_),
-        current_vm_child_key, true, unknown_vm_child());
+    context_.sync_kind("virtual_disks", kVirtualDisksPath, desired,
+                       owned(kVirtualDisksPath, disk_filters(desired), "virtual_machine", vms_),
+                       current_vm_child_key, true, unknown_vm_child());
+  }
+
+  // The listings of the VM stages to come, as the stages below make them (for the prefetch).
+  std::vector<PlannedListing> planned(const NetworkStages& stages) const {
+    std::vector<PlannedListing> listings;
+    if (vms_.empty()) return listings;
+    if (stages.virtual_disks) {
+      listings.push_back({kVirtualDisksPath,
+                          disk_filters(desired_virtual_disks(guests_, context_.refs, version_))});
+    }
+    if (!stages.vm_interfaces) return listings;
+    // The VLAN ids change no field name of the interfaces: planned without them.
+    const auto interfaces = desired_vm_interfaces(guests_, context_.refs, version_, {});
+    listings.push_back({kVmInterfacesPath, vm_interface_filters(interfaces)});
+    if (interfaces.empty()) return listings;  // no interface ids: MACs and addresses list nothing
+    if (version_.at_least(4, 2)) listings.push_back({kMacAddressesPath, mac_filters()});
+    if (stages.ip_addresses) listings.push_back({kIpAddressesPath, vm_ip_filters()});
+    return listings;
   }
 
   // Node NICs, bonds, bridges and VLAN interfaces, their links and the node's addresses.
@@ -57,8 +74,9 @@ class NetworkRun {
     for (const auto& entry : nodes)
       read_devices.insert(entry.device_id);
     const auto desired = desired_node_interfaces(nodes, context_.refs);
-    auto current = owned(kDeviceInterfacesPath, desired, {"device", "name"},
-                         {"lag", "bridge", "parent"}, "device", ids_of(context_.refs.devices));
+    auto current = owned(kDeviceInterfacesPath,
+                         owned_filters(desired, {"device", "name"}, {"lag", "bridge", "parent"}),
+                         "device", ids_of(context_.refs.devices));
     auto listed = current;
     const auto interfaces = context_.sync_kind(
         "node_interfaces", kDeviceInterfacesPath, desired, std::move(current),
@@ -70,9 +88,11 @@ class NetworkRun {
                        desired_node_interface_links(nodes, interfaces), std::move(listed),
                        current_device_interface_key, false, {});
     if (context_.cancelled()) return;
-    auto ips = owned(kIpAddressesPath, {}, {"assigned_object_id", "address"},
-                     {"assigned_object_type", "status", "tags"}, "assigned_object_id",
-                     ids_of(interfaces), {{"assigned_object_type", kDeviceInterfaceType}});
+    auto ips = owned(kIpAddressesPath,
+                     owned_filters({}, {"assigned_object_id", "address"},
+                                   {"assigned_object_type", "status", "tags"},
+                                   {{"assigned_object_type", kDeviceInterfaceType}}),
+                     "assigned_object_id", ids_of(interfaces));
     auto addresses = desired_node_addresses(nodes, context_.refs, interfaces, ips);
     const auto adopted = adopt_addresses("node_ip_addresses", addresses, ips, ids_of(interfaces));
     context_.sync_kind("node_ip_addresses", kIpAddressesPath, addresses, std::move(ips),
@@ -95,8 +115,7 @@ class NetworkRun {
                                  current_vlan_key, false, {});
     }
     const auto desired = desired_vm_interfaces(guests_, context_.refs, version_, vlans);
-    auto current = owned(kVmInterfacesPath, desired, {"virtual_machine", "name"},
-                         {"primary_mac_address"}, "virtual_machine", vms_);
+    auto current = owned(kVmInterfacesPath, vm_interface_filters(desired), "virtual_machine", vms_);
     const auto listed = current;
     interfaces_ =
         context_.sync_kind("vm_interfaces", kVmInterfacesPath, desired, std::move(current),
@@ -106,9 +125,7 @@ class NetworkRun {
 
   void ip_addresses() {
     const auto interface_ids = ids_of(interfaces_);
-    auto current = owned(kIpAddressesPath, {}, {"assigned_object_id", "address"},
-                         {"assigned_object_type", "status", "tags"}, "assigned_object_id",
-                         interface_ids, {{"assigned_object_type", kVmInterfaceType}});
+    auto current = owned(kIpAddressesPath, vm_ip_filters(), "assigned_object_id", interface_ids);
     IpAddressPlan plan = desired_ip_addresses(guests_, context_.refs, interfaces_, current);
     const auto adopted = adopt_addresses("ip_addresses", plan.addresses, current, interface_ids);
     const auto ips =
@@ -123,7 +140,7 @@ class NetworkRun {
       vms.insert(owner_of_key(vm.key));
     context_.sync_kind(
         "primary_ips", kVmsPath, primaries,
-        owned(kVmsPath, primaries, {}, {"primary_ip4", "primary_ip6"}, "id", vms),
+        owned(kVmsPath, owned_filters(primaries, {}, {"primary_ip4", "primary_ip6"}), "id", vms),
         [](const json::object& vm) { return std::to_string(json_int(field(vm, "id"))); }, false,
         {});
   }
@@ -144,13 +161,14 @@ class NetworkRun {
     const auto group_desired = desired_vlan_groups(clusters, tag);
     const auto groups = context_.sync_kind(
         "vlan_groups", kVlanGroupsPath, group_desired,
-        owned(kVlanGroupsPath, group_desired, {"scope_id", "slug"}, {}, "scope_id", cluster_ids),
+        owned(kVlanGroupsPath, owned_filters(group_desired, {"scope_id", "slug"}), "scope_id",
+              cluster_ids),
         current_vlan_group_key, true, {});
     if (context_.cancelled()) return;
     const auto vlan_desired = desired_sdn_vlans(clusters, groups, tag);
     const auto vlans = context_.sync_kind(
         "sdn_vlans", kVlansPath, vlan_desired,
-        owned(kVlansPath, vlan_desired, {"group", "name"}, {}, "group", ids_of(groups)),
+        owned(kVlansPath, owned_filters(vlan_desired, {"group", "name"}), "group", ids_of(groups)),
         current_sdn_vlan_key, true, {});
     if (context_.cancelled()) return;
     const auto prefix_desired = desired_sdn_prefixes(clusters, groups, vlans, tag);
@@ -237,12 +255,10 @@ class NetworkRun {
   // primary MAC. `listed`: the interfaces as NetBox held them before this run's writes.
   void primary_macs(std::vector<json::object> listed) {
     const auto desired = desired_mac_addresses(guests_, context_.refs, interfaces_);
-    const auto macs =
-        context_.sync_kind("mac_addresses", kMacAddressesPath, desired,
-                           owned(kMacAddressesPath, desired, {"assigned_object_id", "mac_address"},
-                                 {}, "assigned_object_id", ids_of(interfaces_),
-                                 {{"assigned_object_type", kVmInterfaceType}}),
-                           current_mac_key, true, {});
+    const auto macs = context_.sync_kind(
+        "mac_addresses", kMacAddressesPath, desired,
+        owned(kMacAddressesPath, mac_filters(), "assigned_object_id", ids_of(interfaces_)),
+        current_mac_key, true, {});
     // Interfaces created just now have no primary MAC yet.
     listed =
         with_created(std::move(listed), interfaces_, "virtual_machine", {"primary_mac_address"});
@@ -271,15 +287,12 @@ class NetworkRun {
     return listed;
   }
 
-  // The proxbox-tagged objects at `path` whose `owner_field` (an id or a nested object) is in
-  // `owners`, with the fields the diff compares, the key's and `extra_fields`.
-  std::vector<json::object> owned(const char* path, const std::vector<DesiredObject>& desired,
-                                  std::initializer_list<std::string_view> key_fields,
-                                  std::initializer_list<std::string_view> extra_fields,
-                                  std::string_view owner_field, const std::set<int64_t>& owners,
-                                  http::Params filters = {}) {
-    std::vector<json::object> found;
-    if (owners.empty()) return found;
+  // The filters of a listing of owned objects: `filters`, then the fields the diff compares
+  // (`desired`'s), the key's and `extra_fields`.
+  static http::Params owned_filters(const std::vector<DesiredObject>& desired,
+                                    std::initializer_list<std::string_view> key_fields,
+                                    std::initializer_list<std::string_view> extra_fields = {},
+                                    http::Params filters = {}) {
     auto fields = fields_to_read(desired, key_fields);
     for (const auto name : extra_fields) {
       const std::string listed = "," + fields.second + ",";
@@ -287,7 +300,32 @@ class NetworkRun {
         fields.second += "," + std::string(name);
     }
     filters.push_back(std::move(fields));
-    for (auto& object : list_tagged(context_.netbox, context_.refs, path, std::move(filters))) {
+    return filters;
+  }
+  static http::Params disk_filters(const std::vector<DesiredObject>& desired) {
+    return owned_filters(desired, {"virtual_machine", "name"});
+  }
+  static http::Params vm_interface_filters(const std::vector<DesiredObject>& desired) {
+    return owned_filters(desired, {"virtual_machine", "name"}, {"primary_mac_address"});
+  }
+  // Every field desired_mac_addresses writes, named whether or not any MAC is desired, so that
+  // the listing can be planned before the interfaces it hangs on have ids.
+  static http::Params mac_filters() {
+    return owned_filters({}, {"assigned_object_id", "assigned_object_type", "mac_address", "tags"},
+                         {}, {{"assigned_object_type", kVmInterfaceType}});
+  }
+  static http::Params vm_ip_filters() {
+    return owned_filters({}, {"assigned_object_id", "address"},
+                         {"assigned_object_type", "status", "tags"},
+                         {{"assigned_object_type", kVmInterfaceType}});
+  }
+  // The proxbox-tagged objects at `path` matching `filters` (owned_filters) whose `owner_field`
+  // (an id or a nested object) is in `owners`.
+  std::vector<json::object> owned(const char* path, http::Params filters,
+                                  std::string_view owner_field, const std::set<int64_t>& owners) {
+    std::vector<json::object> found;
+    if (owners.empty()) return found;
+    for (auto& object : context_.list_tagged(path, std::move(filters))) {
       const int64_t owner =
           owner_field == "id" ? json_int(field(object, "id")) : nested_id(object, owner_field);
       if (owners.count(owner)) found.push_back(std::move(object));
@@ -321,6 +359,13 @@ NetworkStages network_stages_of(SyncScope scope) {
   stages.sdn = full || scope == SyncScope::sdn;
   stages.vm_interfaces = stages.ip_addresses || scope == SyncScope::vm_interfaces;
   return stages;
+}
+
+std::vector<PlannedListing> network_listings(PluginStageContext& context,
+                                             const NetworkStages& stages,
+                                             const std::vector<EndpointSnapshot>& endpoints,
+                                             const NetBoxVersion& version) {
+  return NetworkRun(context, endpoints, version).planned(stages);
 }
 
 void sync_network_stages(PluginStageContext& context, const NetworkStages& stages,

@@ -26,6 +26,14 @@ struct NetworkStages {
 };
 NetworkStages network_stages_of(SyncScope scope);
 
+// The big listings (virtual disks, VM interfaces, MAC addresses, the VMs' IP addresses) the
+// stages of `stages` will make, in their order, without the tag filter: what the engine plans
+// ahead (listing_prefetch.hpp). The stages compute the same filters.
+std::vector<PlannedListing> network_listings(PluginStageContext& context,
+                                             const NetworkStages& stages,
+                                             const std::vector<EndpointSnapshot>& endpoints,
+                                             const NetBoxVersion& version);
+
 // Runs the stages of `stages` in the plugin's order. Never throws for a stage's problem: it
 // becomes an error of that stage.
 void sync_network_stages(PluginStageContext& context, const NetworkStages& stages,

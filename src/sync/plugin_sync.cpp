@@ -50,6 +50,14 @@ void mark_stale(std::vector<DesiredObject>& desired, const std::vector<json::obj
   }
 }
 
+// The fields the task history and snapshot stages read (plugin_listings plans the same).
+std::pair<std::string, std::string> task_fields(const std::vector<DesiredObject>& desired) {
+  return fields_to_read(desired, {"virtual_machine", "upid"});
+}
+std::pair<std::string, std::string> snapshot_fields(const std::vector<DesiredObject>& desired) {
+  return fields_to_read(desired, {"virtual_machine", "name", "status"});
+}
+
 // The plugin objects tagged by proxbox whose virtual machine is one of `vms`, with the fields
 // `fields` (fields_to_read) names.
 std::vector<json::object> owned_by_vms(PluginStageContext& context, const std::string& path,
@@ -57,7 +65,7 @@ std::vector<json::object> owned_by_vms(PluginStageContext& context, const std::s
                                        std::pair<std::string, std::string> fields) {
   std::vector<json::object> owned;
   if (vms.empty()) return owned;
-  for (auto& object : list_tagged(context.netbox, context.refs, path, {std::move(fields)})) {
+  for (auto& object : context.list_tagged(path, {std::move(fields)})) {
     if (vms.count(nested_id(object, "virtual_machine"))) owned.push_back(std::move(object));
   }
   return owned;
@@ -97,8 +105,7 @@ class Stages {
     // An archive: tasks Proxmox has rotated out stay in NetBox, so only what is new is written.
     const auto desired = desired_task_history(endpoints_, context_.refs);
     context_.sync_kind("task_history", kPluginTaskHistoryPath, desired,
-                       owned_by_vms(context_, kPluginTaskHistoryPath, owners,
-                                    fields_to_read(desired, {"virtual_machine", "upid"})),
+                       owned_by_vms(context_, kPluginTaskHistoryPath, owners, task_fields(desired)),
                        current_task_key, false, {});
   }
 
@@ -107,8 +114,7 @@ class Stages {
     auto desired = desired_guest_snapshots(endpoints_, context_.refs);
     std::vector<json::object> known;  // of guests whose snapshot list answered
     for (auto& object :
-         owned_by_vms(context_, kPluginSnapshotsPath, owners,
-                      fields_to_read(desired, {"virtual_machine", "name", "status"}))) {
+         owned_by_vms(context_, kPluginSnapshotsPath, owners, snapshot_fields(desired))) {
       const VmOwner& owner = owners.at(nested_id(object, "virtual_machine"));
       if (owner.endpoint->snapshot.plugin.listed.snapshots_of.count(owner.vmid)) {
         known.push_back(std::move(object));
@@ -254,6 +260,22 @@ PluginReadSet plugin_reads_of(SyncScope scope) {
   reads.replication = stages.replications;
   reads.backup_jobs = stages.backup_routines;
   return reads;
+}
+
+std::vector<PlannedListing> plugin_listings(const PluginStageContext& context,
+                                            const PluginStages& stages,
+                                            const std::vector<EndpointSnapshot>& endpoints) {
+  std::vector<PlannedListing> listings;
+  if (vm_owners(endpoints, context.refs).empty()) return listings;  // owned_by_vms lists nothing
+  if (stages.task_history) {
+    listings.push_back(
+        {kPluginTaskHistoryPath, {task_fields(desired_task_history(endpoints, context.refs))}});
+  }
+  if (stages.snapshots) {
+    listings.push_back({kPluginSnapshotsPath,
+                        {snapshot_fields(desired_guest_snapshots(endpoints, context.refs))}});
+  }
+  return listings;
 }
 
 void sync_plugin_stages(PluginStageContext& context, const PluginStages& stages,

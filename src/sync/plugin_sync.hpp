@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "sync/diff.hpp"
+#include "sync/listing_prefetch.hpp"
 #include "sync/mapping.hpp"
 #include "sync/netbox_client.hpp"
 #include "sync/proxmox_reader_plugin.hpp"
@@ -60,7 +61,18 @@ struct PluginStageContext {
   std::function<void(std::string_view kind, std::string message)> step;
   std::function<void(std::string_view kind, size_t deleted)> count_deleted;
   std::function<bool()> cancelled;  // the run's stop or deadline
+  // The proxbox-tagged objects of `path` matching `filters` (mapping.hpp's list_tagged), served
+  // from the run's ListingPrefetch when the listing was planned (listing_prefetch.hpp).
+  std::function<std::vector<boost::json::object>(const std::string& path, http::Params filters)>
+      list_tagged;
 };
+
+// The big listings (task history, snapshots) the stages of `stages` will make after the virtual
+// machines' stage, in the order they make them, without the tag filter list_tagged adds: what
+// the engine plans ahead (listing_prefetch.hpp). The stages compute the same filters.
+std::vector<PlannedListing> plugin_listings(const PluginStageContext& context,
+                                            const PluginStages& stages,
+                                            const std::vector<EndpointSnapshot>& endpoints);
 
 // Runs one stage; a NetBox failure of one stage (a plugin model missing, NetBox down) is that
 // stage's error and the others still run.

@@ -70,6 +70,7 @@ class ReadCacheStack : public ::testing::Test, public testing::InProcessStack {
     SyncOptions options;
     options.scope = scope_;
     options.delete_orphans = delete_orphans_;
+    options.listings_ahead = listings_ahead_;
     options.reader.read_cache = cache_;
     options.reader.full_read = full_read;
     if (only_vmid_) {
@@ -144,6 +145,7 @@ class ReadCacheStack : public ::testing::Test, public testing::InProcessStack {
   int64_t now_ = 1'000'000;
   SyncScope scope_ = SyncScope::full;
   bool delete_orphans_ = false;
+  size_t listings_ahead_ = SyncOptions{}.listings_ahead;
   std::optional<int> only_vmid_;  // a single-guest sync's narrowed /cluster/resources
   std::shared_ptr<GuestReadCache> cache_ = new_cache();
   bool expect_ok_ = true;
