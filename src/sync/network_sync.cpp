@@ -63,7 +63,10 @@ class NetworkRun {
     listings.push_back({kVmInterfacesPath, vm_interface_filters(interfaces)});
     if (interfaces.empty()) return listings;  // no interface ids: MACs and addresses list nothing
     if (version_.at_least(4, 2)) listings.push_back({kMacAddressesPath, mac_filters()});
-    if (stages.ip_addresses) listings.push_back({kIpAddressesPath, vm_ip_filters()});
+    // Before 4.4 the VM and the node address listings are the same (assigned_type_filter): the
+    // node stage, which writes addresses, would take this one; not planned there.
+    if (stages.ip_addresses && version_.at_least(4, 4))
+      listings.push_back({kIpAddressesPath, vm_ip_filters()});
     return listings;
   }
 
@@ -91,8 +94,8 @@ class NetworkRun {
     auto ips = owned(kIpAddressesPath,
                      owned_filters({}, {"assigned_object_id", "address"},
                                    {"assigned_object_type", "status", "tags"},
-                                   {{"assigned_object_type", kDeviceInterfaceType}}),
-                     "assigned_object_id", ids_of(interfaces));
+                                   assigned_type_filter(kDeviceInterfaceType)),
+                     "assigned_object_id", ids_of(interfaces), kDeviceInterfaceType);
     auto addresses = desired_node_addresses(nodes, context_.refs, interfaces, ips);
     const auto adopted = adopt_addresses("node_ip_addresses", addresses, ips, ids_of(interfaces));
     context_.sync_kind("node_ip_addresses", kIpAddressesPath, addresses, std::move(ips),
@@ -125,7 +128,8 @@ class NetworkRun {
 
   void ip_addresses() {
     const auto interface_ids = ids_of(interfaces_);
-    auto current = owned(kIpAddressesPath, vm_ip_filters(), "assigned_object_id", interface_ids);
+    auto current = owned(kIpAddressesPath, vm_ip_filters(), "assigned_object_id", interface_ids,
+                         kVmInterfaceType);
     IpAddressPlan plan = desired_ip_addresses(guests_, context_.refs, interfaces_, current);
     const auto adopted = adopt_addresses("ip_addresses", plan.addresses, current, interface_ids);
     const auto ips =
@@ -255,10 +259,11 @@ class NetworkRun {
   // primary MAC. `listed`: the interfaces as NetBox held them before this run's writes.
   void primary_macs(std::vector<json::object> listed) {
     const auto desired = desired_mac_addresses(guests_, context_.refs, interfaces_);
-    const auto macs = context_.sync_kind(
-        "mac_addresses", kMacAddressesPath, desired,
-        owned(kMacAddressesPath, mac_filters(), "assigned_object_id", ids_of(interfaces_)),
-        current_mac_key, true, {});
+    const auto macs =
+        context_.sync_kind("mac_addresses", kMacAddressesPath, desired,
+                           owned(kMacAddressesPath, mac_filters(), "assigned_object_id",
+                                 ids_of(interfaces_), kVmInterfaceType),
+                           current_mac_key, true, {});
     // Interfaces created just now have no primary MAC yet.
     listed =
         with_created(std::move(listed), interfaces_, "virtual_machine", {"primary_mac_address"});
@@ -310,24 +315,39 @@ class NetworkRun {
   }
   // Every field desired_mac_addresses writes, named whether or not any MAC is desired, so that
   // the listing can be planned before the interfaces it hangs on have ids.
-  static http::Params mac_filters() {
+  http::Params mac_filters() const {
     return owned_filters({}, {"assigned_object_id", "assigned_object_type", "mac_address", "tags"},
-                         {}, {{"assigned_object_type", kVmInterfaceType}});
+                         {}, assigned_type_filter(kVmInterfaceType));
   }
-  static http::Params vm_ip_filters() {
+  http::Params vm_ip_filters() const {
     return owned_filters({}, {"assigned_object_id", "address"},
                          {"assigned_object_type", "status", "tags"},
-                         {{"assigned_object_type", kVmInterfaceType}});
+                         assigned_type_filter(kVmInterfaceType));
   }
+  // Objects assigned to interfaces of `type` ("dcim.interface"): NetBox 4.4 filters
+  // assigned_object_type by that name; before (4.2 and 4.1 at least, netbox#17559; 4.3 not
+  // checked) the filter takes the object type's numeric id and refuses the name with 400 "Select
+  // a valid choice", which failed every address and MAC listing on real NetBox 4.2. There the
+  // listing is of every proxbox-tagged one and `owned` keeps those of the type.
+  http::Params assigned_type_filter(const char* type) const {
+    if (!version_.at_least(4, 4)) return {};  // keep in step with planned()
+    return {{"assigned_object_type", type}};
+  }
+
   // The proxbox-tagged objects at `path` matching `filters` (owned_filters) whose `owner_field`
-  // (an id or a nested object) is in `owners`.
+  // (an id or a nested object) is in `owners` and, with `assigned_type`, whose
+  // assigned_object_type is that (ids of different kinds of interface overlap).
   std::vector<json::object> owned(const char* path, http::Params filters,
-                                  std::string_view owner_field, const std::set<int64_t>& owners) {
+                                  std::string_view owner_field, const std::set<int64_t>& owners,
+                                  std::string_view assigned_type = {}) {
     std::vector<json::object> found;
     if (owners.empty()) return found;
     for (auto& object : context_.list_tagged(path, std::move(filters))) {
       const int64_t owner =
           owner_field == "id" ? json_int(field(object, "id")) : nested_id(object, owner_field);
+      if (!assigned_type.empty() &&
+          json_string(field(object, "assigned_object_type")) != assigned_type)
+        continue;
       if (owners.count(owner)) found.push_back(std::move(object));
     }
     return found;
