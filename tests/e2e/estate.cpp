@@ -802,7 +802,7 @@ EstateIds estate_ids(NetBoxReader& netbox, const ClusterScenario& cluster) {
   return ids;
 }
 
-void expect_estate_synced(NetBoxReader& netbox, ProxmoxSide& pve) {
+void expect_estate_synced(NetBoxReader& netbox, ProxmoxSide& pve, bool plugin_objects) {
   const auto cluster = pve.state();
   proxmox::Scenario scenario;
   scenario.clusters = {cluster};
@@ -817,6 +817,7 @@ void expect_estate_synced(NetBoxReader& netbox, ProxmoxSide& pve) {
     if (vm == ids.vms.end()) continue;  // expect_vms_synced said so
     expect_vm_details(netbox, guest, vm->second, sizes_in_mb);
     expect_vm_interfaces(netbox, guest, vm->second);
+    if (!plugin_objects) continue;
     expect_snapshots(netbox, guest, vm->second);
     expect_backups(netbox, pve, cluster, guest, vm->second);
   }
@@ -824,10 +825,11 @@ void expect_estate_synced(NetBoxReader& netbox, ProxmoxSide& pve) {
     const auto device = ids.devices.find(node.name);
     if (device != ids.devices.end()) expect_node_interfaces(netbox, node, device->second);
   }
+  expect_sdn(netbox, cluster, ids.cluster);
+  if (!plugin_objects) return;
   expect_storages(netbox, cluster, ids.cluster);
   expect_task_history(netbox, pve, cluster, ids);
   expect_jobs(netbox, cluster, ids);
-  expect_sdn(netbox, cluster, ids.cluster);
 }
 
 std::map<int64_t, std::string> vm_ip_addresses(NetBoxReader& netbox, const EstateIds& ids) {

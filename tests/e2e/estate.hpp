@@ -64,7 +64,11 @@ struct EstateIds {
 EstateIds estate_ids(NetBoxReader& netbox, const proxmox::ClusterScenario& cluster);
 
 // Every object kind of the contract's table holds what `proxmox` holds (one cluster).
-void expect_estate_synced(NetBoxReader& netbox, ProxmoxSide& pve);
+// `plugin_objects` false (a NetBox without the netbox-proxbox plugin, where the sync leaves them
+// out): only NetBox's own kinds — devices, VMs with their tags, notes and disks, VM and node
+// interfaces with MACs, VLANs and addresses, SDN — not snapshots, backups, storages, task
+// history, replications and backup routines.
+void expect_estate_synced(NetBoxReader& netbox, ProxmoxSide& pve, bool plugin_objects = true);
 
 // Id → address of every IP address NetBox holds on the VM interfaces of `ids`' VMs.
 std::map<int64_t, std::string> vm_ip_addresses(NetBoxReader& netbox, const EstateIds& ids);

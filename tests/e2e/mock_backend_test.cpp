@@ -111,15 +111,18 @@ TEST_F(MockBackend, FixtureLoadedIntoARunningEngine) {
 // Every plugin stage's objects from an in-process endpoint (issue #10): NetBox holds what the
 // engine holds, a second run writes nothing, one container address changed through the Proxmox
 // API is one write to that IP object, and a backup deleted through the API is deleted.
+// Without the plugin (a real NetBox) the full sync leaves the plugin's objects out: NetBox's own
+// kinds, the unchanged run and the address are checked, the gone backup and the plugin's objects
+// are not, and the test ends as skipped saying so.
 TEST_F(MockBackend, EveryObjectKindThenNothingThenOneAddressThenAGoneBackup) {
-  if (!plugin_missing_.empty()) GTEST_SKIP() << plugin_missing_;
   auto& session = Session::get();
   auto& netbox = session.netbox();
+  const bool plugin = plugin_missing_.empty();
   const auto engines =
       make_engines(create_estate(unique_prefix("mbe"), free_address_octet(netbox)));
   auto pve = ProxmoxSide::in_process(*engines.front());
   sync(engines);
-  expect_estate_synced(netbox, pve);
+  expect_estate_synced(netbox, pve, plugin);
 
   const auto unchanged = sync(engines);
   EXPECT_EQ(unchanged.netbox_requests.writes(), 0u) << boost::json::serialize(unchanged.to_json());
@@ -143,6 +146,11 @@ TEST_F(MockBackend, EveryObjectKindThenNothingThenOneAddressThenAGoneBackup) {
     if (address == old_address) address = new_address;
   }
   EXPECT_EQ(vm_ip_addresses(netbox, ids), expected) << "exactly that object, same id";
+  if (!plugin) {
+    expect_estate_synced(netbox, pve, plugin);
+    GTEST_SKIP() << "the plugin's objects and the gone backup not checked (NetBox's own kinds "
+                 << "were): " << plugin_missing_;
+  }
 
   const int vmid = cluster.backups.front().vmid;
   const auto volid = delete_first_backup(pve, cluster, vmid);

@@ -341,11 +341,20 @@ TEST_F(PluginObjectsSync, StoragesRoutinesAndAVanishedBackup) {
 
 // ---- every stage's objects (issue #10) ----------------------------------------------------
 
+// On a NetBox without the netbox-proxbox plugin (a real one) the sync leaves the plugin's objects
+// out: these tests then check every kind NetBox itself holds and end as skipped naming what was
+// not checked (a failure before that still fails them).
 class FullEstateSync : public RequiresPveSchema {
  protected:
   void SetUp() override {
     RequiresPveSchema::SetUp();
-    if (!IsSkipped()) PBX_REQUIRES_PROXBOX_PLUGIN();
+    if (!IsSkipped()) plugin_missing_ = missing_proxbox_plugin();
+  }
+
+  void skip_if_plugin_objects_unchecked() {
+    if (!plugin_missing_.empty())
+      GTEST_SKIP() << "the plugin's objects not checked (NetBox's own kinds were): "
+                   << plugin_missing_;
   }
 
   // Loads a fresh estate into the mock and runs a full update; returns its NetBox ids.
@@ -356,6 +365,8 @@ class FullEstateSync : public RequiresPveSchema {
     EXPECT_FALSE(summary.empty());
     return estate_ids(session.netbox(), scenario.clusters.front());
   }
+
+  std::string plugin_missing_;
 };
 
 // After a full update NetBox holds every object kind of the plugin's stages with what the mock
@@ -364,8 +375,9 @@ TEST_F(FullEstateSync, EveryObjectKindHoldsTheMocksValuesThenNothingToWrite) {
   auto& session = Session::get();
   load_and_update(session, "est");
   auto pve = ProxmoxSide::over_http(session.client(), session.mock_url());
-  expect_estate_synced(session.netbox(), pve);
+  expect_estate_synced(session.netbox(), pve, plugin_missing_.empty());
   expect_idempotent(session, "/full-update");
+  skip_if_plugin_objects_unchecked();
 }
 
 // A container's address changed through the Proxmox API: the next full update rewrites exactly
@@ -409,7 +421,8 @@ TEST_F(FullEstateSync, OneChangedGuestAddressChangesExactlyThatIpObject) {
     EXPECT_EQ(*session.netbox().writes_so_far() - *writes_before, 1)
         << "one changed address is one write: " << json::serialize(summary);
   }
-  expect_estate_synced(session.netbox(), pve);
+  expect_estate_synced(session.netbox(), pve, plugin_missing_.empty());
+  skip_if_plugin_objects_unchecked();
 }
 
 }  // namespace

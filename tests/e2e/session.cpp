@@ -150,7 +150,7 @@ std::optional<json::object> NetBoxReader::find_one(std::string_view path, std::s
 
 std::optional<int64_t> NetBoxReader::writes_so_far() {
   const auto response = get("/api/__emulator__/stats/");
-  if (response.status == 404) return std::nullopt;
+  if (response.status == 404) return changes_so_far();
   if (!response.ok()) {
     ADD_FAILURE() << "emulator stats: " << response.status << " " << response.body;
     return std::nullopt;
@@ -167,6 +167,25 @@ std::optional<int64_t> NetBoxReader::writes_so_far() {
     }
   }
   return writes;
+}
+
+std::optional<int64_t> NetBoxReader::changes_so_far() {
+  // The change log moved from extras to core in NetBox 4.1.
+  for (const char* path :
+       {"/api/core/object-changes/?limit=1", "/api/extras/object-changes/?limit=1"}) {
+    const auto response = get(path);
+    if (response.status == 404) continue;
+    if (!response.ok()) {
+      ADD_FAILURE() << path << ": " << response.status << " " << response.body;
+      return std::nullopt;
+    }
+    const auto page = parse_object(response, path);
+    if (const auto* count = page.if_contains("count"); count && count->is_number())
+      return count->to_number<int64_t>();
+    ADD_FAILURE() << path << " has no count: " << response.body;
+    return std::nullopt;
+  }
+  return std::nullopt;
 }
 
 // ---- Session ------------------------------------------------------------------------------

@@ -57,9 +57,13 @@ class NetBoxReader {
   // The single object matching, or a test failure (nullopt) naming what was expected.
   std::optional<boost::json::object> find_one(std::string_view path, std::string_view query);
   http::ClientResponse get(std::string_view path_and_query);
-  // Writes the emulator counted so far (POST/PUT/PATCH/DELETE outside its admin API), or
-  // nullopt against a real NetBox (no /api/__emulator__/stats).
+  // Writes the emulator counted so far (POST/PUT/PATCH/DELETE outside its admin API); against a
+  // real NetBox (no /api/__emulator__/stats) the change log's count (changes_so_far). The two
+  // agree where the tests compare them: no write is no change, one PATCH of one object is one.
   std::optional<int64_t> writes_so_far();
+  // Entries in NetBox's change log (one per object created, updated or deleted), nullopt when
+  // there is none to read.
+  std::optional<int64_t> changes_so_far();
 
  private:
   http::Client& client_;
