@@ -8,6 +8,7 @@
 #include <boost/url/parse.hpp>
 
 #include "api/plugin_routes.hpp"
+#include "sync/json_util.hpp"
 #include "sync/proxmox_reader.hpp"
 
 namespace pbx::api {
@@ -108,7 +109,6 @@ const std::vector<ClusterRead> kClusterReads{
     {"/proxmox/version", "/version", "Proxmox version per endpoint", {}},
     {"/proxmox/nodes", "/nodes", "Proxmox nodes per endpoint", {}},
     {"/proxmox/storage", "/storage", "Proxmox storages per endpoint", {"type"}},
-    {"/proxmox/cluster/status", "/cluster/status", "Cluster status per endpoint", {}},
     {"/proxmox/cluster/resources",
      "/cluster/resources",
      "Cluster resources per endpoint",
@@ -211,6 +211,68 @@ std::string cluster_mode(const json::value& status) {
   return "standalone";
 }
 
+// One endpoint's /cluster/status as upstream answers it: the cluster entry (a standalone node
+// gets one named after the node) with the node entries under node_list, booleans as booleans.
+json::object cluster_status_entry(const sync::ProxmoxSource& source, const json::value& status) {
+  json::object cluster;
+  json::array nodes;
+  if (status.is_array()) {
+    for (const auto& item : status.as_array()) {
+      if (!item.is_object()) continue;
+      const auto& entry = item.as_object();
+      const std::string type = sync::json_string(entry.if_contains("type"));
+      if (type == "cluster") cluster = entry;
+      if (type != "node") continue;
+      const std::string name = sync::json_string(entry.if_contains("name"));
+      nodes.push_back(json::object{
+          {"id", entry.contains("id") ? entry.at("id") : json::value("node/" + name)},
+          {"name", name},
+          {"type", "node"},
+          {"ip", sync::json_string(entry.if_contains("ip"))},
+          {"level", entry.contains("level") ? entry.at("level") : json::value(nullptr)},
+          {"local", sync::json_bool(entry.if_contains("local"))},
+          {"nodeid", sync::json_int(entry.if_contains("nodeid"))},
+          {"online", sync::json_bool(entry.if_contains("online"))}});
+    }
+  }
+  const bool standalone = cluster.empty();
+  const std::string name =
+      standalone ? (nodes.size() == 1 ? std::string(nodes[0].at("name").as_string()) : source.name)
+                 : sync::json_string(cluster.if_contains("name"));
+  const auto* quorate = cluster.if_contains("quorate");
+  const auto* count = cluster.if_contains("nodes");
+  return json::object{
+      {"id", cluster.contains("id") ? cluster.at("id") : json::value("cluster/" + name)},
+      {"name", name},
+      {"type", "cluster"},
+      {"nodes", count ? sync::json_int(count) : static_cast<int64_t>(nodes.size())},
+      {"quorate", quorate ? sync::json_bool(quorate) : !nodes.empty()},
+      {"version", sync::json_int(cluster.if_contains("version"))},
+      {"mode", standalone ? "standalone" : "cluster"},
+      {"node_list", std::move(nodes)}};
+}
+
+void add_cluster_status(const PluginRouteHooks& hooks) {
+  hooks.add(read_doc("/proxmox/cluster/status",
+                     "Cluster status per endpoint, as upstream: [{id, name, type: cluster, nodes, "
+                     "quorate, version, mode, node_list: [{id, name, type: node, ip, level, "
+                     "local, nodeid, online}]}]"),
+            [&hooks](http::Request& request) {
+              return with_sources(hooks, request, [&](const Sources& sources) {
+                json::array answer;
+                for (const auto& source : sources) {
+                  try {
+                    answer.push_back(cluster_status_entry(source, read(source, "/cluster/status")));
+                  } catch (const std::exception& error) {
+                    return detail_response(Status::bad_gateway,
+                                           "Proxmox endpoint " + source.name + ": " + error.what());
+                  }
+                }
+                return Response::json(answer);
+              });
+            });
+}
+
 // /proxmox/sessions: each selected endpoint as upstream lists its sessions (domain, http_port,
 // user, name, mode); the mode is read from the endpoint.
 void add_sessions(const PluginRouteHooks& hooks) {
@@ -244,6 +306,7 @@ void add_sessions(const PluginRouteHooks& hooks) {
 void add_proxmox_reads(const PluginRouteHooks& hooks) {
   add_ha_reads(hooks);
   add_sessions(hooks);
+  add_cluster_status(hooks);
   for (const auto& read_route : kClusterReads) {
     const ClusterRead* route = &read_route;
     hooks.add(read_doc(route->route, route->summary), [&hooks, route](http::Request& request) {

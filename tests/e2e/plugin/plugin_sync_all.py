@@ -12,7 +12,9 @@ Proxmox endpoint objects through NetBox's REST API, approves the NetBox and Prox
 targets (the plugin's connection-authority API), POSTs the plugin's "Full update" button
 (sync/full-update, the view "Sync all" is) with a logged-in admin session, waits for the NetBox
 job the worker runs, and checks the stages the job recorded in its data: each of the 13 stages
-proxbox-api implements ran and reported ok, and NetBox holds what they write.
+proxbox-api implements ran and reported ok, NetBox holds what they write, the job ended
+"completed" (the plugin's local phases succeeded too), and the plugin's firewall and CPU-model
+objects hold the scenario's.
 
 Exit status: 0 pass, 1 fail (each failed check on stderr), 77 skip (the reason on stdout:
 "SKIP: requires Python >= 3.12 for NetBox 4.6 ...", no PostgreSQL, Redis or PyPI).
@@ -44,6 +46,15 @@ STAGES = ["devices", "storage", "virtual-machines", "task-history", "vm-disks", 
           "vm-snapshots", "network-interfaces", "vm-interfaces", "ip-addresses", "sdn",
           "replications", "backup-routines"]
 MOCK_TOKEN = ("root@pam", "proxbox", "00000000-0000-0000-0000-000000000000")
+FIREWALL = {
+    "zones": {"cluster": {
+        "rules": [{"type": "in", "action": "web", "enable": 1, "comment": "web group"}],
+        "options": {"enable": 1, "policy_in": "DROP"},
+        "ipsets": {"office": {"comment": "hq", "entries": [{"cidr": "10.0.0.0/24"}]}},
+        "aliases": {"gw": {"cidr": "10.0.0.1", "comment": "router"}}}},
+    "groups": {"web": {"comment": "front", "rules": [
+        {"type": "in", "action": "ACCEPT", "proto": "tcp", "dport": "443", "enable": 1}]}}}
+CPU_MODELS = [{"name": "avx512-pool", "reported_model": "Skylake-Server", "flags": "+avx512f"}]
 
 
 def say(message):
@@ -193,10 +204,15 @@ def start_stack(processes, work, build_dir):
             raise Failed(f"{program} is not built (cmake --build {build_dir} --target "
                          f"{program.name})")
     scenario = work / "scenario.json"
-    with open(scenario, "w") as out:
-        subprocess.run([str(mock), "scenario", "generate", "--clusters", "1", "--nodes", "2",
-                        "--guests", "6", "--backups", "1", "--snapshots", "1", "--seed", "11"],
-                       stdout=out, check=True)
+    generated = json.loads(subprocess.run(
+        [str(mock), "scenario", "generate", "--clusters", "1", "--nodes", "2", "--guests", "6",
+         "--backups", "1", "--snapshots", "1", "--seed", "11"],
+        capture_output=True, text=True, check=True).stdout)
+    # What the plugin's local phases read (/proxmox/firewall/summary, /proxmox/datacenter/
+    # cpu-models): a datacenter firewall and custom CPU models.
+    generated["clusters"][0]["firewall"] = FIREWALL
+    generated["clusters"][0]["cpu_models"] = CPU_MODELS
+    scenario.write_text(json.dumps(generated))
     mock_ready = processes.start(
         "proxmox-mock", [str(mock), "--service", "pve", "--scenario", str(scenario), "--tls",
                          "--listen", "127.0.0.1:0", "--ready-file", str(work / "mock.ready"),
@@ -411,12 +427,37 @@ def check_netbox_holds(netbox):
 
 def print_local_phases(job):
     """The plugin's own phases beside the backend stages (firewall, datacenter CPU models, VM
-    templates): reported, not asserted (they call routes proxbox-api answers 501)."""
+    templates); the job's status says whether they succeeded."""
     response = ((job.get("data") or {}).get("proxbox_sync") or {}).get("response") or {}
     for phase in response.get("local_phases") or []:
         if isinstance(phase, dict):
             say(f"local phase {phase.get('label') or phase.get('kind')}: {phase.get('status')} "
                 f"{str(phase.get('summary') or '')[:300]}")
+
+
+def check_local_objects(netbox):
+    """The firewall and CPU-model objects the plugin's local phases wrote from the scenario's
+    FIREWALL and CPU_MODELS: each of its REST lists whose name says firewall or cpu (found in
+    its API root, not assumed) holds some. The plugin files them under the ProxmoxCluster its
+    cluster phase creates from /proxmox/cluster/status, matched by the entries' cluster_name."""
+    root = netbox.api("GET", "/api/plugins/proxbox/")
+    problems, checked = [], []
+
+    def lists(node, prefix=""):
+        for name, url in (node or {}).items():
+            if isinstance(url, str) and ("firewall" in name or "cpu" in name):
+                yield prefix + name, url
+    for name, url in lists(root):
+        path = "/api/" + url.split("/api/", 1)[1]
+        found = netbox.api("GET", f"{path}?limit=1")
+        count = found.get("count") if isinstance(found, dict) else None
+        checked.append(f"{name}={count}")
+        if not count:
+            problems.append(f"{path}: empty after the sync (the scenario has {name})")
+    say(f"plugin firewall/CPU objects: {', '.join(checked) or 'no such lists in the API root'}")
+    if not checked:
+        problems.append(f"the plugin's API root lists no firewall or cpu objects: {sorted(root)}")
+    return problems
 
 
 def print_job_log(job):
@@ -460,6 +501,12 @@ def run(args, work):
         problems = check_stages(job)
         if not problems:
             problems = check_stream_errors(job) + check_netbox_holds(netbox)
+        # The plugin's local phases (firewall, CPU models) read proxbox-api routes too; any
+        # failure there makes the job "errored" although every stage was ok.
+        if status != "completed":
+            problems.append(f"job {job_id} ended {status}, not completed: "
+                            f"{job.get('error') or 'no error text'}")
+        problems += check_local_objects(netbox)
         for problem in problems:
             print(f"FAILED: {problem}", file=sys.stderr, flush=True)
         if problems:

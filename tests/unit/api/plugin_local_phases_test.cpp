@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "api_stack.hpp"
 
 namespace pbx::api {
@@ -156,6 +158,27 @@ TEST_F(LocalPhasesTest, UnreadableCpuModelsAreAnErrorForTheirCluster) {
   EXPECT_EQ(models.at(0).at("status"), "error");
   EXPECT_FALSE(models.at(0).as_object().contains("cputype"))
       << "the plugin skips an entry without cputype";
+}
+
+// The plugin's cluster phase creates the ProxmoxCluster the summary entries are filed under
+// from this answer: one cluster object per endpoint with its nodes, as upstream.
+TEST_F(LocalPhasesTest, ClusterStatusIsOneClusterObjectPerEndpoint) {
+  load_cluster(configured_cluster());
+  const auto status = read("/proxmox/cluster/status");
+  ASSERT_EQ(status.size(), 1u) << json::serialize(status);
+  const auto& cluster = status.at(0).as_object();
+  EXPECT_EQ(cluster.at("type"), "cluster");
+  EXPECT_EQ(cluster.at("name"), "lab-cluster");
+  EXPECT_EQ(cluster.at("mode"), "cluster");
+  EXPECT_EQ(cluster.at("nodes").as_int64(), 2);
+  EXPECT_TRUE(cluster.at("quorate").is_bool());
+  std::set<std::string> nodes;
+  for (const auto& node : cluster.at("node_list").as_array()) {
+    EXPECT_EQ(node.at("type"), "node");
+    EXPECT_EQ(node.at("online"), true) << node;
+    nodes.emplace(node.at("name").as_string());
+  }
+  EXPECT_EQ(nodes, (std::set<std::string>{"pve1", "pve2"}));
 }
 
 TEST_F(LocalPhasesTest, OpenApiListsBothRoutesAsImplemented) {
