@@ -18,7 +18,7 @@
 //
 //   sync_bench [--guests N] [--nodes N] [--clusters N] [--nics N] [--disks N] [--snapshots N]
 //              [--backups N] [--no-extras] [--scope S] [--change ip|name] [--build-dir DIR]
-//              [--log-level L] [--no-read-cache] [--emulator-version V]
+//              [--log-level L] [--no-read-cache] [--listings-ahead N] [--emulator-version V]
 //              [--netbox-url URL --netbox-token TOKEN]
 
 #include <spdlog/sinks/stdout_sinks.h>
@@ -59,6 +59,7 @@ struct BenchOptions {
   fs::path build_dir;
   std::string log_level = "warn";
   bool read_cache = true;
+  size_t listings_ahead = sync::SyncOptions{}.listings_ahead;
   std::string emulator_version = "4.6";
   // Empty: an emulator started by the benchmark. Otherwise the NetBox the sync writes into.
   std::string netbox_url;
@@ -150,6 +151,10 @@ std::optional<int> parse_options(int argc, char** argv, BenchOptions& options) {
   bool no_read_cache = false;
   app.add_flag("--no-read-cache", no_read_cache,
                "No guest read cache: every phase reads every guest's config and agent");
+  app.add_option("--listings-ahead", options.listings_ahead,
+                 "NetBox listings listed ahead of their stage (SyncOptions::listings_ahead; 0: "
+                 "each stage lists when it comes to it)")
+      ->capture_default_str();
   app.add_option("--emulator-version", options.emulator_version,
                  "NetBox version the started netbox-emulator emulates (without --netbox-url)")
       ->capture_default_str();
@@ -240,6 +245,7 @@ struct PhaseRun {
   sync::SyncScope scope = sync::SyncScope::full;
   fs::path read_cache;
   bool full_read = false;
+  size_t listings_ahead = sync::SyncOptions{}.listings_ahead;
 };
 
 // The NetBox the phases write into: an emulator this benchmark started, or --netbox-url.
@@ -263,6 +269,7 @@ json::object run_phase(const std::string& name, sync::NetBoxClient& netbox,
   sync::SyncOptions sync_options;
   sync_options.scope = how.scope;
   sync_options.reader.full_read = how.full_read;
+  sync_options.listings_ahead = how.listings_ahead;
   // Loaded and saved by this phase, as a fresh `proxbox-api sync --read-cache FILE` would.
   std::optional<sync::ReadCacheFile> cache;
   if (!how.read_cache.empty()) {
@@ -423,7 +430,7 @@ int run_benchmark(const BenchOptions& options) {
 
   json::array phases;
   PhaseRun how{options.scope, options.read_cache ? dir.path / "read-cache.sqlite" : fs::path(),
-               false};
+               false, options.listings_ahead};
   phases.push_back(run_phase("initial", netbox, sources, how, admin, target));
   phases.push_back(run_phase("unchanged", netbox, sources, how, admin, target));
   const std::string change = change_one_guest(scenario, mock.endpoints, options.change, admin);
