@@ -157,15 +157,14 @@ struct LocatedInterface {
 };
 
 // The node {node} and its interface {iface}, or the answer explaining why not.
-std::pair<LocatedInterface, std::optional<ApiResult>> located(ClusterState& state,
-                                                              const ApiCall& call) {
+common::Result<LocatedInterface, ApiResult> located(ClusterState& state, const ApiCall& call) {
   NodeState* node = state.find_node(call.text("node"));
-  if (node == nullptr) return {{}, no_such_node(call.text("node"))};
+  if (node == nullptr) return common::Failure{no_such_node(call.text("node"))};
   const auto it = find_interface(*node, call.text("iface"));
   if (it == node->spec.interfaces.end()) {
-    return {{}, parameter_problem("iface", "interface does not exist")};
+    return common::Failure{parameter_problem("iface", "interface does not exist")};
   }
-  return {{node, it}, std::nullopt};
+  return LocatedInterface{node, it};
 }
 
 }  // namespace
@@ -214,18 +213,18 @@ void add_node_network_handlers(HandlerTable& table) {
 
   table.add(Verb::put, "/nodes/{node}/network/{iface}",
             writer([](ClusterState& state, const ApiCall& call) -> ApiResult {
-              const auto [found, problem] = located(state, call);
-              if (problem) return *problem;
-              apply_interface(*found.iface, call);
+              const auto found = located(state, call);
+              if (!found) return found.error();
+              apply_interface(*found->iface, call);
               state.touch();
               return ApiResult::ok();
             }));
 
   table.add(Verb::delete_, "/nodes/{node}/network/{iface}",
             writer([](ClusterState& state, const ApiCall& call) -> ApiResult {
-              const auto [found, problem] = located(state, call);
-              if (problem) return *problem;
-              found.node->spec.interfaces.erase(found.iface);
+              const auto found = located(state, call);
+              if (!found) return found.error();
+              found->node->spec.interfaces.erase(found->iface);
               state.touch();
               return ApiResult::ok();
             }));

@@ -10,7 +10,6 @@
 #include <array>
 #include <boost/json.hpp>
 #include <cctype>
-#include <variant>
 
 #include "http/multipart.hpp"
 #include "proxmox/handler_support.hpp"
@@ -85,36 +84,37 @@ struct PlannedVolume {
   const StorageScenario* storage = nullptr;
   VolumeScenario volume;
 };
-std::variant<PlannedVolume, ApiResult> plan_volume(const ClusterState& state, const ApiCall& call,
-                                                   bool download) {
+common::Result<PlannedVolume, ApiResult> plan_volume(const ClusterState& state, const ApiCall& call,
+                                                     bool download) {
   const auto [storage, problem] = node_storage(state, call);
-  if (problem) return *problem;
+  if (problem) return common::Failure{*problem};
   if (!file_based(*storage)) {
-    return ApiResult::error(
+    return common::Failure{ApiResult::error(
         500, download ? fmt::format("can't upload to storage type '{}', not a file based storage!",
                                     storage->type)
-                      : fmt::format("can't upload to storage type '{}'", storage->type));
+                      : fmt::format("can't upload to storage type '{}'", storage->type))};
   }
   const std::string content = call.text("content");
   if (download && !has_content(*storage, content)) {
-    return ApiResult::error(500, fmt::format("storage '{}' is not configured for content-type '{}'",
-                                             storage->id, content));
+    return common::Failure{ApiResult::error(
+        500,
+        fmt::format("storage '{}' is not configured for content-type '{}'", storage->id, content))};
   }
   const std::string filename = normalize_filename(call.text("filename"));
   const std::string format = content_format(content, filename);
   if (content != "iso" && content != "vztmpl" && content != "import") {
-    return ApiResult::invalid(
+    return common::Failure{ApiResult::invalid(
         "content", download ? fmt::format("upload content-type '{}' is not allowed", content)
-                            : fmt::format("upload content type '{}' not allowed", content));
+                            : fmt::format("upload content type '{}' not allowed", content))};
   }
   if (format.empty()) {
-    return ApiResult::invalid("filename", content == "import"
-                                              ? "invalid filename or wrong extension"
-                                              : "wrong file extension");
+    return common::Failure{
+        ApiResult::invalid("filename", content == "import" ? "invalid filename or wrong extension"
+                                                           : "wrong file extension")};
   }
   if (!download && !has_content(*storage, content)) {
-    return ApiResult::error(
-        500, fmt::format("storage '{}' does not support '{}' content", storage->id, content));
+    return common::Failure{ApiResult::error(
+        500, fmt::format("storage '{}' does not support '{}' content", storage->id, content))};
   }
   PlannedVolume planned;
   planned.storage = storage;
@@ -166,8 +166,8 @@ ApiResult upload(ClusterState& state, const ApiCall& call) {
   }
 
   auto planned = plan_volume(state, call, false);
-  if (auto* refused = std::get_if<ApiResult>(&planned)) return *refused;
-  auto& [storage, volume] = std::get<PlannedVolume>(planned);
+  if (!planned) return planned.error();
+  auto& [storage, volume] = *planned;
   volume.size = static_cast<int64_t>(file->data.size());
 
   // What the worker checks fails the task, as in Proxmox: the call itself answers a UPID.
@@ -200,8 +200,8 @@ ApiResult upload(ClusterState& state, const ApiCall& call) {
 
 ApiResult download_url(ClusterState& state, const ApiCall& call) {
   auto planned = plan_volume(state, call, true);
-  if (auto* refused = std::get_if<ApiResult>(&planned)) return *refused;
-  auto& volume = std::get<PlannedVolume>(planned).volume;
+  if (!planned) return planned.error();
+  auto& volume = planned->volume;
   volume.size = kDownloadedBytes;
   // The mock fetches nothing: the volume exists once the task is started, with a size of
   // kDownloadedBytes (documented in the README), so usage changes as after a real download.
