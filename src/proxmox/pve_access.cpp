@@ -285,18 +285,18 @@ ApiResult read_role(const ClusterState& state, const ApiCall& call) {
   return ApiResult::ok(std::move(out));
 }
 
-// Adds the privileges of a `privs` list; the first unknown one is the error text.
-std::optional<std::string> add_privileges(const AccessState& access, PrivilegeSet& privs,
-                                          const ApiCall& call) {
+// Adds the privileges of a `privs` list; fails with the first unknown one's text (none added).
+common::Result<void, std::string> add_privileges(const AccessState& access, PrivilegeSet& privs,
+                                                 const ApiCall& call) {
   PrivilegeSet added;
   for (const auto& priv : split_list(call.text("privs"), kListSeparators)) {
     if (!access.valid_privileges().contains(priv)) {
-      return fmt::format("invalid privilege '{}'", priv);
+      return common::Failure{fmt::format("invalid privilege '{}'", priv)};
     }
     added.insert(priv);
   }
   privs.merge(added);
-  return std::nullopt;
+  return {};
 }
 
 ApiResult create_role(ClusterState& state, const ApiCall& call) {
@@ -311,7 +311,8 @@ ApiResult create_role(ClusterState& state, const ApiCall& call) {
     return failed(kFailed, fmt::format("role '{}' already exists", id));
   }
   PrivilegeSet privs;
-  if (auto problem = add_privileges(access, privs, call)) return failed(kFailed, *problem);
+  if (auto added = add_privileges(access, privs, call); !added)
+    return failed(kFailed, added.error());
   access.custom_roles().emplace(id, std::move(privs));
   state.touch();
   return ApiResult::ok();
@@ -329,7 +330,8 @@ ApiResult update_role(ClusterState& state, const ApiCall& call) {
     return failed(kFailed, fmt::format("role '{}' does not exist", id));
   }
   PrivilegeSet privs = call.flag("append") ? it->second : PrivilegeSet{};
-  if (auto problem = add_privileges(access, privs, call)) return failed(kFailed, *problem);
+  if (auto added = add_privileges(access, privs, call); !added)
+    return failed(kFailed, added.error());
   it->second = std::move(privs);
   state.touch();
   return ApiResult::ok();

@@ -124,29 +124,34 @@ ApiResult list_acl(const ClusterState& state, const ApiCall&) {
 
 // Every role, group, user and token the call names must exist; the first that does not is the
 // error, in the order Proxmox checks them.
-std::optional<std::string> check_acl_members(const AccessState& access, const ApiCall& call) {
+common::Result<void, std::string> check_acl_members(const AccessState& access,
+                                                    const ApiCall& call) {
   for (const auto& role : split_list(call.text("roles"), kListSeparators)) {
-    if (access.role(role) == nullptr) return fmt::format("role '{}' does not exist", role);
+    if (access.role(role) == nullptr)
+      return common::Failure{fmt::format("role '{}' does not exist", role)};
     for (const auto& group : split_list(call.text("groups"), kListSeparators)) {
       if (!access.groups().contains(group)) {
-        return fmt::format("group '{}' does not exist", group);
+        return common::Failure{fmt::format("group '{}' does not exist", group)};
       }
     }
     for (const auto& user : split_list(call.text("users"), kListSeparators)) {
-      if (access.find_user(user) == nullptr) return fmt::format("user '{}' does not exist", user);
+      if (access.find_user(user) == nullptr)
+        return common::Failure{fmt::format("user '{}' does not exist", user)};
     }
     for (const auto& token : split_list(call.text("tokens"), kListSeparators)) {
       const size_t bang = token.find('!');
-      if (bang == std::string::npos) return fmt::format("'{}' is not a valid token ID", token);
+      if (bang == std::string::npos)
+        return common::Failure{fmt::format("'{}' is not a valid token ID", token)};
       const std::string userid = token.substr(0, bang);
       const UserScenario* owner = access.find_user(userid);
-      if (owner == nullptr) return fmt::format("no such user ('{}')", userid);
+      if (owner == nullptr) return common::Failure{fmt::format("no such user ('{}')", userid)};
       if (AccessState::find_token(*owner, token.substr(bang + 1)) == nullptr) {
-        return fmt::format("no such token '{}' for user '{}'", token.substr(bang + 1), userid);
+        return common::Failure{
+            fmt::format("no such token '{}' for user '{}'", token.substr(bang + 1), userid)};
       }
     }
   }
-  return std::nullopt;
+  return {};
 }
 
 ApiResult update_acl(ClusterState& state, const ApiCall& call) {
@@ -164,8 +169,8 @@ ApiResult update_acl(ClusterState& state, const ApiCall& call) {
     return ApiResult::invalid("path", fmt::format("invalid ACL path '{}'", raw));
   }
   AccessState& access = state.access();
-  if (auto problem = check_acl_members(access, call)) {
-    return ApiResult::error(500, fmt::format("{}: {}", kFailed, *problem));
+  if (auto checked = check_acl_members(access, call); !checked) {
+    return ApiResult::error(500, fmt::format("{}: {}", kFailed, checked.error()));
   }
   const bool propagate = call.flag("propagate", true);
   const auto apply = [&](std::string_view type, std::string_view list, std::string_view role) {
