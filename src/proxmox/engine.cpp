@@ -407,7 +407,11 @@ struct Engine::Impl {
     if (lookup.operation == nullptr) {
       const std::string message =
           fmt::format("Method '{} {}' not implemented", method_name, api_path);
-      return api_error(lookup.path_known ? 501 : 404, message);
+      // PVE's REST handler answers 501 whenever no handler matches, unknown path or not
+      // (PVE::HTTPServer's rest_handler); PBS and PDM (proxmox-rest-server) say 404 for a path
+      // they do not know.
+      const bool not_implemented = lookup.path_known || options.service == Service::pve;
+      return api_error(not_implemented ? 501 : 404, message);
     }
     const Operation& operation = *lookup.operation;
     auto validated = validate_request(operation, request);
