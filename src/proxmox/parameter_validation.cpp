@@ -27,7 +27,7 @@ namespace json = boost::json;
 
 namespace {
 
-using Checked = common::Result<void, std::string>;  // valid, or the problem as Proxmox words it
+using ValueCheck = common::Result<void, std::string>;  // valid, or the problem as Proxmox words it
 using Refused = common::Failure<std::string>;
 
 // pveproxy bounds the request; a value larger than this is never legitimate.
@@ -349,13 +349,13 @@ std::string with_value(const char* message, std::string_view value) {
   return text;
 }
 
-Checked check_named_format(std::string_view format, std::string_view value);
+ValueCheck check_named_format(std::string_view format, std::string_view value);
 
 // PVE::Tools::split_list: "-list" formats accept items separated by commas, semicolons, NULs
 // and whitespace (empty items dropped).
 constexpr std::string_view kPveListSeparators{",;\0 \t\n\v\f\r", 9};
 
-Checked check_named_format(std::string_view format, std::string_view value) {
+ValueCheck check_named_format(std::string_view format, std::string_view value) {
   const auto& table = formats();
   if (const auto it = table.find(format); it != table.end()) {
     const Format& rule = it->second;
@@ -377,7 +377,7 @@ Checked check_named_format(std::string_view format, std::string_view value) {
 // ---------------------------------------------------------------------------------------------
 // Conversion of request text into the schema's type, and checks of typed values.
 
-Checked check_value(const json::object& schema, const json::value& value);
+ValueCheck check_value(const json::object& schema, const json::value& value);
 
 // Integers and numbers in request text may carry a leading '+'; a number must be finite.
 std::optional<int64_t> parse_integer(std::string_view text) {
@@ -441,7 +441,7 @@ common::Result<json::value, std::string> convert(const json::object& schema,
   if (type == "array") {
     const auto* items = as_object(schema.if_contains("items"));
     json::array converted;
-    auto add = [&](const json::value& item) -> Checked {
+    auto add = [&](const json::value& item) -> ValueCheck {
       if (!items) {
         converted.push_back(item);
         return {};
@@ -466,7 +466,7 @@ common::Result<json::value, std::string> convert(const json::object& schema,
 }
 
 // "key=value,key2=value2" property strings (format given as an object of sub-schemas).
-Checked check_property_string(const json::object& format, std::string_view text) {
+ValueCheck check_property_string(const json::object& format, std::string_view text) {
   std::vector<std::string> parts;
   std::string current;
   bool quoted = false;
@@ -536,7 +536,7 @@ Checked check_property_string(const json::object& format, std::string_view text)
   return {};
 }
 
-Checked check_string(const json::object& schema, std::string_view text) {
+ValueCheck check_string(const json::object& schema, std::string_view text) {
   if (text.size() > kMaxValueBytes)
     return Refused{"value may only be " + std::to_string(kMaxValueBytes) + " characters long"};
   const auto* min = schema.if_contains("minLength");
@@ -561,7 +561,7 @@ Checked check_string(const json::object& schema, std::string_view text) {
   return {};
 }
 
-Checked check_enum(const json::object& schema, const json::value& value) {
+ValueCheck check_enum(const json::object& schema, const json::value& value) {
   const auto* choices = schema.if_contains("enum");
   if (!choices || !choices->is_array()) return {};
   const std::string text = display(value);
@@ -574,7 +574,7 @@ Checked check_enum(const json::object& schema, const json::value& value) {
   return Refused{"value '" + text + "' does not have a value in the enumeration '" + listing + "'"};
 }
 
-Checked check_range(const json::object& schema, double number) {
+ValueCheck check_range(const json::object& schema, double number) {
   if (const auto* min = schema.if_contains("minimum")) {
     if (const auto bound = number_of(*min); bound && number < *bound)
       return Refused{"value must have a minimum value of " + number_text(*bound)};
@@ -591,17 +591,17 @@ std::string join_location(std::string_view location, std::string_view member) {
   return std::string(location) + "." + std::string(member);
 }
 
-Checked prefixed(std::string_view location, Checked checked) {
+ValueCheck prefixed(std::string_view location, ValueCheck checked) {
   if (checked || location.empty()) return checked;
   return Refused{std::string(location) + ": " + checked.error()};
 }
 
-Checked check_at(const json::object& schema, const json::value& value, const std::string& location);
+ValueCheck check_at(const json::object& schema, const json::value& value, const std::string& location);
 
 // Valid when one alternative takes the value; else the first alternative's problem.
-Checked check_one_of(const json::array& alternatives, const json::value& value,
+ValueCheck check_one_of(const json::array& alternatives, const json::value& value,
                      const std::string& location) {
-  std::optional<Checked> first_failure;
+  std::optional<ValueCheck> first_failure;
   for (const auto& alternative : alternatives) {
     const auto* object = alternative.if_object();
     if (!object) continue;
@@ -614,7 +614,7 @@ Checked check_one_of(const json::array& alternatives, const json::value& value,
 }
 
 // Full recursive check of a typed value; the single place where the rules live.
-Checked check_at(const json::object& schema, const json::value& value,
+ValueCheck check_at(const json::object& schema, const json::value& value,
                  const std::string& location) {
   if (const auto* one_of = schema.if_contains("oneOf"); one_of && one_of->is_array())
     return check_one_of(one_of->get_array(), value, location);
@@ -698,7 +698,7 @@ Checked check_at(const json::object& schema, const json::value& value,
   return {};  // "any"
 }
 
-Checked check_value(const json::object& schema, const json::value& value) {
+ValueCheck check_value(const json::object& schema, const json::value& value) {
   return check_at(schema, value, {});
 }
 
