@@ -88,7 +88,8 @@ def cell(phase):
     for method in ("post", "patch", "delete"):
         if sent[method]:
             requests += f", {sent[method]} {method.upper()}"
-    errors = f", **{phase['error_count']} errors**" if phase["error_count"] else ""
+    count = phase["error_count"]
+    errors = f", **{count} error{'s' if count != 1 else ''}**" if count else ""
     return (f"{phase['seconds']:.1f} s | {requests}) | {phase['netbox_writes']:,} | "
             f"{phase['objects_written']:,}{errors}")
 names = {"initial": "initial full sync", "unchanged": "unchanged re-sync",
