@@ -66,8 +66,9 @@ echo "sync_bench into netbox-emulator $emulator_version ($guests guests)" >&2
   >"$out/emulator.json"
 load_middle=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "sync_bench into real NetBox $version at $url ($guests guests)" >&2
-"$bench" --build-dir "$build" --guests "$guests" --netbox-url "$url" --netbox-token "$token" "$@" \
-  >"$out/real.json"
+# A bulk write of 500 objects took real NetBox over 300 s on a loaded machine.
+"$bench" --build-dir "$build" --guests "$guests" --netbox-url "$url" --netbox-token "$token" \
+  --request-timeout 1800 "$@" >"$out/real.json"
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 stop_netbox
 

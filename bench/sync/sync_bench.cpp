@@ -64,6 +64,9 @@ struct BenchOptions {
   // Empty: an emulator started by the benchmark. Otherwise the NetBox the sync writes into.
   std::string netbox_url;
   std::string netbox_token;
+  // Per request to NetBox or Proxmox: a real NetBox on a loaded machine took over 300 s for one
+  // bulk POST of 500 addresses (README).
+  int request_timeout_seconds = 300;
 };
 
 long peak_rss_kb() {
@@ -165,6 +168,10 @@ std::optional<int> parse_options(int argc, char** argv, BenchOptions& options) {
   auto* netbox_token = app.add_option("--netbox-token", options.netbox_token,
                                       "API token of --netbox-url (v1, or v2 nbt_<key>.<secret>)");
   netbox_url->needs(netbox_token);
+  app.add_option("--request-timeout", options.request_timeout_seconds,
+                 "Seconds one request to NetBox or Proxmox may take")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   netbox_token->needs(netbox_url);
   app.add_option("--log-level", options.log_level,
                  "Log level of the sync engine on stderr (debug shows where the time goes)")
@@ -413,7 +420,7 @@ int run_benchmark(const BenchOptions& options) {
   const Target target = netbox_target(options, dir.path, external, emulator);
 
   http::ClientOptions client_options;
-  client_options.request_timeout = 300s;
+  client_options.request_timeout = std::chrono::seconds(options.request_timeout_seconds);
   client_options.max_retries = 4;
   sync::HttpTransport netbox_transport(client_options);
   sync::NetBoxClient netbox(netbox_transport, target.url, target.token);

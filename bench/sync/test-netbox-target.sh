@@ -46,6 +46,7 @@ expect 2 "--netbox-token: contains a space" --netbox-url "http://127.0.0.1:8000"
   --netbox-token "abc def"
 expect 2 "--netbox-url requires --netbox-token" --netbox-url "http://127.0.0.1:8000"
 expect 2 "--netbox-token requires --netbox-url" --netbox-token "$token"
+expect 2 "--request-timeout" --request-timeout 0
 
 "$emulator" --listen 127.0.0.1:0 --ready-file "$tmp/ready.json" --token "$token" \
   --no-access-log --log-level warn >"$tmp/emulator.log" 2>&1 &
