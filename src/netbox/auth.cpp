@@ -19,6 +19,18 @@ bool Authenticator::at_least(std::string_view version) const {
   return compare_versions(version_, version) >= 0;
 }
 
+bool Authenticator::presents_token(std::string_view keyword) const {
+  return keyword == "Token" || (keyword == "Bearer" && at_least("4.5"));
+}
+
+common::Result<void, http::Response> Authenticator::authenticate_if_presented(
+    const http::Request& request) const {
+  const std::string_view header = request.header(http::Field::authorization);
+  // Another scheme (Basic, or Bearer before 4.5) is not NetBox's to check: anonymous.
+  if (!presents_token(header.substr(0, header.find(' ')))) return {};
+  return authenticate(request);
+}
+
 common::Result<void, http::Response> Authenticator::authenticate(
     const http::Request& request) const {
   const std::string_view header = request.header(http::Field::authorization);
@@ -27,7 +39,7 @@ common::Result<void, http::Response> Authenticator::authenticate(
   const std::string value = space == std::string_view::npos
                                 ? std::string{}
                                 : std::string(common::trim(header.substr(space + 1)));
-  const bool keyword_ok = keyword == "Token" || (keyword == "Bearer" && at_least("4.5"));
+  const bool keyword_ok = presents_token(keyword);
   if (header.empty() || !keyword_ok || value.empty()) {
     return common::Failure{
         detail(http::Status::forbidden, "Authentication credentials were not provided.")};

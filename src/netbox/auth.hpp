@@ -18,9 +18,15 @@ class Authenticator {
 
   // Done when the request carries an accepted token, else NetBox's 403 answer.
   common::Result<void, http::Response> authenticate(const http::Request& request) const;
+  // For the views open to anyone (/api/, /api/status/, /api/schema/): no credentials is fine,
+  // but a token that is presented is still checked — NetBox authenticates before it looks at
+  // the view's permissions, so a wrong token is 403 "Invalid token" there too.
+  common::Result<void, http::Response> authenticate_if_presented(
+      const http::Request& request) const;
 
  private:
   bool at_least(std::string_view version) const;
+  bool presents_token(std::string_view keyword) const;  // a scheme NetBox reads as a token
   std::string version_;
   std::vector<common::NetBoxToken> tokens_;
 };

@@ -93,12 +93,12 @@ struct Emulator::Impl {
     router.add(method, pattern, [](Request&) -> Response {
       throw std::logic_error("netbox-emulator routes are served through Emulator::handle");
     });
-    if (!open) {
-      action = [this, action = std::move(action)](RequestContext& context, const Request& r) {
-        if (auto allowed = authenticator.authenticate(r); !allowed) return allowed.error();
-        return action(context, r);
-      };
-    }
+    action = [this, open, action = std::move(action)](RequestContext& context, const Request& r) {
+      auto allowed =
+          open ? authenticator.authenticate_if_presented(r) : authenticator.authenticate(r);
+      if (!allowed) return allowed.error();
+      return action(context, r);
+    };
     actions.emplace(std::make_pair(pattern, method), std::move(action));
   }
 

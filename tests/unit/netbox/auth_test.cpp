@@ -49,5 +49,20 @@ TEST(NetboxAuth, RootAndStatusAreOpenAndEveryResponseHasApiVersion) {
   EXPECT_EQ(client.call(Verb::get, "/api/nope/", {}, "").headers["API-Version"], "4.2");
 }
 
+TEST(NetboxAuth, OpenViewsStillRefuseAWrongToken) {
+  // Seen on real NetBox 4.2: /api/status/ with a token it does not know is 403 "Invalid token";
+  // no credentials, or a scheme that is not a token, reads as anonymous.
+  EmulatorClient v42({.version = "4.2", .full_version = "4.2.2"});
+  const auto refused = v42.call(Verb::get, "/api/status/", {}, "Token nope");
+  EXPECT_EQ(refused.code(), 403u);
+  EXPECT_EQ(body_of(refused).at("detail"), "Invalid token");
+  EXPECT_EQ(v42.call(Verb::get, "/api/", {}, "Token nope").code(), 403u);
+  EXPECT_EQ(v42.call(Verb::get, "/api/status/", {}, "Basic dXNlcjpwdw==").code(), 200u);
+  EXPECT_EQ(v42.call(Verb::get, "/api/status/").code(), 200u);  // the client's own token
+  EmulatorClient v46;
+  EXPECT_EQ(body_of(v46.call(Verb::get, "/api/status/", {}, "Bearer nbt_abc")).at("detail"),
+            "Invalid v2 token");
+}
+
 }  // namespace
 }  // namespace pbx::netbox::testing
