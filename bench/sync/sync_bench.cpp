@@ -190,12 +190,13 @@ std::optional<int> parse_options(int argc, char** argv, BenchOptions& options) {
   }
   options.scope = *named;
   if (!options.netbox_url.empty()) {
-    if (const auto problem = sync::netbox_base_url_problem(options.netbox_url); !problem.empty()) {
-      std::cerr << "sync_bench: --netbox-url '" << options.netbox_url << "': " << problem << "\n";
+    if (const auto url = sync::check_netbox_base_url(options.netbox_url); !url) {
+      std::cerr << "sync_bench: --netbox-url '" << options.netbox_url << "': " << url.error()
+                << "\n";
       return 2;
     }
-    if (const auto problem = sync::netbox_token_problem(options.netbox_token); !problem.empty()) {
-      std::cerr << "sync_bench: --netbox-token: " << problem << "\n";
+    if (const auto token = sync::check_netbox_token(options.netbox_token); !token) {
+      std::cerr << "sync_bench: --netbox-token: " << token.error() << "\n";
       return 2;
     }
   }

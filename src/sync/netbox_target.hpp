@@ -6,16 +6,18 @@
 #include <string>
 #include <string_view>
 
+#include "common/result.hpp"
+
 namespace pbx::sync {
 
-// What keeps `url` from being a base URL NetBoxClient can use, empty when nothing: it must be
+// Done when `url` is a base URL NetBoxClient can use, else what keeps it from being one: it must be
 // absolute http(s) with a host, without user, query or fragment, and at most the path /api
 // (NetBoxClient appends /api/...).
-std::string netbox_base_url_problem(std::string_view url);
+common::Result<void, std::string> check_netbox_base_url(std::string_view url);
 
-// What keeps `token` from being one NetBox could accept, empty when nothing: not empty, no space
-// or control character (it goes into a header), and a v2 token with the '.' between key and
+// Done when `token` is one NetBox could accept, else what keeps it from being one: not empty, no
+// space or control character (it goes into a header), and a v2 token with the '.' between key and
 // secret (NetBox refuses it without, common/netbox_token.hpp).
-std::string netbox_token_problem(std::string_view token);
+common::Result<void, std::string> check_netbox_token(std::string_view token);
 
 }  // namespace pbx::sync

@@ -13,7 +13,7 @@ namespace {
 TEST(NetBoxTarget, BaseUrlsAPersonMayGive) {
   for (const char* good : {"http://127.0.0.1:8000", "https://netbox.example.com/",
                            "http://[::1]:8000/api", "https://netbox.example.com:8443/api/"}) {
-    EXPECT_EQ(netbox_base_url_problem(good), "") << good;
+    EXPECT_TRUE(check_netbox_base_url(good)) << good;
   }
 }
 
@@ -32,19 +32,21 @@ TEST(NetBoxTarget, MalformedBaseUrlsSayWhatIsWrong) {
       {"http://127.0.0.1:8000/api/dcim/", "path '/api/dcim/'"},
   };
   for (const auto& [url, problem] : cases) {
-    EXPECT_NE(netbox_base_url_problem(url).find(problem), std::string::npos)
-        << url << ": " << netbox_base_url_problem(url);
+    const auto checked = check_netbox_base_url(url);
+    ASSERT_FALSE(checked) << url;
+    EXPECT_NE(checked.error().find(problem), std::string::npos) << url << ": " << checked.error();
   }
 }
 
 TEST(NetBoxTarget, TokensAPersonMayGive) {
-  EXPECT_EQ(netbox_token_problem("0123456789abcdef0123456789abcdef01234567"), "");
-  EXPECT_EQ(netbox_token_problem("nbt_abcdefabcdef.secret"), "");
-  EXPECT_EQ(netbox_token_problem(""), "empty");
-  EXPECT_EQ(netbox_token_problem("abc def"), "contains a space or control character");
-  EXPECT_EQ(netbox_token_problem("abc\n"), "contains a space or control character");
+  EXPECT_TRUE(check_netbox_token("0123456789abcdef0123456789abcdef01234567"));
+  EXPECT_TRUE(check_netbox_token("nbt_abcdefabcdef.secret"));
+  EXPECT_EQ(check_netbox_token("").error(), "empty");
+  EXPECT_EQ(check_netbox_token("abc def").error(), "contains a space or control character");
+  EXPECT_EQ(check_netbox_token("abc\n").error(), "contains a space or control character");
   // NetBox refuses a v2 token without the dot between key and secret (403 "Invalid v2 token").
-  EXPECT_NE(netbox_token_problem("nbt_abcdefabcdef").find("nbt_<key>.<secret>"), std::string::npos);
+  EXPECT_NE(check_netbox_token("nbt_abcdefabcdef").error().find("nbt_<key>.<secret>"),
+            std::string::npos);
 }
 
 }  // namespace
