@@ -596,11 +596,12 @@ ValueCheck prefixed(std::string_view location, ValueCheck checked) {
   return Refused{std::string(location) + ": " + checked.error()};
 }
 
-ValueCheck check_at(const json::object& schema, const json::value& value, const std::string& location);
+ValueCheck check_at(const json::object& schema, const json::value& value,
+                    const std::string& location);
 
 // Valid when one alternative takes the value; else the first alternative's problem.
 ValueCheck check_one_of(const json::array& alternatives, const json::value& value,
-                     const std::string& location) {
+                        const std::string& location) {
   std::optional<ValueCheck> first_failure;
   for (const auto& alternative : alternatives) {
     const auto* object = alternative.if_object();
@@ -615,7 +616,7 @@ ValueCheck check_one_of(const json::array& alternatives, const json::value& valu
 
 // Full recursive check of a typed value; the single place where the rules live.
 ValueCheck check_at(const json::object& schema, const json::value& value,
-                 const std::string& location) {
+                    const std::string& location) {
   if (const auto* one_of = schema.if_contains("oneOf"); one_of && one_of->is_array())
     return check_one_of(one_of->get_array(), value, location);
   const auto type = schema_type(schema);
