@@ -94,8 +94,9 @@ void append_models(const sync::ProxmoxSource& source, json::array& answer) {
       if (row.is_object()) answer.push_back(model_entry(cluster, row.as_object()));
     }
   } catch (const std::exception& error) {
-    answer.push_back(
-        json::object{{"cluster_name", cluster}, {"status", "error"}, {"error", error.what()}});
+    json::object entry{{"cluster_name", cluster}};
+    mark_unreadable(entry, error);
+    answer.push_back(std::move(entry));
   }
 }
 

@@ -172,8 +172,7 @@ Response flattened(const std::vector<Zone>& zones, const std::string& suffix,
       }
     } catch (const std::exception& error) {
       json::object entry = zone.labels;
-      entry["status"] = "error";
-      entry["error"] = error.what();
+      mark_unreadable(entry, error);
       answer.push_back(std::move(entry));
     }
   }
@@ -301,8 +300,7 @@ json::object firewall_summary(const sync::ProxmoxSource& source) {
                            ? json::value(options_entry(zone, options.as_object()))
                            : json::value(nullptr);
   } catch (const std::exception& error) {
-    entry["status"] = "error";
-    entry["error"] = error.what();
+    mark_unreadable(entry, error);
   }
   return entry;
 }

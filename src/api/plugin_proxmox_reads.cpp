@@ -22,6 +22,11 @@ json::value proxmox_read(const sync::ProxmoxSource& source, const std::string& p
   return reader.get(path);
 }
 
+void mark_unreadable(json::object& entry, const std::exception& error) {
+  entry["status"] = "error";
+  entry["error"] = error.what();
+}
+
 std::string proxmox_cluster_name(const sync::ProxmoxSource& source) {
   const json::value status = proxmox_read(source, "/cluster/status");
   if (!status.is_array()) return source.name;

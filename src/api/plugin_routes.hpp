@@ -6,6 +6,7 @@
 // narrow hooks below, so this file knows nothing of keys, endpoint storage or the sync slot.
 
 #include <boost/json/object.hpp>
+#include <exception>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -70,6 +71,10 @@ void add_datacenter_reads(const PluginRouteHooks& hooks);
 // One authenticated GET of an endpoint's Proxmox API ("/cluster/status"): its `data`. Throws
 // when the endpoint cannot be read or refuses.
 boost::json::value proxmox_read(const sync::ProxmoxSource& source, const std::string& path);
+
+// Makes `entry` the answer for an endpoint (or firewall zone) that could not be read: status
+// "error" and what failed, and no lists — what could not be read is never reported as empty.
+void mark_unreadable(boost::json::object& entry, const std::exception& error);
 
 // The name upstream gives an endpoint's session and the plugin matches its clusters by: the
 // cluster's name in /cluster/status, a standalone node's name, else the endpoint's name.
