@@ -657,19 +657,6 @@ TEST(ClientTimeouts, SlowServerTimesOut) {
   client_gave_up.set_value();
 }
 
-TEST(ListenAddressParse, AcceptsAndRejects) {
-  EXPECT_EQ(ListenAddress::parse("127.0.0.1:8006").to_string(), "127.0.0.1:8006");
-  const auto v6 = ListenAddress::parse("https://[::1]:0");
-  EXPECT_EQ(v6.host, "::1");
-  EXPECT_TRUE(v6.tls);
-  EXPECT_EQ(v6.to_string(), "[::1]:0");
-  EXPECT_EQ(ListenAddress::parse(":8006").host, "");
-  EXPECT_THROW(ListenAddress::parse("127.0.0.1"), std::invalid_argument);
-  EXPECT_THROW(ListenAddress::parse("::1:80"), std::invalid_argument);
-  EXPECT_THROW(ListenAddress::parse("127.0.0.1:70000"), std::invalid_argument);
-  EXPECT_THROW(ListenAddress::parse("[::1]"), std::invalid_argument);
-}
-
 TEST(ServerStart, BindFailureThrowsAndCleansUp) {
   RunningServer first(options_for({ListenAddress::parse("127.0.0.1:0")}));
   // The second listener collides with the first server's port after one listener was bound.
