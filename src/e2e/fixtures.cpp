@@ -54,12 +54,17 @@ NicScenario make_nic(std::string name, int subnet_octet, int vmid) {
   return nic;
 }
 
-GuestScenario make_qemu(int vmid, std::string name, std::string node) {
+GuestScenario make_guest(int vmid, std::string type, std::string name, std::string node) {
   GuestScenario guest;
   guest.vmid = vmid;
-  guest.type = "qemu";
+  guest.type = std::move(type);
   guest.name = std::move(name);
   guest.node = std::move(node);
+  return guest;
+}
+
+GuestScenario make_qemu(int vmid, std::string name, std::string node) {
+  GuestScenario guest = make_guest(vmid, "qemu", std::move(name), std::move(node));
   guest.cores = 2;
   guest.memory_mb = 2048;
   guest.disk_gb = 32;
@@ -72,11 +77,7 @@ GuestScenario make_qemu(int vmid, std::string name, std::string node) {
 }
 
 GuestScenario make_lxc(int vmid, std::string name, std::string node) {
-  GuestScenario guest;
-  guest.vmid = vmid;
-  guest.type = "lxc";
-  guest.name = std::move(name);
-  guest.node = std::move(node);
+  GuestScenario guest = make_guest(vmid, "lxc", std::move(name), std::move(node));
   guest.cores = 1;
   guest.memory_mb = 512;
   guest.disk_gb = 8;
@@ -155,24 +156,27 @@ Scenario create_multi_cluster(std::string_view prefix, Service service) {
   return labelled(service, std::move(clusters));
 }
 
+BackupScenario daily_backup(const GuestScenario& guest, int index, int64_t first_time) {
+  BackupScenario backup;
+  backup.storage = "backup";
+  backup.node = guest.node;
+  backup.vmid = guest.vmid;
+  backup.format = guest.type == "qemu" ? "vma.zst" : "tar.zst";
+  backup.size = (int64_t{1} << 30) + guest.vmid * 4096 + index;
+  backup.ctime = first_time + index * 86400;
+  backup.notes = fmt::format("{} backup {}", guest.name, index + 1);
+  backup.verification = "ok";
+  return backup;
+}
+
 Scenario create_cluster_with_backups(std::string_view prefix, Service service,
                                      int backups_per_guest) {
   auto scenario = create_minimal_cluster(prefix, service);
   if (service != Service::pve) return scenario;
   auto& cluster = scenario.clusters.front();
   for (const auto& guest : cluster.guests) {
-    for (int i = 0; i < backups_per_guest; ++i) {
-      BackupScenario backup;
-      backup.storage = "backup";
-      backup.node = guest.node;
-      backup.vmid = guest.vmid;
-      backup.format = guest.type == "qemu" ? "vma.zst" : "tar.zst";
-      backup.size = (int64_t{1} << 30) + guest.vmid * 4096 + i;
-      backup.ctime = kFirstBackupTime + i * 86400;
-      backup.notes = fmt::format("{} backup {}", guest.name, i + 1);
-      backup.verification = "ok";
-      cluster.backups.push_back(std::move(backup));
-    }
+    for (int i = 0; i < backups_per_guest; ++i)
+      cluster.backups.push_back(daily_backup(guest, i, kFirstBackupTime));
   }
   return scenario;
 }

@@ -38,6 +38,12 @@ proxmox::Scenario create_minimal_cluster(std::string_view prefix,
 proxmox::Scenario create_multi_cluster(std::string_view prefix,
                                        proxmox::Service service = proxmox::Service::pve);
 
+// The `index`-th (from 0) daily backup of `guest` on the shared storage `backup`, taken
+// `index` days after `first_time`: vma.zst for QEMU, tar.zst for LXC, verified, its notes and
+// size derived from the guest, so its volid is stable.
+proxmox::BackupScenario daily_backup(const proxmox::GuestScenario& guest, int index,
+                                     int64_t first_time);
+
 // pve: the minimal cluster plus `backups_per_guest` backup volumes per guest on storage
 // `backup`. Other services: the empty shell, so backups_of() is empty.
 proxmox::Scenario create_cluster_with_backups(std::string_view prefix,

@@ -1,10 +1,12 @@
+#include "estate.hpp"
+
 #include <fmt/format.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <boost/json/object.hpp>
 
-#include "estate.hpp"
+#include "e2e/fixtures.hpp"
 
 namespace pbx::e2e::suite {
 namespace json = boost::json;
@@ -141,15 +143,7 @@ std::vector<proxmox::BackupScenario> estate_backups(const std::vector<GuestScena
   for (const auto& guest : guests) {
     const int count = guest.vmid == 100 ? 2 : guest.vmid == 102 ? 1 : 0;
     for (int i = 0; i < count; ++i) {
-      proxmox::BackupScenario backup;
-      backup.storage = "backup";
-      backup.node = guest.node;
-      backup.vmid = guest.vmid;
-      backup.format = guest.type == "qemu" ? "vma.zst" : "tar.zst";
-      backup.size = (int64_t{1} << 30) + guest.vmid * 4096 + i;
-      backup.ctime = kEstateTime + i * 86400;
-      backup.notes = fmt::format("{} backup {}", guest.name, i + 1);
-      backup.verification = "ok";
+      proxmox::BackupScenario backup = daily_backup(guest, i, kEstateTime);
       backup.protected_ = i == 0;
       backups.push_back(std::move(backup));
     }

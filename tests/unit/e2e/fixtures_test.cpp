@@ -117,6 +117,26 @@ TEST(Fixtures, ClusterWithBackupsHasBackupsPerGuest) {
     EXPECT_EQ(backup.storage, "backup");
 }
 
+TEST(Fixtures, DailyBackupIsDerivedFromTheGuest) {
+  proxmox::GuestScenario guest;
+  guest.vmid = 101;
+  guest.type = "lxc";
+  guest.name = "cache";
+  guest.node = "pve2";
+  const auto backup = daily_backup(guest, 2, 1000);
+  EXPECT_EQ(backup.storage, "backup");
+  EXPECT_EQ(backup.node, "pve2");
+  EXPECT_EQ(backup.vmid, 101);
+  EXPECT_EQ(backup.format, "tar.zst");
+  EXPECT_EQ(backup.size, (int64_t{1} << 30) + 101 * 4096 + 2);
+  EXPECT_EQ(backup.ctime, 1000 + 2 * 86400);
+  EXPECT_EQ(backup.notes, "cache backup 3");
+  EXPECT_EQ(backup.verification, "ok");
+  EXPECT_FALSE(backup.protected_);
+  guest.type = "qemu";
+  EXPECT_EQ(daily_backup(guest, 0, 1000).format, "vma.zst");
+}
+
 TEST(Fixtures, CustomClusterPrefixesNamesAndChecksNodes) {
   proxmox::GuestScenario guest;
   guest.vmid = 500;
