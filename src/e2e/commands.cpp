@@ -61,25 +61,12 @@ bool every_row_skipped(const std::vector<RowResult>& rows) {
                      [](const RowResult& row) { return row.outcome == Outcome::skip; });
 }
 
-}  // namespace
-
-int run_cli(int argc, char** argv) {
-  CLI::App app{"proxbox-e2e: the E2E service matrix (generate CI cells, run one cell or all)"};
-  app.require_subcommand(1);
+// What the command line gives, for every subcommand (each reads its own).
+struct CliArgs {
   std::string versions_file;
-  app.add_option("--versions-file", versions_file,
-                 "NetBox versions data file (default: data/netbox-versions.json)");
-
-  auto* matrix = app.add_subcommand("matrix", "print the CI strategy.matrix as JSON");
   std::string event = "push";
   std::vector<std::string> modes;
-  matrix->add_option("--event", event, "push | pull_request | release")->capture_default_str();
-  matrix->add_option("--mode", modes, "dev and/or release; overrides the event's modes");
   bool real_netbox = false;
-  matrix->add_flag("--real-netbox", real_netbox,
-                   "add real NetBox cells (real-4.2, real-4.4, real-4.6; scripts/netbox-real)");
-
-  auto* cell = app.add_subcommand("cell", "stand one cell up, run the suite, print its table");
   Cell one;
   std::string service = "pve";
   std::string mode_name = "dev";
@@ -89,113 +76,146 @@ int run_cli(int argc, char** argv) {
   std::string output_dir = "e2e-results";
   bool skip_mock_backend = false;
   bool keep = false;
-  cell->add_option("--service", service, "pve | pbs | pdm")->capture_default_str();
-  cell->add_option("--transport", one.transport, "transport bundle 1-7")->capture_default_str();
-  cell->add_option("--netbox", netbox,
-                   "NetBox version for the emulator (default: newest certified), or a real "
-                   "NetBox: real-4.2, real-4.4, real-4.6");
-  cell->add_option("--mode", mode_name, "dev | release")->capture_default_str();
-  cell->add_option("--bin-dir", bin_dir, "build directory (default: the one holding this program)");
-  cell->add_option("--prefix", prefix, "release mode: an already installed prefix (skips cpack)");
-  cell->add_option("--output-dir", output_dir, "JUnit XML and suite logs")->capture_default_str();
-  cell->add_flag("--skip-mock-backend", skip_mock_backend, "do not run the mock_backend pass");
-  cell->add_flag("--keep", keep, "keep the cell's temp dir (logs, configs) for debugging");
-
-  auto* run_all = app.add_subcommand("run-matrix", "run every cell (fail-fast off) and summarise");
   unsigned jobs = std::max(1u, std::thread::hardware_concurrency());
   std::string filter;
-  run_all->add_option("--jobs,-j", jobs, "cells in parallel")->capture_default_str();
-  run_all->add_option("--filter", filter, "e.g. transport=1,transport=4,service=pbs,netbox=4.6");
-  run_all->add_option("--event", event, "push | release")->capture_default_str();
-  run_all->add_option("--mode", modes, "dev and/or release; overrides the event's modes");
-  run_all->add_option("--bin-dir", bin_dir, "build directory");
-  run_all->add_option("--prefix", prefix, "release mode: an already installed prefix");
-  run_all->add_option("--output-dir", output_dir, "a JUnit XML per cell")->capture_default_str();
-  run_all->add_flag("--skip-mock-backend", skip_mock_backend, "do not run mock_backend passes");
-  run_all->add_flag("--real-netbox", real_netbox,
+};
+
+// `cell`: stands one cell up, runs the suite, prints its table.
+int run_one_cell(const CliArgs& args, const fs::path& versions, const fs::path& build_dir) {
+  Cell one = args.one;
+  one.mode = parse_mode(args.mode_name);
+  one.proxmox_service = std::string(proxmox::to_string(proxmox::parse_service(args.service)));
+  one.netbox_version = args.netbox.empty() ? newest_version(versions) : args.netbox;
+  real_netbox_release(one.netbox_version);  // "real-" + nothing is a usage error here
+  transport_bundle(one.transport);
+  CellRunOptions options;
+  options.cell = one;
+  ReleaseInstall release;
+  if (one.mode == Mode::release) {
+    release = prepare_release(build_dir, args.prefix);
+    options.binaries = release.binaries;
+  } else {
+    options.binaries = Binaries::from_build_dir(build_dir);
+  }
+  options.binaries.check(true, true);
+  options.output_dir = args.output_dir;
+  options.run_mock_backend = !args.skip_mock_backend;
+  options.keep_work_dir = args.keep;
+  fmt::print(stderr, "cell {}: standing up on loopback ({})\n", one.id(),
+             transport_bundle(one.transport).description);
+  const auto result = run_cell(options);
+  std::cout << format_verification_table(one, result.rows);
+  std::cout << fmt::format("{} in {:.1f} s (stack up in {:.2f} s); JUnit: {}\n",
+                           !result.passed                   ? "FAILED"
+                           : every_row_skipped(result.rows) ? "SKIPPED"
+                                                            : "PASSED",
+                           result.duration.count() / 1000.0, result.startup.count() / 1000.0,
+                           result.junit_file.string());
+  if (!result.error.empty()) std::cout << "error: " << result.error << "\n";
+  if (teardown_signal() != 0) return 128 + teardown_signal();
+  return result.passed ? 0 : 1;
+}
+
+// `run-matrix`: every cell the filter takes, fail-fast off, and a summary.
+int run_all_cells(const CliArgs& args, const fs::path& versions, const fs::path& build_dir) {
+  const auto cell_filter = CellFilter::parse(args.filter);
+  MatrixRunOptions options;
+  for (const auto& candidate :
+       build_matrix(modes_for(parse_event(args.event), parse_modes(args.modes)),
+                    netbox::load_versions(versions), args.real_netbox)) {
+    if (cell_filter.matches(candidate)) options.cells.push_back(candidate);
+  }
+  if (options.cells.empty()) {
+    std::cerr << "no cell matches the filter '" << args.filter << "'\n";
+    return 2;
+  }
+  options.dev_binaries = Binaries::from_build_dir(build_dir);
+  options.dev_binaries.check(true, true);
+  ReleaseInstall release;
+  if (std::any_of(options.cells.begin(), options.cells.end(),
+                  [](const Cell& c) { return c.mode == Mode::release; })) {
+    release = prepare_release(build_dir, args.prefix);
+    release.binaries.check(true, true);
+    options.release_binaries = release.binaries;
+  }
+  options.output_dir = args.output_dir;
+  options.jobs = args.jobs;
+  options.run_mock_backend = !args.skip_mock_backend;
+  fmt::print("running {} cells, {} at a time; JUnit per cell in {}\n", options.cells.size(),
+             options.jobs, args.output_dir);
+  const auto result = run_matrix(options);
+  std::cout << format_matrix_summary(result);
+  std::cout << "HTML report: " << write_matrix_report(result, args.output_dir).string() << "\n";
+  if (teardown_signal() != 0) return 128 + teardown_signal();
+  return result.passed() ? 0 : 1;
+}
+
+}  // namespace
+
+int run_cli(int argc, char** argv) {
+  CLI::App app{"proxbox-e2e: the E2E service matrix (generate CI cells, run one cell or all)"};
+  CliArgs args;
+  app.require_subcommand(1);
+  app.add_option("--versions-file", args.versions_file,
+                 "NetBox versions data file (default: data/netbox-versions.json)");
+
+  auto* matrix = app.add_subcommand("matrix", "print the CI strategy.matrix as JSON");
+  matrix->add_option("--event", args.event, "push | pull_request | release")->capture_default_str();
+  matrix->add_option("--mode", args.modes, "dev and/or release; overrides the event's modes");
+  matrix->add_flag("--real-netbox", args.real_netbox,
+                   "add real NetBox cells (real-4.2, real-4.4, real-4.6; scripts/netbox-real)");
+
+  auto* cell = app.add_subcommand("cell", "stand one cell up, run the suite, print its table");
+  cell->add_option("--service", args.service, "pve | pbs | pdm")->capture_default_str();
+  cell->add_option("--transport", args.one.transport, "transport bundle 1-7")
+      ->capture_default_str();
+  cell->add_option("--netbox", args.netbox,
+                   "NetBox version for the emulator (default: newest certified), or a real "
+                   "NetBox: real-4.2, real-4.4, real-4.6");
+  cell->add_option("--mode", args.mode_name, "dev | release")->capture_default_str();
+  cell->add_option("--bin-dir", args.bin_dir,
+                   "build directory (default: the one holding this program)");
+  cell->add_option("--prefix", args.prefix,
+                   "release mode: an already installed prefix (skips cpack)");
+  cell->add_option("--output-dir", args.output_dir, "JUnit XML and suite logs")
+      ->capture_default_str();
+  cell->add_flag("--skip-mock-backend", args.skip_mock_backend, "do not run the mock_backend pass");
+  cell->add_flag("--keep", args.keep, "keep the cell's temp dir (logs, configs) for debugging");
+
+  auto* run_all = app.add_subcommand("run-matrix", "run every cell (fail-fast off) and summarise");
+  run_all->add_option("--jobs,-j", args.jobs, "cells in parallel")->capture_default_str();
+  run_all->add_option("--filter", args.filter,
+                      "e.g. transport=1,transport=4,service=pbs,netbox=4.6");
+  run_all->add_option("--event", args.event, "push | release")->capture_default_str();
+  run_all->add_option("--mode", args.modes, "dev and/or release; overrides the event's modes");
+  run_all->add_option("--bin-dir", args.bin_dir, "build directory");
+  run_all->add_option("--prefix", args.prefix, "release mode: an already installed prefix");
+  run_all->add_option("--output-dir", args.output_dir, "a JUnit XML per cell")
+      ->capture_default_str();
+  run_all->add_flag("--skip-mock-backend", args.skip_mock_backend,
+                    "do not run mock_backend passes");
+  run_all->add_flag("--real-netbox", args.real_netbox,
                     "add real NetBox cells (skipped with the reason where PostgreSQL, Redis or "
                     "a fitting Python is missing)");
 
   CLI11_PARSE(app, argc, argv);
   try {
     const fs::path versions =
-        versions_file.empty() ? netbox::default_versions_file(fs::read_symlink("/proc/self/exe"))
-                              : fs::path(versions_file);
-    const fs::path build_dir = bin_dir.empty() ? default_build_dir() : fs::path(bin_dir);
+        args.versions_file.empty()
+            ? netbox::default_versions_file(fs::read_symlink("/proc/self/exe"))
+            : fs::path(args.versions_file);
+    const fs::path build_dir = args.bin_dir.empty() ? default_build_dir() : fs::path(args.bin_dir);
 
     if (matrix->parsed()) {
-      const auto cells = build_matrix(modes_for(parse_event(event), parse_modes(modes)),
-                                      netbox::load_versions(versions), real_netbox);
+      const auto cells = build_matrix(modes_for(parse_event(args.event), parse_modes(args.modes)),
+                                      netbox::load_versions(versions), args.real_netbox);
       std::cout << boost::json::serialize(to_ci_matrix(cells)) << "\n";
       return 0;
     }
 
     install_teardown_on_signals();
-    if (cell->parsed()) {
-      one.mode = parse_mode(mode_name);
-      one.proxmox_service = std::string(proxmox::to_string(proxmox::parse_service(service)));
-      one.netbox_version = netbox.empty() ? newest_version(versions) : netbox;
-      real_netbox_release(one.netbox_version);  // "real-" + nothing is a usage error here
-      transport_bundle(one.transport);
-      CellRunOptions options;
-      options.cell = one;
-      ReleaseInstall release;
-      if (one.mode == Mode::release) {
-        release = prepare_release(build_dir, prefix);
-        options.binaries = release.binaries;
-      } else {
-        options.binaries = Binaries::from_build_dir(build_dir);
-      }
-      options.binaries.check(true, true);
-      options.output_dir = output_dir;
-      options.run_mock_backend = !skip_mock_backend;
-      options.keep_work_dir = keep;
-      fmt::print(stderr, "cell {}: standing up on loopback ({})\n", one.id(),
-                 transport_bundle(one.transport).description);
-      const auto result = run_cell(options);
-      std::cout << format_verification_table(one, result.rows);
-      std::cout << fmt::format("{} in {:.1f} s (stack up in {:.2f} s); JUnit: {}\n",
-                               !result.passed                   ? "FAILED"
-                               : every_row_skipped(result.rows) ? "SKIPPED"
-                                                                : "PASSED",
-                               result.duration.count() / 1000.0, result.startup.count() / 1000.0,
-                               result.junit_file.string());
-      if (!result.error.empty()) std::cout << "error: " << result.error << "\n";
-      if (teardown_signal() != 0) return 128 + teardown_signal();
-      return result.passed ? 0 : 1;
-    }
-
-    if (run_all->parsed()) {
-      const auto cell_filter = CellFilter::parse(filter);
-      MatrixRunOptions options;
-      for (const auto& candidate : build_matrix(modes_for(parse_event(event), parse_modes(modes)),
-                                                netbox::load_versions(versions), real_netbox)) {
-        if (cell_filter.matches(candidate)) options.cells.push_back(candidate);
-      }
-      if (options.cells.empty()) {
-        std::cerr << "no cell matches the filter '" << filter << "'\n";
-        return 2;
-      }
-      options.dev_binaries = Binaries::from_build_dir(build_dir);
-      options.dev_binaries.check(true, true);
-      ReleaseInstall release;
-      if (std::any_of(options.cells.begin(), options.cells.end(),
-                      [](const Cell& c) { return c.mode == Mode::release; })) {
-        release = prepare_release(build_dir, prefix);
-        release.binaries.check(true, true);
-        options.release_binaries = release.binaries;
-      }
-      options.output_dir = output_dir;
-      options.jobs = jobs;
-      options.run_mock_backend = !skip_mock_backend;
-      fmt::print("running {} cells, {} at a time; JUnit per cell in {}\n", options.cells.size(),
-                 options.jobs, output_dir);
-      const auto result = run_matrix(options);
-      std::cout << format_matrix_summary(result);
-      std::cout << "HTML report: " << write_matrix_report(result, output_dir).string() << "\n";
-      if (teardown_signal() != 0) return 128 + teardown_signal();
-      return result.passed() ? 0 : 1;
-    }
+    if (cell->parsed()) return run_one_cell(args, versions, build_dir);
+    if (run_all->parsed()) return run_all_cells(args, versions, build_dir);
   } catch (const std::exception& error) {
     std::cerr << "proxbox-e2e: " << error.what() << "\n";
     return 2;
