@@ -51,6 +51,62 @@ bool flag(const json::object& object, std::string_view key) {
   return value && value->is_bool() && value->get_bool();
 }
 
+void check_enum(const json::object& schema, const json::value& instance, const std::string& where,
+                std::vector<std::string>& problems) {
+  if (const json::value* choices = member(schema, "enum"); choices && choices->is_array()) {
+    bool found = false;
+    for (const json::value& choice : choices->as_array()) {
+      found = found || choice == instance ||
+              (choice.is_number() && instance.is_number() &&
+               choice.to_number<double>() == instance.to_number<double>());
+    }
+    if (!found) {
+      problems.push_back(where + ": " + json::serialize(instance).substr(0, 80) +
+                         " is not in the enum");
+    }
+  }
+}
+
+void check_string(const json::object& schema, std::string_view text, const std::string& where,
+                  std::vector<std::string>& problems) {
+  const size_t length = utf8_length(text);
+  if (const json::value* max = member(schema, "maxLength");
+      max && max->is_number() && length > max->to_number<size_t>()) {
+    problems.push_back(where + ": longer than maxLength " + json::serialize(*max));
+  }
+  if (const json::value* min = member(schema, "minLength");
+      min && min->is_number() && length < min->to_number<size_t>()) {
+    problems.push_back(where + ": shorter than minLength " + json::serialize(*min));
+  }
+  if (const json::value* format = member(schema, "format"); format && format->is_string()) {
+    if (format->get_string() == "date-time" && !is_iso_datetime(text)) {
+      problems.push_back(where + ": not a date-time: " + std::string(text));
+    }
+    if (format->get_string() == "uri" && !text.starts_with("http://") &&
+        !text.starts_with("https://")) {
+      problems.push_back(where + ": not an absolute URI: " + std::string(text));
+    }
+  }
+}
+
+void check_number(const json::object& schema, double value, const std::string& where,
+                  std::vector<std::string>& problems) {
+  const json::value* min = member(schema, "minimum");
+  const json::value* max = member(schema, "maximum");
+  if (min && min->is_number()) {
+    const double bound = min->to_number<double>();
+    if (value < bound || (flag(schema, "exclusiveMinimum") && value == bound)) {
+      problems.push_back(where + ": below minimum");
+    }
+  }
+  if (max && max->is_number()) {
+    const double bound = max->to_number<double>();
+    if (value > bound || (flag(schema, "exclusiveMaximum") && value == bound)) {
+      problems.push_back(where + ": above maximum");
+    }
+  }
+}
+
 }  // namespace
 
 OpenApiDocument::OpenApiDocument(json::value document) : document_(std::move(document)) {
@@ -177,6 +233,35 @@ void OpenApiDocument::check(const json::value& raw_schema, const json::value& in
     }
     return;
   }
+  check_combinators(schema, instance, direction, where, problems, depth);
+  if (const json::value* type = member(schema, "type"); type && type->is_string()) {
+    if (!type_matches(type->get_string(), instance)) {
+      problems.push_back(where + ": expected " + std::string(type->get_string()) + ", got " +
+                         json::serialize(instance).substr(0, 80));
+      return;
+    }
+  }
+  check_enum(schema, instance, where, problems);
+  if (instance.is_string()) check_string(schema, instance.get_string(), where, problems);
+  if (instance.is_number()) check_number(schema, instance.to_number<double>(), where, problems);
+  if (instance.is_array()) {
+    if (const json::value* items = member(schema, "items")) {
+      size_t index = 0;
+      for (const json::value& item : instance.as_array()) {
+        check(*items, item, direction, where + "[" + std::to_string(index++) + "]", problems,
+              depth + 1);
+      }
+    }
+  }
+  if (instance.is_object()) {
+    check_object(schema, instance.as_object(), direction, where, problems, depth);
+  }
+}
+
+// allOf: every part holds; oneOf: exactly one option does; anyOf: at least one.
+void OpenApiDocument::check_combinators(const json::object& schema, const json::value& instance,
+                                        Direction direction, const std::string& where,
+                                        std::vector<std::string>& problems, int depth) const {
   if (const json::value* all = member(schema, "allOf"); all && all->is_array()) {
     for (const json::value& part : all->as_array()) {
       check(part, instance, direction, where, problems, depth + 1);
@@ -204,110 +289,46 @@ void OpenApiDocument::check(const json::value& raw_schema, const json::value& in
       problems.push_back(where + ": matches " + std::to_string(matching) + " oneOf options");
     }
   }
-  if (const json::value* type = member(schema, "type"); type && type->is_string()) {
-    if (!type_matches(type->get_string(), instance)) {
-      problems.push_back(where + ": expected " + std::string(type->get_string()) + ", got " +
-                         json::serialize(instance).substr(0, 80));
-      return;
-    }
-  }
-  if (const json::value* choices = member(schema, "enum"); choices && choices->is_array()) {
-    bool found = false;
-    for (const json::value& choice : choices->as_array()) {
-      found = found || choice == instance ||
-              (choice.is_number() && instance.is_number() &&
-               choice.to_number<double>() == instance.to_number<double>());
-    }
-    if (!found) {
-      problems.push_back(where + ": " + json::serialize(instance).substr(0, 80) +
-                         " is not in the enum");
-    }
-  }
-  if (instance.is_string()) {
-    const std::string_view text = instance.get_string();
-    const size_t length = utf8_length(text);
-    if (const json::value* max = member(schema, "maxLength");
-        max && max->is_number() && length > max->to_number<size_t>()) {
-      problems.push_back(where + ": longer than maxLength " + json::serialize(*max));
-    }
-    if (const json::value* min = member(schema, "minLength");
-        min && min->is_number() && length < min->to_number<size_t>()) {
-      problems.push_back(where + ": shorter than minLength " + json::serialize(*min));
-    }
-    if (const json::value* format = member(schema, "format"); format && format->is_string()) {
-      if (format->get_string() == "date-time" && !is_iso_datetime(text)) {
-        problems.push_back(where + ": not a date-time: " + std::string(text));
-      }
-      if (format->get_string() == "uri" && !text.starts_with("http://") &&
-          !text.starts_with("https://")) {
-        problems.push_back(where + ": not an absolute URI: " + std::string(text));
+}
+
+// Required properties (but a request's read-only and a response's write-only ones), declared
+// properties by their schemas, undeclared ones by additionalProperties.
+void OpenApiDocument::check_object(const json::object& schema, const json::object& object,
+                                   Direction direction, const std::string& where,
+                                   std::vector<std::string>& problems, int depth) const {
+  const json::value* properties = member(schema, "properties");
+  const json::object* declared =
+      properties && properties->is_object() ? &properties->as_object() : nullptr;
+  if (const json::value* required = member(schema, "required"); required && required->is_array()) {
+    for (const json::value& name : required->as_array()) {
+      if (!name.is_string() || object.contains(name.get_string())) continue;
+      const json::value* property = declared ? declared->if_contains(name.get_string()) : nullptr;
+      const json::value& property_schema = property ? resolve(*property) : name;
+      const bool skipped =
+          property_schema.is_object() &&
+          ((direction == Direction::Request && flag(property_schema.as_object(), "readOnly")) ||
+           (direction == Direction::Response && flag(property_schema.as_object(), "writeOnly")));
+      if (!skipped) {
+        problems.push_back(where + ": missing required property " + std::string(name.get_string()));
       }
     }
   }
-  if (instance.is_number()) {
-    const double value = instance.to_number<double>();
-    const json::value* min = member(schema, "minimum");
-    const json::value* max = member(schema, "maximum");
-    if (min && min->is_number()) {
-      const double bound = min->to_number<double>();
-      if (value < bound || (flag(schema, "exclusiveMinimum") && value == bound)) {
-        problems.push_back(where + ": below minimum");
+  const json::value* additional = member(schema, "additionalProperties");
+  for (const auto& [key, value] : object) {
+    const std::string child = where + "." + std::string(key);
+    const json::value* property = declared ? declared->if_contains(key) : nullptr;
+    if (property) {
+      const json::value& property_schema = resolve(*property);
+      if (direction == Direction::Request && property_schema.is_object() &&
+          flag(property_schema.as_object(), "readOnly")) {
+        problems.push_back(child + ": read-only property sent in a request");
+        continue;
       }
-    }
-    if (max && max->is_number()) {
-      const double bound = max->to_number<double>();
-      if (value > bound || (flag(schema, "exclusiveMaximum") && value == bound)) {
-        problems.push_back(where + ": above maximum");
-      }
-    }
-  }
-  if (instance.is_array()) {
-    if (const json::value* items = member(schema, "items")) {
-      size_t index = 0;
-      for (const json::value& item : instance.as_array()) {
-        check(*items, item, direction, where + "[" + std::to_string(index++) + "]", problems,
-              depth + 1);
-      }
-    }
-  }
-  if (instance.is_object()) {
-    const json::object& object = instance.as_object();
-    const json::value* properties = member(schema, "properties");
-    const json::object* declared =
-        properties && properties->is_object() ? &properties->as_object() : nullptr;
-    if (const json::value* required = member(schema, "required");
-        required && required->is_array()) {
-      for (const json::value& name : required->as_array()) {
-        if (!name.is_string() || object.contains(name.get_string())) continue;
-        const json::value* property = declared ? declared->if_contains(name.get_string()) : nullptr;
-        const json::value& property_schema = property ? resolve(*property) : name;
-        const bool skipped =
-            property_schema.is_object() &&
-            ((direction == Direction::Request && flag(property_schema.as_object(), "readOnly")) ||
-             (direction == Direction::Response && flag(property_schema.as_object(), "writeOnly")));
-        if (!skipped) {
-          problems.push_back(where + ": missing required property " +
-                             std::string(name.get_string()));
-        }
-      }
-    }
-    const json::value* additional = member(schema, "additionalProperties");
-    for (const auto& [key, value] : object) {
-      const std::string child = where + "." + std::string(key);
-      const json::value* property = declared ? declared->if_contains(key) : nullptr;
-      if (property) {
-        const json::value& property_schema = resolve(*property);
-        if (direction == Direction::Request && property_schema.is_object() &&
-            flag(property_schema.as_object(), "readOnly")) {
-          problems.push_back(child + ": read-only property sent in a request");
-          continue;
-        }
-        check(*property, value, direction, child, problems, depth + 1);
-      } else if (additional && additional->is_bool() && !additional->get_bool()) {
-        problems.push_back(child + ": unexpected property");
-      } else if (additional && additional->is_object()) {
-        check(*additional, value, direction, child, problems, depth + 1);
-      }
+      check(*property, value, direction, child, problems, depth + 1);
+    } else if (additional && additional->is_bool() && !additional->get_bool()) {
+      problems.push_back(child + ": unexpected property");
+    } else if (additional && additional->is_object()) {
+      check(*additional, value, direction, child, problems, depth + 1);
     }
   }
 }

@@ -49,6 +49,12 @@ class OpenApiDocument {
   void check(const boost::json::value& schema, const boost::json::value& instance,
              Direction direction, const std::string& where, std::vector<std::string>& problems,
              int depth) const;
+  void check_combinators(const boost::json::object& schema, const boost::json::value& instance,
+                         Direction direction, const std::string& where,
+                         std::vector<std::string>& problems, int depth) const;
+  void check_object(const boost::json::object& schema, const boost::json::object& object,
+                    Direction direction, const std::string& where,
+                    std::vector<std::string>& problems, int depth) const;
 
   boost::json::value document_;
 };
