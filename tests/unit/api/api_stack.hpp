@@ -30,6 +30,19 @@ inline const std::string kApiKey = "integration-key-0123456789abcdef0123456789";
 inline const std::string kNetBoxToken = "0123456789abcdef0123456789abcdef01234567";
 inline const std::string kProxmoxToken = "root@pam!proxbox=00000000-0000-0000-0000-000000000000";
 
+// The body that registers the proxmox-mock at `mock_url` ("http://127.0.0.1:<port>") as the
+// Proxmox endpoint "lab", with the mock's API token.
+inline json::value mock_proxmox_endpoint(const std::string& mock_url) {
+  const auto port = mock_url.substr(mock_url.rfind(':') + 1);
+  return json::object{{"name", "lab"},
+                      {"address", "127.0.0.1"},
+                      {"port", std::stoi(port)},
+                      {"scheme", "http"},
+                      {"username", "root@pam"},
+                      {"token_name", "proxbox"},
+                      {"token_value", "00000000-0000-0000-0000-000000000000"}};
+}
+
 inline fs::path build_dir() {
   const char* dir = std::getenv("PBX_BUILD_DIR");
   return dir ? fs::path(dir) : fs::current_path();
@@ -166,14 +179,7 @@ class ApiStackTest : public ::testing::Test {
                              {"scheme", "http"},
                              {"token", kNetBoxToken}};
     ASSERT_EQ(api(http::Verb::post, "/netbox/endpoint", &netbox).status, 201u);
-    const auto proxmox_port = proxmox_.url.substr(proxmox_.url.rfind(':') + 1);
-    const json::value proxmox{{"name", "lab"},
-                              {"address", "127.0.0.1"},
-                              {"port", std::stoi(proxmox_port)},
-                              {"scheme", "http"},
-                              {"username", "root@pam"},
-                              {"token_name", "proxbox"},
-                              {"token_value", "00000000-0000-0000-0000-000000000000"}};
+    const json::value proxmox = mock_proxmox_endpoint(proxmox_.url);
     ASSERT_EQ(api(http::Verb::post, "/proxmox/endpoints", &proxmox).status, 201u);
   }
 

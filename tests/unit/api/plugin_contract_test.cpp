@@ -101,6 +101,38 @@ class PluginContractTest : public ApiStackTest {
     return true;
   }
 
+  // Every frame meets its event's schema; returns how many are error events.
+  size_t check_frames(const Answer& answer) {
+    size_t error_events = 0;
+    for (const auto& [event, data] : answer.frames) {
+      for (const auto& problem : schemas_.check(event, data))
+        ADD_FAILURE() << event << ": " << problem << "\n" << data;
+      error_events += event == "error";
+    }
+    return error_events;
+  }
+
+  // A stage that ran while NetBox refused one object: one error event, and `complete` ok with
+  // that one refusal, whose detail names `refused`.
+  void expect_one_refusal(const Answer& answer, std::string_view refused) {
+    EXPECT_EQ(check_frames(answer), 1u);
+    ASSERT_EQ(answer.frames.back().first, "complete");
+    const auto& complete = answer.frames.back().second;
+    EXPECT_EQ(complete.at("ok"), true) << "the stage ran; one object was refused";
+    ASSERT_EQ(complete.at("errors").as_array().size(), 1u) << complete;
+    EXPECT_NE(std::string(complete.at("errors").at(0).at("detail").as_string()).find(refused),
+              std::string::npos)
+        << complete;
+  }
+
+  // Creates `body` in NetBox's `collection` ("virtualization/virtual-disks/") by hand, as a user
+  // would, behind proxbox's back.
+  http::ClientResponse create_by_hand(const std::string& collection, json::object body) {
+    http::Headers headers;
+    headers.set(http::Field::authorization, "Token " + kNetBoxToken);
+    return client_.send_json(http::Verb::post, netbox_.url + "/api/" + collection, body, headers);
+  }
+
   json::object openapi_paths() {
     return client_.get(api_.url + "/openapi.json").json().at("paths").as_object();
   }
@@ -163,29 +195,14 @@ TEST_F(PluginContractTest, ObjectsNetBoxRefusesAreListedInErrorsAndTheRestIsWrit
   ASSERT_EQ(api(http::Verb::get, "/dcim/devices/create").status, 200u);
   const auto clusters = netbox_list("virtualization/clusters/");
   ASSERT_EQ(clusters.size(), 1u);
-  http::Headers headers;
-  headers.set(http::Field::authorization, "Token " + kNetBoxToken);
   const auto manual =
-      client_.send_json(http::Verb::post, netbox_.url + "/api/virtualization/virtual-machines/",
-                        json::object{{"name", "db"}, {"cluster", clusters[0].at("id")}}, headers);
+      create_by_hand("virtualization/virtual-machines/",
+                     json::object{{"name", "db"}, {"cluster", clusters[0].at("id")}});
   ASSERT_EQ(manual.status, 201u) << manual.body;
 
   const auto answer = stream_frames("/virtualization/virtual-machines/create/stream");
   ASSERT_EQ(answer.status, 200u);
-  size_t error_events = 0;
-  for (const auto& [event, data] : answer.frames) {
-    for (const auto& problem : schemas_.check(event, data))
-      ADD_FAILURE() << event << ": " << problem << "\n" << data;
-    error_events += event == "error";
-  }
-  EXPECT_EQ(error_events, 1u);
-  ASSERT_EQ(answer.frames.back().first, "complete");
-  const auto& complete = answer.frames.back().second;
-  EXPECT_EQ(complete.at("ok"), true) << "the stage ran; one object was refused";
-  ASSERT_EQ(complete.at("errors").as_array().size(), 1u) << complete;
-  EXPECT_NE(std::string(complete.at("errors").at(0).at("detail").as_string()).find("qemu/101"),
-            std::string::npos)
-      << complete;
+  expect_one_refusal(answer, "qemu/101");
   const auto vms = vms_by_name();
   EXPECT_EQ(vms.size(), 3u);
   EXPECT_TRUE(vms.count("web") && vms.count("cache")) << "the other guests are written";
@@ -197,30 +214,15 @@ TEST_F(PluginContractTest, ObjectsNetBoxRefusesAreListedInErrorsAndTheRestIsWrit
 TEST_F(PluginContractTest, AVirtualDiskNetBoxRefusesIsListedAndTheOtherDisksAreWritten) {
   ASSERT_EQ(api(http::Verb::get, "/virtualization/virtual-machines/create").status, 200u);
   const auto web = vms_by_name().at("web");
-  http::Headers headers;
-  headers.set(http::Field::authorization, "Token " + kNetBoxToken);
-  const auto manual = client_.send_json(
-      http::Verb::post, netbox_.url + "/api/virtualization/virtual-disks/",
-      json::object{{"virtual_machine", web.at("id")}, {"name", "scsi0"}, {"size", 7}}, headers);
+  const auto manual = create_by_hand(
+      "virtualization/virtual-disks/",
+      json::object{{"virtual_machine", web.at("id")}, {"name", "scsi0"}, {"size", 7}});
   ASSERT_EQ(manual.status, 201u) << manual.body;
   const int64_t manual_id = manual.json().at("id").as_int64();
 
   const auto answer = stream_frames("/virtualization/virtual-machines/virtual-disks/create/stream");
   ASSERT_EQ(answer.status, 200u) << answer.body;
-  size_t error_events = 0;
-  for (const auto& [event, data] : answer.frames) {
-    for (const auto& problem : schemas_.check(event, data))
-      ADD_FAILURE() << event << ": " << problem << "\n" << data;
-    error_events += event == "error";
-  }
-  EXPECT_EQ(error_events, 1u);
-  ASSERT_EQ(answer.frames.back().first, "complete");
-  const auto& complete = answer.frames.back().second;
-  EXPECT_EQ(complete.at("ok"), true) << "the stage ran; one object was refused";
-  ASSERT_EQ(complete.at("errors").as_array().size(), 1u) << complete;
-  EXPECT_NE(std::string(complete.at("errors").at(0).at("detail").as_string()).find("scsi0"),
-            std::string::npos)
-      << complete;
+  expect_one_refusal(answer, "scsi0");
 
   std::map<std::string, json::object> disks;  // "<vm name>/<disk name>"
   const auto vms = vms_by_name();
@@ -273,10 +275,7 @@ TEST_F(PluginContractTest, BadInputPerRouteIsAClearErrorAndChangesNothing) {
   const auto one = stream_frames("/virtualization/virtual-machines/" +
                                  std::to_string(web.at("id").as_int64()) + "/create/stream");
   ASSERT_EQ(one.status, 200u);
-  for (const auto& [event, data] : one.frames) {
-    for (const auto& problem : schemas_.check(event, data))
-      ADD_FAILURE() << event << ": " << problem << "\n" << data;
-  }
+  check_frames(one);
   ASSERT_EQ(one.frames.back().first, "complete");
   EXPECT_EQ(one.frames.back().second.at("result").at("virtual_machine").at("name"), "web");
   EXPECT_EQ(netbox_writes(), writes) << "nothing changed in Proxmox";

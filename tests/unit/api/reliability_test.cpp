@@ -90,14 +90,7 @@ class ReliabilityTest : public ::testing::Test {
     ASSERT_EQ(
         client.send_json(http::Verb::post, api_url_ + "/netbox/endpoint", netbox, headers()).status,
         201u);
-    const auto proxmox_port = proxmox_url_.substr(proxmox_url_.rfind(':') + 1);
-    const json::value proxmox{{"name", "lab"},
-                              {"address", "127.0.0.1"},
-                              {"port", std::stoi(proxmox_port)},
-                              {"scheme", "http"},
-                              {"username", "root@pam"},
-                              {"token_name", "proxbox"},
-                              {"token_value", "00000000-0000-0000-0000-000000000000"}};
+    const json::value proxmox = stack_test::mock_proxmox_endpoint(proxmox_url_);
     ASSERT_EQ(
         client.send_json(http::Verb::post, api_url_ + "/proxmox/endpoints", proxmox, headers())
             .status,
