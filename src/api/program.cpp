@@ -284,6 +284,61 @@ int sync_once(const SyncCli& cli, const std::string& ca_file) {
   }
 }
 
+// The `sync` subcommand's options, into `sync_cli` (and the CA file both subcommands take).
+void add_sync_options(CLI::App& sync_command, SyncCli& sync_cli, std::string& ca_file) {
+  sync_command.footer(std::string(kSyncExitCodes));
+  sync_command.add_flag("--json", sync_cli.json,
+                        "Print the JSON summary on a terminal too (it always is when stdout is "
+                        "not a terminal)");
+  sync_command.add_option("--proxmox", sync_cli.proxmox_urls, "Proxmox URL (repeatable)")
+      ->required();
+  sync_command.add_option("--proxmox-token", sync_cli.proxmox_tokens,
+                          "API token user@realm!id=secret (one, or one per --proxmox); "
+                          "prefer env PROXBOX_PROXMOX_TOKEN (comma-separated for several) or "
+                          "--proxmox-token-file: the command line is visible to local users");
+  sync_command.add_option("--proxmox-token-file", sync_cli.proxmox_token_file,
+                          "File with the Proxmox API token(s), one per line");
+  sync_command.add_option("--proxmox-password-file", sync_cli.proxmox_password_file,
+                          "File with the password for ticket auth (or env "
+                          "PROXBOX_PROXMOX_PASSWORD)");
+  sync_command.add_option("--proxmox-user", sync_cli.proxmox_user, "User for ticket auth");
+  sync_command.add_option("--proxmox-password", sync_cli.proxmox_password,
+                          "Password for ticket auth");
+  sync_command.add_option("--netbox", sync_cli.netbox_url, "NetBox URL")->required();
+  sync_command.add_option("--netbox-token", sync_cli.netbox_token,
+                          "NetBox token (v1, or nbt_ v2); prefer env PROXBOX_NETBOX_TOKEN or "
+                          "--netbox-token-file: the command line is visible to local users");
+  sync_command.add_option("--netbox-token-file", sync_cli.netbox_token_file,
+                          "File with the NetBox token (one line)");
+  sync_command
+      .add_option("--scope", sync_cli.scope,
+                  "full | devices | virtual_machines | backups (virtual-machines: the same)")
+      ->check(
+          CLI::IsMember({"full", "devices", "virtual_machines", "virtual-machines", "backups"}));
+  sync_command.add_flag("--delete-orphans", sync_cli.delete_orphans,
+                        "Delete proxbox-owned objects Proxmox no longer has");
+  sync_command.add_flag("--dry-run", sync_cli.dry_run, "Report changes without writing");
+  sync_command.add_flag("--insecure", sync_cli.insecure, "Do not verify TLS certificates");
+  sync_command.add_option("--read-cache", sync_cli.read_cache,
+                          "SQLite file keeping what was read of each guest: unchanged guests "
+                          "are not read again (created when missing)");
+  sync_command.add_flag("--full-read", sync_cli.full_read,
+                        "Read every guest's config and agent, whatever --read-cache holds");
+  sync_command
+      .add_option("--read-cache-max-age", sync_cli.read_cache_max_age,
+                  "Seconds after which a cached guest is read again (default 600)")
+      ->check(CLI::PositiveNumber);
+  sync_command.add_option("--ca-file", ca_file, "Extra CA (PEM) to trust (PROXBOX_CA_FILE)");
+  sync_command
+      .add_option("--request-timeout", sync_cli.request_timeout,
+                  "Seconds one request to NetBox or Proxmox may take (default 60)")
+      ->check(CLI::PositiveNumber);
+  sync_command
+      .add_option("--sync-timeout", sync_cli.sync_timeout,
+                  "Seconds the run may take; then it stops, deleting nothing (default 3600)")
+      ->check(CLI::PositiveNumber);
+}
+
 }  // namespace
 
 int run_program(int argc, char** argv) {
@@ -328,57 +383,7 @@ int run_program(int argc, char** argv) {
       "sync",
       "Run one sync: progress on a terminal, then a table; a JSON summary on stdout with --json "
       "or when stdout is not a terminal");
-  sync_command->footer(std::string(kSyncExitCodes));
-  sync_command->add_flag("--json", sync_cli.json,
-                         "Print the JSON summary on a terminal too (it always is when stdout is "
-                         "not a terminal)");
-  sync_command->add_option("--proxmox", sync_cli.proxmox_urls, "Proxmox URL (repeatable)")
-      ->required();
-  sync_command->add_option("--proxmox-token", sync_cli.proxmox_tokens,
-                           "API token user@realm!id=secret (one, or one per --proxmox); "
-                           "prefer env PROXBOX_PROXMOX_TOKEN (comma-separated for several) or "
-                           "--proxmox-token-file: the command line is visible to local users");
-  sync_command->add_option("--proxmox-token-file", sync_cli.proxmox_token_file,
-                           "File with the Proxmox API token(s), one per line");
-  sync_command->add_option("--proxmox-password-file", sync_cli.proxmox_password_file,
-                           "File with the password for ticket auth (or env "
-                           "PROXBOX_PROXMOX_PASSWORD)");
-  sync_command->add_option("--proxmox-user", sync_cli.proxmox_user, "User for ticket auth");
-  sync_command->add_option("--proxmox-password", sync_cli.proxmox_password,
-                           "Password for ticket auth");
-  sync_command->add_option("--netbox", sync_cli.netbox_url, "NetBox URL")->required();
-  sync_command->add_option("--netbox-token", sync_cli.netbox_token,
-                           "NetBox token (v1, or nbt_ v2); prefer env PROXBOX_NETBOX_TOKEN or "
-                           "--netbox-token-file: the command line is visible to local users");
-  sync_command->add_option("--netbox-token-file", sync_cli.netbox_token_file,
-                           "File with the NetBox token (one line)");
-  sync_command
-      ->add_option("--scope", sync_cli.scope,
-                   "full | devices | virtual_machines | backups (virtual-machines: the same)")
-      ->check(
-          CLI::IsMember({"full", "devices", "virtual_machines", "virtual-machines", "backups"}));
-  sync_command->add_flag("--delete-orphans", sync_cli.delete_orphans,
-                         "Delete proxbox-owned objects Proxmox no longer has");
-  sync_command->add_flag("--dry-run", sync_cli.dry_run, "Report changes without writing");
-  sync_command->add_flag("--insecure", sync_cli.insecure, "Do not verify TLS certificates");
-  sync_command->add_option("--read-cache", sync_cli.read_cache,
-                           "SQLite file keeping what was read of each guest: unchanged guests "
-                           "are not read again (created when missing)");
-  sync_command->add_flag("--full-read", sync_cli.full_read,
-                         "Read every guest's config and agent, whatever --read-cache holds");
-  sync_command
-      ->add_option("--read-cache-max-age", sync_cli.read_cache_max_age,
-                   "Seconds after which a cached guest is read again (default 600)")
-      ->check(CLI::PositiveNumber);
-  sync_command->add_option("--ca-file", ca_file, "Extra CA (PEM) to trust (PROXBOX_CA_FILE)");
-  sync_command
-      ->add_option("--request-timeout", sync_cli.request_timeout,
-                   "Seconds one request to NetBox or Proxmox may take (default 60)")
-      ->check(CLI::PositiveNumber);
-  sync_command
-      ->add_option("--sync-timeout", sync_cli.sync_timeout,
-                   "Seconds the run may take; then it stops, deleting nothing (default 3600)")
-      ->check(CLI::PositiveNumber);
+  add_sync_options(*sync_command, sync_cli, ca_file);
 
   try {
     app.parse(argc, argv);
