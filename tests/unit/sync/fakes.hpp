@@ -112,10 +112,20 @@ class SilentListener {
   std::thread thread_;
 };
 
-// Passes requests on and records their URLs (thread-safe: list pages go out concurrently).
-class RecordingTransport final : public Transport {
+// A transport in front of another that passes every request on (thread-safe: list pages go out
+// concurrently): what it does on the way is the derived class's, under `mutex_`.
+class ForwardingTransport : public Transport {
+ protected:
+  explicit ForwardingTransport(Transport& target) : inner_(target) {}
+
+  Transport& inner_;
+  std::mutex mutex_;
+};
+
+// Passes requests on and records their URLs.
+class RecordingTransport final : public ForwardingTransport {
  public:
-  explicit RecordingTransport(Transport& target) : inner_(target) {}
+  explicit RecordingTransport(Transport& target) : ForwardingTransport(target) {}
   std::vector<std::string> urls();
   void clear();
 
@@ -125,8 +135,6 @@ class RecordingTransport final : public Transport {
                                 const http::RequestControl& control) override;
 
  private:
-  Transport& inner_;
-  std::mutex mutex_;
   std::vector<std::string> urls_;
 };
 
@@ -135,11 +143,14 @@ std::vector<boost::json::object> numbered_tags(int from, int count);
 
 // Before every GET it passes on, deletes one tag (alternately the lowest and the highest id
 // left of `doomed`) and creates two, through `writer`: a listing under concurrent writes.
-class WritingTransport final : public Transport {
+class WritingTransport final : public ForwardingTransport {
  public:
   WritingTransport(Transport& target, NetBoxClient& writer, std::deque<int64_t> doomed,
                    std::string path = "/extras/tags/")
-      : inner_(target), writer_(writer), doomed_(std::move(doomed)), path_(std::move(path)) {}
+      : ForwardingTransport(target),
+        writer_(writer),
+        doomed_(std::move(doomed)),
+        path_(std::move(path)) {}
   size_t writes();
 
  protected:
@@ -148,9 +159,7 @@ class WritingTransport final : public Transport {
                                 const http::RequestControl& control) override;
 
  private:
-  Transport& inner_;
   NetBoxClient& writer_;
-  std::mutex mutex_;
   std::deque<int64_t> doomed_;
   std::string path_;
   size_t writes_ = 0;

@@ -12,12 +12,24 @@
 
 #include "netbox/emulator.hpp"
 #include "proxmox/engine.hpp"
+#include "proxmox/scenario.hpp"
 #include "sync/engine.hpp"
 
 namespace pbx::sync::testing {
 
 inline const std::string kStackProxmoxToken =
     "root@pam!proxbox=00000000-0000-0000-0000-000000000000";
+
+// The stage tests' generated cluster: two nodes and four guests named after `prefix`, without the
+// generated extras (jobs, snapshots), which the tests add themselves where they need them.
+inline proxmox::GenerateOptions two_node_cluster(std::string prefix) {
+  proxmox::GenerateOptions options;
+  options.nodes = 2;
+  options.guests = 4;
+  options.extras = false;
+  options.prefix = std::move(prefix);
+  return options;
+}
 
 class InProcessStack {
  public:

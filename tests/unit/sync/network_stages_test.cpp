@@ -22,12 +22,7 @@ namespace json = boost::json;
 // Two nodes, four guests with two NICs and two disks each; the first QEMU guest runs with its
 // agent and has its second NIC on VLAN 20, the first container has static addresses.
 proxmox::ClusterScenario cluster() {
-  proxmox::GenerateOptions options;
-  options.nodes = 2;
-  options.guests = 4;
-  options.extras = false;
-  options.prefix = "net";
-  auto scenario = proxmox::generate_scenario(options).clusters.front();
+  auto scenario = proxmox::generate_scenario(testing::two_node_cluster("net")).clusters.front();
   bool qemu = false, lxc = false;
   for (auto& guest : scenario.guests) {
     if (guest.type == "qemu" && !qemu) {

@@ -16,12 +16,8 @@ namespace {
 namespace json = boost::json;
 
 proxmox::ClusterScenario cluster() {
-  proxmox::GenerateOptions options;
-  options.nodes = 2;
-  options.guests = 4;
+  auto options = testing::two_node_cluster("plug");  // the jobs and snapshots are the tests' own
   options.backups_per_guest = 2;
-  options.extras = false;  // the jobs and snapshots are the tests' own
-  options.prefix = "plug";
   return proxmox::generate_scenario(options).clusters.front();
 }
 
