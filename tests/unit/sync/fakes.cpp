@@ -234,6 +234,63 @@ bool matches_id(int64_t id, const std::vector<std::pair<std::string, int64_t>>& 
   return !any_exact || exact;
 }
 
+// A listing's query: paging, ordering, id lookups, field filters and `fields=`.
+struct ListQuery {
+  size_t limit = 50, offset = 0;
+  bool descending = false;
+  std::vector<std::pair<std::string, int64_t>> id_lookups;  // id, id__gt, id__lte, ...
+  std::map<std::string, std::set<std::string>> filters;
+  std::set<std::string> fields;  // `fields=`: only these, as NetBox 4.0+ answers
+};
+
+ListQuery parse_list_query(const http::Params& query, size_t max_page_size,
+                           bool id_lookups_honoured) {
+  ListQuery list;
+  for (const auto& [key, value] : query) {
+    if (key == "limit") {
+      list.limit = std::min<size_t>(std::stoul(value), max_page_size);
+    } else if (key == "offset") {
+      list.offset = std::stoul(value);
+    } else if (key == "fields") {
+      for (size_t start = 0; start <= value.size();) {
+        const size_t comma = std::min(value.find(',', start), value.size());
+        list.fields.insert(value.substr(start, comma - start));
+        start = comma + 1;
+      }
+    } else if (key == "ordering") {  // by id (the map's order) or by -id, all we are asked
+      list.descending = value == "-id";
+    } else if (key == "id" || key.starts_with("id__")) {
+      if (id_lookups_honoured || key == "id") list.id_lookups.emplace_back(key, std::stoll(value));
+    } else {
+      list.filters[key].insert(value);
+    }
+  }
+  return list;
+}
+
+// Whether `object` passes every field filter: tag slugs, related ids (`<name>_id`), values.
+bool matches_filters(const json::object& object,
+                     const std::map<std::string, std::set<std::string>>& filters) {
+  bool ok = true;
+  for (const auto& [key, values] : filters) {
+    if (key == "tag") {
+      bool has = false;
+      if (const auto* tags = object.if_contains("tags")) {
+        for (const auto& tag : tags->as_array())
+          has |= values.count(json_string(field(tag.as_object(), "slug"))) > 0;
+      }
+      ok &= has;
+    } else if (key.ends_with("_id")) {
+      const auto* related = object.if_contains(key.substr(0, key.size() - 3));
+      ok &= related && related->is_object() &&
+            values.count(std::to_string(json_int(field(related->as_object(), "id"))));
+    } else {
+      ok &= values.count(json_string(field(object, key))) > 0;
+    }
+  }
+  return ok;
+}
+
 }  // namespace
 
 http::Response FakeNetBox::handle(http::Request& request) {
@@ -254,145 +311,119 @@ http::Response FakeNetBox::handle(http::Request& request) {
   }
   auto& table = store_[path];
   switch (request.method) {
-    case http::Verb::get: {
+    case http::Verb::get:
       ++gets;
-      size_t limit = 50, offset = 0;
-      bool descending = false;
-      std::vector<std::pair<std::string, int64_t>> id_lookups;  // id, id__gt, id__lte, ...
-      std::map<std::string, std::set<std::string>> filters;
-      std::set<std::string> fields;  // `fields=`: only these, as NetBox 4.0+ answers
-      for (const auto& [key, value] : request.query) {
-        if (key == "limit") {
-          limit = std::min<size_t>(std::stoul(value), max_page_size);
-        } else if (key == "offset") {
-          offset = std::stoul(value);
-        } else if (key == "fields") {
-          for (size_t start = 0; start <= value.size();) {
-            const size_t comma = std::min(value.find(',', start), value.size());
-            fields.insert(value.substr(start, comma - start));
-            start = comma + 1;
-          }
-        } else if (key == "ordering") {  // by id (the map's order) or by -id, all we are asked
-          descending = value == "-id";
-        } else if (key == "id" || key.starts_with("id__")) {
-          if (id_lookups_honoured || key == "id") id_lookups.emplace_back(key, std::stoll(value));
-        } else {
-          filters[key].insert(value);
-        }
-      }
-      // NetBox validates a tag filter against the tags it has.
-      for (const auto& slug : filters["tag"]) {
-        bool known = false;
-        for (const auto& [id, tag] : store_["/api/extras/tags/"])
-          known |= json_string(field(tag, "slug")) == slug;
-        if (!known) {
-          return netbox_error(http::Status::bad_request,
-                              {{"tag", json::array{"Select a valid choice. " + slug +
-                                                   " is not one of the available choices."}}});
-        }
-      }
-      if (filters["tag"].empty()) filters.erase("tag");
-      std::vector<const json::object*> matching;
-      for (const auto& [id, object] : table) {
-        if (!matches_id(id, id_lookups)) continue;
-        bool ok = true;
-        for (const auto& [key, values] : filters) {
-          if (key == "tag") {
-            bool has = false;
-            if (const auto* tags = object.if_contains("tags")) {
-              for (const auto& tag : tags->as_array())
-                has |= values.count(json_string(field(tag.as_object(), "slug"))) > 0;
-            }
-            ok &= has;
-          } else if (key.ends_with("_id")) {
-            const auto* related = object.if_contains(key.substr(0, key.size() - 3));
-            ok &= related && related->is_object() &&
-                  values.count(std::to_string(json_int(field(related->as_object(), "id"))));
-          } else {
-            ok &= values.count(json_string(field(object, key))) > 0;
-          }
-        }
-        if (ok) matching.push_back(&object);
-      }
-      if (descending) std::reverse(matching.begin(), matching.end());
-      json::array results;
-      for (size_t i = offset; i < matching.size() && i < offset + limit; ++i) {
-        if (fields.empty()) {
-          results.push_back(*matching[i]);
-          continue;
-        }
-        json::object selected;
-        for (const auto& name : fields) {
-          if (const auto* value = matching[i]->if_contains(name)) selected[name] = *value;
-        }
-        results.push_back(std::move(selected));
-      }
-      json::value next = nullptr;
-      if (offset + limit < matching.size()) {
-        http::Params params;
-        for (const auto& [key, value] : request.query) {
-          if (key != "offset" && key != "limit") params.emplace_back(key, value);
-        }
-        params.emplace_back("limit", std::to_string(limit));
-        params.emplace_back("offset", std::to_string(offset + limit));
-        next = advertised_origin + path + "?" + http::encode_form(params);
-      }
-      return http::Response::json(json::object{
-          {"count", matching.size()}, {"next", next}, {"previous", nullptr}, {"results", results}});
-    }
-    case http::Verb::post: {
+      return list(request, table);
+    case http::Verb::post:
       ++posts;
-      const json::value body = json::parse(request.body);
-      const json::array items = body.is_array() ? body.as_array() : json::array{body};
-      // All or nothing, as NetBox's bulk create.
-      std::vector<std::pair<int64_t, json::object>> created;
-      for (const auto& item : items) {
-        json::object object = expand(path, item.as_object());
-        const int64_t id = next_id_++;
-        object["id"] = id;
-        if (auto problem = validate(path, object, id); !problem.empty()) {
-          return netbox_error(http::Status::bad_request,
-                              {{"__all__", json::array{json::string(problem)}}});
-        }
-        table[id] = object;  // visible to the uniqueness check of the next item
-        created.emplace_back(id, std::move(object));
-      }
-      json::array out;
-      for (auto& [id, object] : created)
-        out.push_back(object);
-      return http::Response::json(http::Status::created,
-                                  body.is_array() ? json::value(out) : out.at(0));
-    }
-    case http::Verb::patch: {
+      return create(path, request.body, table);
+    case http::Verb::patch:
       ++patches;
-      const json::value body = json::parse(request.body);
-      json::array out;
-      for (const auto& item : body.as_array()) {
-        const int64_t id = json_int(field(item.as_object(), "id"));
-        auto found = table.find(id);
-        if (found == table.end()) continue;
-        json::object changes = expand(path, item.as_object());
-        changes.erase("custom_fields");
-        for (const auto& [key, value] : changes)
-          found->second[key] = value;
-        if (const auto* cf = item.as_object().if_contains("custom_fields")) {
-          for (const auto& [key, value] : cf->as_object())
-            found->second["custom_fields"].as_object()[key] = value;
-        }
-        out.push_back(found->second);
-      }
-      return http::Response::json(out);
-    }
-    case http::Verb::delete_: {
+      return update(path, request.body, table);
+    case http::Verb::delete_:
       ++deletes;
-      const json::value body = json::parse(request.body);
-      for (const auto& item : body.as_array())
-        table.erase(json_int(field(item.as_object(), "id")));
-      return http::Response::empty(http::Status::no_content);
-    }
+      return remove(request.body, table);
     default:
       return netbox_error(http::Status::method_not_allowed, {{"detail", "no"}});
   }
+}
+
+http::Response FakeNetBox::list(const http::Request& request, const Table& table) {
+  auto [limit, offset, descending, id_lookups, filters, fields] =
+      parse_list_query(request.query, max_page_size, id_lookups_honoured);
+  // NetBox validates a tag filter against the tags it has.
+  for (const auto& slug : filters["tag"]) {
+    bool known = false;
+    for (const auto& [id, tag] : store_["/api/extras/tags/"])
+      known |= json_string(field(tag, "slug")) == slug;
+    if (!known) {
+      return netbox_error(http::Status::bad_request,
+                          {{"tag", json::array{"Select a valid choice. " + slug +
+                                               " is not one of the available choices."}}});
+    }
+  }
+  if (filters["tag"].empty()) filters.erase("tag");
+  std::vector<const json::object*> matching;
+  for (const auto& [id, object] : table) {
+    if (matches_id(id, id_lookups) && matches_filters(object, filters)) matching.push_back(&object);
+  }
+  if (descending) std::reverse(matching.begin(), matching.end());
+  json::array results;
+  for (size_t i = offset; i < matching.size() && i < offset + limit; ++i) {
+    if (fields.empty()) {
+      results.push_back(*matching[i]);
+      continue;
+    }
+    json::object selected;
+    for (const auto& name : fields) {
+      if (const auto* value = matching[i]->if_contains(name)) selected[name] = *value;
+    }
+    results.push_back(std::move(selected));
+  }
+  json::value next = nullptr;
+  if (offset + limit < matching.size()) {
+    http::Params params;
+    for (const auto& [key, value] : request.query) {
+      if (key != "offset" && key != "limit") params.emplace_back(key, value);
+    }
+    params.emplace_back("limit", std::to_string(limit));
+    params.emplace_back("offset", std::to_string(offset + limit));
+    next = advertised_origin + request.path + "?" + http::encode_form(params);
+  }
+  return http::Response::json(json::object{
+      {"count", matching.size()}, {"next", next}, {"previous", nullptr}, {"results", results}});
+}
+
+http::Response FakeNetBox::create(const std::string& path, const std::string& request_body,
+                                  Table& table) {
+  const json::value body = json::parse(request_body);
+  const json::array items = body.is_array() ? body.as_array() : json::array{body};
+  // All or nothing, as NetBox's bulk create.
+  std::vector<std::pair<int64_t, json::object>> created;
+  for (const auto& item : items) {
+    json::object object = expand(path, item.as_object());
+    const int64_t id = next_id_++;
+    object["id"] = id;
+    if (auto problem = validate(path, object, id); !problem.empty()) {
+      return netbox_error(http::Status::bad_request,
+                          {{"__all__", json::array{json::string(problem)}}});
+    }
+    table[id] = object;  // visible to the uniqueness check of the next item
+    created.emplace_back(id, std::move(object));
+  }
+  json::array out;
+  for (auto& [id, object] : created)
+    out.push_back(object);
+  return http::Response::json(http::Status::created,
+                              body.is_array() ? json::value(out) : out.at(0));
+}
+
+http::Response FakeNetBox::update(const std::string& path, const std::string& request_body,
+                                  Table& table) {
+  const json::value body = json::parse(request_body);
+  json::array out;
+  for (const auto& item : body.as_array()) {
+    const int64_t id = json_int(field(item.as_object(), "id"));
+    auto found = table.find(id);
+    if (found == table.end()) continue;
+    json::object changes = expand(path, item.as_object());
+    changes.erase("custom_fields");
+    for (const auto& [key, value] : changes)
+      found->second[key] = value;
+    if (const auto* cf = item.as_object().if_contains("custom_fields")) {
+      for (const auto& [key, value] : cf->as_object())
+        found->second["custom_fields"].as_object()[key] = value;
+    }
+    out.push_back(found->second);
+  }
+  return http::Response::json(out);
+}
+
+http::Response FakeNetBox::remove(const std::string& request_body, Table& table) {
+  const json::value body = json::parse(request_body);
+  for (const auto& item : body.as_array())
+    table.erase(json_int(field(item.as_object(), "id")));
+  return http::Response::empty(http::Status::no_content);
 }
 
 http::ClientResponse RecordingTransport::exchange(http::Verb method, std::string_view url,

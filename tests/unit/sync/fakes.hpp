@@ -82,6 +82,11 @@ class FakeNetBox {
   size_t gets = 0, posts = 0, patches = 0, deletes = 0;
 
  private:
+  using Table = std::map<int64_t, boost::json::object>;  // one collection by id
+  http::Response list(const http::Request& request, const Table& table);
+  http::Response create(const std::string& path, const std::string& request_body, Table& table);
+  http::Response update(const std::string& path, const std::string& request_body, Table& table);
+  static http::Response remove(const std::string& request_body, Table& table);
   boost::json::object expand(const std::string& path, const boost::json::object& input);
   std::string validate(const std::string& path, const boost::json::object& object, int64_t id);
 
