@@ -3,10 +3,8 @@
 // call addresses and how a written value is kept.
 
 #include <boost/json/value.hpp>
-#include <optional>
 #include <string>
 #include <string_view>
-#include <utility>
 
 #include "proxmox/pve_support.hpp"
 #include "proxmox/state.hpp"
@@ -15,17 +13,17 @@ namespace pbx::proxmox {
 
 // The zone key of a call ("cluster", "node/pve1", "qemu/100"), or why the call names none.
 template <typename State>
-std::pair<std::string, std::optional<ApiResult>> firewall_zone_of(State& state, const ApiCall& call,
-                                                                  std::string_view kind) {
-  if (kind == "cluster") return {"cluster", std::nullopt};
+common::Result<std::string, ApiResult> firewall_zone_of(State& state, const ApiCall& call,
+                                                        std::string_view kind) {
+  if (kind == "cluster") return std::string("cluster");
   if (kind == "node") {
     const std::string node = call.text("node");
-    if (state.find_node(node) == nullptr) return {{}, no_such_node(node)};
-    return {"node/" + node, std::nullopt};
+    if (state.find_node(node) == nullptr) return common::Failure{no_such_node(node)};
+    return "node/" + node;
   }
-  auto [guest, refusal] = find_guest(state, call, kind);
-  if (refusal) return {{}, refusal};
-  return {std::string(kind) + "/" + std::to_string(guest->spec.vmid), std::nullopt};
+  const auto guest = find_guest(state, call, kind);
+  if (!guest) return common::Failure{guest.error()};
+  return std::string(kind) + "/" + std::to_string((*guest)->spec.vmid);
 }
 
 // The zone `key` of the state, or an empty one (a zone nobody wrote to).

@@ -39,19 +39,19 @@ template <typename State>
 using RulesOf = std::conditional_t<std::is_const_v<State>, const Rules, Rules>;
 
 template <typename State>
-using Located = std::pair<RulesOf<State>*, std::optional<ApiResult>>;
+using Located = common::Result<RulesOf<State>*, ApiResult>;
 
 // The rules of a zone: a write creates the zone, a read of one nobody wrote is empty.
 struct ZoneRules {
   std::string kind;
   template <typename State>
   Located<State> operator()(State& state, const ApiCall& call) const {
-    auto [key, refusal] = firewall_zone_of(state, call, kind);
-    if (refusal) return {nullptr, refusal};
+    const auto key = firewall_zone_of(state, call, kind);
+    if (!key) return common::Failure{key.error()};
     if constexpr (std::is_const_v<State>) {
-      return {&firewall_zone_or_empty(state, key).rules, std::nullopt};
+      return &firewall_zone_or_empty(state, *key).rules;
     } else {
-      return {&state.firewall().zones[key].rules, std::nullopt};
+      return &state.firewall().zones[*key].rules;
     }
   }
 };
@@ -64,9 +64,10 @@ struct GroupRules {
     auto& groups = state.firewall().groups;
     const auto found = groups.find(name);
     if (found == groups.end()) {
-      return {nullptr, ApiResult::error(500, fmt::format("no such security group '{}'", name))};
+      return common::Failure{
+          ApiResult::error(500, fmt::format("no such security group '{}'", name))};
     }
-    return {&found->second.rules, std::nullopt};
+    return &found->second.rules;
   }
 };
 
@@ -115,16 +116,18 @@ void add_rule_handlers(HandlerTable& table, const std::string& list, const std::
                        Locate locate) {
   table.add(Verb::get, list,
             reader([locate](const ClusterState& state, const ApiCall& call) -> ApiResult {
-              auto [rules, refusal] = locate(state, call);
-              if (refusal) return *refusal;
+              const auto lookup = locate(state, call);
+              if (!lookup) return lookup.error();
+              auto* rules = *lookup;
               json::array out;
               for (size_t pos = 0; pos < rules->size(); ++pos)
                 out.push_back(listed((*rules)[pos], pos));
               return ApiResult::ok(std::move(out));
             }));
   table.add(Verb::post, list, writer([locate](ClusterState& state, const ApiCall& call) {
-              auto [rules, refusal] = locate(state, call);
-              if (refusal) return *refusal;
+              const auto lookup = locate(state, call);
+              if (!lookup) return lookup.error();
+              auto* rules = *lookup;
               json::object added;
               for (const auto& [name, value] : call.params) {
                 if (!addressing(name)) added[name] = firewall_stored(value);
@@ -138,15 +141,17 @@ void add_rule_handlers(HandlerTable& table, const std::string& list, const std::
             }));
   table.add(Verb::get, item,
             reader([locate](const ClusterState& state, const ApiCall& call) -> ApiResult {
-              auto [rules, refusal] = locate(state, call);
-              if (refusal) return *refusal;
+              const auto lookup = locate(state, call);
+              if (!lookup) return lookup.error();
+              auto* rules = *lookup;
               const auto pos = position(call, rules->size());
               if (!pos) return no_rule(call);
               return ApiResult::ok(listed((*rules)[*pos], *pos));
             }));
   table.add(Verb::put, item, writer([locate](ClusterState& state, const ApiCall& call) {
-              auto [rules, refusal] = locate(state, call);
-              if (refusal) return *refusal;
+              const auto lookup = locate(state, call);
+              if (!lookup) return lookup.error();
+              auto* rules = *lookup;
               const auto pos = position(call, rules->size());
               if (!pos) return no_rule(call);
               change_rule(*rules, *pos, call);
@@ -154,8 +159,9 @@ void add_rule_handlers(HandlerTable& table, const std::string& list, const std::
               return ApiResult::ok();
             }));
   table.add(Verb::delete_, item, writer([locate](ClusterState& state, const ApiCall& call) {
-              auto [rules, refusal] = locate(state, call);
-              if (refusal) return *refusal;
+              const auto lookup = locate(state, call);
+              if (!lookup) return lookup.error();
+              auto* rules = *lookup;
               const auto pos = position(call, rules->size());
               if (!pos) return no_rule(call);
               rules->erase(rules->begin() + static_cast<std::ptrdiff_t>(*pos));
@@ -167,14 +173,16 @@ void add_rule_handlers(HandlerTable& table, const std::string& list, const std::
 void add_option_handlers(HandlerTable& table, const std::string& base, const std::string& kind) {
   table.add(Verb::get, base + "/options",
             reader([kind](const ClusterState& state, const ApiCall& call) -> ApiResult {
-              auto [key, refusal] = firewall_zone_of(state, call, kind);
-              if (refusal) return *refusal;
+              const auto lookup = firewall_zone_of(state, call, kind);
+              if (!lookup) return lookup.error();
+              const std::string& key = *lookup;
               return ApiResult::ok(firewall_zone_or_empty(state, key).options);
             }));
   table.add(Verb::put, base + "/options",
             writer([kind](ClusterState& state, const ApiCall& call) -> ApiResult {
-              auto [key, refusal] = firewall_zone_of(state, call, kind);
-              if (refusal) return *refusal;
+              const auto lookup = firewall_zone_of(state, call, kind);
+              if (!lookup) return lookup.error();
+              const std::string& key = *lookup;
               auto& options = state.firewall().zones[key].options;
               for (const auto& name : delete_list(call))
                 options.erase(name);

@@ -39,26 +39,29 @@ void take_text(json::object& out, const ApiCall& call, const char* key) {
 // with `rename`, the entry `rename` becomes `name` (which must then be free); without, `name`
 // must be free. Answers the entry to fill, or the refusal.
 template <typename Map>
-std::pair<typename Map::mapped_type*, std::optional<ApiResult>> create_or_rename(
-    Map& map, const std::string& name, const std::string& rename, const char* parameter,
-    std::string_view what) {
+common::Result<typename Map::mapped_type*, ApiResult> create_or_rename(Map& map,
+                                                                       const std::string& name,
+                                                                       const std::string& rename,
+                                                                       const char* parameter,
+                                                                       std::string_view what) {
+  const auto exists = [&](const std::string& taken) {
+    return common::Failure{
+        ApiResult::invalid(parameter, fmt::format("{} '{}' already exists", what, taken))};
+  };
   if (!rename.empty()) {
     auto found = map.find(rename);
-    if (found == map.end())
-      return {nullptr,
-              ApiResult::invalid(parameter, fmt::format("{} '{}' does not exist", what, rename))};
-    if (rename == name) return {&found->second, std::nullopt};
-    if (map.contains(name))
-      return {nullptr,
-              ApiResult::invalid(parameter, fmt::format("{} '{}' already exists", what, name))};
+    if (found == map.end()) {
+      return common::Failure{
+          ApiResult::invalid(parameter, fmt::format("{} '{}' does not exist", what, rename))};
+    }
+    if (rename == name) return &found->second;
+    if (map.contains(name)) return exists(name);
     auto moved = std::move(found->second);
     map.erase(found);
-    return {&(map[name] = std::move(moved)), std::nullopt};
+    return &(map[name] = std::move(moved));
   }
-  if (map.contains(name))
-    return {nullptr,
-            ApiResult::invalid(parameter, fmt::format("{} '{}' already exists", what, name))};
-  return {&map[name], std::nullopt};
+  if (map.contains(name)) return exists(name);
+  return &map[name];
 }
 
 // ---- security groups -----------------------------------------------------------------------
@@ -79,15 +82,16 @@ void add_group_handlers(HandlerTable& table) {
               }
               return ApiResult::ok(std::move(out));
             }));
-  table.add(
-      Verb::post, "/cluster/firewall/groups", writer([](ClusterState& state, const ApiCall& call) {
-        auto [group, refusal] = create_or_rename(state.firewall().groups, call.text("group"),
-                                                 call.text("rename"), "group", "Security group");
-        if (refusal) return *refusal;
-        if (call.has("comment")) group->comment = call.text("comment");
-        state.touch();
-        return ApiResult::ok();
-      }));
+  table.add(Verb::post, "/cluster/firewall/groups",
+            writer([](ClusterState& state, const ApiCall& call) {
+              const auto lookup = create_or_rename(state.firewall().groups, call.text("group"),
+                                                   call.text("rename"), "group", "Security group");
+              if (!lookup) return lookup.error();
+              auto* group = *lookup;
+              if (call.has("comment")) group->comment = call.text("comment");
+              state.touch();
+              return ApiResult::ok();
+            }));
   table.add(Verb::delete_, "/cluster/firewall/groups/{group}",
             writer([](ClusterState& state, const ApiCall& call) {
               auto& groups = state.firewall().groups;
@@ -106,12 +110,13 @@ void add_group_handlers(HandlerTable& table) {
 // The call's zone as stored (nullptr when nobody wrote to it), or the refusal.
 template <typename State>
 auto stored_zone(State& state, const ApiCall& call, const std::string& kind)
-    -> std::pair<decltype(&state.firewall().zones.begin()->second), std::optional<ApiResult>> {
-  auto [key, refusal] = firewall_zone_of(state, call, kind);
-  if (refusal) return {nullptr, refusal};
+    -> common::Result<decltype(&state.firewall().zones.begin()->second), ApiResult> {
+  const auto key = firewall_zone_of(state, call, kind);
+  if (!key) return common::Failure{key.error()};
   auto& zones = state.firewall().zones;
-  const auto found = zones.find(key);
-  return {found == zones.end() ? nullptr : &found->second, std::nullopt};
+  const auto found = zones.find(*key);
+  if (found == zones.end()) return nullptr;
+  return &found->second;
 }
 
 // ---- IP sets -------------------------------------------------------------------------------
@@ -136,23 +141,24 @@ auto find_cidr(Entries& entries, const std::string& cidr) {
 // The IP set {name} of the call's zone, or the refusal.
 template <typename State>
 auto ipset_of(State& state, const ApiCall& call, const std::string& kind)
-    -> std::pair<decltype(&state.firewall().zones.begin()->second.ipsets.begin()->second),
-                 std::optional<ApiResult>> {
-  auto [zone, refusal] = stored_zone(state, call, kind);
-  if (refusal) return {nullptr, refusal};
+    -> common::Result<decltype(&state.firewall().zones.begin()->second.ipsets.begin()->second),
+                      ApiResult> {
+  const auto zone = stored_zone(state, call, kind);
+  if (!zone) return common::Failure{zone.error()};
   const std::string name = call.text("name");
-  if (!zone) return {nullptr, no_ipset(name)};
-  const auto found = zone->ipsets.find(name);
-  if (found == zone->ipsets.end()) return {nullptr, no_ipset(name)};
-  return {&found->second, std::nullopt};
+  if (!*zone) return common::Failure{no_ipset(name)};
+  const auto found = (*zone)->ipsets.find(name);
+  if (found == (*zone)->ipsets.end()) return common::Failure{no_ipset(name)};
+  return &found->second;
 }
 
 void add_ipset_list_handlers(HandlerTable& table, const std::string& base,
                              const std::string& kind) {
   table.add(Verb::get, base,
             reader([kind](const ClusterState& state, const ApiCall& call) -> ApiResult {
-              auto [zone, refusal] = stored_zone(state, call, kind);
-              if (refusal) return *refusal;
+              const auto lookup = stored_zone(state, call, kind);
+              if (!lookup) return lookup.error();
+              auto* zone = *lookup;
               json::array out;
               if (!zone) return ApiResult::ok(std::move(out));
               for (const auto& [name, ipset] : zone->ipsets) {
@@ -163,12 +169,14 @@ void add_ipset_list_handlers(HandlerTable& table, const std::string& base,
               return ApiResult::ok(std::move(out));
             }));
   table.add(Verb::post, base, writer([kind](ClusterState& state, const ApiCall& call) -> ApiResult {
-              auto [key, refusal] = firewall_zone_of(state, call, kind);
-              if (refusal) return *refusal;
-              auto [ipset, refused] =
+              const auto lookup = firewall_zone_of(state, call, kind);
+              if (!lookup) return lookup.error();
+              const std::string& key = *lookup;
+              const auto created =
                   create_or_rename(state.firewall().zones[key].ipsets, call.text("name"),
                                    call.text("rename"), "name", "IPSet");
-              if (refused) return *refused;
+              if (!created) return created.error();
+              auto* ipset = *created;
               if (call.has("comment")) ipset->comment = call.text("comment");
               state.touch();
               return ApiResult::ok();
@@ -184,8 +192,9 @@ void add_ipset_entry_handlers(HandlerTable& table, const std::string& path,
                               const std::string& kind) {
   table.add(Verb::get, path,
             reader([kind](const ClusterState& state, const ApiCall& call) -> ApiResult {
-              auto [ipset, refusal] = ipset_of(state, call, kind);
-              if (refusal) return *refusal;
+              const auto lookup = ipset_of(state, call, kind);
+              if (!lookup) return lookup.error();
+              auto* ipset = *lookup;
               const auto found = find_cidr(ipset->entries, call.text("cidr"));
               if (found == ipset->entries.end()) return no_cidr();
               json::object out = *found;
@@ -193,8 +202,9 @@ void add_ipset_entry_handlers(HandlerTable& table, const std::string& path,
               return ApiResult::ok(std::move(out));
             }));
   table.add(Verb::put, path, writer([kind](ClusterState& state, const ApiCall& call) {
-              auto [ipset, refusal] = ipset_of(state, call, kind);
-              if (refusal) return *refusal;
+              const auto lookup = ipset_of(state, call, kind);
+              if (!lookup) return lookup.error();
+              auto* ipset = *lookup;
               const auto found = find_cidr(ipset->entries, call.text("cidr"));
               if (found == ipset->entries.end()) return no_cidr();
               take_text(*found, call, "comment");
@@ -208,8 +218,9 @@ void add_ipset_entry_handlers(HandlerTable& table, const std::string& path,
               return ApiResult::ok();
             }));
   table.add(Verb::delete_, path, writer([kind](ClusterState& state, const ApiCall& call) {
-              auto [ipset, refusal] = ipset_of(state, call, kind);
-              if (refusal) return *refusal;
+              const auto lookup = ipset_of(state, call, kind);
+              if (!lookup) return lookup.error();
+              auto* ipset = *lookup;
               const auto found = find_cidr(ipset->entries, call.text("cidr"));
               if (found == ipset->entries.end()) return no_cidr();
               ipset->entries.erase(found);
@@ -223,8 +234,9 @@ void add_ipset_handlers(HandlerTable& table, const std::string& base, const std:
   const std::string one = base + "/{name}";
   table.add(Verb::get, one,
             reader([kind](const ClusterState& state, const ApiCall& call) -> ApiResult {
-              auto [ipset, refusal] = ipset_of(state, call, kind);
-              if (refusal) return *refusal;
+              const auto lookup = ipset_of(state, call, kind);
+              if (!lookup) return lookup.error();
+              auto* ipset = *lookup;
               const std::string digest = entries_digest(*ipset);
               json::array out;
               for (const auto& entry : ipset->entries) {
@@ -235,8 +247,9 @@ void add_ipset_handlers(HandlerTable& table, const std::string& base, const std:
               return ApiResult::ok(std::move(out));
             }));
   table.add(Verb::post, one, writer([kind](ClusterState& state, const ApiCall& call) {
-              auto [ipset, refusal] = ipset_of(state, call, kind);
-              if (refusal) return *refusal;
+              const auto lookup = ipset_of(state, call, kind);
+              if (!lookup) return lookup.error();
+              auto* ipset = *lookup;
               const std::string cidr = call.text("cidr");
               if (find_cidr(ipset->entries, cidr) != ipset->entries.end())
                 return ApiResult::invalid("cidr", fmt::format("address '{}' already exists", cidr));
@@ -248,8 +261,9 @@ void add_ipset_handlers(HandlerTable& table, const std::string& base, const std:
               return ApiResult::ok();
             }));
   table.add(Verb::delete_, one, writer([kind](ClusterState& state, const ApiCall& call) {
-              auto [zone, refusal] = stored_zone(state, call, kind);
-              if (refusal) return *refusal;
+              const auto lookup = stored_zone(state, call, kind);
+              if (!lookup) return lookup.error();
+              auto* zone = *lookup;
               const std::string name = call.text("name");
               if (!zone) return ApiResult::ok();  // already gone
               const auto found = zone->ipsets.find(name);
@@ -290,8 +304,9 @@ void add_alias_handlers(HandlerTable& table, const std::string& base, const std:
   const std::string one = base + "/{name}";
   table.add(Verb::get, base,
             reader([kind](const ClusterState& state, const ApiCall& call) -> ApiResult {
-              auto [zone, refusal] = stored_zone(state, call, kind);
-              if (refusal) return *refusal;
+              const auto lookup = stored_zone(state, call, kind);
+              if (!lookup) return lookup.error();
+              auto* zone = *lookup;
               json::array out;
               const std::string digest = aliases_digest(zone);
               if (zone) {
@@ -302,8 +317,9 @@ void add_alias_handlers(HandlerTable& table, const std::string& base, const std:
             }));
   // Proxmox keeps alias names lower-case (they match case-insensitively in rules).
   table.add(Verb::post, base, writer([kind](ClusterState& state, const ApiCall& call) -> ApiResult {
-              auto [key, refusal] = firewall_zone_of(state, call, kind);
-              if (refusal) return *refusal;
+              const auto lookup = firewall_zone_of(state, call, kind);
+              if (!lookup) return lookup.error();
+              const std::string& key = *lookup;
               auto& aliases = state.firewall().zones[key].aliases;
               const std::string name = lower(call.text("name"));
               if (aliases.contains(name))
@@ -314,15 +330,17 @@ void add_alias_handlers(HandlerTable& table, const std::string& base, const std:
             }));
   table.add(
       Verb::get, one, reader([kind](const ClusterState& state, const ApiCall& call) -> ApiResult {
-        auto [zone, refusal] = stored_zone(state, call, kind);
-        if (refusal) return *refusal;
+        const auto lookup = stored_zone(state, call, kind);
+        if (!lookup) return lookup.error();
+        auto* zone = *lookup;
         const std::string name = lower(call.text("name"));
         if (!zone || !zone->aliases.contains(name)) return no_alias();
         return ApiResult::ok(alias_listed(name, zone->aliases.at(name), aliases_digest(zone)));
       }));
   table.add(Verb::put, one, writer([kind](ClusterState& state, const ApiCall& call) {
-              auto [zone, refusal] = stored_zone(state, call, kind);
-              if (refusal) return *refusal;
+              const auto lookup = stored_zone(state, call, kind);
+              if (!lookup) return lookup.error();
+              auto* zone = *lookup;
               const std::string name = lower(call.text("name"));
               if (!zone || !zone->aliases.contains(name)) return no_alias();
               FirewallAlias alias = zone->aliases.at(name);
@@ -342,8 +360,9 @@ void add_alias_handlers(HandlerTable& table, const std::string& base, const std:
               return ApiResult::ok();
             }));
   table.add(Verb::delete_, one, writer([kind](ClusterState& state, const ApiCall& call) {
-              auto [zone, refusal] = stored_zone(state, call, kind);
-              if (refusal) return *refusal;
+              const auto lookup = stored_zone(state, call, kind);
+              if (!lookup) return lookup.error();
+              auto* zone = *lookup;
               if (zone && zone->aliases.erase(lower(call.text("name"))) > 0) state.touch();
               return ApiResult::ok();
             }));

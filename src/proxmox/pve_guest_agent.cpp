@@ -153,24 +153,27 @@ json::array container_interfaces(const GuestState& guest) {
 void add_guest_agent_handlers(HandlerTable& table) {
   table.add(Verb::get, "/nodes/{node}/qemu/{vmid}/agent/network-get-interfaces",
             reader([](const ClusterState& state, const ApiCall& call) -> ApiResult {
-              auto [guest, problem] = find_guest(state, call, "qemu");
-              if (problem) return *problem;
+              const auto lookup = find_guest(state, call, "qemu");
+              if (!lookup) return lookup.error();
+              auto* guest = *lookup;
               if (auto checked = check_agent(*guest); !checked) return checked.error();
               return network_get_interfaces(*guest);
             }));
 
   table.add(Verb::get, "/nodes/{node}/qemu/{vmid}/agent/get-osinfo",
             reader([](const ClusterState& state, const ApiCall& call) -> ApiResult {
-              auto [guest, problem] = find_guest(state, call, "qemu");
-              if (problem) return *problem;
+              const auto lookup = find_guest(state, call, "qemu");
+              if (!lookup) return lookup.error();
+              auto* guest = *lookup;
               if (auto checked = check_agent(*guest); !checked) return checked.error();
               return ApiResult::ok(json::object{{"result", os_info(guest->spec)}});
             }));
 
   table.add(Verb::get, "/nodes/{node}/lxc/{vmid}/interfaces",
             reader([](const ClusterState& state, const ApiCall& call) -> ApiResult {
-              auto [guest, problem] = find_guest(state, call, "lxc");
-              if (problem) return *problem;
+              const auto lookup = find_guest(state, call, "lxc");
+              if (!lookup) return lookup.error();
+              auto* guest = *lookup;
               if (!guest->running()) {
                 return ApiResult::error(500, fmt::format("CT {} not running", guest->spec.vmid));
               }

@@ -160,8 +160,9 @@ GuestState cloned_guest(const ClusterState& state, const GuestState& source,
 
 HandlerSpec clone_handler(const std::string& type) {
   return writer([type](ClusterState& state, const ApiCall& call) -> ApiResult {
-    auto [source, problem] = find_guest(state, call, type);
-    if (problem) return *problem;
+    const auto lookup = find_guest(state, call, type);
+    if (!lookup) return lookup.error();
+    auto* source = *lookup;
     CloneRequest request;
     request.newid = static_cast<int>(call.integer("newid").value_or(0));
     request.target = call.text("target");
@@ -189,8 +190,9 @@ HandlerSpec clone_handler(const std::string& type) {
 // the qmtemplate/vztemplate task runs, as Proxmox does.
 HandlerSpec template_handler(const std::string& type) {
   return writer([type](ClusterState& state, const ApiCall& call) -> ApiResult {
-    auto [guest, problem] = find_guest(state, call, type);
-    if (problem) return *problem;
+    const auto lookup = find_guest(state, call, type);
+    if (!lookup) return lookup.error();
+    auto* guest = *lookup;
     const std::string word = guest_kind_word(*guest);
     if (guest->lock)
       return ApiResult::error(500, fmt::format("{} is locked ({})", word, *guest->lock));

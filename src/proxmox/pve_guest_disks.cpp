@@ -126,8 +126,9 @@ Checked reassign(GuestState& source, GuestState& target, const std::string& key,
 HandlerSpec move_handler(const std::string& type) {
   return writer([type](ClusterState& state, const ApiCall& call) -> ApiResult {
     const MoveWords words = move_words(type == "lxc");
-    auto [guest, problem] = find_guest(state, call, type);
-    if (problem) return *problem;
+    const auto lookup = find_guest(state, call, type);
+    if (!lookup) return lookup.error();
+    auto* guest = *lookup;
     if (auto checked = check_unlocked(*guest); !checked) return checked.error();
     if (call.has("digest") && call.text("digest") != config_digest(state, *guest)) {
       return ApiResult::error(
@@ -175,8 +176,9 @@ void add_guest_disk_handlers(HandlerTable& table, const std::string& type) {
   // unlink: `delete` of the listed keys; synchronous, answers null.
   table.add(Verb::put, path + "/unlink",
             writer([type](ClusterState& state, const ApiCall& call) -> ApiResult {
-              auto [guest, problem] = find_guest(state, call, type);
-              if (problem) return *problem;
+              const auto lookup = find_guest(state, call, type);
+              if (!lookup) return lookup.error();
+              auto* guest = *lookup;
               if (auto checked = check_unlocked(*guest); !checked) return checked.error();
               delete_config_keys(state, *guest, call.text("idlist"), call.flag("force"));
               state.touch();

@@ -29,15 +29,17 @@ struct GuestSnapshot {
 
 // The guest named by {node}/{vmid} and its snapshot {snapname}, or the answer explaining why not.
 auto find_snapshot(ClusterState& state, const ApiCall& call, std::string_view type)
-    -> std::pair<GuestSnapshot, std::optional<ApiResult>> {
-  auto [guest, problem] = find_guest(state, call, type);
-  if (problem) return {{}, std::move(problem)};
+    -> common::Result<GuestSnapshot, ApiResult> {
+  const auto lookup = find_guest(state, call, type);
+  if (!lookup) return common::Failure{lookup.error()};
+  GuestState* guest = *lookup;
   const std::string name = call.text("snapname");
   const auto snapshot = snapshot_named(*guest, name);
   if (snapshot == guest->spec.snapshots.end()) {
-    return {{}, ApiResult::error(500, fmt::format("snapshot '{}' does not exist", name))};
+    return common::Failure{
+        ApiResult::error(500, fmt::format("snapshot '{}' does not exist", name))};
   }
-  return {{guest, snapshot}, std::nullopt};
+  return GuestSnapshot{guest, snapshot};
 }
 
 // The paths and task prefix of one guest type.
@@ -121,8 +123,9 @@ void add_guest_life_cycle(HandlerTable& table, const GuestKind& kind) {
 
   table.add(Verb::delete_, guest_path,
             writer([type, prefix](ClusterState& state, const ApiCall& call) -> ApiResult {
-              auto [guest, problem] = find_guest(state, call, type);
-              if (problem) return *problem;
+              const auto lookup = find_guest(state, call, type);
+              if (!lookup) return lookup.error();
+              auto* guest = *lookup;
               if (guest->running()) {
                 return ApiResult::error(
                     500, fmt::format("{} {} is running - destroy failed", guest_kind_word(*guest),
@@ -137,15 +140,17 @@ void add_guest_life_cycle(HandlerTable& table, const GuestKind& kind) {
 
   table.add(Verb::get, guest_path + "/config",
             reader([type](const ClusterState& state, const ApiCall& call) -> ApiResult {
-              auto [guest, problem] = find_guest(state, call, type);
-              if (problem) return *problem;
+              const auto lookup = find_guest(state, call, type);
+              if (!lookup) return lookup.error();
+              auto* guest = *lookup;
               return ApiResult::ok(guest_config(state, *guest));
             }));
 
   const auto update_config = [type, prefix](bool async) {
     return writer([type, prefix, async](ClusterState& state, const ApiCall& call) -> ApiResult {
-      auto [guest, problem] = find_guest(state, call, type);
-      if (problem) return *problem;
+      const auto lookup = find_guest(state, call, type);
+      if (!lookup) return lookup.error();
+      auto* guest = *lookup;
       if (call.has("digest") && call.text("digest") != config_digest(state, *guest)) {
         return ApiResult::error(
             500, "detected modified configuration - file changed by other user? Try again.");
@@ -167,8 +172,9 @@ void add_guest_resize(HandlerTable& table, const GuestKind& kind) {
   const std::string& prefix = kind.prefix;
   table.add(Verb::put, kind.path + "/resize",
             writer([type, prefix](ClusterState& state, const ApiCall& call) -> ApiResult {
-              auto [found, problem] = find_guest(state, call, type);
-              if (problem) return *problem;
+              const auto lookup = find_guest(state, call, type);
+              if (!lookup) return lookup.error();
+              auto* found = *lookup;
               const std::string key = call.text("disk");
               auto& disks = found->spec.disks;
               const auto disk = std::find_if(disks.begin(), disks.end(),
@@ -196,8 +202,9 @@ void add_guest_status(HandlerTable& table, const GuestKind& kind, const Release&
   const std::string& prefix = kind.prefix;
   table.add(Verb::get, guest_path + "/status/current",
             reader([type, release](const ClusterState& state, const ApiCall& call) -> ApiResult {
-              auto [guest, problem] = find_guest(state, call, type);
-              if (problem) return *problem;
+              const auto lookup = find_guest(state, call, type);
+              if (!lookup) return lookup.error();
+              auto* guest = *lookup;
               json::object out = guest_metrics(*guest, ClusterState::now_seconds());
               out["ha"] = guest_ha_status(state, *guest);
               if (type == "qemu") {
@@ -226,8 +233,9 @@ void add_guest_status(HandlerTable& table, const GuestKind& kind, const Release&
     table.add(
         Verb::post, guest_path + "/status/" + name,
         writer([type, name, task_type](ClusterState& state, const ApiCall& call) -> ApiResult {
-          auto [guest, problem] = find_guest(state, call, type);
-          if (problem) return *problem;
+          const auto lookup = find_guest(state, call, type);
+          if (!lookup) return lookup.error();
+          auto* guest = *lookup;
           const std::string word = guest_kind_word(*guest);
           const int vmid = guest->spec.vmid;
           std::string exitstatus = "OK";
@@ -269,8 +277,9 @@ void add_guest_snapshots(HandlerTable& table, const GuestKind& kind) {
   const std::string& prefix = kind.prefix;
   table.add(Verb::get, guest_path + "/snapshot",
             reader([type](const ClusterState& state, const ApiCall& call) -> ApiResult {
-              auto [guest, problem] = find_guest(state, call, type);
-              if (problem) return *problem;
+              const auto lookup = find_guest(state, call, type);
+              if (!lookup) return lookup.error();
+              auto* guest = *lookup;
               json::array out;
               for (const auto& snapshot : guest->spec.snapshots) {
                 json::object entry{{"name", snapshot.name},
@@ -290,8 +299,9 @@ void add_guest_snapshots(HandlerTable& table, const GuestKind& kind) {
 
   table.add(Verb::post, guest_path + "/snapshot",
             writer([type, prefix](ClusterState& state, const ApiCall& call) -> ApiResult {
-              auto [guest, problem] = find_guest(state, call, type);
-              if (problem) return *problem;
+              const auto lookup = find_guest(state, call, type);
+              if (!lookup) return lookup.error();
+              auto* guest = *lookup;
               const std::string name = call.text("snapname");
               if (name == "current")
                 return ApiResult::error(500, "invalid snapshot name 'current'");
@@ -307,8 +317,9 @@ void add_guest_snapshots(HandlerTable& table, const GuestKind& kind) {
 
   table.add(Verb::delete_, guest_path + "/snapshot/{snapname}",
             writer([type, prefix](ClusterState& state, const ApiCall& call) -> ApiResult {
-              auto [found, problem] = find_snapshot(state, call, type);
-              if (problem) return *problem;
+              const auto lookup = find_snapshot(state, call, type);
+              if (!lookup) return lookup.error();
+              const GuestSnapshot& found = *lookup;
               GuestState* guest = found.guest;
               auto& snapshots = guest->spec.snapshots;
               const std::string name = found.snapshot->name;
@@ -324,8 +335,9 @@ void add_guest_snapshots(HandlerTable& table, const GuestKind& kind) {
 
   table.add(Verb::post, guest_path + "/snapshot/{snapname}/rollback",
             writer([type, prefix](ClusterState& state, const ApiCall& call) -> ApiResult {
-              auto [found, problem] = find_snapshot(state, call, type);
-              if (problem) return *problem;
+              const auto lookup = find_snapshot(state, call, type);
+              if (!lookup) return lookup.error();
+              const GuestSnapshot& found = *lookup;
               GuestState* guest = found.guest;
               guest->snapshot_parent = found.snapshot->name;
               if (!found.snapshot->vmstate) {

@@ -179,8 +179,9 @@ void add_node_storage_handlers(HandlerTable& table) {
   table.add(Verb::get, "/nodes/{node}/storage/{storage}/status",
             reader([](const ClusterState& state, const ApiCall& call) -> ApiResult {
               const std::string node = call.text("node");
-              const auto [storage, problem] = node_storage(state, call);
-              if (problem) return *problem;
+              const auto lookup = node_storage(state, call);
+              if (!lookup) return lookup.error();
+              auto* storage = *lookup;
               const int64_t used = storage_used(state, *storage, node);
               return ApiResult::ok(json::object{{"type", storage->type},
                                                 {"content", join(storage->content, ",")},
@@ -195,8 +196,9 @@ void add_node_storage_handlers(HandlerTable& table) {
   table.add(Verb::get, "/nodes/{node}/storage/{storage}/content",
             reader(
                 [](const ClusterState& state, const ApiCall& call) -> ApiResult {
-                  const auto [storage, problem] = node_storage(state, call);
-                  if (problem) return *problem;
+                  const auto lookup = node_storage(state, call);
+                  if (!lookup) return lookup.error();
+                  auto* storage = *lookup;
                   return ApiResult::ok(storage_content(state, *storage, call.text("node"), call));
                 },
                 true));
@@ -205,16 +207,16 @@ void add_node_storage_handlers(HandlerTable& table) {
 }  // namespace
 
 // The storage {storage} as {node} sees it, or the answer explaining why not.
-std::pair<const StorageScenario*, std::optional<ApiResult>> node_storage(const ClusterState& state,
-                                                                         const ApiCall& call) {
+common::Result<const StorageScenario*, ApiResult> node_storage(const ClusterState& state,
+                                                               const ApiCall& call) {
   const std::string node = call.text("node");
-  if (state.find_node(node) == nullptr) return {nullptr, no_such_node(node)};
+  if (state.find_node(node) == nullptr) return common::Failure{no_such_node(node)};
   const auto* storage = state.find_storage(call.text("storage"));
   if (storage == nullptr || !state.storage_on_node(*storage, node)) {
-    return {nullptr, ApiResult::error(
-                         500, fmt::format("storage '{}' does not exist", call.text("storage")))};
+    return common::Failure{
+        ApiResult::error(500, fmt::format("storage '{}' does not exist", call.text("storage")))};
   }
-  return {storage, std::nullopt};
+  return storage;
 }
 
 void add_storage_handlers(HandlerTable& table) {

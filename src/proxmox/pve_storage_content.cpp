@@ -86,8 +86,9 @@ struct PlannedVolume {
 };
 common::Result<PlannedVolume, ApiResult> plan_volume(const ClusterState& state, const ApiCall& call,
                                                      bool download) {
-  const auto [storage, problem] = node_storage(state, call);
-  if (problem) return common::Failure{*problem};
+  const auto lookup = node_storage(state, call);
+  if (!lookup) return common::Failure{lookup.error()};
+  const StorageScenario* storage = *lookup;
   if (!file_based(*storage)) {
     return common::Failure{ApiResult::error(
         500, download ? fmt::format("can't upload to storage type '{}', not a file based storage!",
@@ -222,8 +223,9 @@ ApiResult download_url(ClusterState& state, const ApiCall& call) {
 // id is "<owner vmid>@<storage>" for an owned volume, else the storage, as Proxmox names it.
 // A volume that is not there is refused at once (Proxmox would run the task and warn).
 ApiResult delete_volume(ClusterState& state, const ApiCall& call) {
-  const auto [storage, problem] = node_storage(state, call);
-  if (problem) return *problem;
+  const auto lookup = node_storage(state, call);
+  if (!lookup) return lookup.error();
+  auto* storage = *lookup;
   const std::string node = call.text("node");
   std::string volid = call.text("volume");
   if (volid.find(':') == std::string::npos) volid = storage->id + ":" + volid;

@@ -48,8 +48,8 @@ bool has_content(const StorageScenario& storage, std::string_view content);
 bool disk_visible_on(const StorageScenario& storage, const GuestState& guest,
                      std::string_view node);
 // The storage {storage} as {node} sees it, or the answer explaining why not (pve_storage.cpp).
-std::pair<const StorageScenario*, std::optional<ApiResult>> node_storage(const ClusterState& state,
-                                                                         const ApiCall& call);
+common::Result<const StorageScenario*, ApiResult> node_storage(const ClusterState& state,
+                                                               const ApiCall& call);
 // One storage on one node, from the state's storage ledger (no pass over the guests).
 int64_t storage_used(const ClusterState& state, const StorageScenario& storage,
                      std::string_view node);
@@ -64,15 +64,15 @@ boost::json::object guest_ha_status(const ClusterState& state, const GuestState&
 // The guest named by {node}/{vmid} of the given type, or the answer explaining why not.
 template <typename State>
 auto find_guest(State& state, const ApiCall& call, std::string_view type)
-    -> std::pair<decltype(state.find_guest(0)), std::optional<ApiResult>> {
+    -> common::Result<decltype(state.find_guest(0)), ApiResult> {
   const std::string node = call.text("node");
   const int64_t vmid = call.integer("vmid").value_or(0);
   auto* guest = state.find_guest(static_cast<int>(vmid));
-  if (state.find_node(node) == nullptr) return {nullptr, no_such_node(node)};
+  if (state.find_node(node) == nullptr) return common::Failure{no_such_node(node)};
   if (guest == nullptr || guest->spec.type != type || guest->spec.node != node) {
-    return {nullptr, no_such_guest(type, node, vmid)};
+    return common::Failure{no_such_guest(type, node, vmid)};
   }
-  return {guest, std::nullopt};
+  return guest;
 }
 
 // The answer to a change of `guest`: the UPID of the task Proxmox runs for it.
