@@ -20,8 +20,6 @@ using V = http::Verb;
 
 namespace {
 
-using Sources = std::vector<sync::ProxmoxSource>;
-
 // The first member of `row` among `keys` as text ("" when none): the plugin stores these in
 // columns that refuse null.
 std::string text_of(const json::object& row, std::initializer_list<const char*> keys) {
@@ -115,12 +113,12 @@ void add_datacenter_reads(const PluginRouteHooks& hooks) {
                {{200, "The CPU models"}, {400, "No Proxmox endpoint"}}};
   doc.response_schema = "CpuModels";
   hooks.add(std::move(doc), [&hooks](http::Request& request) {
-    auto selected = hooks.proxmox_sources(request);
-    if (auto* refusal = std::get_if<Response>(&selected)) return std::move(*refusal);
-    json::array answer;
-    for (const auto& source : std::get<Sources>(selected))
-      append_models(source, answer);
-    return Response::json(answer);
+    return with_sources(hooks, request, [](const ProxmoxSources& sources) {
+      json::array answer;
+      for (const auto& source : sources)
+        append_models(source, answer);
+      return Response::json(answer);
+    });
   });
 }
 

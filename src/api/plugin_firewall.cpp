@@ -13,7 +13,6 @@
 #include <boost/json/serialize.hpp>
 #include <functional>
 #include <map>
-#include <variant>
 
 #include "api/plugin_routes.hpp"
 #include "sync/json_util.hpp"
@@ -27,8 +26,6 @@ using V = http::Verb;
 
 namespace {
 
-using Sources = std::vector<sync::ProxmoxSource>;
-
 // One firewall on one endpoint: its API path and the labels its entries carry.
 struct Zone {
   const sync::ProxmoxSource* source = nullptr;
@@ -36,23 +33,15 @@ struct Zone {
   json::object labels;  // cluster_name, zone, node, vmid
 };
 
-struct Refusal {
-  Status status;
-  std::string detail;
-};
-
-using Zones = std::variant<std::vector<Zone>, Refusal>;
-
-Response refused(const Refusal& refusal) {
-  return detail_response(refusal.status, refusal.detail);
-}
+// The zones a route addresses, or its refusal (404 when no endpoint has the node or guest).
+using Zones = OrRefusal<std::vector<Zone>>;
 
 std::string node_path(std::string_view node) {
   return "/nodes/" + http::percent_encode(node);
 }
 
 // The datacenter firewall of every selected endpoint.
-Zones datacenter_zones(const Sources& sources) {
+Zones datacenter_zones(const ProxmoxSources& sources) {
   std::vector<Zone> zones;
   for (const auto& source : sources)
     zones.push_back({&source, "/cluster/firewall",
@@ -70,32 +59,32 @@ bool lists(const json::value& list, std::string_view key, std::string_view value
 }
 
 // The firewall of node `node` on every endpoint that has it; 404 when none has it.
-Zones node_zones(const Sources& sources, const std::string& node) {
+Zones node_zones(const ProxmoxSources& sources, const std::string& node) {
   std::vector<Zone> zones;
   for (const auto& source : sources) {
     try {
       if (!lists(proxmox_read(source, "/nodes"), "node", node)) continue;
     } catch (const std::exception& error) {
-      return Refusal{Status::bad_gateway, "Proxmox endpoint " + source.name + ": " + error.what()};
+      return refuse(Status::bad_gateway, "Proxmox endpoint " + source.name + ": " + error.what());
     }
     zones.push_back(
         {&source, node_path(node) + "/firewall",
          json::object{{"cluster_name", source.name}, {"zone", "node"}, {"node", node}}});
   }
   if (zones.empty())
-    return Refusal{Status::not_found, "No Proxmox endpoint has a node named '" + node + "'."};
+    return refuse(Status::not_found, "No Proxmox endpoint has a node named '" + node + "'.");
   return zones;
 }
 
 // The firewall of guest `vmid`, on the endpoints whose /cluster/resources list it (with the
 // node and type found there; `node` and `vm_type` in the query, when given, must agree).
-Zones guest_zones(const Sources& sources, const http::Request& request) {
+Zones guest_zones(const ProxmoxSources& sources, const http::Request& request) {
   const auto vmid = parse_positive_id(request.path_param("vmid"));
-  if (!vmid) return Refusal{Status::unprocessable_entity, "vmid must be a positive integer"};
+  if (!vmid) return refuse(Status::unprocessable_entity, "vmid must be a positive integer");
   const auto wanted_node = request.query_value("node");
   const auto wanted_type = request.query_value("vm_type");
   if (wanted_type && *wanted_type != "qemu" && *wanted_type != "lxc") {
-    return Refusal{Status::unprocessable_entity, "vm_type must be qemu or lxc"};
+    return refuse(Status::unprocessable_entity, "vm_type must be qemu or lxc");
   }
   std::vector<Zone> zones;
   for (const auto& source : sources) {
@@ -103,7 +92,7 @@ Zones guest_zones(const Sources& sources, const http::Request& request) {
     try {
       resources = proxmox_read(source, "/cluster/resources?type=vm");
     } catch (const std::exception& error) {
-      return Refusal{Status::bad_gateway, "Proxmox endpoint " + source.name + ": " + error.what()};
+      return refuse(Status::bad_gateway, "Proxmox endpoint " + source.name + ": " + error.what());
     }
     if (!resources.is_array()) continue;
     for (const auto& entry : resources.as_array()) {
@@ -122,14 +111,14 @@ Zones guest_zones(const Sources& sources, const http::Request& request) {
     }
   }
   if (zones.empty()) {
-    return Refusal{Status::not_found,
-                   "No Proxmox endpoint has guest " + std::to_string(*vmid) +
-                       (wanted_node ? " on node " + std::string(*wanted_node) : "") + "."};
+    return refuse(Status::not_found,
+                  "No Proxmox endpoint has guest " + std::to_string(*vmid) +
+                      (wanted_node ? " on node " + std::string(*wanted_node) : "") + ".");
   }
   return zones;
 }
 
-using ZoneFinder = std::function<Zones(const Sources&, const http::Request&)>;
+using ZoneFinder = std::function<Zones(const ProxmoxSources&, const http::Request&)>;
 
 json::object labelled(const json::object& labels) {
   json::object entry = labels;
@@ -306,11 +295,11 @@ json::object firewall_summary(const sync::ProxmoxSource& source) {
 }
 
 // A JSON object body as Proxmox form parameters (booleans as 1/0), or the refusal.
-std::variant<http::Params, Refusal> form_of(const std::string& body) {
+OrRefusal<http::Params> form_of(const std::string& body) {
   boost::system::error_code error;
   const json::value parsed = json::parse(body, error);
   if (error || !parsed.is_object())
-    return Refusal{Status::unprocessable_entity, "The body must be a JSON object."};
+    return refuse(Status::unprocessable_entity, "The body must be a JSON object.");
   http::Params form;
   for (const auto& [key, value] : parsed.as_object()) {
     const std::string name(key);
@@ -321,20 +310,18 @@ std::variant<http::Params, Refusal> form_of(const std::string& body) {
     else if (value.is_number())
       form.emplace_back(name, json::serialize(value));
     else if (!value.is_null())
-      return Refusal{Status::unprocessable_entity, "'" + name + "' must be a string or a number."};
+      return refuse(Status::unprocessable_entity, "'" + name + "' must be a string or a number.");
   }
   return form;
 }
 
 // The zone a write goes to: the first holding the node or guest; for the datacenter, the only
 // selected endpoint.
-std::variant<Zone, Refusal> write_zone(const Zones& found, bool datacenter) {
-  if (const auto* refusal = std::get_if<Refusal>(&found)) return *refusal;
-  const auto& zones = std::get<std::vector<Zone>>(found);
+OrRefusal<Zone> write_zone(const std::vector<Zone>& zones, bool datacenter) {
   if (datacenter && zones.size() != 1) {
-    return Refusal{Status::bad_request,
-                   "Several Proxmox endpoints are configured: name the one to change with "
-                   "proxmox_endpoint_ids."};
+    return refuse(Status::bad_request,
+                  "Several Proxmox endpoints are configured: name the one to change with "
+                  "proxmox_endpoint_ids.");
   }
   return zones.front();
 }
@@ -366,13 +353,16 @@ RouteDoc firewall_doc(V method, std::string path, std::string summary,
   return doc;
 }
 
-// Runs `answer` with the zones of `scope` for the request (or its refusal).
+// Runs `answer` with the zones of `scope` for the request, or answers the refusal of the
+// endpoints or of the zones.
 Response with_zones(const PluginRouteHooks& hooks, const FirewallScope& scope,
-                    http::Request& request, const std::function<Response(const Zones&)>& answer) {
-  auto selected = hooks.proxmox_sources(request);
-  if (auto* refusal = std::get_if<Response>(&selected)) return std::move(*refusal);
-  const Sources sources = std::get<Sources>(std::move(selected));
-  return answer(scope.zones(sources, request));
+                    http::Request& request,
+                    const std::function<Response(const std::vector<Zone>&)>& answer) {
+  return with_sources(hooks, request, [&](const ProxmoxSources& sources) {
+    const Zones zones = scope.zones(sources, request);
+    if (!zones) return zones.error();
+    return answer(*zones);
+  });
 }
 
 void add_reads(const PluginRouteHooks& hooks, const FirewallScope& scope,
@@ -390,9 +380,8 @@ void add_reads(const PluginRouteHooks& hooks, const FirewallScope& scope,
                                " over the endpoints: [{cluster_name, zone, ..., status}]",
                            scope.query, "FirewallEntries", {{404, "No endpoint has it"}}),
               [&hooks, &scope, suffix = read_suffix, shape = read_shape](http::Request& request) {
-                return with_zones(hooks, scope, request, [&](const Zones& zones) {
-                  if (const auto* refusal = std::get_if<Refusal>(&zones)) return refused(*refusal);
-                  return flattened(std::get<std::vector<Zone>>(zones), suffix, shape);
+                return with_zones(hooks, scope, request, [&](const std::vector<Zone>& zones) {
+                  return flattened(zones, suffix, shape);
                 });
               });
   }
@@ -401,10 +390,8 @@ void add_reads(const PluginRouteHooks& hooks, const FirewallScope& scope,
                                       "policy_out, options, status}, or null when none are set",
                          scope.query, "FirewallOptions", {{404, "No endpoint has it"}}),
             [&hooks, &scope](http::Request& request) {
-              return with_zones(hooks, scope, request, [&](const Zones& zones) {
-                if (const auto* refusal = std::get_if<Refusal>(&zones)) return refused(*refusal);
-                return options_of(std::get<std::vector<Zone>>(zones));
-              });
+              return with_zones(hooks, scope, request,
+                                [](const std::vector<Zone>& zones) { return options_of(zones); });
             });
 }
 
@@ -414,10 +401,10 @@ Response write_to_zone(const PluginRouteHooks& hooks, const FirewallScope& scope
                        http::Request& request, V method, const std::string& suffix,
                        const http::Params& params, const std::string& what,
                        const std::function<Response(const Zone&)>& answer) {
-  return with_zones(hooks, scope, request, [&](const Zones& zones) {
-    auto target = write_zone(zones, scope.datacenter);
-    if (auto* refusal = std::get_if<Refusal>(&target)) return refused(*refusal);
-    const Zone& zone = std::get<Zone>(target);
+  return with_zones(hooks, scope, request, [&](const std::vector<Zone>& zones) {
+    const auto target = write_zone(zones, scope.datacenter);
+    if (!target) return target.error();
+    const Zone& zone = *target;
     sync::ProxmoxReader writer(*zone.source->transport, zone.source->credentials);
     try {
       writer.write(method, zone.path + suffix, params);
@@ -442,9 +429,9 @@ void add_writes(const PluginRouteHooks& hooks, const FirewallScope& scope) {
                              "answers the zone's rules afterwards",
                          scope.query, "FirewallEntries", failures),
             [&hooks, &scope](http::Request& request) {
-              auto form = form_of(request.body);
-              if (auto* refusal = std::get_if<Refusal>(&form)) return refused(*refusal);
-              const auto& params = std::get<http::Params>(form);
+              const auto form = form_of(request.body);
+              if (!form) return form.error();
+              const http::Params& params = *form;
               bool type = false, action = false;
               for (const auto& [name, value] : params) {
                 type = type || (name == "type" && !value.empty());
@@ -465,10 +452,9 @@ void add_writes(const PluginRouteHooks& hooks, const FirewallScope& scope) {
                              "policy_out, ...; delete lists options to unset); answers them",
                          scope.query, "FirewallOptions", failures),
             [&hooks, &scope](http::Request& request) {
-              auto form = form_of(request.body);
-              if (auto* refusal = std::get_if<Refusal>(&form)) return refused(*refusal);
-              return write_to_zone(hooks, scope, request, V::put, "/options",
-                                   std::get<http::Params>(form), "the options",
+              const auto form = form_of(request.body);
+              if (!form) return form.error();
+              return write_to_zone(hooks, scope, request, V::put, "/options", *form, "the options",
                                    [](const Zone& zone) { return options_of({zone}); });
             });
 }
@@ -477,12 +463,14 @@ const std::vector<FirewallScope>& scopes() {
   static const std::vector<FirewallScope> table{
       {"/proxmox/firewall/datacenter",
        "Datacenter",
-       [](const Sources& sources, const http::Request&) { return datacenter_zones(sources); },
+       [](const ProxmoxSources& sources, const http::Request&) {
+         return datacenter_zones(sources);
+       },
        true,
        {}},
       {"/proxmox/firewall/nodes/{node}",
        "Node",
-       [](const Sources& sources, const http::Request& request) {
+       [](const ProxmoxSources& sources, const http::Request& request) {
          return node_zones(sources, std::string(request.path_param("node")));
        },
        false,
@@ -506,13 +494,33 @@ void add_summary(const PluginRouteHooks& hooks) {
                          "\"error\", error}",
                          {}, "FirewallSummary"),
             [&hooks](http::Request& request) {
-              auto selected = hooks.proxmox_sources(request);
-              if (auto* refusal = std::get_if<Response>(&selected)) return std::move(*refusal);
-              json::array answer;
-              for (const auto& source : std::get<Sources>(selected))
-                answer.push_back(firewall_summary(source));
-              return Response::json(answer);
+              return with_sources(hooks, request, [](const ProxmoxSources& sources) {
+                json::array answer;
+                for (const auto& source : sources)
+                  answer.push_back(firewall_summary(source));
+                return Response::json(answer);
+              });
             });
+}
+
+// One endpoint's top-level entries, as upstream's /proxmox overview lists them. Throws when the
+// endpoint cannot be read.
+json::object endpoint_overview(const sync::ProxmoxSource& source) {
+  json::array access, cluster;
+  for (const auto& entry : list_of(proxmox_read(source, "/access"))) {
+    if (entry.is_object())
+      access.push_back(json::string(sync::json_string(entry.as_object().if_contains("subdir"))));
+  }
+  for (const auto& entry : list_of(proxmox_read(source, "/cluster"))) {
+    if (entry.is_object())
+      cluster.push_back(json::string(sync::json_string(entry.as_object().if_contains("name"))));
+  }
+  return json::object{{source.name, json::object{{"access", std::move(access)},
+                                                 {"cluster", std::move(cluster)},
+                                                 {"nodes", proxmox_read(source, "/nodes")},
+                                                 {"pools", proxmox_read(source, "/pools")},
+                                                 {"storage", proxmox_read(source, "/storage")},
+                                                 {"version", proxmox_read(source, "/version")}}}};
 }
 
 // The top-level entries of each endpoint, as upstream's /proxmox overview.
@@ -528,40 +536,24 @@ void add_overview(const PluginRouteHooks& hooks) {
        {},
        {{200, "The overview"}, {400, "No Proxmox endpoint"}, {502, "A Proxmox endpoint failed"}}},
       [&hooks](http::Request& request) {
-        auto selected = hooks.proxmox_sources(request);
-        if (auto* refusal = std::get_if<Response>(&selected)) return std::move(*refusal);
-        json::array clusters;
-        for (const auto& source : std::get<Sources>(selected)) {
-          try {
-            json::array access, cluster;
-            for (const auto& entry : list_of(proxmox_read(source, "/access"))) {
-              if (entry.is_object())
-                access.push_back(
-                    json::string(sync::json_string(entry.as_object().if_contains("subdir"))));
+        return with_sources(hooks, request, [](const ProxmoxSources& sources) {
+          json::array clusters;
+          for (const auto& source : sources) {
+            try {
+              clusters.push_back(endpoint_overview(source));
+            } catch (const std::exception& error) {
+              return detail_response(Status::bad_gateway,
+                                     "Proxmox endpoint " + source.name + ": " + error.what());
             }
-            for (const auto& entry : list_of(proxmox_read(source, "/cluster"))) {
-              if (entry.is_object())
-                cluster.push_back(
-                    json::string(sync::json_string(entry.as_object().if_contains("name"))));
-            }
-            clusters.push_back(json::object{
-                {source.name, json::object{{"access", std::move(access)},
-                                           {"cluster", std::move(cluster)},
-                                           {"nodes", proxmox_read(source, "/nodes")},
-                                           {"pools", proxmox_read(source, "/pools")},
-                                           {"storage", proxmox_read(source, "/storage")},
-                                           {"version", proxmox_read(source, "/version")}}}});
-          } catch (const std::exception& error) {
-            return detail_response(Status::bad_gateway,
-                                   "Proxmox endpoint " + source.name + ": " + error.what());
           }
-        }
-        return Response::json(json::object{
-            {"message", "Proxmox API"},
-            {"proxmox_api_viewer", "https://pve.proxmox.com/pve-docs/api-viewer/"},
-            {"github", json::object{{"netbox", "https://github.com/netbox-community/netbox"},
-                                    {"proxbox", "https://github.com/netdevopsbr/netbox-proxbox"}}},
-            {"clusters", std::move(clusters)}});
+          return Response::json(json::object{
+              {"message", "Proxmox API"},
+              {"proxmox_api_viewer", "https://pve.proxmox.com/pve-docs/api-viewer/"},
+              {"github",
+               json::object{{"netbox", "https://github.com/netbox-community/netbox"},
+                            {"proxbox", "https://github.com/netdevopsbr/netbox-proxbox"}}},
+              {"clusters", std::move(clusters)}});
+        });
       });
 }
 

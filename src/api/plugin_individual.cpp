@@ -13,7 +13,6 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <variant>
 
 #include "api/plugin_routes.hpp"
 #include "api/plugin_stages.hpp"
@@ -28,7 +27,6 @@ using V = http::Verb;
 
 namespace {
 
-using Sources = std::vector<sync::ProxmoxSource>;
 using Params = std::map<std::string, std::string>;
 
 // An endpoint's transport whose /cluster/resources answers list no guest but `vmid`: the engine
@@ -68,12 +66,6 @@ class OneGuestTransport final : public sync::Transport {
   int64_t vmid_;
 };
 
-// A refusal: the status and detail of the answer.
-struct Refusal {
-  Status status;
-  std::string detail;
-};
-
 // The entry of `list` whose `key` equals `value` (strings or integers), or nullptr.
 const json::object* entry_with(const json::value& list, std::string_view key,
                                const std::string& value) {
@@ -110,6 +102,10 @@ struct Target {
   }
 };
 
+// What a kind's lookup found on one endpoint: the object, nullopt when the endpoint lacks it, or
+// the refusal ending the request (the guest is there, but not as the parameters say).
+using Found = OrRefusal<std::optional<json::object>>;
+
 // One kind: its required parameters, the stages that write it (dependencies first), whether the
 // run is narrowed to its guest, and how to find it in Proxmox and in NetBox.
 struct Kind {
@@ -118,44 +114,45 @@ struct Kind {
   std::vector<const char*> optional;
   std::vector<const char*> stages;  // plugin sync types, in order
   bool one_guest = false;
-  // Throws Refusal (404) when the source lacks the object; fills proxmox_resource.
-  std::function<std::optional<json::object>(Target&)> locate;
+  // The object in Proxmox (throws when the endpoint cannot be read).
+  std::function<Found(Target&)> locate;
   // The NetBox objects that are the synced object (read after the run).
   std::function<std::vector<json::object>(sync::NetBoxClient&, const Target&)> netbox;
 };
 
-// The guest of node/type/vmid from /cluster/resources, or nullopt.
-std::optional<json::object> locate_guest(Target& target) {
+// The guest of node/type/vmid from /cluster/resources, nullopt, or 404 when the vmid is another
+// type's or on another node.
+Found locate_guest(Target& target) {
   const json::value resources = proxmox_read(*target.source, "/cluster/resources?type=vm");
   const auto* guest = entry_with(resources, "vmid", std::to_string(target.vmid));
-  if (!guest) return std::nullopt;
+  if (!guest) return std::optional<json::object>();
   const std::string node = sync::json_string(guest->if_contains("node"));
   const std::string type = sync::json_string(guest->if_contains("type"));
   if (node != target.param("node") || type != target.param("type")) {
-    throw Refusal{Status::not_found, "Guest " + std::to_string(target.vmid) + " is a " + type +
+    return refuse(Status::not_found, "Guest " + std::to_string(target.vmid) + " is a " + type +
                                          " on node " + node + ", not a " + target.param("type") +
-                                         " on node " + target.param("node") + "."};
+                                         " on node " + target.param("node") + ".");
   }
-  return *guest;
+  return std::optional<json::object>(*guest);
 }
 
 // The guest, then `sub` (a member of a read below the guest) as the resource.
-std::optional<json::object> locate_guest_child(Target& target, const std::string& suffix,
-                                               const std::string& name_param) {
-  auto guest = locate_guest(target);
-  if (!guest) return std::nullopt;
+Found locate_guest_child(Target& target, const std::string& suffix, const std::string& name_param) {
+  const Found guest = locate_guest(target);
+  if (!guest || !*guest) return guest;
   const json::value read = proxmox_read(*target.source, target.guest_path() + suffix);
   const std::string& wanted = target.param(name_param);
   if (read.is_object()) {  // a config: its key
     const auto* value = read.as_object().if_contains(wanted);
-    if (!value) return std::nullopt;
-    return json::object{{"name", wanted}, {"value", *value}, {"vmid", target.vmid}};
+    if (!value) return std::optional<json::object>();
+    return std::optional<json::object>(
+        json::object{{"name", wanted}, {"value", *value}, {"vmid", target.vmid}});
   }
   const auto* entry = entry_with(read, "name", wanted);
-  if (!entry) return std::nullopt;
+  if (!entry) return std::optional<json::object>();
   json::object resource = *entry;
   resource["vmid"] = target.vmid;
-  return resource;
+  return std::optional<json::object>(std::move(resource));
 }
 
 std::vector<json::object> netbox_vms(sync::NetBoxClient& netbox, const Target& target) {
@@ -267,12 +264,13 @@ const std::vector<Kind>& kinds() {
        {"cluster_name", "interface_name"},
        {"virtual-machines", "vm-interfaces", "ip-addresses"},
        true,
-       [](Target& target) -> std::optional<json::object> {
-         auto guest = locate_guest(target);
-         if (!guest) return std::nullopt;
-         return json::object{{"address", target.param("ip_address")},
-                             {"vmid", target.vmid},
-                             {"interface_name", target.param("interface_name")}};
+       [](Target& target) -> Found {
+         const Found guest = locate_guest(target);
+         if (!guest || !*guest) return guest;
+         return std::optional<json::object>(
+             json::object{{"address", target.param("ip_address")},
+                          {"vmid", target.vmid},
+                          {"interface_name", target.param("interface_name")}});
        },
        below_vm("/ipam/ip-addresses/", "address", "ip_address")},
       {"backup",
@@ -319,9 +317,9 @@ const std::vector<Kind>& kinds() {
        {"cluster_name", "upid"},
        {"virtual-machines", "task-history"},
        true,
-       [](Target& target) -> std::optional<json::object> {
-         auto guest = locate_guest(target);
-         if (!guest || target.param("upid").empty()) return guest;
+       [](Target& target) -> Found {
+         const Found guest = locate_guest(target);
+         if (!guest || !*guest || target.param("upid").empty()) return guest;
          return locate_in_list(
              target,
              node_path(target.param("node")) +
@@ -338,7 +336,7 @@ const std::vector<Kind>& kinds() {
 }
 
 // Query parameters, then (POST) the members of a JSON object body over them.
-std::variant<Params, Refusal> request_params(const http::Request& request) {
+OrRefusal<Params> request_params(const http::Request& request) {
   Params params;
   for (const auto& [name, value] : request.query)
     params[name] = value;
@@ -346,7 +344,7 @@ std::variant<Params, Refusal> request_params(const http::Request& request) {
     boost::system::error_code error;
     const json::value body = json::parse(request.body, error);
     if (error || !body.is_object())
-      return Refusal{Status::bad_request, "The body must be empty or a JSON object."};
+      return refuse(Status::bad_request, "The body must be empty or a JSON object.");
     for (const auto& [name, value] : body.as_object()) {
       if (value.is_string())
         params[std::string(name)] = std::string(value.as_string());
@@ -355,8 +353,8 @@ std::variant<Params, Refusal> request_params(const http::Request& request) {
       else if (value.is_bool())
         params[std::string(name)] = value.as_bool() ? "true" : "false";
       else if (!value.is_null()) {
-        return Refusal{Status::bad_request,
-                       "Body member '" + std::string(name) + "' must be a string or a number."};
+        return refuse(Status::bad_request,
+                      "Body member '" + std::string(name) + "' must be a string or a number.");
       }
     }
   }
@@ -370,26 +368,27 @@ bool needs_param(const Kind& kind, std::string_view name) {
   return false;
 }
 
-std::optional<Refusal> check_params(const Kind& kind, Target& target) {
+// Done (target.vmid set when the kind has one), or 400 naming what is missing or malformed.
+OrRefusal<void> check_params(const Kind& kind, Target& target) {
   std::string missing;
   for (const char* name : kind.required) {
     if (target.param(name).empty()) missing += (missing.empty() ? "" : ", ") + std::string(name);
   }
   if (!missing.empty()) {
-    return Refusal{Status::bad_request, "Missing parameter(s) for /sync/individual/" +
-                                            std::string(kind.name) + ": " + missing + "."};
+    return refuse(Status::bad_request, "Missing parameter(s) for /sync/individual/" +
+                                           std::string(kind.name) + ": " + missing + ".");
   }
   if (needs_param(kind, "type") && target.param("type") != "qemu" &&
       target.param("type") != "lxc") {
-    return Refusal{Status::bad_request,
-                   "type must be qemu or lxc, not '" + target.param("type") + "'."};
+    return refuse(Status::bad_request,
+                  "type must be qemu or lxc, not '" + target.param("type") + "'.");
   }
   if (needs_param(kind, "vmid")) {
     const auto vmid = parse_positive_id(target.param("vmid"));
-    if (!vmid) return Refusal{Status::bad_request, "vmid must be a positive integer."};
+    if (!vmid) return refuse(Status::bad_request, "vmid must be a positive integer.");
     target.vmid = *vmid;
   }
-  return std::nullopt;
+  return {};
 }
 
 // The NetBox cluster name of an endpoint, as the sync names it: the Proxmox cluster's, else
@@ -405,9 +404,9 @@ std::string cluster_name_of(const sync::ProxmoxSource& source) {
 }
 
 // The endpoint holding the object (the one `cluster_name` names, when given) and the object.
-std::variant<Target, Refusal> find_target(const Kind& kind, Params params, const Sources& sources) {
+OrRefusal<Target> find_target(const Kind& kind, Params params, const ProxmoxSources& sources) {
   Target target{std::move(params)};
-  if (auto refusal = check_params(kind, target)) return *refusal;
+  if (auto checked = check_params(kind, target); !checked) return common::Failure{checked.error()};
   const std::string& wanted_cluster = target.param("cluster_name");
   bool endpoint_matched = false;
   for (const auto& source : sources) {
@@ -419,29 +418,29 @@ std::variant<Target, Refusal> find_target(const Kind& kind, Params params, const
         continue;
       }
       endpoint_matched = true;
-      if (auto resource = kind.locate(target)) {
-        target.proxmox_resource = std::move(*resource);
+      Found resource = kind.locate(target);
+      if (!resource) return common::Failure{resource.error()};
+      if (*resource) {
+        target.proxmox_resource = std::move(**resource);
         return target;
       }
-    } catch (const Refusal& refusal) {
-      return refusal;
     } catch (const std::exception& error) {
-      return Refusal{Status::bad_gateway,
-                     "Proxmox endpoint " + source.name +
-                         " could not be read (nothing was synced): " + error.what()};
+      return refuse(Status::bad_gateway,
+                    "Proxmox endpoint " + source.name +
+                        " could not be read (nothing was synced): " + error.what());
     }
   }
   if (!endpoint_matched) {
-    return Refusal{Status::not_found,
-                   "No Proxmox endpoint or cluster is named '" + wanted_cluster + "'."};
+    return refuse(Status::not_found,
+                  "No Proxmox endpoint or cluster is named '" + wanted_cluster + "'.");
   }
   std::string described;
   for (const char* name : kind.required) {
     if (std::string_view(name) != "cluster_name")
       described += (described.empty() ? "" : ", ") + std::string(name) + "=" + target.param(name);
   }
-  return Refusal{Status::not_found,
-                 "No Proxmox endpoint has the " + std::string(kind.name) + " " + described + "."};
+  return refuse(Status::not_found,
+                "No Proxmox endpoint has the " + std::string(kind.name) + " " + described + ".");
 }
 
 json::value one_or_all(std::vector<json::object> objects) {
@@ -454,9 +453,8 @@ json::value one_or_all(std::vector<json::object> objects) {
 }
 
 // Runs the kind's stages for the target; the per-stage summaries, or the answer ending it.
-std::variant<json::array, Response> run_stages(const PluginRouteHooks& hooks,
-                                               http::Request& request, const Kind& kind,
-                                               const Target& target) {
+OrRefusal<json::array> run_stages(const PluginRouteHooks& hooks, http::Request& request,
+                                  const Kind& kind, const Target& target) {
   json::array stages;
   sync::ProxmoxSource source = *target.source;
   if (kind.one_guest)
@@ -464,15 +462,14 @@ std::variant<json::array, Response> run_stages(const PluginRouteHooks& hooks,
   for (const char* name : kind.stages) {
     const PluginStage* stage = find_plugin_stage(name);
     if (!stage || !stage->implemented()) {
-      return detail_response(Status::not_implemented,
-                             not_implemented_detail(std::string("stage ") + name));
+      return refuse(Status::not_implemented, not_implemented_detail(std::string("stage ") + name));
     }
     StageRun run{std::string(stage->sync_type), *stage->scope, false, {}};
-    run.sources = Sources{source};
+    run.sources = ProxmoxSources{source};
     if (kind.one_guest) run.only_guest = target.vmid;
     run.allow_delete = false;
     Response answer = hooks.run_stage(request, std::move(run));
-    if (answer.status != Status::ok) return answer;
+    if (answer.status != Status::ok) return common::Failure{std::move(answer)};
     json::value summary = json::parse(answer.body);
     json::object entry{{"stage", name}};
     for (const char* key : {"created", "updated", "unchanged", "errors", "error_messages"}) {
@@ -497,15 +494,12 @@ std::string stage_errors(const json::array& stages) {
 
 Response sync_one(const PluginRouteHooks& hooks, http::Request& request, const Kind& kind) {
   auto params = request_params(request);
-  if (auto* refusal = std::get_if<Refusal>(&params))
-    return detail_response(refusal->status, refusal->detail);
-  auto selected = hooks.proxmox_sources(request);
-  if (auto* refusal = std::get_if<Response>(&selected)) return std::move(*refusal);
-  const Sources sources = std::get<Sources>(std::move(selected));
-  auto found = find_target(kind, std::get<Params>(std::move(params)), sources);
-  if (auto* refusal = std::get_if<Refusal>(&found))
-    return detail_response(refusal->status, refusal->detail);
-  const Target& target = std::get<Target>(found);
+  if (!params) return params.error();
+  const auto sources = hooks.proxmox_sources(request);
+  if (!sources) return sources.error();
+  const auto found = find_target(kind, std::move(*params), *sources);
+  if (!found) return found.error();
+  const Target& target = *found;
   const std::string& dry = target.param("dry_run");
   const bool dry_run = dry == "true" || dry == "1" || dry == "yes";
   std::erase_if(request.query, [](const auto& param) { return param.first == "dry_run"; });
@@ -516,8 +510,8 @@ Response sync_one(const PluginRouteHooks& hooks, http::Request& request, const K
   try {
     const auto before = kind.netbox(*connection->client, target);
     auto ran = run_stages(hooks, request, kind, target);
-    if (auto* answer = std::get_if<Response>(&ran)) return std::move(*answer);
-    json::array stages = std::get<json::array>(std::move(ran));
+    if (!ran) return ran.error();
+    json::array stages = std::move(*ran);
     auto after = kind.netbox(*connection->client, target);
     std::string action = dry_run ? "dry_run" : "unchanged";
     json::value error = nullptr;

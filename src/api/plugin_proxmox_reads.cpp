@@ -50,8 +50,6 @@ std::string proxmox_cluster_name(const sync::ProxmoxSource& source) {
 
 namespace {
 
-using Sources = std::vector<sync::ProxmoxSource>;
-
 json::value read(const sync::ProxmoxSource& source, const std::string& path) {
   return proxmox_read(source, path);
 }
@@ -66,16 +64,8 @@ std::string passed_query(const http::Request& request, const std::vector<const c
   return params.empty() ? std::string() : "?" + http::encode_form(params);
 }
 
-// Runs `answer` with the selected endpoints (or their refusal: none configured, bad ids).
-Response with_sources(const PluginRouteHooks& hooks, const http::Request& request,
-                      const std::function<Response(const Sources&)>& answer) {
-  auto selected = hooks.proxmox_sources(request);
-  if (auto* refusal = std::get_if<Response>(&selected)) return std::move(*refusal);
-  return answer(std::get<Sources>(selected));
-}
-
 // [{"<endpoint>": data}] for every endpoint; 502 naming the endpoint that could not be read.
-Response per_endpoint(const Sources& sources, const std::string& path) {
+Response per_endpoint(const ProxmoxSources& sources, const std::string& path) {
   json::array answer;
   for (const auto& source : sources) {
     try {
@@ -90,7 +80,8 @@ Response per_endpoint(const Sources& sources, const std::string& path) {
 
 // The data of the first endpoint that answers `path` (a node's or a guest's object); 404 when
 // none has it.
-Response first_holding(const Sources& sources, const std::string& path, const std::string& what) {
+Response first_holding(const ProxmoxSources& sources, const std::string& path,
+                       const std::string& what) {
   std::string last_error;
   for (const auto& source : sources) {
     try {
@@ -158,7 +149,7 @@ void add_ha_reads(const PluginRouteHooks& hooks) {
                      "HA manager status and resources per endpoint: [{endpoint: {status, "
                      "resources}}]"),
             [&hooks](http::Request& request) {
-              return with_sources(hooks, request, [&](const Sources& sources) {
+              return with_sources(hooks, request, [&](const ProxmoxSources& sources) {
                 json::array answer;
                 for (const auto& source : sources) {
                   try {
@@ -183,7 +174,7 @@ void add_ha_reads(const PluginRouteHooks& hooks) {
                 return detail_response(Status::unprocessable_entity,
                                        "vmid must be a positive integer");
               }
-              return with_sources(hooks, request, [&](const Sources& sources) {
+              return with_sources(hooks, request, [&](const ProxmoxSources& sources) {
                 for (const auto& source : sources) {
                   json::value resources;
                   try {
@@ -263,7 +254,7 @@ void add_cluster_status(const PluginRouteHooks& hooks) {
                      "quorate, version, mode, node_list: [{id, name, type: node, ip, level, "
                      "local, nodeid, online}]}]"),
             [&hooks](http::Request& request) {
-              return with_sources(hooks, request, [&](const Sources& sources) {
+              return with_sources(hooks, request, [&](const ProxmoxSources& sources) {
                 json::array answer;
                 for (const auto& source : sources) {
                   try {
@@ -285,7 +276,7 @@ void add_sessions(const PluginRouteHooks& hooks) {
       read_doc("/proxmox/sessions",
                "The Proxmox sessions: [{name, domain, http_port, user, mode}]"),
       [&hooks](http::Request& request) {
-        return with_sources(hooks, request, [&](const Sources& sources) {
+        return with_sources(hooks, request, [&](const ProxmoxSources& sources) {
           json::array answer;
           for (const auto& source : sources) {
             json::object session{{"name", source.name}, {"user", source.credentials.user}};
@@ -315,7 +306,7 @@ void add_proxmox_reads(const PluginRouteHooks& hooks) {
   for (const auto& read_route : kClusterReads) {
     const ClusterRead* route = &read_route;
     hooks.add(read_doc(route->route, route->summary), [&hooks, route](http::Request& request) {
-      return with_sources(hooks, request, [&](const Sources& sources) {
+      return with_sources(hooks, request, [&](const ProxmoxSources& sources) {
         return per_endpoint(sources, route->proxmox_path + passed_query(request, route->query));
       });
     });
@@ -331,7 +322,7 @@ void add_proxmox_reads(const PluginRouteHooks& hooks) {
                                      "' is not a top-level Proxmox path: access, cluster, "
                                      "nodes, pools, storage or version.");
         }
-        return with_sources(hooks, request, [&](const Sources& sources) {
+        return with_sources(hooks, request, [&](const ProxmoxSources& sources) {
           return per_endpoint(sources, "/" + name);
         });
       });
@@ -341,7 +332,7 @@ void add_proxmox_reads(const PluginRouteHooks& hooks) {
             [&hooks](http::Request& request) {
               const std::string node(request.path_param("node"));
               const std::string storage(request.path_param("storage"));
-              return with_sources(hooks, request, [&](const Sources& sources) {
+              return with_sources(hooks, request, [&](const ProxmoxSources& sources) {
                 return first_holding(sources,
                                      "/nodes/" + http::percent_encode(node) + "/storage/" +
                                          http::percent_encode(storage) + "/content" +
@@ -364,7 +355,7 @@ void add_proxmox_reads(const PluginRouteHooks& hooks) {
         if (!vmid) {
           return detail_response(Status::unprocessable_entity, "vmid must be a positive integer");
         }
-        return with_sources(hooks, request, [&](const Sources& sources) {
+        return with_sources(hooks, request, [&](const ProxmoxSources& sources) {
           return first_holding(sources,
                                "/nodes/" + http::percent_encode(node) + "/" + type + "/" +
                                    std::to_string(*vmid) + "/config",

@@ -23,6 +23,17 @@ std::optional<int64_t> parse_positive_id(std::string_view text) {
   return id;
 }
 
+common::Failure<Response> refuse(Status status, std::string message) {
+  return common::Failure{detail_response(status, std::move(message))};
+}
+
+Response with_sources(const PluginRouteHooks& hooks, const http::Request& request,
+                      const std::function<Response(const ProxmoxSources&)>& answer) {
+  const auto selected = hooks.proxmox_sources(request);
+  if (!selected) return selected.error();
+  return answer(*selected);
+}
+
 namespace {
 
 constexpr const char* kVmsPath = "/virtualization/virtual-machines/";
@@ -109,22 +120,20 @@ void add_stage_route(const PluginRouteHooks& hooks, const PluginStage& stage) {
 
 // The NetBox virtual machine of a per-VM route: a 4xx answer when the id is malformed, NetBox
 // does not hold it, or proxbox did not sync it (no Proxmox identity to run the stage for).
-std::variant<json::object, Response> proxbox_vm(const PluginRouteHooks& hooks,
-                                                std::string_view id_text) {
+OrRefusal<json::object> proxbox_vm(const PluginRouteHooks& hooks, std::string_view id_text) {
   const auto id = parse_positive_id(id_text);
-  if (!id) return detail_response(Status::unprocessable_entity, "vm_id must be a positive integer");
+  if (!id) return refuse(Status::unprocessable_entity, "vm_id must be a positive integer");
   auto connection = hooks.netbox();
-  if (!connection) return detail_response(Status::bad_request, "No NetBox endpoint is configured.");
+  if (!connection) return refuse(Status::bad_request, "No NetBox endpoint is configured.");
   std::vector<json::object> found;
   try {
     found = connection->client->list(kVmsPath, {{"id", std::to_string(*id)}});
   } catch (const std::exception& error) {
-    return detail_response(Status::bad_gateway,
-                           std::string("NetBox is unavailable: ") + error.what());
+    return refuse(Status::bad_gateway, std::string("NetBox is unavailable: ") + error.what());
   }
   if (found.empty()) {
-    return detail_response(Status::not_found,
-                           "Virtual machine " + std::to_string(*id) + " not found in NetBox.");
+    return refuse(Status::not_found,
+                  "Virtual machine " + std::to_string(*id) + " not found in NetBox.");
   }
   const json::object& vm = found.front();
   const auto* custom_fields = vm.if_contains("custom_fields");
@@ -132,9 +141,9 @@ std::variant<json::object, Response> proxbox_vm(const PluginRouteHooks& hooks,
                                 ? custom_fields->as_object().if_contains("proxmox_vm_id")
                                 : nullptr;
   if (!vmid || vmid->is_null()) {
-    return detail_response(Status::unprocessable_entity,
-                           "Virtual machine " + std::to_string(*id) +
-                               " was not synced from Proxmox (it has no proxmox_vm_id).");
+    return refuse(Status::unprocessable_entity,
+                  "Virtual machine " + std::to_string(*id) +
+                      " was not synced from Proxmox (it has no proxmox_vm_id).");
   }
   return json::object{{"id", *id},
                       {"name", vm.at("name")},
@@ -154,8 +163,8 @@ void add_per_vm_route(const PluginRouteHooks& hooks, const PluginStage& stage) {
                  {422, "Malformed vm_id, or a virtual machine proxbox did not sync"}},
                 [&hooks](http::Request& request, StageRun run) {
                   auto vm = proxbox_vm(hooks, request.path_param("vm_id"));
-                  if (auto* refusal = std::get_if<Response>(&vm)) return std::move(*refusal);
-                  run.extra_result["virtual_machine"] = std::get<json::object>(std::move(vm));
+                  if (!vm) return vm.error();
+                  run.extra_result["virtual_machine"] = std::move(*vm);
                   return hooks.run_stage(request, std::move(run));
                 });
 }

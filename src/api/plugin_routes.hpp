@@ -11,10 +11,10 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <variant>
 #include <vector>
 
 #include "api/route_doc.hpp"
+#include "common/result.hpp"
 #include "http/message.hpp"
 #include "sync/engine.hpp"
 #include "sync/netbox_client.hpp"
@@ -26,6 +26,13 @@ struct NetBoxConnection {
   std::shared_ptr<sync::Transport> transport;
   std::unique_ptr<sync::NetBoxClient> client;
 };
+
+// The Proxmox endpoints a request selects.
+using ProxmoxSources = std::vector<sync::ProxmoxSource>;
+
+// A value, or the HTTP answer refusing the request ({"detail": ...}; README, error policy).
+template <class T>
+using OrRefusal = common::Result<T, http::Response>;
 
 // One sync request as a stage route asks for it.
 struct StageRun {
@@ -53,10 +60,13 @@ struct PluginRouteHooks {
   std::function<std::optional<NetBoxConnection>()> netbox;
   // The Proxmox endpoints a request selects (`proxmox_endpoint_ids`, else all), or the answer
   // refusing it (none configured, malformed or unknown ids).
-  std::function<std::variant<std::vector<sync::ProxmoxSource>, http::Response>(
-      const http::Request&)>
-      proxmox_sources;
+  std::function<OrRefusal<ProxmoxSources>(const http::Request&)> proxmox_sources;
 };
+
+// Runs `answer` with the endpoints the request selects, or answers their refusal (none
+// configured, malformed or unknown ids).
+http::Response with_sources(const PluginRouteHooks& hooks, const http::Request& request,
+                            const std::function<http::Response(const ProxmoxSources&)>& answer);
 
 void add_plugin_routes(const PluginRouteHooks& hooks);
 // The /proxmox/... reads (plugin_proxmox_reads.cpp), called by add_plugin_routes.
@@ -83,6 +93,9 @@ std::string proxmox_cluster_name(const sync::ProxmoxSource& source);
 
 // {"detail": message} with `status`: the error shape of every proxbox-api route.
 http::Response detail_response(http::Status status, std::string message);
+
+// detail_response(status, message) as the failure of an OrRefusal.
+common::Failure<http::Response> refuse(http::Status status, std::string message);
 
 // An id from a path or query ("12"); nullopt unless it is a whole positive integer.
 std::optional<int64_t> parse_positive_id(std::string_view text);

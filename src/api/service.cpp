@@ -433,9 +433,9 @@ struct Service::Impl {
     return connection;
   }
 
-  // Proxmox endpoints selected by `proxmox_endpoint_ids` (all when absent).
-  std::variant<std::vector<sync::ProxmoxSource>, Response> sources_for(
-      const http::Request& request) {
+  // Proxmox endpoints selected by `proxmox_endpoint_ids` (all when absent), or the refusal: 422
+  // for a malformed id, 400 when none is configured or none of the ids exists.
+  OrRefusal<ProxmoxSources> sources_for(const http::Request& request) {
     std::set<int64_t> wanted;
     for (const auto& value : request.query_values("proxmox_endpoint_ids")) {
       std::string_view rest = value;
@@ -446,8 +446,8 @@ struct Service::Impl {
         if (item.empty()) continue;
         const auto id = parse_positive_id(item);
         if (!id)
-          return detail_response(Status::unprocessable_entity,
-                                 "proxmox_endpoint_ids must be positive integers");
+          return refuse(Status::unprocessable_entity,
+                        "proxmox_endpoint_ids must be positive integers");
         wanted.insert(*id);
       }
     }
@@ -465,9 +465,9 @@ struct Service::Impl {
       sources.push_back(std::move(source));
     }
     if (sources.empty()) {
-      return detail_response(Status::bad_request,
-                             wanted.empty() ? "No Proxmox endpoint is configured."
-                                            : "None of the requested Proxmox endpoints exists.");
+      return refuse(Status::bad_request, wanted.empty()
+                                             ? "No Proxmox endpoint is configured."
+                                             : "None of the requested Proxmox endpoints exists.");
     }
     return sources;
   }
@@ -475,13 +475,13 @@ struct Service::Impl {
   // One stage run (see plugin_routes.hpp): JSON answers the engine's summary (plus what the
   // route adds); a stream sends the plugin's payloads (plugin_events.hpp), ending in `complete`.
   Response run_stage(http::Request& request, StageRun stage) {
-    std::vector<sync::ProxmoxSource> sources;
+    ProxmoxSources sources;
     if (stage.sources) {
       sources = *stage.sources;
     } else {
       auto selected = sources_for(request);
-      if (auto* refusal = std::get_if<Response>(&selected)) return std::move(*refusal);
-      sources = std::get<std::vector<sync::ProxmoxSource>>(std::move(selected));
+      if (!selected) return selected.error();
+      sources = std::move(*selected);
     }
     if (!endpoints.netbox())
       return detail_response(Status::bad_request, "No NetBox endpoint is configured.");
