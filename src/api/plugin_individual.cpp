@@ -18,6 +18,7 @@
 #include "api/plugin_stages.hpp"
 #include "sync/json_util.hpp"
 #include "sync/plugin_mapping.hpp"
+#include "sync/proxmox_reader.hpp"
 
 namespace pbx::api {
 namespace json = boost::json;
@@ -391,12 +392,11 @@ OrRefusal<void> check_params(const Kind& kind, Target& target) {
   return {};
 }
 
-// The NetBox cluster name of an endpoint, as the sync names it: the Proxmox cluster's, else
-// (standalone) its first node's.
+// The NetBox cluster name of an endpoint, as the sync names it (ProxmoxReader::read): the one
+// /cluster/status names (the cluster's, a standalone node's), else the first node /nodes lists.
 std::string cluster_name_of(const sync::ProxmoxSource& source) {
-  const json::value status = proxmox_read(source, "/cluster/status");
-  if (const auto* cluster = entry_with(status, "type", "cluster"))
-    return sync::json_string(cluster->if_contains("name"));
+  std::string name = sync::parse_cluster_status(proxmox_read(source, "/cluster/status")).name;
+  if (!name.empty()) return name;
   const json::value nodes = proxmox_read(source, "/nodes");
   if (nodes.is_array() && !nodes.as_array().empty() && nodes.as_array().front().is_object())
     return sync::json_string(nodes.as_array().front().as_object().if_contains("node"));

@@ -28,24 +28,8 @@ void mark_unreadable(json::object& entry, const std::exception& error) {
 }
 
 std::string proxmox_cluster_name(const sync::ProxmoxSource& source) {
-  const json::value status = proxmox_read(source, "/cluster/status");
-  if (!status.is_array()) return source.name;
-  const json::object* only_node = nullptr;
-  size_t nodes = 0;
-  for (const auto& entry : status.as_array()) {
-    if (!entry.is_object()) continue;
-    const auto& object = entry.as_object();
-    const auto* type = object.if_contains("type");
-    const auto* name = object.if_contains("name");
-    if (!type || !type->is_string() || !name || !name->is_string()) continue;
-    if (type->as_string() == "cluster") return std::string(name->as_string());
-    if (type->as_string() == "node") {
-      only_node = &object;
-      ++nodes;
-    }
-  }
-  if (nodes == 1) return std::string(only_node->at("name").as_string());
-  return source.name;
+  const std::string name = sync::parse_cluster_status(proxmox_read(source, "/cluster/status")).name;
+  return name.empty() ? source.name : name;
 }
 
 namespace {
@@ -198,13 +182,7 @@ void add_ha_reads(const PluginRouteHooks& hooks) {
 
 // "cluster" when /cluster/status lists a cluster entry, else "standalone" (as upstream's mode).
 std::string cluster_mode(const json::value& status) {
-  if (status.is_array()) {
-    for (const auto& entry : status.as_array()) {
-      const auto* type = entry.is_object() ? entry.as_object().if_contains("type") : nullptr;
-      if (type && type->is_string() && type->as_string() == "cluster") return "cluster";
-    }
-  }
-  return "standalone";
+  return sync::parse_cluster_status(status).clustered ? "cluster" : "standalone";
 }
 
 // One endpoint's /cluster/status as upstream answers it: the cluster entry (a standalone node
@@ -232,9 +210,8 @@ json::object cluster_status_entry(const sync::ProxmoxSource& source, const json:
     }
   }
   const bool standalone = cluster.empty();
-  const std::string name =
-      standalone ? (nodes.size() == 1 ? std::string(nodes[0].at("name").as_string()) : source.name)
-                 : sync::json_string(cluster.if_contains("name"));
+  const std::string named = sync::parse_cluster_status(status).name;
+  const std::string name = named.empty() ? source.name : named;
   const auto* quorate = cluster.if_contains("quorate");
   const auto* count = cluster.if_contains("nodes");
   return json::object{

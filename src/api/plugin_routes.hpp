@@ -87,8 +87,8 @@ boost::json::value proxmox_read(const sync::ProxmoxSource& source, const std::st
 void mark_unreadable(boost::json::object& entry, const std::exception& error);
 
 // The name upstream gives an endpoint's session and the plugin matches its clusters by: the
-// cluster's name in /cluster/status, a standalone node's name, else the endpoint's name.
-// Throws when /cluster/status cannot be read.
+// name /cluster/status gives (sync::parse_cluster_status: the cluster's, a standalone node's),
+// else the endpoint's name. Throws when /cluster/status cannot be read.
 std::string proxmox_cluster_name(const sync::ProxmoxSource& source);
 
 // {"detail": message} with `status`: the error shape of every proxbox-api route.

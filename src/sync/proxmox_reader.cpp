@@ -127,6 +127,31 @@ json::value ProxmoxReader::write(http::Verb method, const std::string& path,
   return data ? *data : json::value{};
 }
 
+ClusterStatus parse_cluster_status(const json::value& data) {
+  ClusterStatus status;
+  if (!data.is_array()) return status;
+  std::optional<std::string> cluster_name;  // the first cluster entry's
+  std::vector<std::string> node_names;
+  for (const auto& entry : data.as_array()) {
+    if (!entry.is_object()) continue;
+    const auto& object = entry.as_object();
+    const std::string type = json_string(field(object, "type"));
+    const std::string name = json_string(field(object, "name"));
+    if (type == "cluster" && !cluster_name) {
+      cluster_name = name;
+    } else if (type == "node") {
+      status.node_ips[name] = json_string(field(object, "ip"));
+      if (!name.empty()) node_names.push_back(name);
+    }
+  }
+  status.clustered = cluster_name.has_value();
+  if (cluster_name)
+    status.name = *cluster_name;
+  else if (node_names.size() == 1)
+    status.name = node_names.front();
+  return status;
+}
+
 ProxmoxSnapshot ProxmoxReader::read(const std::string& endpoint_name) {
   Session session{
       transport_, api_root(credentials_.base_url), {}, {options_.deadline, options_.stop}};
@@ -149,29 +174,20 @@ ProxmoxSnapshot ProxmoxReader::read(const std::string& endpoint_name) {
   }
   if (version.is_object()) snapshot.version = json_string(field(version.as_object(), "version"));
 
-  snapshot.cluster_mode = "standalone";
-  std::map<std::string, std::string> node_ips;
-  for (const auto& entry : cluster_status) {
-    if (!entry.is_object()) continue;
-    const auto& object = entry.as_object();
-    const std::string type = json_string(field(object, "type"));
-    if (type == "cluster") {
-      snapshot.cluster_mode = "cluster";
-      snapshot.cluster_name = json_string(field(object, "name"));
-    } else if (type == "node") {
-      node_ips[json_string(field(object, "name"))] = json_string(field(object, "ip"));
-    }
-  }
+  ClusterStatus status = parse_cluster_status(cluster_status);
+  snapshot.cluster_mode = status.clustered ? "cluster" : "standalone";
+  snapshot.cluster_name = status.name;
   for (const auto& entry : nodes) {
     if (!entry.is_object()) continue;
     const auto& object = entry.as_object();
     ProxmoxNode node;
     node.name = json_string(field(object, "node"));
     node.online = json_string(field(object, "status"), "online") == "online";
-    node.ip = node_ips[node.name];
+    node.ip = status.node_ips[node.name];
     if (!node.name.empty()) snapshot.nodes.push_back(std::move(node));
   }
   if (snapshot.nodes.empty()) throw ProxmoxError("Proxmox endpoint lists no nodes");
+  // /cluster/status named no cluster (parse_cluster_status): the first node /nodes lists.
   if (snapshot.cluster_name.empty()) snapshot.cluster_name = snapshot.nodes.front().name;
 
   // What the read cache compares: per guest, its resources signature and uptime.

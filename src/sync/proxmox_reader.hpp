@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -60,6 +61,20 @@ struct ReaderOptions {
   // No request runs past it (the run's deadline).
   std::optional<std::chrono::steady_clock::time_point> deadline;
 };
+
+// What an endpoint's /cluster/status answer (its `data`) says of the endpoint: the one reading
+// of it that the sync (ProxmoxReader::read) and proxbox-api's routes share.
+struct ClusterStatus {
+  bool clustered = false;  // a "cluster" entry is listed: mode "cluster", else "standalone"
+  // The cluster's name: the first "cluster" entry's; on a standalone node (no cluster entry) its
+  // one "node" entry's. Empty when a well-formed answer would name one but this one does not (a
+  // cluster entry without a name, no node entry, several node entries but no cluster entry, not a
+  // list): the caller then keeps the fallback it always had — the sync the first node /nodes
+  // lists, proxbox-api the endpoint's own name — rather than this guessing a name.
+  std::string name;
+  std::map<std::string, std::string> node_ips;  // each "node" entry's name → its "ip"
+};
+ClusterStatus parse_cluster_status(const boost::json::value& data);
 
 class ProxmoxReader {
  public:
