@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "common/result.hpp"
 #include "common/text.hpp"
 
 namespace pbx::http {
@@ -49,18 +50,18 @@ std::optional<HeaderParameter> next_parameter(std::string_view& rest) {
   return out;
 }
 
-// Fills `part` from a Content-Disposition value; returns the problem, or "" when fine.
-std::string parse_disposition(std::string_view value, MultipartPart& part) {
+// Fills `part` from a Content-Disposition value; fails with the problem.
+common::Result<void, std::string> parse_disposition(std::string_view value, MultipartPart& part) {
   const size_t semicolon = value.find(';');
   if (!iequals(common::trim(value.substr(0, semicolon), common::kBlanks), "form-data")) {
-    return "part Content-Disposition is not form-data";
+    return common::Failure{"part Content-Disposition is not form-data"};
   }
   std::string_view rest =
       semicolon == std::string_view::npos ? std::string_view{} : value.substr(semicolon + 1);
   bool named = false;
   while (!common::trim(rest, common::kBlanks).empty()) {
     auto parameter = next_parameter(rest);
-    if (!parameter) return "malformed part Content-Disposition parameters";
+    if (!parameter) return common::Failure{"malformed part Content-Disposition parameters"};
     if (iequals(parameter->key, "name")) {
       part.name = std::move(parameter->value);
       named = true;
@@ -68,12 +69,13 @@ std::string parse_disposition(std::string_view value, MultipartPart& part) {
       part.filename = std::move(parameter->value);
     }  // others (filename*, RFC 7578 discourages it) are ignored
   }
-  if (!named || part.name.empty()) return "part Content-Disposition has no name";
+  if (!named || part.name.empty()) return common::Failure{"part Content-Disposition has no name"};
   return {};
 }
 
-// Parses one part's header block (lines separated by CRLF, without the blank line).
-std::string parse_part_headers(std::string_view block, MultipartPart& part) {
+// Parses one part's header block (lines separated by CRLF, without the blank line) into `part`;
+// fails with the problem.
+common::Result<void, std::string> parse_part_headers(std::string_view block, MultipartPart& part) {
   bool disposition = false;
   while (!block.empty()) {
     const size_t end = block.find("\r\n");
@@ -82,19 +84,19 @@ std::string parse_part_headers(std::string_view block, MultipartPart& part) {
     const size_t colon = line.find(':');
     if (colon == std::string_view::npos || colon == 0 || line.front() == ' ' ||
         line.front() == '\t') {
-      return "malformed part header line";
+      return common::Failure{"malformed part header line"};
     }
     const std::string_view name = line.substr(0, colon);
     const std::string_view value = common::trim(line.substr(colon + 1), common::kBlanks);
     if (iequals(name, "Content-Disposition")) {
-      if (disposition) return "part has two Content-Disposition headers";
+      if (disposition) return common::Failure{"part has two Content-Disposition headers"};
       disposition = true;
-      if (std::string problem = parse_disposition(value, part); !problem.empty()) return problem;
+      if (auto parsed = parse_disposition(value, part); !parsed) return parsed;
     } else if (iequals(name, "Content-Type")) {
       part.content_type = std::string(value);
     }
   }
-  if (!disposition) return "part without Content-Disposition header";
+  if (!disposition) return common::Failure{"part without Content-Disposition header"};
   return {};
 }
 
@@ -175,8 +177,8 @@ MultipartForm parse_multipart(std::string_view body, std::string_view boundary,
                 ? std::string("multipart part headers are not terminated")
                 : fmt::format("multipart part headers exceed {} bytes", limits.max_header_bytes));
       }
-      if (std::string problem = parse_part_headers(window.substr(0, end), part); !problem.empty()) {
-        return fail("multipart " + problem);
+      if (auto parsed = parse_part_headers(window.substr(0, end), part); !parsed) {
+        return fail("multipart " + parsed.error());
       }
       content_start = pos + end + 4;
     }
