@@ -137,38 +137,43 @@ void add_server_handlers(HandlerTable& table, const Release& release) {
       }));
 }
 
+// The backup groups (type and id) of `store`, of one type when `type_filter` names one.
+json::array backup_groups(const ClusterState& state, const std::string& store,
+                          const std::string& type_filter) {
+  struct Group {
+    std::string type;
+    int64_t last = 0;
+    int64_t count = 0;
+  };
+  std::map<std::pair<std::string, int>, Group> groups;
+  for (const auto& backup : state.backups()) {
+    if (backup.storage != store) continue;
+    const std::string type = backup_type(state, backup);
+    if (!type_filter.empty() && type != type_filter) continue;
+    Group& group = groups[{type, backup.vmid}];
+    group.type = type;
+    group.last = std::max(group.last, backup.ctime);
+    ++group.count;
+  }
+  json::array out;
+  for (const auto& [key, group] : groups) {
+    out.push_back(json::object{{"backup-type", group.type},
+                               {"backup-id", std::to_string(key.second)},
+                               {"last-backup", group.last},
+                               {"backup-count", group.count},
+                               {"owner", "root@pam"},
+                               {"files", backup_files(group.type)}});
+  }
+  return out;
+}
+
 // Backup groups, snapshots and usage, derived from the backups in each datastore.
 void add_datastore_content_handlers(HandlerTable& table) {
   table.add(Verb::get, "/admin/datastore/{store}/groups",
             reader([](const ClusterState& state, const ApiCall& call) -> ApiResult {
               const std::string store = call.text("store");
               if (find_datastore(state, store) == nullptr) return no_such_datastore(store);
-              const std::string type_filter = call.text("backup-type");
-              struct Group {
-                std::string type;
-                int64_t last = 0;
-                int64_t count = 0;
-              };
-              std::map<std::pair<std::string, int>, Group> groups;
-              for (const auto& backup : state.backups()) {
-                if (backup.storage != store) continue;
-                const std::string type = backup_type(state, backup);
-                if (!type_filter.empty() && type != type_filter) continue;
-                Group& group = groups[{type, backup.vmid}];
-                group.type = type;
-                group.last = std::max(group.last, backup.ctime);
-                ++group.count;
-              }
-              json::array out;
-              for (const auto& [key, group] : groups) {
-                out.push_back(json::object{{"backup-type", group.type},
-                                           {"backup-id", std::to_string(key.second)},
-                                           {"last-backup", group.last},
-                                           {"backup-count", group.count},
-                                           {"owner", "root@pam"},
-                                           {"files", backup_files(group.type)}});
-              }
-              return ApiResult::ok(std::move(out));
+              return ApiResult::ok(backup_groups(state, store, call.text("backup-type")));
             }));
 
   table.add(Verb::get, "/admin/datastore/{store}/snapshots",
