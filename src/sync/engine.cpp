@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <ctime>
+#include <iterator>
 #include <map>
 #include <mutex>
 #include <set>
@@ -158,51 +159,73 @@ struct SyncEngine::Run {
     emit("error", json::object{{"step", kind}, {"object", object}, {"message", message}});
   }
 
-  // Writes in bulk; when NetBox refuses a chunk (all-or-nothing), writes its items one by one
-  // so that one bad object does not hold back the others. A cancellation takes effect between
-  // chunks: a chunk sent is one NetBox transaction, so nothing is left half-written.
+  // Writes in bulk, up to NetBoxClient::kWritesInFlight chunks at once (the items of one write
+  // never refer to each other); when NetBox refuses a chunk (all-or-nothing), writes its items
+  // one by one so that one bad object does not hold back the others. A cancellation takes effect
+  // between chunks: a chunk sent is one NetBox transaction, so nothing is left half-written.
   std::vector<json::object> write_isolating(std::string_view kind, const std::string& path,
                                             http::Verb verb, const std::vector<json::object>& items,
                                             const std::vector<std::string>& labels) {
-    std::vector<json::object> written;
-    auto write = [&](const std::vector<json::object>& batch) {
-      return verb == http::Verb::post ? netbox.create(path, batch) : netbox.update(path, batch);
-    };
-    for (size_t start = 0; start < items.size() && !cancelled();
-         start += NetBoxClient::kWriteChunk) {
-      const size_t end = std::min(items.size(), start + NetBoxClient::kWriteChunk);
-      const std::vector<json::object> chunk(items.begin() + start, items.begin() + end);
-      try {
-        auto result = write(chunk);
-        written.insert(written.end(), result.begin(), result.end());
-      } catch (const std::exception& chunk_error) {
-        rethrow_unless_refusal(chunk_error);
-        if (chunk.size() == 1) {
-          error(kind, labels[start], chunk_error.what());
-        } else {
-          for (size_t i = start; i < end && !cancelled(); ++i) {
-            try {
-              auto result = write({items[i]});
-              written.insert(written.end(), result.begin(), result.end());
-            } catch (const std::exception& item_error) {
-              rethrow_unless_refusal(item_error);
-              error(kind, labels[i], item_error.what());
-            }
-          }
-        }
-      }
-      if (items.size() > NetBoxClient::kWriteChunk) {
-        step(kind, std::string(kind) + ": " + std::to_string(end) + " of " +
-                       std::to_string(items.size()) +
-                       (verb == http::Verb::post ? " created" : " updated"));
+    const size_t chunk_size = NetBoxClient::kWriteChunk;
+    const size_t chunks = (items.size() + chunk_size - 1) / chunk_size;
+    std::vector<std::vector<json::object>> written(chunks);  // per chunk: items' order kept
+    size_t done = 0;                                         // items answered, under `mutex`
+    parallel_for(chunks, NetBoxClient::kWritesInFlight, [&](size_t index) {
+      if (cancelled()) return;
+      const size_t start = index * chunk_size;
+      const size_t end = std::min(items.size(), start + chunk_size);
+      written[index] = write_chunk(kind, path, verb, items, labels, start, end);
+      std::lock_guard lock(mutex);
+      done += end - start;
+      if (items.size() > chunk_size) {
+        emit("step",
+             json::object{{"step", kind},
+                          {"message", std::string(kind) + ": " + std::to_string(done) + " of " +
+                                          std::to_string(items.size()) +
+                                          (verb == http::Verb::post ? " created" : " updated")}});
       }
       // Per batch, for the API's `item_progress` events: how far this kind's writes are.
       emit("item_progress",
            json::object{{"phase", kind},
                         {"operation", verb == http::Verb::post ? "create" : "update"},
-                        {"current", end},
+                        {"current", done},
                         {"total", items.size()},
                         {"item", labels[end - 1]}});
+    });
+    std::vector<json::object> all;
+    all.reserve(items.size());
+    for (auto& chunk : written)
+      std::move(chunk.begin(), chunk.end(), std::back_inserter(all));
+    return all;
+  }
+
+  // items[start, end) as one bulk write, or item by item when NetBox refuses the chunk.
+  std::vector<json::object> write_chunk(std::string_view kind, const std::string& path,
+                                        http::Verb verb, const std::vector<json::object>& items,
+                                        const std::vector<std::string>& labels, size_t start,
+                                        size_t end) {
+    auto write = [&](const std::vector<json::object>& batch) {
+      return verb == http::Verb::post ? netbox.create(path, batch) : netbox.update(path, batch);
+    };
+    const std::vector<json::object> chunk(items.begin() + start, items.begin() + end);
+    try {
+      return write(chunk);
+    } catch (const std::exception& chunk_error) {
+      rethrow_unless_refusal(chunk_error);
+      if (chunk.size() == 1) {
+        error(kind, labels[start], chunk_error.what());
+        return {};
+      }
+    }
+    std::vector<json::object> written;
+    for (size_t i = start; i < end && !cancelled(); ++i) {
+      try {
+        auto result = write({items[i]});
+        written.insert(written.end(), result.begin(), result.end());
+      } catch (const std::exception& item_error) {
+        rethrow_unless_refusal(item_error);
+        error(kind, labels[i], item_error.what());
+      }
     }
     return written;
   }

@@ -187,25 +187,33 @@ std::vector<json::object> NetBoxClient::list(const std::string& path, const http
 
 std::vector<json::object> NetBoxClient::write_chunks(http::Verb method, const std::string& path,
                                                      const std::vector<json::object>& items) {
-  std::vector<json::object> written;
-  for (size_t start = 0; start < items.size(); start += kWriteChunk) {
+  const size_t chunks = (items.size() + kWriteChunk - 1) / kWriteChunk;
+  // Each chunk's answer in its own slot, so the written objects keep the items' order.
+  std::vector<std::vector<json::object>> answers(chunks);
+  parallel_for(chunks, kWritesInFlight, [&](size_t index) {
     json::array chunk;
+    const size_t start = index * kWriteChunk;
     const size_t end = std::min(items.size(), start + kWriteChunk);
+    chunk.reserve(end - start);
     for (size_t i = start; i < end; ++i)
       chunk.push_back(items[i]);
     // A bulk PATCH of ids is idempotent; a POST is not, so it is never repeated after an answer.
     const auto response =
         send(method, api_root_ + path, json::serialize(chunk), method != http::Verb::post);
-    if (response.body.empty()) continue;
+    if (response.body.empty()) return;
     json::value parsed = json::parse(response.body);
     if (parsed.is_array()) {
       for (auto& item : parsed.as_array()) {
-        if (item.is_object()) written.push_back(std::move(item.as_object()));
+        if (item.is_object()) answers[index].push_back(std::move(item.as_object()));
       }
     } else if (parsed.is_object()) {
-      written.push_back(std::move(parsed.as_object()));
+      answers[index].push_back(std::move(parsed.as_object()));
     }
-  }
+  });
+  std::vector<json::object> written;
+  written.reserve(items.size());
+  for (auto& answer : answers)
+    std::move(answer.begin(), answer.end(), std::back_inserter(written));
   return written;
 }
 
@@ -220,13 +228,15 @@ std::vector<json::object> NetBoxClient::update(const std::string& path,
 }
 
 void NetBoxClient::remove(const std::string& path, const std::vector<int64_t>& ids) {
-  for (size_t start = 0; start < ids.size(); start += kWriteChunk) {
+  const size_t chunks = (ids.size() + kWriteChunk - 1) / kWriteChunk;
+  parallel_for(chunks, kWritesInFlight, [&](size_t index) {
     json::array chunk;
+    const size_t start = index * kWriteChunk;
     for (size_t i = start; i < std::min(ids.size(), start + kWriteChunk); ++i) {
       chunk.push_back(json::object{{"id", ids[i]}});
     }
     send(http::Verb::delete_, api_root_ + path, json::serialize(chunk), true);
-  }
+  });
 }
 
 }  // namespace pbx::sync

@@ -64,6 +64,10 @@ class NetBoxClient {
   static constexpr size_t kPageSize = 1000;
   static constexpr size_t kWriteChunk = 500;
   static constexpr size_t kPagesInFlight = 4;
+  // Chunks of one bulk write sent at once: a real NetBox serves them on its workers side by
+  // side (one chunk of 500 takes it tens of seconds); the items of one write never refer to
+  // each other, so their order of creation does not matter.
+  static constexpr size_t kWritesInFlight = 2;
 
   NetBoxStatus status();
   // Every object of a list endpoint ("/dcim/devices/") matching `filters`, ordered by id. Once
@@ -72,7 +76,9 @@ class NetBoxClient {
   // no page costs the server a scan of the rows before it, and an object that exists
   // throughout the listing is listed exactly once whatever is written meanwhile.
   std::vector<boost::json::object> list(const std::string& path, const http::Params& filters = {});
-  // Bulk writes; each throws NetBoxError on the first failing chunk.
+  // Bulk writes, up to kWritesInFlight chunks at once; each throws NetBoxError for the first
+  // failing chunk once the chunks in flight have answered (chunks that succeeded stay written:
+  // the next run lists them).
   std::vector<boost::json::object> create(const std::string& path,
                                           const std::vector<boost::json::object>& items);
   std::vector<boost::json::object> update(const std::string& path,

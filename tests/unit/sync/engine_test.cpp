@@ -288,16 +288,23 @@ TEST_F(EngineTest, StopDuringWritesEndsBetweenBatchesAndTheNextRunFinishesTheJob
     return message && message->as_string() == "virtual_machines: 500 of 1200 created";
   });
   EXPECT_TRUE(stopped.cancelled);
-  EXPECT_EQ(stopped.kinds.at("virtual_machines").created, 500u) << "the batch sent completes";
-  EXPECT_EQ(vms().size(), 500u) << "no batch after the stop";
+  // The stop came with the first batch's answer; the batches already sent (up to
+  // kWritesInFlight) complete, whole, and no batch starts after the stop.
+  const size_t created = stopped.kinds.at("virtual_machines").created;
+  EXPECT_GE(created, NetBoxClient::kWriteChunk) << "the batch sent completes";
+  EXPECT_LE(created, NetBoxClient::kWriteChunk * NetBoxClient::kWritesInFlight)
+      << "no batch after the stop";
+  EXPECT_LT(created, 1200u) << "no batch after the stop";
+  EXPECT_EQ(created % NetBoxClient::kWriteChunk, 0u) << "batches are whole";
+  EXPECT_EQ(vms().size(), created);
   EXPECT_TRUE(netbox.objects("/api/plugins/proxbox/backups/").empty());
   EXPECT_EQ(netbox.deletes, 0u);
 
   const SyncSummary resumed = sync();
   EXPECT_FALSE(resumed.cancelled);
   EXPECT_TRUE(resumed.errors.empty()) << resumed.errors.front();
-  EXPECT_EQ(resumed.kinds.at("virtual_machines").unchanged, 500u);
-  EXPECT_EQ(resumed.kinds.at("virtual_machines").created, 700u);
+  EXPECT_EQ(resumed.kinds.at("virtual_machines").unchanged, created);
+  EXPECT_EQ(resumed.kinds.at("virtual_machines").created, 1200u - created);
   EXPECT_EQ(vms().size(), 1200u);
   EXPECT_EQ(netbox.objects("/api/plugins/proxbox/backups/").size(), 1u);
 }
