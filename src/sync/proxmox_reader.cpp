@@ -152,6 +152,19 @@ ClusterStatus parse_cluster_status(const json::value& data) {
   return status;
 }
 
+// One read's per-guest bookkeeping, by the guest's index in the snapshot: what the read cache
+// compares (resources signature, uptime), whether the cache served the guest, and what a read
+// learnt (config digest, a failed agent).
+struct ProxmoxReader::GuestReadState {
+  std::vector<std::string> signatures;
+  std::vector<int64_t> uptimes;
+  std::string cache_key;
+  std::shared_ptr<const CachedGuests> cached;
+  std::vector<char> from_cache;
+  std::vector<std::string> digests;
+  std::vector<char> agent_failed;
+};
+
 ProxmoxSnapshot ProxmoxReader::read(const std::string& endpoint_name) {
   Session session{
       transport_, api_root(credentials_.base_url), {}, {options_.deadline, options_.stop}};
@@ -159,8 +172,31 @@ ProxmoxSnapshot ProxmoxReader::read(const std::string& endpoint_name) {
 
   ProxmoxSnapshot snapshot;
   snapshot.endpoint_name = endpoint_name;
-  std::mutex snapshot_mutex;
+  GuestReadState ledger;
+  read_endpoint(session, snapshot, ledger);
+  read_guests(session, endpoint_name, snapshot, ledger);
+  if (options_.read_backups && !options_.stop.stop_requested()) read_backups(session, snapshot);
+  snapshot.plugin.base_url = credentials_.base_url;
+  read_plugin_objects([&](const std::string& path) { return session.get(path); }, options_.plugin,
+                      options_.max_in_flight, options_.stop, snapshot);
+  if (options_.read_node_network) {
+    read_node_networks([&](const std::string& path) { return session.get(path); },
+                       options_.max_in_flight, options_.stop, snapshot);
+  }
+  if (options_.read_sdn) {
+    read_sdn([&](const std::string& path) { return session.get(path); }, options_.max_in_flight,
+             options_.stop, snapshot);
+  }
+  snapshot.requests = session.requests.load();
+  update_read_cache(snapshot, ledger);
+  collect_guest_snapshots(snapshot, options_.plugin.snapshots);
+  return snapshot;
+}
 
+// The endpoint-wide reads: version, cluster status, nodes, and the guests /cluster/resources
+// lists (with what the read cache compares for each).
+void ProxmoxReader::read_endpoint(Session& session, ProxmoxSnapshot& snapshot,
+                                  GuestReadState& ledger) {
   // The endpoint-wide reads are independent: run them side by side.
   json::value version;
   json::array cluster_status, nodes, resources;
@@ -191,8 +227,6 @@ ProxmoxSnapshot ProxmoxReader::read(const std::string& endpoint_name) {
   if (snapshot.cluster_name.empty()) snapshot.cluster_name = snapshot.nodes.front().name;
 
   // What the read cache compares: per guest, its resources signature and uptime.
-  std::vector<std::string> signatures;
-  std::vector<int64_t> uptimes;
   for (const auto& entry : resources) {
     if (!entry.is_object()) continue;
     const auto& object = entry.as_object();
@@ -209,135 +243,135 @@ ProxmoxSnapshot ProxmoxReader::read(const std::string& endpoint_name) {
     guest.is_template = json_bool(field(object, "template"));
     snapshot.guests.push_back(std::move(guest));
     if (options_.read_cache) {
-      signatures.push_back(resources_signature(object));
-      uptimes.push_back(json_int(field(object, "uptime")));
+      ledger.signatures.push_back(resources_signature(object));
+      ledger.uptimes.push_back(json_int(field(object, "uptime")));
     }
   }
+}
 
+// Per guest, side by side: its own reads (read_guest) or the read cache's entry.
+void ProxmoxReader::read_guests(Session& session, const std::string& endpoint_name,
+                                ProxmoxSnapshot& snapshot, GuestReadState& ledger) {
   // Per guest: its config (onboot, agent, unprivileged) and, for running QEMU guests with an
   // agent, the addresses it reports; or what the read cache holds for an unchanged guest. A run
   // that lists snapshots takes an entry only when it holds the guest's list too (an entry made
   // by a run that did not list them is read again, config and list together).
-  const std::string cache_key = read_cache_key(endpoint_name, credentials_.base_url);
-  const auto cached = options_.read_cache ? options_.read_cache->entries(cache_key) : nullptr;
-  std::vector<char> from_cache(snapshot.guests.size(), 0);
-  std::vector<std::string> digests(snapshot.guests.size());
-  std::vector<char> agent_failed(snapshot.guests.size(), 0);
+  ledger.cache_key = read_cache_key(endpoint_name, credentials_.base_url);
+  ledger.cached = options_.read_cache ? options_.read_cache->entries(ledger.cache_key) : nullptr;
+  const auto& cached = ledger.cached;
+  ledger.from_cache.assign(snapshot.guests.size(), 0);
+  ledger.digests.assign(snapshot.guests.size(), {});
+  ledger.agent_failed.assign(snapshot.guests.size(), 0);
+  std::mutex snapshot_mutex;
   parallel_for(snapshot.guests.size(), options_.max_in_flight, [&](size_t i) {
     if (options_.stop.stop_requested()) return;
     ProxmoxGuest& guest = snapshot.guests[i];
     if (cached && !options_.full_read && !options_.fresh_vmids.count(guest.vmid)) {
       const auto found = cached->find(guest.vmid);
       if (found != cached->end() && (!options_.plugin.snapshots || found->second.snapshots) &&
-          options_.read_cache->usable(found->second, signatures[i], uptimes[i])) {
+          options_.read_cache->usable(found->second, ledger.signatures[i], ledger.uptimes[i])) {
         apply_cached(found->second, guest);
-        from_cache[i] = 1;
+        ledger.from_cache[i] = 1;
         return;
       }
     }
     std::string warning;
-    read_guest(session, guest, digests[i], warning);
+    read_guest(session, guest, ledger.digests[i], warning);
     if (!warning.empty()) {
-      agent_failed[i] = 1;
+      ledger.agent_failed[i] = 1;
       std::lock_guard lock(snapshot_mutex);
       snapshot.warnings.push_back(std::move(warning));
     }
   });
-  for (const char hit : from_cache)
+  for (const char hit : ledger.from_cache)
     (hit ? snapshot.guests_cached : snapshot.guests_read)++;
+}
 
-  if (options_.read_backups && !options_.stop.stop_requested()) {
-    BackupCoverage& coverage = snapshot.backup_coverage;
-    coverage.read = true;
-    // Backup storages per node; a shared storage is listed once (from the first node).
-    struct StorageOnNode {
-      std::string node, storage;
-    };
-    std::vector<StorageOnNode> listings;
-    std::set<std::string> shared_seen;
-    std::vector<json::array> per_node(snapshot.nodes.size());
-    parallel_for(snapshot.nodes.size(), options_.max_in_flight, [&](size_t i) {
-      const std::string& node = snapshot.nodes[i].name;
-      if (!snapshot.nodes[i].online) {
-        std::lock_guard lock(snapshot_mutex);
-        coverage.unread_nodes.insert(node);
-        coverage.failures.push_back("storages of node " + node + ": node is offline");
-        return;
-      }
-      try {
-        per_node[i] =
-            session.get_list("/nodes/" + http::percent_encode(node) + "/storage?content=backup");
-      } catch (const std::exception& error) {
-        std::lock_guard lock(snapshot_mutex);
-        coverage.unread_nodes.insert(node);
-        coverage.failures.push_back("storages of node " + node + ": " + error.what());
-      }
-    });
-    for (size_t i = 0; i < per_node.size(); ++i) {
-      for (const auto& entry : per_node[i]) {
+// The backups on every backup storage (a shared one listed once) and what could not be read.
+void ProxmoxReader::read_backups(Session& session, ProxmoxSnapshot& snapshot) {
+  std::mutex snapshot_mutex;
+  BackupCoverage& coverage = snapshot.backup_coverage;
+  coverage.read = true;
+  // Backup storages per node; a shared storage is listed once (from the first node).
+  struct StorageOnNode {
+    std::string node, storage;
+  };
+  std::vector<StorageOnNode> listings;
+  std::set<std::string> shared_seen;
+  std::vector<json::array> per_node(snapshot.nodes.size());
+  parallel_for(snapshot.nodes.size(), options_.max_in_flight, [&](size_t i) {
+    const std::string& node = snapshot.nodes[i].name;
+    if (!snapshot.nodes[i].online) {
+      std::lock_guard lock(snapshot_mutex);
+      coverage.unread_nodes.insert(node);
+      coverage.failures.push_back("storages of node " + node + ": node is offline");
+      return;
+    }
+    try {
+      per_node[i] =
+          session.get_list("/nodes/" + http::percent_encode(node) + "/storage?content=backup");
+    } catch (const std::exception& error) {
+      std::lock_guard lock(snapshot_mutex);
+      coverage.unread_nodes.insert(node);
+      coverage.failures.push_back("storages of node " + node + ": " + error.what());
+    }
+  });
+  for (size_t i = 0; i < per_node.size(); ++i) {
+    for (const auto& entry : per_node[i]) {
+      if (!entry.is_object()) continue;
+      const auto& object = entry.as_object();
+      const std::string storage = json_string(field(object, "storage"));
+      const std::string content = json_string(field(object, "content"), "backup");
+      if (storage.empty() || content.find("backup") == std::string::npos) continue;
+      if (json_bool(field(object, "shared")) && !shared_seen.insert(storage).second) continue;
+      if (json_bool(field(object, "shared"))) coverage.shared_storages.insert(storage);
+      listings.push_back({snapshot.nodes[i].name, storage});
+    }
+  }
+  std::vector<std::vector<ProxmoxBackup>> found(listings.size());
+  parallel_for(listings.size(), options_.max_in_flight, [&](size_t i) {
+    const auto& listing = listings[i];
+    try {
+      for (const auto& entry :
+           session.get_list("/nodes/" + http::percent_encode(listing.node) + "/storage/" +
+                            http::percent_encode(listing.storage) + "/content?content=backup")) {
         if (!entry.is_object()) continue;
         const auto& object = entry.as_object();
-        const std::string storage = json_string(field(object, "storage"));
-        const std::string content = json_string(field(object, "content"), "backup");
-        if (storage.empty() || content.find("backup") == std::string::npos) continue;
-        if (json_bool(field(object, "shared")) && !shared_seen.insert(storage).second) continue;
-        if (json_bool(field(object, "shared"))) coverage.shared_storages.insert(storage);
-        listings.push_back({snapshot.nodes[i].name, storage});
-      }
-    }
-    std::vector<std::vector<ProxmoxBackup>> found(listings.size());
-    parallel_for(listings.size(), options_.max_in_flight, [&](size_t i) {
-      const auto& listing = listings[i];
-      try {
-        for (const auto& entry :
-             session.get_list("/nodes/" + http::percent_encode(listing.node) + "/storage/" +
-                              http::percent_encode(listing.storage) + "/content?content=backup")) {
-          if (!entry.is_object()) continue;
-          const auto& object = entry.as_object();
-          ProxmoxBackup backup;
-          backup.storage = listing.storage;
-          backup.node = listing.node;
-          backup.volid = json_string(field(object, "volid"));
-          backup.vmid = static_cast<int>(json_int(field(object, "vmid")));
-          backup.subtype = json_string(field(object, "subtype"));
-          backup.format = json_string(field(object, "format"));
-          backup.size = json_int(field(object, "size"));
-          backup.ctime = json_int(field(object, "ctime"));
-          backup.notes = json_string(field(object, "notes"));
-          backup.is_protected = json_bool(field(object, "protected"));
-          if (const auto* verification = object.if_contains("verification");
-              verification && verification->is_object()) {
-            backup.verification_state = json_string(field(verification->as_object(), "state"));
-          }
-          if (!backup.volid.empty() && backup.vmid > 0) found[i].push_back(std::move(backup));
+        ProxmoxBackup backup;
+        backup.storage = listing.storage;
+        backup.node = listing.node;
+        backup.volid = json_string(field(object, "volid"));
+        backup.vmid = static_cast<int>(json_int(field(object, "vmid")));
+        backup.subtype = json_string(field(object, "subtype"));
+        backup.format = json_string(field(object, "format"));
+        backup.size = json_int(field(object, "size"));
+        backup.ctime = json_int(field(object, "ctime"));
+        backup.notes = json_string(field(object, "notes"));
+        backup.is_protected = json_bool(field(object, "protected"));
+        if (const auto* verification = object.if_contains("verification");
+            verification && verification->is_object()) {
+          backup.verification_state = json_string(field(verification->as_object(), "state"));
         }
-      } catch (const std::exception& error) {
-        std::lock_guard lock(snapshot_mutex);
-        coverage.failed_storages.insert(listing.storage);
-        coverage.shared_storages.erase(listing.storage);
-        coverage.failures.push_back("backups on " + listing.storage + "@" + listing.node + ": " +
-                                    error.what());
+        if (!backup.volid.empty() && backup.vmid > 0) found[i].push_back(std::move(backup));
       }
-    });
-    for (auto& list : found) {
-      for (auto& backup : list)
-        snapshot.backups.push_back(std::move(backup));
+    } catch (const std::exception& error) {
+      std::lock_guard lock(snapshot_mutex);
+      coverage.failed_storages.insert(listing.storage);
+      coverage.shared_storages.erase(listing.storage);
+      coverage.failures.push_back("backups on " + listing.storage + "@" + listing.node + ": " +
+                                  error.what());
     }
+  });
+  for (auto& list : found) {
+    for (auto& backup : list)
+      snapshot.backups.push_back(std::move(backup));
   }
-  snapshot.plugin.base_url = credentials_.base_url;
-  read_plugin_objects([&](const std::string& path) { return session.get(path); }, options_.plugin,
-                      options_.max_in_flight, options_.stop, snapshot);
-  if (options_.read_node_network) {
-    read_node_networks([&](const std::string& path) { return session.get(path); },
-                       options_.max_in_flight, options_.stop, snapshot);
-  }
-  if (options_.read_sdn) {
-    read_sdn([&](const std::string& path) { return session.get(path); }, options_.max_in_flight,
-             options_.stop, snapshot);
-  }
-  snapshot.requests = session.requests.load();
-  // Only a read that completed replaces the endpoint's entries: a stopped one skipped guests.
+}
+
+// Only a read that completed replaces the endpoint's entries: a stopped one skipped guests.
+void ProxmoxReader::update_read_cache(const ProxmoxSnapshot& snapshot, GuestReadState& ledger) {
   // When every guest came from the cache and none is gone, the entries stand as they are.
+  const auto& cached = ledger.cached;
   const bool all_cached =
       cached && snapshot.guests_read == 0 && snapshot.guests_cached == cached->size();
   if (options_.read_cache && !options_.stop.stop_requested() && !all_cached) {
@@ -347,29 +381,27 @@ ProxmoxSnapshot ProxmoxReader::read(const std::string& endpoint_name) {
     std::set<int> read_now;
     for (size_t i = 0; i < snapshot.guests.size(); ++i) {
       const ProxmoxGuest& guest = snapshot.guests[i];
-      if (from_cache[i]) {
+      if (ledger.from_cache[i]) {
         next.insert_or_assign(guest.vmid, cached->at(guest.vmid));
         continue;
       }
       // A failed read is unknown: no entry, so the next run reads the guest again. That includes
       // a snapshot list this run asked for and did not get.
-      if (guest.config_error || agent_failed[i] ||
+      if (guest.config_error || ledger.agent_failed[i] ||
           (options_.plugin.snapshots && !guest.snapshots)) {
         next.erase(guest.vmid);
         continue;
       }
       CachedGuest entry = cache_entry_of(guest);
-      entry.signature = signatures[i];
-      entry.booted_at = uptimes[i] > 0 ? now - uptimes[i] : 0;
+      entry.signature = ledger.signatures[i];
+      entry.booted_at = ledger.uptimes[i] > 0 ? now - ledger.uptimes[i] : 0;
       entry.read_at = now;
-      entry.digest = std::move(digests[i]);
+      entry.digest = std::move(ledger.digests[i]);
       next.insert_or_assign(guest.vmid, std::move(entry));
       read_now.insert(guest.vmid);
     }
-    options_.read_cache->replace(cache_key, std::move(next), read_now);
+    options_.read_cache->replace(ledger.cache_key, std::move(next), read_now);
   }
-  collect_guest_snapshots(snapshot, options_.plugin.snapshots);
-  return snapshot;
 }
 
 void ProxmoxReader::read_guest(Session& session, ProxmoxGuest& guest, std::string& digest,

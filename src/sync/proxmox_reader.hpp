@@ -95,6 +95,13 @@ class ProxmoxReader {
   struct Session;
   // Authenticates `session`: the API token header, or a ticket for user + password.
   void login(Session& session);
+  // The phases of read(), in order.
+  struct GuestReadState;
+  void read_endpoint(Session& session, ProxmoxSnapshot& snapshot, GuestReadState& ledger);
+  void read_guests(Session& session, const std::string& endpoint_name, ProxmoxSnapshot& snapshot,
+                   GuestReadState& ledger);
+  void read_backups(Session& session, ProxmoxSnapshot& snapshot);
+  void update_read_cache(const ProxmoxSnapshot& snapshot, GuestReadState& ledger);
   // One guest's config and, for a running QEMU guest with an agent, its agent's interfaces.
   // A config that cannot be read sets config_error; an agent that cannot, `warning`.
   void read_guest(Session& session, ProxmoxGuest& guest, std::string& digest, std::string& warning);
