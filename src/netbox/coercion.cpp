@@ -157,6 +157,13 @@ common::Result<json::array, std::string> coerce_tags(RequestContext& context,
   return ids;
 }
 
+// null, "", [] or {}: what an unmodelled field renders as.
+bool is_empty_value(const json::value& value) {
+  return value.is_null() || (value.is_string() && value.get_string().empty()) ||
+         (value.is_array() && value.get_array().empty()) ||
+         (value.is_object() && value.get_object().empty());
+}
+
 void check_unknown_fields(const RequestContext& context, const Model& model,
                           const json::object& body, Errors& errors) {
   static const std::set<std::string_view> kSerialisedForEveryModel = {
@@ -165,6 +172,12 @@ void check_unknown_fields(const RequestContext& context, const Model& model,
     return std::find(names.begin(), names.end(), name) != names.end();
   };
   for (const auto& [key, value] : body) {
+    // What the emulator does not model it renders empty; writing that same empty value back
+    // (a client echoing a fetched object) changes nothing.
+    if (listed(model.not_emulated, key) && !is_empty_value(value)) {
+      errors[std::string(key)].push_back("netbox-emulator does not emulate this NetBox field.");
+      continue;
+    }
     const Field* field = model.field(key);
     const bool known =
         kSerialisedForEveryModel.count(key) ||
@@ -173,12 +186,8 @@ void check_unknown_fields(const RequestContext& context, const Model& model,
         ((key == "add_tags" || key == "remove_tags") && model.tags && context.at_least("4.6")) ||
         (key == "changelog_message" && context.at_least("4.4")) ||
         listed(model.ignored_on_write, key);
-    if (known) continue;
-    if (listed(model.not_emulated, key)) {
-      errors[std::string(key)].push_back("netbox-emulator does not emulate this NetBox field.");
-    } else if (context.options.strict_fields) {
-      errors[std::string(key)].push_back("Unknown field.");
-    }
+    if (known || listed(model.not_emulated, key)) continue;
+    if (context.options.strict_fields) errors[std::string(key)].push_back("Unknown field.");
   }
 }
 
@@ -230,8 +239,9 @@ Coerced coerce_text(RequestContext&, const Field& field, const json::value& inpu
                    " characters."};
   }
   if (field.kind == FieldKind::Slug && !is_slug(text)) {
+    // DRF's SlugField message (straight quotes), not Django's validate_slug one.
     return Refused{
-        "Enter a valid \xE2\x80\x9Cslug\xE2\x80\x9D consisting of letters, numbers, "
+        "Enter a valid \"slug\" consisting of letters, numbers, "
         "underscores or hyphens."};
   }
   return json::value(text);
@@ -301,6 +311,18 @@ Coerced coerce_boolean(RequestContext&, const Field&, const json::value& input) 
   return json::value(*flag);
 }
 
+// The refused value as NetBox's ChoiceField names it, str() of what it compared: "true" and
+// "false" (any case) became True/False, an integer string its int, anything else as sent.
+std::string choice_as_python(const json::value& input) {
+  if (!input.is_string()) return python_repr(input);
+  const std::string text(input.get_string());
+  const std::string lower = common::to_lower(text);
+  if (lower == "true") return "True";
+  if (lower == "false") return "False";
+  if (const auto number = parse_integer(common::trim(text))) return std::to_string(*number);
+  return text;
+}
+
 Coerced coerce_choice(RequestContext&, const Field& field, const json::value& input) {
   if (input.is_object() || input.is_array()) {
     return Refused{
@@ -312,7 +334,7 @@ Coerced coerce_choice(RequestContext&, const Field& field, const json::value& in
   for (const Choice& choice : field.choices) {
     if (choice.value == raw) return json::value(raw);
   }
-  return Refused{"\"" + raw + "\" is not a valid choice."};
+  return Refused{choice_as_python(input) + " is not a valid choice."};
 }
 
 Coerced coerce_foreign_key(RequestContext& context, const Field& field, const json::value& input) {

@@ -160,6 +160,18 @@ json::value render_custom_field_value(RequestContext& context, const json::objec
   return value;
 }
 
+// A value for a custom field the model does not have: the model's clean() refuses it in 4.2;
+// 4.4.10 drops it as stale data (netbox#21049; 4.3 not checked); 4.6 refuses it in the
+// serializer, keyed by the name (4.5 not checked: taken as 4.4).
+void unknown_custom_field(const RequestContext& context, const std::string& name, Errors& errors) {
+  if (context.at_least("4.6")) {
+    errors[keyed_error("custom_fields", name)].push_back("Custom field '" + name +
+                                                         "' does not exist for this object type.");
+  } else if (!context.at_least("4.4")) {
+    errors["__all__"].push_back("Unknown field name '" + name + "' in custom field data.");
+  }
+}
+
 void validate_custom_fields(RequestContext& context, const Model& model, const json::value* input,
                             bool creating, json::object& out, Errors& errors) {
   json::object values;
@@ -185,13 +197,15 @@ void validate_custom_fields(RequestContext& context, const Model& model, const j
     for (const auto& [name, value] : input->get_object())
       values[name] = value;
   }
+  std::vector<std::string> stale;
   for (auto& [name_view, value] : values) {
     const std::string name(name_view);
     const auto definition =
         std::find_if(definitions.begin(), definitions.end(),
                      [&](const json::object* cf) { return cf->at("name").as_string() == name; });
     if (definition == definitions.end()) {
-      errors["__all__"].push_back("Unknown field name '" + name + "' in custom field data.");
+      unknown_custom_field(context, name, errors);
+      stale.push_back(name);
       continue;
     }
     if (auto checked = check_custom_field(context, **definition, value); !checked) {
@@ -207,6 +221,8 @@ void validate_custom_fields(RequestContext& context, const Model& model, const j
       errors["__all__"].push_back("Missing required custom field '" + name + "'.");
     }
   }
+  for (const std::string& name : stale)
+    values.erase(name);
   out["custom_fields"] = std::move(values);
 }
 

@@ -6,9 +6,23 @@ namespace pbx::netbox {
 
 namespace json = boost::json;
 
+namespace {
+constexpr char kKeySeparator = '\x1f';  // never in a field name
+}  // namespace
+
+std::string keyed_error(std::string_view field, std::string_view name) {
+  return std::string(field) + kKeySeparator + std::string(name);
+}
+
 json::object to_json(const Errors& errors) {
   json::object out;
   for (const auto& [key, messages] : errors) {
+    if (const size_t at = key.find(kKeySeparator); at != std::string::npos && !messages.empty()) {
+      json::value& field = out[key.substr(0, at)];
+      if (!field.is_object()) field = json::object{};
+      field.as_object()[key.substr(at + 1)] = messages.front();
+      continue;
+    }
     json::array list;
     for (const auto& message : messages)
       list.emplace_back(message);

@@ -16,6 +16,10 @@ namespace pbx::netbox {
 // Field-keyed messages in NetBox's 400 shape.
 using Errors = std::map<std::string, std::vector<std::string>>;
 
+// The key of a message DRF renders inside its field as {"<field>": {"<name>": "<message>"}}
+// (a ValidationError raised with a dict by the field itself); to_json nests it.
+std::string keyed_error(std::string_view field, std::string_view name);
+
 boost::json::object to_json(const Errors& errors);
 // 400 with the field-keyed messages.
 http::Response bad_request(const Errors& errors);

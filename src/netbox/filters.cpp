@@ -400,6 +400,20 @@ Filtered filter_assignment(RequestContext& context, const Assignment& via, const
   return done;
 }
 
+// Before 4.4 (4.2.9 checked, netbox#17559) an interface assignment's `assigned_object_type`
+// (IP and MAC addresses) is Django's default filter of the foreign key to ContentType: it takes
+// the content type's numeric id and refuses anything else, `dcim.interface` included, with the
+// form's message (`__n` likewise). The emulator numbers no content types, so every value is one
+// NetBox would not find either; an empty value filters nothing.
+Filtered filter_content_type_id(const std::vector<std::string>& values) {
+  for (const std::string& value : values) {
+    if (!value.empty()) {
+      return Refused{"Select a valid choice. That choice is not one of the available choices."};
+    }
+  }
+  return {};
+}
+
 // One filter parameter (all its values); NetBox's message when a value cannot match.
 Filtered filter_parameter(RequestContext& context, const Model& model, const std::string& param,
                           const std::vector<std::string>& values, Condition& where) {
@@ -422,6 +436,10 @@ Filtered filter_parameter(RequestContext& context, const Model& model, const std
     return filter_parent_object(context, lookup, values, where);
   }
   if (model.field("assigned_object_type")) {
+    if (base == "assigned_object_type" && (lookup.op.empty() || lookup.op == "n") &&
+        !context.at_least("4.4")) {
+      return filter_content_type_id(values);
+    }
     if (const Assignment* via = assignment_for(base)) {
       return filter_assignment(context, *via, lookup, values, where);
     }

@@ -74,6 +74,13 @@ struct Field {
   OnDelete on_delete = OnDelete::SetNull;
   std::string since;  // first NetBox version with the field ("" = always)
   std::string until;  // first NetBox version without it ("" = still there)
+  // Count/Total: a queryset annotation (RelatedObjectCountField, Sum()), so NetBox renders it
+  // only for the object its own endpoint read (lists, details, updates; creates from 4.5), never
+  // in a nested object: there it is left out, or is default_value when the serializer has one.
+  // False for counter caches and model properties, rendered wherever the field is.
+  bool annotated = false;
+  std::string counter_from;  // first version where it is a counter cache instead ("" = never)
+  std::string default_from;  // first version whose serializer has default_value ("" = all)
   // Constant: the value computed from the object's stored data instead of default_value.
   boost::json::value (*derive)(const boost::json::object& data) = nullptr;
   // Constant: the value computed from the stored object and other rows (a VLAN group's
@@ -116,6 +123,27 @@ struct Field {
   }
   Field& before(std::string version) {
     until = std::move(version);
+    return *this;
+  }
+  // Count: a counter cache or model property, not an annotation (see `annotated`).
+  Field& counter() {
+    annotated = false;
+    return *this;
+  }
+  // Count: a counter cache from `version` on, an annotation before.
+  Field& counter_from_version(std::string version) {
+    counter_from = std::move(version);
+    return *this;
+  }
+  // Count: rendered as `value` where not annotated, from `version` on (DRF's default=).
+  Field& unannotated(boost::json::value value, std::string version) {
+    default_value = std::move(value);
+    default_from = std::move(version);
+    return *this;
+  }
+  // Constant: a count NetBox annotates that the emulator does not model (see `annotated`).
+  Field& annotation() {
+    annotated = true;
     return *this;
   }
   Field& decimal(int digits, int places) {

@@ -152,7 +152,7 @@ http::Response list_objects(RequestContext& context, const Model& model,
   }
   json::array results;
   results.reserve(rows.size());
-  prefetch_counts(context, model, rows);
+  prefetch_counts(context, model, rows, chosen.only_ptr());
   for (const StoredObject& row : rows) {
     results.push_back(
         render(context, model, row.id, row.data, chosen.only_ptr(), chosen.omit_ptr()));

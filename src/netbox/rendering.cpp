@@ -1,5 +1,6 @@
 #include "netbox/rendering.hpp"
 
+#include <algorithm>
 #include <boost/json/serialize.hpp>
 
 #include "netbox/custom_fields.hpp"
@@ -45,13 +46,24 @@ Condition count_scope(const Model& model, const Field& field) {
   return where;
 }
 
+bool is_annotation(const Field& field, std::string_view version) {
+  return field.annotated &&
+         (field.counter_from.empty() || compare_versions(version, field.counter_from) < 0);
+}
+
+// An object's tags as NetBox's NestedTagSerializer renders them: not the tag's brief form
+// (no description, but display_url).
 json::value render_tags(RequestContext& context, const json::object& data) {
+  static const std::vector<std::string> kNestedTag = {"id",   "url",  "display_url", "display",
+                                                      "name", "slug", "color"};
   json::array tags;
   const Model& tag_model = *Registry::instance().by_key("extras.tag");
   if (const json::value* ids = data.if_contains("tags"); ids && ids->is_array()) {
     for (const json::value& tag_id : ids->get_array()) {
-      json::value tag = nested(context, tag_model, tag_id.to_number<int64_t>());
-      if (!tag.is_null()) tags.push_back(std::move(tag));
+      const int64_t id = tag_id.to_number<int64_t>();
+      if (const auto tag = context.store.get(tag_model, id)) {
+        tags.push_back(render(context, tag_model, id, *tag, &kNestedTag, nullptr));
+      }
     }
   }
   return tags;
@@ -188,7 +200,11 @@ json::value nested(RequestContext& context, const Model& model, int64_t id) {
   }
   const auto data = context.store.get(model, id);
   json::value rendered = nullptr;
-  if (data) rendered = render(context, model, id, *data, &model.brief, nullptr);
+  if (data) {
+    ++context.nesting;
+    rendered = render(context, model, id, *data, &model.brief, nullptr);
+    --context.nesting;
+  }
   context.nested.emplace(key, rendered);
   return rendered;
 }
@@ -198,8 +214,22 @@ json::object render(RequestContext& context, const Model& model, int64_t id,
                     const std::set<std::string>* omit) {
   json::object out;
   const std::vector<std::string>& names = only ? *only : context.field_order.at(&model);
+  const bool annotated = context.annotated && context.nesting == 0;
   for (const std::string& name : names) {
     if (omit && omit->count(name)) continue;
+    if (const Field* field = model.field(name)) {
+      // A brief form or fields= may name a field of another version.
+      if (only && !field_in_version(*field, context.options.version)) continue;
+      if (!annotated && is_annotation(*field, context.options.version)) {
+        // A Constant's default_value is its value, not a serializer default.
+        if (field->kind != FieldKind::Constant && field->default_value &&
+            (field->default_from.empty() ||
+             compare_versions(context.options.version, field->default_from) >= 0)) {
+          out[name] = *field->default_value;
+        }
+        continue;
+      }
+    }
     out[name] = render_attribute(context, model, id, data, name);
   }
   return out;
@@ -213,8 +243,11 @@ json::value render_stored(RequestContext& context, const Model& model, int64_t i
 }
 
 void prefetch_counts(RequestContext& context, const Model& model,
-                     const std::vector<StoredObject>& rows) {
+                     const std::vector<StoredObject>& rows, const std::vector<std::string>* only) {
   if (rows.empty()) return;
+  auto rendered = [only](const Field& field) {
+    return !only || std::find(only->begin(), only->end(), field.name) != only->end();
+  };
   std::string placeholders;
   std::vector<common::SqlValue> ids;
   for (const StoredObject& row : rows) {
@@ -222,6 +255,7 @@ void prefetch_counts(RequestContext& context, const Model& model,
     ids.emplace_back(row.id);
   }
   for (const Field& field : model.fields) {
+    if (!rendered(field)) continue;
     if (field.kind == FieldKind::Total && field_in_version(field, context.options.version)) {
       prefetch_total(context, field, placeholders, ids, rows);
     } else if (field.kind == FieldKind::Count) {

@@ -35,9 +35,10 @@ boost::json::object render(RequestContext& context, const Model& model, int64_t 
 // counts and relations may have changed with the write); null when it is gone.
 boost::json::value render_stored(RequestContext& context, const Model& model, int64_t id);
 // Fills the request's count and total caches for a page of objects: one GROUP BY per field
-// instead of one query per object and field.
+// instead of one query per object and field. With `only` (brief/fields=), just the count and
+// total fields it names: a page that renders none of them queries nothing.
 void prefetch_counts(RequestContext& context, const Model& model,
-                     const std::vector<StoredObject>& rows);
+                     const std::vector<StoredObject>& rows, const std::vector<std::string>* only);
 
 // The per-kind renderers of the field-kind table (netbox/field_kinds.hpp).
 boost::json::value render_value(RequestContext& context, const Model& model, const Field& field,

@@ -34,6 +34,10 @@ struct RequestContext {
   std::map<int64_t, int64_t> cluster_sites;  // cluster id → scoped site id (0: none)
   std::map<std::pair<const Field*, int64_t>, int64_t> counts;             // per list page
   std::map<std::pair<const Field*, int64_t>, boost::json::value> totals;  // likewise
+  // Whether the object rendered at the top (not nested) carries NetBox's queryset annotations
+  // (Field::annotated): false for a create response before 4.5.
+  bool annotated = true;
+  int nesting = 0;  // > 0 while a nested object renders
 
   // Whether the emulated NetBox is `version` or later.
   bool at_least(std::string_view version) const;

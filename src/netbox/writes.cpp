@@ -187,6 +187,12 @@ common::Result<void, Response> check_if_match(RequestContext& context, const Mod
              "The object has been modified since it was retrieved (If-Match mismatch).")};
 }
 
+// NetBox renders a created object as saved, without the list's annotations (counts), until
+// 4.5.2 read it back through the annotated queryset (netbox#21263).
+bool created_annotated(const RequestContext& context) {
+  return context.at_least("4.5");
+}
+
 Response create_bulk(RequestContext& context, const Model& model, const json::array& items) {
   common::Transaction transaction(context.store.database());
   std::vector<StoredObject> written;
@@ -209,6 +215,7 @@ Response create_bulk(RequestContext& context, const Model& model, const json::ar
   json::array created;
   created.reserve(written.size());
   context.nested.clear();
+  context.annotated = created_annotated(context);
   for (const StoredObject& object : written) {
     created.push_back(render(context, model, object.id, object.data, nullptr, nullptr));
   }
@@ -314,6 +321,7 @@ Response create_objects(RequestContext& context, const Model& model, const http:
   const auto id = write_object(context, model, *body, std::nullopt, false, errors);
   if (!id) return Response::json(Status::bad_request, errors);
   transaction.commit();
+  context.annotated = created_annotated(context);
   return Response::json(Status::created, render_stored(context, model, *id));
 }
 

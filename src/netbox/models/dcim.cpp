@@ -1,6 +1,8 @@
 // NetBox dcim app: sites, manufacturers, device types and roles, platforms, devices, interfaces,
 // MAC addresses.
 
+#include <set>
+
 #include "netbox/model_rules.hpp"
 #include "netbox/models/declare.hpp"
 #include "netbox/rendering.hpp"
@@ -157,10 +159,10 @@ Model site_model() {
   m.fields.push_back(count("device_count", "dcim.device", "site"));
   m.fields.push_back(count("virtualmachine_count", "virtualization.virtualmachine", "site"));
   m.fields.push_back(count("vlan_count", "ipam.vlan", "site"));
-  m.fields.push_back(constant("circuit_count", 0));
+  m.fields.push_back(constant("circuit_count", 0).annotation());
   m.fields.push_back(count("rack_count", "dcim.rack", "site"));
   m.fields.push_back(count("prefix_count", "ipam.prefix", "scope_id"));
-  m.not_emulated = {"asns"};  // ASNs (and their RIRs) are not emulated
+  unmodelled(m, {}, {"asns"});  // ASNs (and their RIRs) are not emulated
   return m;
 }
 
@@ -169,8 +171,8 @@ Model manufacturer_model() {
       organisational("dcim.manufacturer", "dcim/manufacturers", "Manufacturer", "manufacturer");
   m.fields.push_back(count("devicetype_count", "dcim.devicetype", "manufacturer"));
   m.fields.push_back(count("platform_count", "dcim.platform", "manufacturer"));
-  m.fields.push_back(constant("inventoryitem_count", 0));
-  m.fields.push_back(constant("moduletype_count", 0).from("4.5"));
+  m.fields.push_back(constant("inventoryitem_count", 0).annotation());
+  m.fields.push_back(constant("moduletype_count", 0).annotation().from("4.5"));
   m.fields.push_back(comments().from("4.5"));
   m.brief.push_back("devicetype_count");
   return m;
@@ -190,7 +192,8 @@ Model devicetype_model() {
       number("weight").decimal(8, 2).null(),
       description(),
       comments(),
-      count("device_count", "dcim.device", "device_type"),
+      // 4.5 made it a counter cache (dcim migration 0219).
+      count("device_count", "dcim.device", "device_type").counter_from_version("4.5"),
   };
   for (const char* name :
        {"console_port_template_count", "console_server_port_template_count",
@@ -219,9 +222,22 @@ Model devicetype_model() {
   };
   m.display = "{model}";
   m.search = {"model", "slug", "part_number", "description"};
-  m.not_emulated = {"airflow", "front_image", "rear_image", "subdevice_role", "weight_unit"};
+  unmodelled(m, {"subdevice_role", "airflow", "weight_unit", "front_image", "rear_image"});
   m.ordering = "model";
   return m;
+}
+
+// A device role's level in its tree (4.3 nests roles): MPTT's `_depth`.
+json::value role_depth(RequestContext& context, int64_t id, const json::object& data) {
+  const Model& roles = *Registry::instance().by_key("dcim.devicerole");
+  std::set<int64_t> seen{id};
+  int64_t depth = 0;
+  for (int64_t parent = int_field(data, "parent"); parent && seen.insert(parent).second;) {
+    ++depth;
+    const auto row = context.store.get(roles, parent);
+    parent = row ? int_field(*row, "parent") : 0;
+  }
+  return depth;
 }
 
 Model devicerole_model() {
@@ -230,11 +246,15 @@ Model devicerole_model() {
   m.fields.push_back(boolean("vm_role", true));
   m.fields.push_back(fk("parent", "dcim.devicerole", OnDelete::Cascade).null().from("4.3"));
   m.fields.push_back(comments().from("4.3"));
-  m.fields.push_back(count("device_count", "dcim.device", "role"));
-  m.fields.push_back(count("virtualmachine_count", "virtualization.virtualmachine", "role"));
+  m.fields.push_back(computed("_depth", role_depth).from("4.3"));
+  // 4.3 nested roles: IntegerField(default=0), 0 where the list's annotation is absent.
+  m.fields.push_back(count("device_count", "dcim.device", "role").unannotated(0, "4.3"));
+  m.fields.push_back(
+      count("virtualmachine_count", "virtualization.virtualmachine", "role").unannotated(0, "4.3"));
   m.brief.push_back("device_count");
   m.brief.push_back("virtualmachine_count");
-  m.not_emulated = {"config_template"};
+  m.brief.push_back("_depth");
+  unmodelled(m, {"config_template"});
   return m;
 }
 
@@ -266,7 +286,7 @@ Model platform_model() {
   m.fields.push_back(count("virtualmachine_count", "virtualization.virtualmachine", "platform"));
   m.brief.push_back("device_count");
   m.brief.push_back("virtualmachine_count");
-  m.not_emulated = {"config_template"};
+  unmodelled(m, {"config_template"});
   return m;
 }
 
@@ -291,7 +311,7 @@ Model device_model() {
       description(),
       comments(),
       make("local_context_data", FieldKind::Json).null(),
-      count("interface_count", "dcim.interface", "device"),
+      count("interface_count", "dcim.interface", "device").counter(),
   };
   for (const char* name : {"console_port_count", "console_server_port_count", "power_port_count",
                            "power_outlet_count", "front_port_count", "rear_port_count",
@@ -318,9 +338,12 @@ Model device_model() {
   m.display_fallback = "Unnamed device";
   m.clean = clean_device;
   m.search = {"name", "serial", "asset_tag", "description"};
+  m.fields.push_back(computed("primary_ip", render_primary_ip));
+  m.fields.push_back(derived("config_context", render_config_context));
+  m.fields.push_back(constant("parent_device", nullptr));  // device bays are not emulated
   m.ignored_on_write = {"config_context", "parent_device", "primary_ip"};
-  m.not_emulated = {"airflow", "config_template", "face",        "location",       "position",
-                    "rack",    "vc_position",     "vc_priority", "virtual_chassis"};
+  unmodelled(m, {"location", "rack", "position", "face", "airflow", "virtual_chassis",
+                 "vc_position", "vc_priority", "config_template"});
   return m;
 }
 
@@ -348,7 +371,7 @@ Model interface_model() {
       constant("link_peers", json::array{}),
       constant("connected_endpoints_reachable", false),
       constant("_occupied", false),
-      count("count_ipaddresses", "ipam.ipaddress", "assigned_object_id"),
+      count("count_ipaddresses", "ipam.ipaddress", "assigned_object_id").counter(),
       constant("count_fhrp_groups", 0),
   };
   m.brief = {"id", "url", "display", "device", "name", "description", "_occupied"};
@@ -361,6 +384,11 @@ Model interface_model() {
                ""}};
   m.search = {"name", "label", "description"};
   m.clean = clean_interface;
+  m.fields.push_back(computed("mac_addresses", render_dcim_interface_macs));
+  for (const char* name : {"cable", "connected_endpoints", "connected_endpoints_type",
+                           "l2vpn_termination", "link_peers_type", "wireless_link"}) {
+    m.fields.push_back(constant(name, nullptr));  // read-only in NetBox, unset here
+  }
   m.ignored_on_write = {"cable",
                         "connected_endpoints",
                         "connected_endpoints_type",
@@ -368,22 +396,11 @@ Model interface_model() {
                         "link_peers_type",
                         "mac_addresses",
                         "wireless_link"};
-  m.not_emulated = {"duplex",
-                    "module",
-                    "poe_mode",
-                    "poe_type",
-                    "qinq_svlan",
-                    "rf_channel",
-                    "rf_channel_frequency",
-                    "rf_channel_width",
-                    "rf_role",
-                    "tagged_vlans",
-                    "tx_power",
-                    "vdcs",
-                    "vlan_translation_policy",
-                    "vrf",
-                    "wireless_lans",
-                    "wwn"};
+  unmodelled(m,
+             {"duplex", "module", "poe_mode", "poe_type", "qinq_svlan", "rf_channel",
+              "rf_channel_frequency", "rf_channel_width", "rf_role", "tx_power",
+              "vlan_translation_policy", "vrf", "wwn"},
+             {"tagged_vlans", "vdcs", "wireless_lans"});
   return m;
 }
 
@@ -407,6 +424,43 @@ Model macaddress_model() {
 }
 
 }  // namespace
+
+json::value render_primary_ip(RequestContext& context, int64_t, const json::object& data) {
+  const int64_t address = int_field(data, "primary_ip6") ? int_field(data, "primary_ip6")
+                                                         : int_field(data, "primary_ip4");
+  if (!address) return nullptr;
+  return nested(context, *Registry::instance().by_key("ipam.ipaddress"), address);
+}
+
+json::value render_config_context(const json::object& data) {
+  const json::value* local = data.if_contains("local_context_data");
+  return local && local->is_object() ? *local : json::value(json::object{});
+}
+
+namespace {
+
+json::value interface_macs(RequestContext& context, std::string_view type, int64_t id) {
+  const Model& macs = *Registry::instance().by_key("dcim.macaddress");
+  Condition where;
+  where.add(field_sql("assigned_object_type") + " = ?", {std::string(type)});
+  where.add(field_sql("assigned_object_id") + " = ?", {id});
+  json::array out;
+  for (const StoredObject& row :
+       context.store.select(macs, where, field_sql("mac_address") + ", id", -1, 0)) {
+    out.push_back(nested(context, macs, row.id));
+  }
+  return out;
+}
+
+}  // namespace
+
+json::value render_dcim_interface_macs(RequestContext& context, int64_t id, const json::object&) {
+  return interface_macs(context, "dcim.interface", id);
+}
+
+json::value render_vm_interface_macs(RequestContext& context, int64_t id, const json::object&) {
+  return interface_macs(context, "virtualization.vminterface", id);
+}
 
 void declare_dcim(std::vector<Model>& models) {
   models.push_back(site_model());

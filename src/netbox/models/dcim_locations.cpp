@@ -163,7 +163,8 @@ Model nested_group(std::string key, std::string path, std::string class_name, st
   Model m =
       organisational(std::move(key), std::move(path), std::move(class_name), std::move(verbose));
   m.fields.insert(m.fields.begin() + 2, fk("parent", m.key, OnDelete::Cascade).null());
-  m.fields.push_back(models::count("site_count", "dcim.site", site_field));
+  // IntegerField(default=0): 0 where the list's annotation is absent (nested, created).
+  m.fields.push_back(models::count("site_count", "dcim.site", site_field).def(0));
   m.fields.push_back(count("prefix_count", "ipam.prefix", "scope_id"));
   m.fields.push_back(derived("_depth", stored_depth));
   m.fields.push_back(comments().from("4.3"));
@@ -193,8 +194,8 @@ Model location_model() {
       str("facility", 50),
       description(),
       comments().from("4.3"),
-      count("rack_count", "dcim.rack", "location"),
-      constant("device_count", 0),  // a device's location is not emulated
+      count("rack_count", "dcim.rack", "location").def(0),  // as site_count above
+      constant("device_count", 0),                          // a device's location is not emulated
       count("prefix_count", "ipam.prefix", "scope_id"),
       derived("_depth", stored_depth),
   };
@@ -244,8 +245,8 @@ Model rack_model() {
           .null(),
       description(),
       comments(),
-      constant("device_count", 0),  // a device's rack is not emulated
-      constant("powerfeed_count", 0),
+      constant("device_count", 0).annotation(),  // a device's rack is not emulated
+      constant("powerfeed_count", 0).annotation(),
   };
   m.brief = {"id", "url", "display", "name", "description", "device_count"};
   m.unique = {

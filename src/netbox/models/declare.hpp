@@ -3,6 +3,7 @@
 // registry read as a table, and one declaration function per NetBox app (src/netbox/models/*.cpp).
 // Registry() calls them in a fixed order; the order is the order of /api/ roots and tables.
 
+#include <initializer_list>
 #include <string>
 #include <utility>
 #include <vector>
@@ -71,6 +72,7 @@ inline Field count(std::string name, std::string related, std::string via) {
   field.related = std::move(related);
   field.via = std::move(via);
   field.read_only = true;
+  field.annotated = true;
   return field;
 }
 inline Field total(std::string name, std::string related, std::string via, std::string summed) {
@@ -129,6 +131,31 @@ inline Field family(std::string address_field) {
 inline Field datetime(std::string name) {
   return make(std::move(name), FieldKind::DateTime).null();
 }
+
+// NetBox fields the emulator does not model, rendered as NetBox renders them unset: null, or []
+// for those in `lists`. Model::not_emulated lists them too, so a write of anything but that
+// empty value is refused with a message saying so.
+inline void unmodelled(Model& model, std::initializer_list<const char*> nulls,
+                       std::initializer_list<const char*> lists = {}) {
+  for (const char* name : nulls) {
+    model.fields.push_back(constant(name, nullptr));
+    model.not_emulated.emplace_back(name);
+  }
+  for (const char* name : lists) {
+    model.fields.push_back(constant(name, json::array{}));
+    model.not_emulated.emplace_back(name);
+  }
+}
+
+// What devices and virtual machines render beside their stored fields: `primary_ip` (the
+// IPv6 one, else the IPv4 one: NetBox's PREFER_IPV4 is off by default) and `config_context`
+// (no config contexts are emulated, so only the object's own local_context_data).
+json::value render_primary_ip(RequestContext& context, int64_t id, const json::object& data);
+json::value render_config_context(const json::object& data);
+// An interface's MAC addresses (brief), ordered as NetBox orders them.
+json::value render_dcim_interface_macs(RequestContext& context, int64_t id,
+                                       const json::object& data);
+json::value render_vm_interface_macs(RequestContext& context, int64_t id, const json::object& data);
 
 inline UniqueRule unique_field(const std::string& verbose, const std::string& field) {
   return {{field}, false, {}, field, verbose + " with this " + field + " already exists.", "", ""};

@@ -175,9 +175,9 @@ Model tag_model() {
   Model m = organisational("extras.tag", "extras/tags", "Tag", "tag");
   m.fields.push_back(str("color", 6).def("9e9e9e"));
   m.fields.push_back(make("object_types", FieldKind::StringList).def(json::array{}));
-  m.fields.push_back(constant("tagged_items", 0));
+  m.fields.push_back(constant("tagged_items", 0).annotation());
   m.fields.push_back(positive_small_integer("weight").def(1000).from("4.3"));
-  m.brief = {"id", "url", "display_url", "display", "name", "slug", "color", "description"};
+  m.brief = {"id", "url", "display", "name", "slug", "color", "description"};
   m.tags = false;
   m.custom_fields = false;
   return m;

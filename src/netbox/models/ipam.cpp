@@ -168,7 +168,7 @@ Model ipaddress_model() {
   m.display = "{address}";
   m.search = {"address", "dns_name", "description"};
   m.ordering = "address";
-  m.not_emulated = {"nat_inside", "vrf"};
+  unmodelled(m, {"vrf", "nat_inside"});
   m.clean = clean_ip_address;
   return m;
 }
@@ -199,7 +199,7 @@ Model prefix_model() {
   m.display = "{prefix}";
   m.search = {"prefix", "description"};
   m.ordering = "prefix";
-  m.not_emulated = {"role", "vrf"};
+  unmodelled(m, {"vrf", "role"});
   m.clean = clean_prefix;
   return m;
 }

@@ -290,8 +290,8 @@ Model virtualmachine_model() {
       description(),
       comments(),
       make("local_context_data", FieldKind::Json).null(),
-      count("interface_count", "virtualization.vminterface", "virtual_machine"),
-      count("virtual_disk_count", "virtualization.virtualdisk", "virtual_machine"),
+      count("interface_count", "virtualization.vminterface", "virtual_machine").counter(),
+      count("virtual_disk_count", "virtualization.virtualdisk", "virtual_machine").counter(),
   };
   // NetBox 4.5 `start_on_boot`: whether the hypervisor starts the guest with the host.
   for (Field& field : m.fields) {
@@ -333,8 +333,13 @@ Model virtualmachine_model() {
        ""},
   };
   m.search = {"name", "serial", "description"};
+  m.fields.push_back(computed("primary_ip", render_primary_ip));
+  m.fields.push_back(derived("config_context", render_config_context));
   m.ignored_on_write = {"config_context", "primary_ip"};
-  m.not_emulated = {"config_template"};
+  unmodelled(m, {"config_template"});
+  // 4.6 types virtual machines (VirtualMachineType); no type is emulated.
+  m.fields.push_back(constant("virtual_machine_type", nullptr).from("4.6"));
+  m.not_emulated.emplace_back("virtual_machine_type");
   m.clean = clean_virtual_machine;
   return m;
 }
@@ -354,7 +359,7 @@ Model vminterface_model() {
       description(),
       choice("mode", interface_modes()).null(),
       fk("untagged_vlan", "ipam.vlan").null(),
-      count("count_ipaddresses", "ipam.ipaddress", "assigned_object_id"),
+      count("count_ipaddresses", "ipam.ipaddress", "assigned_object_id").counter(),
       constant("count_fhrp_groups", 0),
   };
   m.brief = {"id", "url", "display", "virtual_machine", "name", "description"};
@@ -365,8 +370,10 @@ Model vminterface_model() {
                "Interface with this Virtual machine and Name already exists.",
                "",
                ""}};
+  m.fields.push_back(computed("mac_addresses", render_vm_interface_macs));
+  m.fields.push_back(constant("l2vpn_termination", nullptr));  // read-only in NetBox
   m.ignored_on_write = {"l2vpn_termination", "mac_addresses"};
-  m.not_emulated = {"qinq_svlan", "tagged_vlans", "vlan_translation_policy", "vrf"};
+  unmodelled(m, {"qinq_svlan", "vlan_translation_policy", "vrf"}, {"tagged_vlans"});
   m.clean = clean_vm_interface;
   return m;
 }

@@ -130,10 +130,10 @@ TEST(RealNetBox, MatrixAddsRealVersionsOnlyWhenAsked) {
   EXPECT_EQ(kept.front().netbox_version, "real-4.4");
 }
 
-TEST(NetBoxVersions, RepositoryFileListsThreeVersionsNewestLast) {
+TEST(NetBoxVersions, RepositoryFileListsFourVersionsNewestLast) {
   const auto file = netbox::default_versions_file();
   const auto versions = netbox::load_versions(file);
-  ASSERT_EQ(versions.size(), 3u);
+  ASSERT_EQ(versions.size(), 4u);
   EXPECT_EQ(versions.back().version, "4.6");
 }
 

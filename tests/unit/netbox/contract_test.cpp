@@ -260,13 +260,25 @@ json::value brief_schema(const json::value& list_schema) {
 // hold lost that `nullable` in its client generator's edits; a cluster's `allocated_*` are
 // Sum() annotations, null for a cluster without virtual machines; an interface without an 802.1Q
 // `mode` renders it null (NetBox's ChoiceField renders a blank choice so), a null the copy's
-// edits took out of its enum.
+// edits took out of its enum. The differential test against NetBox 4.2.9 showed more of both
+// kinds: unset choice fields the emulator does not model (a device's `face`, `airflow`, an
+// interface's `poe_mode`, ...) render null, and an answer to a create leaves out what the list
+// annotates (`tagged_items`, `allocated_*`; NetBox renders the saved object, not a re-read one,
+// before 4.5.2), though the document calls them required.
 bool documented_differently(const std::string& problem) {
+  static const std::set<std::string> kUnsetChoices = {"face",     "airflow", "poe_mode",
+                                                      "poe_type", "rf_role", "rf_channel"};
+  const auto dot = problem.rfind('.', problem.find(':'));
+  const std::string field =
+      dot == std::string::npos ? "" : problem.substr(dot + 1, problem.find(':') - dot - 1);
   return problem.find(".choices_count: expected string, got ") != std::string::npos ||
          problem.ends_with(".base_choices: null is not allowed") ||
          problem.ends_with(".mode: null is not allowed") ||
          (problem.find(".allocated_") != std::string::npos &&
-          problem.ends_with(": null is not allowed"));
+          problem.ends_with(": null is not allowed")) ||
+         (kUnsetChoices.count(field) && problem.ends_with(": null is not allowed")) ||
+         problem.ends_with("missing required property tagged_items") ||
+         problem.find("missing required property allocated_") != std::string::npos;
 }
 
 class NetboxContract : public ::testing::Test {
@@ -415,7 +427,10 @@ TEST(NetboxContractSchema, EveryFieldIsNetboxsAndEveryNetboxFieldIsAccountedFor)
     };
     for (const Field& field : model.fields) {
       if (!field_in_version(field, "4.2")) continue;
-      if (!is_written(field)) {
+      if (!is_written(field) && listed(model.not_emulated, field.name)) {
+        EXPECT_TRUE(rendered.count(field.name) && writable.count(field.name))
+            << field.name << " is rendered empty as a NetBox 4.2.2 field it is not";
+      } else if (!is_written(field)) {
         EXPECT_TRUE(rendered.count(field.name) && !writable.count(field.name))
             << field.name << " is read-only in the emulator but not in NetBox 4.2.2";
       } else {
@@ -434,6 +449,8 @@ TEST(NetboxContractSchema, EveryFieldIsNetboxsAndEveryNetboxFieldIsAccountedFor)
           << "NetBox 4.2.2 serialises " << name << ": model it or list it as ignored on write";
     }
     for (const std::string& name : model.not_emulated) {
+      const Field* field = model.field(name);
+      if (field && !field_in_version(*field, "4.2")) continue;  // a later version's field
       EXPECT_TRUE(writable.count(name)) << name << " is not a writable NetBox 4.2.2 field";
     }
     for (const std::string& name : model.ignored_on_write) {

@@ -38,7 +38,7 @@ TEST(NetboxServices, UntilFourThreeADeviceOrAVirtualMachine) {
   const auto bad_protocol =
       client.send(Verb::post, kServices,
                   {{"name", "x"}, {"protocol", "icmp"}, {"ports", {1}}, {"virtual_machine", vm}});
-  EXPECT_EQ(body_of(bad_protocol).at("protocol").at(0), "\"icmp\" is not a valid choice.");
+  EXPECT_EQ(body_of(bad_protocol).at("protocol").at(0), "icmp is not a valid choice.");
   EXPECT_EQ(
       client.get(std::string(kServices) + "?virtual_machine_id=" + std::to_string(vm)).at("count"),
       1);

@@ -222,11 +222,13 @@ TEST_P(NetworkStagesTest, NodeInterfacesWithTheirLinksAndAddresses) {
   EXPECT_EQ(nested_id(interfaces.at("bond0"), "bridge"), id("vmbr0"));
   EXPECT_EQ(nested_id(interfaces.at("vmbr0.30"), "parent"), id("vmbr0"));
   EXPECT_EQ(json_int(field(interfaces.at("vmbr0.30"), "mtu")), 1400);
-  // The node's addresses on the interfaces that carry them.
-  const auto on_bridge = list(kIpAddressesPath, {{"assigned_object_type", kDeviceInterfaceType}});
+  // The node's addresses on the interfaces that carry them (listed whole and picked here:
+  // NetBox 4.2 refuses assigned_object_type=<app.model> as a filter).
   std::map<int64_t, std::string> addresses;
-  for (const auto& ip : on_bridge)
+  for (const auto& ip : list(kIpAddressesPath, {})) {
+    if (json_string(field(ip, "assigned_object_type")) != kDeviceInterfaceType) continue;
     addresses[json_int(field(ip, "assigned_object_id"))] = json_string(field(ip, "address"));
+  }
   EXPECT_EQ(addresses[id("vmbr0")], scenario.nodes.front().ip + "/24");
   EXPECT_EQ(addresses[id("vmbr0.30")], "10.30.0.11/24");
   EXPECT_EQ(addresses.count(id("eno1")), 0u);
