@@ -19,6 +19,7 @@
 //   sync_bench [--guests N] [--nodes N] [--clusters N] [--nics N] [--disks N] [--snapshots N]
 //              [--backups N] [--no-extras] [--scope S] [--change ip|name] [--build-dir DIR]
 //              [--log-level L] [--no-read-cache] [--listings-ahead N] [--emulator-version V]
+//              [--emulator-db file|memory]
 //              [--netbox-url URL --netbox-token TOKEN]
 
 #include <spdlog/sinks/stdout_sinks.h>
@@ -61,6 +62,10 @@ struct BenchOptions {
   bool read_cache = true;
   size_t listings_ahead = sync::SyncOptions{}.listings_ahead;
   std::string emulator_version = "4.6";
+  // Where the started emulator keeps its SQLite database: "file" (in the benchmark's temporary
+  // folder; reads are then served side by side) or "memory" (one connection, every request in
+  // turn).
+  std::string emulator_db = "file";
   // Empty: an emulator started by the benchmark. Otherwise the NetBox the sync writes into.
   std::string netbox_url;
   std::string netbox_token;
@@ -160,6 +165,10 @@ std::optional<int> parse_options(int argc, char** argv, BenchOptions& options) {
       ->capture_default_str();
   app.add_option("--emulator-version", options.emulator_version,
                  "NetBox version the started netbox-emulator emulates (without --netbox-url)")
+      ->capture_default_str();
+  app.add_option("--emulator-db", options.emulator_db,
+                 "The started emulator's database: file (reads side by side) or memory")
+      ->check(CLI::IsMember({"file", "memory"}))
       ->capture_default_str();
   auto* netbox_url = app.add_option(
       "--netbox-url", options.netbox_url,
@@ -376,7 +385,8 @@ Target netbox_target(const BenchOptions& options, const fs::path& dir,
     emulator = start(
         dir, "netbox-emulator",
         {(options.build_dir / "apps/netbox-emulator/netbox-emulator").string(), "--listen",
-         "127.0.0.1:0", "--token", kNetBoxToken, "--netbox-version", options.emulator_version});
+         "127.0.0.1:0", "--token", kNetBoxToken, "--netbox-version", options.emulator_version,
+         "--db", options.emulator_db == "file" ? (dir / "netbox.sqlite").string() : ":memory:"});
     target.url = std::string(emulator->endpoints.at(0).at("url").as_string());
     target.token = kNetBoxToken;
   }

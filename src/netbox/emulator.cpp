@@ -5,8 +5,10 @@
 #include <boost/json/object.hpp>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <set>
+#include <shared_mutex>
 
 #include "http/router.hpp"
 #include "netbox/auth.hpp"
@@ -49,6 +51,12 @@ std::vector<const Model*> all_models() {
   return models;
 }
 
+// Requests that only read: served side by side on reader connections when the database is a
+// file (Emulator::Impl::handle).
+bool is_read(Verb method) {
+  return method == Verb::get || method == Verb::head || method == Verb::options;
+}
+
 bool is_write(Verb method) {
   return method == Verb::post || method == Verb::put || method == Verb::patch ||
          method == Verb::delete_;
@@ -65,9 +73,21 @@ struct Emulator::Impl {
   // by (template, method), because actions take the request's context as a parameter.
   http::Router router;
   std::map<std::pair<std::string, Verb>, Action> actions;
-  std::mutex mutex;
+  // Writes take it alone; reads share it, each on a reader connection of its own (`readers`),
+  // so a read never sees a write half done and reads use every core. With ":memory:" (one
+  // connection is the whole database) every request takes it alone, on `store`.
+  std::shared_mutex mutex;
+  // Taken by a write for as long as it waits and runs, and passed through by every read before
+  // it shares `mutex`: a waiting write holds new reads back (glibc's shared mutex lets a stream
+  // of reads starve writes, as a listing ahead of its stage would starve that stage's writes).
+  std::mutex write_turnstile;
+  const bool concurrent_reads;
+  std::mutex readers_mutex;
+  std::vector<std::unique_ptr<Store>> idle_readers;  // reader connections between requests
+  std::mutex stats_mutex;                            // request_counts and write_count
   std::map<std::string, int64_t> request_counts;
   int64_t write_count = 0;
+  std::mutex schema_mutex;
   std::optional<json::object> schema;  // the OpenAPI document, built on its first request
 
   static EmulatorOptions with_default_token(EmulatorOptions options) {
@@ -79,9 +99,36 @@ struct Emulator::Impl {
       : options(with_default_token(std::move(emulator_options))),
         store(options.database),
         authenticator(options.tokens, options.version),
-        field_order(field_order_for(all_models(), options.version)) {
+        field_order(field_order_for(all_models(), options.version)),
+        concurrent_reads(options.database != ":memory:" && !options.database.empty()) {
     register_routes();
   }
+
+  // A reader connection for one request, back to the idle ones when it ends.
+  class ReaderLease {
+   public:
+    explicit ReaderLease(Impl& impl) : impl_(impl) {
+      {
+        std::lock_guard lock(impl_.readers_mutex);
+        if (!impl_.idle_readers.empty()) {
+          reader_ = std::move(impl_.idle_readers.back());
+          impl_.idle_readers.pop_back();
+        }
+      }
+      if (!reader_) reader_ = std::make_unique<Store>(impl_.options.database, Store::Role::reader);
+    }
+    ~ReaderLease() {
+      std::lock_guard lock(impl_.readers_mutex);
+      impl_.idle_readers.push_back(std::move(reader_));
+    }
+    ReaderLease(const ReaderLease&) = delete;
+    ReaderLease& operator=(const ReaderLease&) = delete;
+    Store& store() { return *reader_; }
+
+   private:
+    Impl& impl_;
+    std::unique_ptr<Store> reader_;
+  };
 
   bool at_least(std::string_view version) const {
     return compare_versions(options.version, version) >= 0;
@@ -141,6 +188,7 @@ struct Emulator::Impl {
     route(
         Verb::get, "/api/schema/",
         [this](RequestContext&, const Request& r) {
+          std::lock_guard lock(schema_mutex);
           if (!schema) schema = schema_document(served_models(options.version), options);
           return schema_response(r, *schema);
         },
@@ -155,6 +203,7 @@ struct Emulator::Impl {
     }
     route(Verb::post, "/api/__emulator__/reset/", [this](RequestContext&, const Request&) {
       store.clear_all();
+      std::lock_guard lock(stats_mutex);
       request_counts.clear();
       write_count = 0;
       return Response::json(json::object{{"reset", true}});
@@ -210,7 +259,8 @@ struct Emulator::Impl {
     return Response::json(body);
   }
 
-  Response stats() const {
+  Response stats() {
+    std::lock_guard lock(stats_mutex);
     json::object counts;
     for (const auto& [key, value] : request_counts)
       counts[key] = value;
@@ -223,6 +273,7 @@ struct Emulator::Impl {
   void count_request(const Request& request, const http::Router::Match& match) {
     if (request.path.starts_with("/api/__emulator__/")) return;
     const std::string method(boost::beast::http::to_string(request.method));
+    std::lock_guard lock(stats_mutex);
     request_counts[method + " " + (match.handler ? match.pattern : request.path)] += 1;
     if (is_write(request.method)) ++write_count;
   }
@@ -254,9 +305,20 @@ struct Emulator::Impl {
   }
 
   Response handle(Request& request) {
-    std::lock_guard lock(mutex);
-    store.trim_cache();
-    RequestContext context{store, options, field_order, base_url(request)};
+    if (concurrent_reads && is_read(request.method)) {
+      { std::lock_guard wait_for_writes(write_turnstile); }
+      std::shared_lock lock(mutex);
+      ReaderLease reader(*this);
+      return handle_on(reader.store(), request);
+    }
+    std::lock_guard hold_reads_back(write_turnstile);
+    std::unique_lock lock(mutex);
+    return handle_on(store, request);
+  }
+
+  Response handle_on(Store& connection, Request& request) {
+    connection.trim_cache();
+    RequestContext context{connection, options, field_order, base_url(request)};
     request.path_params.clear();
     const http::Router::Match match =
         router.match(request.method, request.path_segments(), request.path_params);

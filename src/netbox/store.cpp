@@ -57,9 +57,9 @@ std::string field_sql(std::string_view field) {
   return "json_extract(data,'$." + std::string(field) + "')";
 }
 
-Store::Store(const std::string& path) : db_(path) {
+Store::Store(const std::string& path, Role role) : db_(path) {
   db_.exec("PRAGMA synchronous=NORMAL");
-  create_schema();
+  if (role == Role::owner) create_schema();
 }
 
 namespace {
@@ -214,12 +214,12 @@ int64_t Store::count(const Model& model, const Condition& where) {
   const std::string sql =
       "SELECT count(*) FROM " + model.table() + (where.sql.empty() ? "" : " WHERE " + where.sql);
   // A paged listing asks for the same count once per page, and the count is a full scan of the
-  // filter. It cannot change without a change on this connection (the only one), so committed
-  // counts are kept until the next change; inside a transaction nothing is cached, as a
-  // rollback does not move the change counter back.
+  // filter. It cannot change without a change on this connection or a commit on another one
+  // (change_stamp), so committed counts are kept until then; inside a transaction nothing is
+  // cached, as a rollback does not move the change counter back.
   sqlite3* handle = db_.handle();
   const bool committed = sqlite3_get_autocommit(handle) != 0;
-  const int64_t changes = sqlite3_total_changes64(handle);
+  const ChangeStamp changes = committed ? change_stamp() : ChangeStamp{};
   std::string key;
   if (committed) {
     key = sql;
@@ -283,6 +283,14 @@ void Store::clear_references(const Model& model, const std::string& field, int64
                            "', json('null')) WHERE " + field_sql(field) + " = ?");
   update.bind(1, id);
   update.step();
+}
+
+Store::ChangeStamp Store::change_stamp() {
+  auto& version = statement("PRAGMA data_version");
+  version.step();
+  const int64_t others = version.column_int(0);
+  version.reset();
+  return {sqlite3_total_changes64(db_.handle()), others};
 }
 
 void Store::trim_cache() {

@@ -45,7 +45,11 @@ std::string page_sql(const Model& model, const Condition& where, const std::stri
 
 class Store {
  public:
-  explicit Store(const std::string& path);
+  // The owner creates the tables and indexes and takes every write. A reader is one more
+  // connection to the owner's database file (WAL: readers run beside each other and beside
+  // the owner) that only reads; ":memory:" has no readers (each connection is its own database).
+  enum class Role { owner, reader };
+  explicit Store(const std::string& path, Role role = Role::owner);
 
   common::Database& database() { return db_; }
   // A cached prepared statement, reset and ready for binding. References stay valid until
@@ -74,8 +78,16 @@ class Store {
   void create_tag_index(const Model& model);
   common::Database db_;
   std::unordered_map<std::string, common::Statement> statements_;
+  // What has changed in the database as this connection sees it: its own changes and
+  // `PRAGMA data_version` (which moves when another connection commits).
+  struct ChangeStamp {
+    int64_t own = 0;
+    int64_t others = 0;
+    bool operator==(const ChangeStamp&) const = default;
+  };
+  ChangeStamp change_stamp();
   struct CachedCount {
-    int64_t changes = 0;  // sqlite3_total_changes64() when counted
+    ChangeStamp changes;  // when counted
     int64_t rows = 0;
   };
   std::unordered_map<std::string, CachedCount> counts_;  // by SQL and parameters
