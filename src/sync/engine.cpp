@@ -413,20 +413,7 @@ struct SyncEngine::Run {
     refs.tag = tag_ids.count(kTagSlug) ? tag_ids.at(kTagSlug) : 0;
     if (endpoints.empty()) return;
 
-    refs.cluster_types = ensure_by_slug("cluster_types", kClusterTypesPath,
-                                        desired_cluster_types(endpoints, refs), write_devices);
-    refs.manufacturer =
-        ensure_by_slug("manufacturers", kManufacturersPath, {desired_manufacturer(refs)},
-                       write_devices)[kManufacturerSlug];
-    const auto roles =
-        ensure_by_slug("device_roles", kRolesPath, desired_roles(refs), write_devices);
-    auto role = [&](const char* slug) { return roles.count(slug) ? roles.at(slug) : 0; };
-    refs.node_role = role(kNodeRoleSlug);
-    refs.qemu_role = role(kQemuRoleSlug);
-    refs.lxc_role = role(kLxcRoleSlug);
-    refs.device_type = ensure_by_slug("device_types", kDeviceTypesPath, {desired_device_type(refs)},
-                                      write_devices)[kDeviceTypeSlug];
-    refs.sites = ensure_by_slug("sites", kSitesPath, desired_sites(endpoints, refs), write_devices);
+    ensure_references(endpoints, write_devices);
     if (cancelled()) return;
 
     const auto clusters = desired_clusters(endpoints, refs, context);
@@ -441,53 +428,16 @@ struct SyncEngine::Run {
     for (const auto& [name, id] : refs.clusters) {
       if (id > 0) cluster_ids.push_back(std::to_string(id));
     }
-    auto owned_in_clusters = [&](const char* path, const std::vector<DesiredObject>& desired,
-                                 std::initializer_list<std::string_view> key_fields) {
-      if (cluster_ids.empty()) return std::vector<json::object>{};
-      http::Params filters = filter_values("cluster_id", cluster_ids);
-      filters.push_back(fields_to_read(desired, key_fields));
-      return list_tagged(netbox, refs, path, std::move(filters));
-    };
-
     const auto devices = desired_devices(endpoints, refs);
-    refs.devices = sync_kind("devices", kDevicesPath, devices,
-                             owned_in_clusters(kDevicesPath, devices, {"cluster", "name"}),
-                             current_device_key, write_devices, write_devices);
+    refs.devices =
+        sync_kind("devices", kDevicesPath, devices,
+                  owned_in_clusters(cluster_ids, kDevicesPath, devices, {"cluster", "name"}),
+                  current_device_key, write_devices, write_devices);
     if (options.scope == SyncScope::devices || cancelled()) return;
     phase_done("devices");
 
-    refs.guest_tags =
-        ensure_by_slug("guest_tags", kTagsPath, desired_guest_tags(endpoints), write_vms);
-    const auto [vms, mapping_errors] = desired_vms(endpoints, refs, context);
-    for (const auto& mapping_error : mapping_errors) {
-      error("virtual_machines", mapping_error.endpoint + " " + mapping_error.object,
-            mapping_error.message);
-    }
-    phase_done("map virtual_machines");
-    auto current_vms = owned_in_clusters(kVmsPath, vms, {"cluster", "custom_fields"});
-    // Backups of every virtual machine proxbox owns in these clusters are ours to judge,
-    // orphans included.
-    std::set<int64_t> vm_ids;
-    std::map<int64_t, std::string> vm_clusters;
-    // Guests Proxmox listed without a desired virtual machine (unreadable, unmappable) keep
-    // theirs untouched; its id still links the guest's backups.
-    const auto kept_guests = guests_without_desired_vm(endpoints, vms);
-    std::map<std::string, int64_t> kept_vm_ids;
-    for (const auto& vm : current_vms) {
-      const int64_t id = json_int(field(vm, "id"));
-      vm_ids.insert(id);
-      vm_clusters[id] = nested_name(vm, "cluster");
-      if (const auto key = current_vm_key(vm); kept_guests.count(key)) kept_vm_ids[key] = id;
-    }
-    DiffOptions vm_diff;
-    vm_diff.volatile_custom_fields.insert(kLastUpdatedField);
-    refs.vms = sync_kind("virtual_machines", kVmsPath, vms, std::move(current_vms), current_vm_key,
-                         write_vms, write_vms, vm_diff,
-                         [&](const ObjectRef& vm) { return kept_guests.count(vm.key) > 0; });
-    refs.vms.insert(kept_vm_ids.begin(), kept_vm_ids.end());
+    const OwnedVms owned = sync_vms(endpoints, context, cluster_ids, write_vms);
     if (cancelled()) return;
-    for (const auto& [key, id] : refs.vms)
-      vm_ids.insert(id);
     auto plugin = plugin_context();
     // The plugin's own objects (storage, snapshots, task history, replications, backup routines,
     // backups) live in its API; a NetBox without the plugin has nowhere to put them.
@@ -497,7 +447,7 @@ struct SyncEngine::Run {
                                  "NetBox lists no ") +
                          kProxboxPluginName);
     }
-    const bool backups_listed = sync_backups && plugin_objects && !vm_ids.empty();
+    const bool backups_listed = sync_backups && plugin_objects && !owned.ids.empty();
     // The backups' mapping errors are reported when the backups stage maps them again.
     plan_listings(plugin, endpoints, context.version, plugin_objects,
                   backups_listed
@@ -517,6 +467,88 @@ struct SyncEngine::Run {
     if (!sync_backups || !plugin_objects || cancelled()) return;
     phase_done("virtual_machines");
 
+    sync_backup_volumes(endpoints, backups_listed, owned);
+  }
+
+  // The shared references every device and virtual machine points at: cluster types, the
+  // manufacturer, device roles, the device type and the sites.
+  void ensure_references(const std::vector<EndpointSnapshot>& endpoints, bool write_devices) {
+    refs.cluster_types = ensure_by_slug("cluster_types", kClusterTypesPath,
+                                        desired_cluster_types(endpoints, refs), write_devices);
+    refs.manufacturer =
+        ensure_by_slug("manufacturers", kManufacturersPath, {desired_manufacturer(refs)},
+                       write_devices)[kManufacturerSlug];
+    const auto roles =
+        ensure_by_slug("device_roles", kRolesPath, desired_roles(refs), write_devices);
+    auto role = [&](const char* slug) { return roles.count(slug) ? roles.at(slug) : 0; };
+    refs.node_role = role(kNodeRoleSlug);
+    refs.qemu_role = role(kQemuRoleSlug);
+    refs.lxc_role = role(kLxcRoleSlug);
+    refs.device_type = ensure_by_slug("device_types", kDeviceTypesPath, {desired_device_type(refs)},
+                                      write_devices)[kDeviceTypeSlug];
+    refs.sites = ensure_by_slug("sites", kSitesPath, desired_sites(endpoints, refs), write_devices);
+  }
+
+  // The objects at `path` proxbox owns (tagged) in the clusters `cluster_ids`; none without one.
+  std::vector<json::object> owned_in_clusters(const std::vector<std::string>& cluster_ids,
+                                              const char* path,
+                                              const std::vector<DesiredObject>& desired,
+                                              std::initializer_list<std::string_view> key_fields) {
+    if (cluster_ids.empty()) return std::vector<json::object>{};
+    http::Params filters = filter_values("cluster_id", cluster_ids);
+    filters.push_back(fields_to_read(desired, key_fields));
+    return list_tagged(netbox, refs, path, std::move(filters));
+  }
+
+  // Every virtual machine proxbox owns in the clusters (orphans included) by id, with its
+  // cluster's name: whose backups are ours to judge.
+  struct OwnedVms {
+    std::set<int64_t> ids;
+    std::map<int64_t, std::string> clusters;
+  };
+
+  // The guest tags and the virtual machines; returns the virtual machines proxbox owns.
+  OwnedVms sync_vms(const std::vector<EndpointSnapshot>& endpoints, const MappingContext& context,
+                    const std::vector<std::string>& cluster_ids, bool write_vms) {
+    refs.guest_tags =
+        ensure_by_slug("guest_tags", kTagsPath, desired_guest_tags(endpoints), write_vms);
+    const auto [vms, mapping_errors] = desired_vms(endpoints, refs, context);
+    for (const auto& mapping_error : mapping_errors) {
+      error("virtual_machines", mapping_error.endpoint + " " + mapping_error.object,
+            mapping_error.message);
+    }
+    phase_done("map virtual_machines");
+    auto current_vms = owned_in_clusters(cluster_ids, kVmsPath, vms, {"cluster", "custom_fields"});
+    // Backups of every virtual machine proxbox owns in these clusters are ours to judge,
+    // orphans included.
+    OwnedVms owned;
+    std::set<int64_t>& vm_ids = owned.ids;
+    std::map<int64_t, std::string>& vm_clusters = owned.clusters;
+    // Guests Proxmox listed without a desired virtual machine (unreadable, unmappable) keep
+    // theirs untouched; its id still links the guest's backups.
+    const auto kept_guests = guests_without_desired_vm(endpoints, vms);
+    std::map<std::string, int64_t> kept_vm_ids;
+    for (const auto& vm : current_vms) {
+      const int64_t id = json_int(field(vm, "id"));
+      vm_ids.insert(id);
+      vm_clusters[id] = nested_name(vm, "cluster");
+      if (const auto key = current_vm_key(vm); kept_guests.count(key)) kept_vm_ids[key] = id;
+    }
+    DiffOptions vm_diff;
+    vm_diff.volatile_custom_fields.insert(kLastUpdatedField);
+    refs.vms = sync_kind("virtual_machines", kVmsPath, vms, std::move(current_vms), current_vm_key,
+                         write_vms, write_vms, vm_diff,
+                         [&](const ObjectRef& vm) { return kept_guests.count(vm.key) > 0; });
+    refs.vms.insert(kept_vm_ids.begin(), kept_vm_ids.end());
+    for (const auto& [key, id] : refs.vms)
+      vm_ids.insert(id);
+    return owned;
+  }
+
+  // The backups stage: the listed backups of the virtual machines proxbox owns against the
+  // backups Proxmox holds.
+  void sync_backup_volumes(const std::vector<EndpointSnapshot>& endpoints, bool backups_listed,
+                           const OwnedVms& owned) {
     for (const auto& endpoint : endpoints) {
       for (const auto& failure : endpoint.snapshot.backup_coverage.failures) {
         error("backups", endpoint.snapshot.endpoint_name,
@@ -534,10 +566,10 @@ struct SyncEngine::Run {
         const auto* vm = backup.if_contains("virtual_machine");
         const int64_t vm_id =
             vm && vm->is_object() ? json_int(field(vm->as_object(), "id")) : json_int(vm);
-        if (vm_ids.count(vm_id)) current_backups.push_back(std::move(backup));
+        if (owned.ids.count(vm_id)) current_backups.push_back(std::move(backup));
       }
     }
-    const auto unlisted = backups_not_listed(endpoints, current_backups, vm_clusters);
+    const auto unlisted = backups_not_listed(endpoints, current_backups, owned.clusters);
     auto backups_context = plugin_context();
     write_backups(backups_context, endpoints, backups, std::move(current_backups), unlisted);
   }
