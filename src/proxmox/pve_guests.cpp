@@ -57,6 +57,47 @@ GuestKind guest_kind(const std::string& type) {
   return GuestKind{type, lxc, base, base + "/{vmid}", lxc ? "vz" : "qm"};
 }
 
+// POST /nodes/{node}/{qemu,lxc}: a new stopped guest with the config given (an LXC one with
+// Proxmox's default root file system), started when asked; the create task's UPID.
+ApiResult create_guest(ClusterState& state, const ApiCall& call, const std::string& type,
+                       const std::string& prefix, bool lxc) {
+  const std::string node = call.text("node");
+  if (state.find_node(node) == nullptr) return no_such_node(node);
+  const int64_t vmid = call.integer("vmid").value_or(0);
+  if (const auto* existing = state.find_guest(static_cast<int>(vmid))) {
+    return ApiResult::error(
+        500, fmt::format("unable to create {} {} - {} {} already exists on node '{}'",
+                         lxc ? "CT" : "VM", vmid, lxc ? "CT" : "VM", vmid, existing->spec.node));
+  }
+  GuestState guest;
+  guest.spec.vmid = static_cast<int>(vmid);
+  guest.spec.type = type;
+  guest.spec.node = node;
+  guest.spec.status = "stopped";
+  guest.spec.memory_mb = 512;
+  guest.spec.disk_gb = lxc ? 4 : 0;
+  guest.spec.unprivileged = false;
+  guest.spec.nics.clear();
+  if (auto checked = apply_config(state, guest, call); !checked) return checked.error();
+  if (lxc && disk_at(guest, "rootfs") == nullptr) {
+    // Proxmox's default root file system: 4 GiB on the storage asked for.
+    guest.spec.disks.push_back(DiskScenario{"rootfs", call.text("storage"), 4, "", ""});
+    state.complete_guest(guest);
+  }
+  if (call.has("pool")) {
+    guest.spec.pool = call.text("pool");
+    state.pools().emplace(guest.spec.pool, "");
+  }
+  if (call.flag("start")) {
+    guest.spec.status = "running";
+    guest.started_at = ClusterState::now_seconds();
+  }
+  state.guests().emplace(guest.spec.vmid, std::move(guest));
+  state.touch();
+  return ApiResult::ok(
+      state.start_task(node, prefix + "create", std::to_string(vmid), call.user).upid);
+}
+
 void add_guest_life_cycle(HandlerTable& table, const GuestKind& kind) {
   const bool lxc = kind.lxc;
   const std::string& type = kind.type;
@@ -83,42 +124,7 @@ void add_guest_life_cycle(HandlerTable& table, const GuestKind& kind) {
 
   table.add(Verb::post, base,
             writer([type, prefix, lxc](ClusterState& state, const ApiCall& call) -> ApiResult {
-              const std::string node = call.text("node");
-              if (state.find_node(node) == nullptr) return no_such_node(node);
-              const int64_t vmid = call.integer("vmid").value_or(0);
-              if (const auto* existing = state.find_guest(static_cast<int>(vmid))) {
-                return ApiResult::error(
-                    500, fmt::format("unable to create {} {} - {} {} already exists on node '{}'",
-                                     lxc ? "CT" : "VM", vmid, lxc ? "CT" : "VM", vmid,
-                                     existing->spec.node));
-              }
-              GuestState guest;
-              guest.spec.vmid = static_cast<int>(vmid);
-              guest.spec.type = type;
-              guest.spec.node = node;
-              guest.spec.status = "stopped";
-              guest.spec.memory_mb = 512;
-              guest.spec.disk_gb = lxc ? 4 : 0;
-              guest.spec.unprivileged = false;
-              guest.spec.nics.clear();
-              if (auto checked = apply_config(state, guest, call); !checked) return checked.error();
-              if (lxc && disk_at(guest, "rootfs") == nullptr) {
-                // Proxmox's default root file system: 4 GiB on the storage asked for.
-                guest.spec.disks.push_back(DiskScenario{"rootfs", call.text("storage"), 4, "", ""});
-                state.complete_guest(guest);
-              }
-              if (call.has("pool")) {
-                guest.spec.pool = call.text("pool");
-                state.pools().emplace(guest.spec.pool, "");
-              }
-              if (call.flag("start")) {
-                guest.spec.status = "running";
-                guest.started_at = ClusterState::now_seconds();
-              }
-              state.guests().emplace(guest.spec.vmid, std::move(guest));
-              state.touch();
-              return ApiResult::ok(
-                  state.start_task(node, prefix + "create", std::to_string(vmid), call.user).upid);
+              return create_guest(state, call, type, prefix, lxc);
             }));
 
   table.add(Verb::delete_, guest_path,
