@@ -33,7 +33,7 @@ std::array<KindBehaviour, kKinds> make_table() {
   set(FieldKind::Json, stored(coerce_json, render_value, nullptr));
   set(FieldKind::StringList, stored(coerce_string_list, render_value, filter_string_list));
   set(FieldKind::DateTime, stored(coerce_datetime, render_value, filter_text));
-  set(FieldKind::ContentType, stored(coerce_content_type, render_value, filter_text));
+  set(FieldKind::ContentType, stored(coerce_content_type, render_value, filter_content_type));
   set(FieldKind::GenericId, stored(coerce_integer, render_value, filter_integer));
   set(FieldKind::GenericObject, derived(render_generic_object));
   set(FieldKind::Count, derived(render_count));

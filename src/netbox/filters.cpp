@@ -508,6 +508,25 @@ Filtered filter_text(RequestContext&, const Field& field, const std::string& op,
   return apply_lookup(where, field_sql(field.name), ValueType::Text, op, values);
 }
 
+Filtered filter_content_type(RequestContext& context, const Field& field, const std::string& op,
+                             const std::vector<std::string>& values, Condition& where) {
+  if (!op.empty() && op != "n") return {};
+  std::vector<std::string> wanted;
+  for (const std::string& value : values) {
+    if (!context.at_least("4.6")) wanted.clear();  // a CharFilter reads the last value
+    if (!value.empty()) wanted.push_back(common::to_lower(value));
+  }
+  if (wanted.empty()) return {};
+  std::string clause;
+  std::vector<common::SqlValue> params;
+  for (const std::string& value : wanted) {
+    clause += (clause.empty() ? "" : " OR ") + field_sql(field.name) + " = ?";
+    params.emplace_back(value);  // no '.': matches nothing, as NetBox's qs.none()
+  }
+  where.add(clause, std::move(params));
+  return {};
+}
+
 Filtered filter_integer(RequestContext&, const Field& field, const std::string& op,
                         const std::vector<std::string>& values, Condition& where) {
   return apply_lookup(where, field_sql(field.name), ValueType::Integer, op, values);

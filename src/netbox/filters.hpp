@@ -25,6 +25,11 @@ common::Result<Condition, http::Response> build_filter(RequestContext& context, 
 std::string order_clause(const Model& model, const http::Request& request);
 
 // The per-kind filters of the field-kind table (netbox/field_kinds.hpp).
+// NetBox's ContentTypeFilter: `<app_label>.<model>` (any case); `__n` matches as the plain
+// filter does (the filter ignores its lookup), other lookups do not exist; before 4.6 the last
+// value counts, from 4.6 any of them.
+Filtered filter_content_type(RequestContext& context, const Field& field, const std::string& op,
+                             const std::vector<std::string>& values, Condition& where);
 Filtered filter_text(RequestContext& context, const Field& field, const std::string& op,
                      const std::vector<std::string>& values, Condition& where);
 Filtered filter_integer(RequestContext& context, const Field& field, const std::string& op,

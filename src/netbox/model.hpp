@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace pbx::netbox {
@@ -178,6 +179,8 @@ struct Model {
   std::string verbose;     // "virtual machine"
   std::vector<Field> fields;
   std::vector<std::string> brief;  // field names of the nested/brief form
+  // Brief fields a later version dropped: name → first version without it.
+  std::vector<std::pair<std::string, std::string>> brief_until;
   std::vector<UniqueRule> unique;
   std::string display;              // "{name}" template over stored fields
   std::string display_fallback;     // used when the template's fields are empty

@@ -41,6 +41,11 @@ Selection selection(const RequestContext& context, const Model& model,
   Selection chosen;
   if (auto brief = request.query_value("brief"); brief && !brief->empty()) {
     chosen.only = model.brief;
+    for (const auto& [name, until] : model.brief_until) {
+      if (compare_versions(context.options.version, until) < 0) continue;
+      chosen.only->erase(std::remove(chosen.only->begin(), chosen.only->end(), name),
+                         chosen.only->end());
+    }
   } else if (auto fields = request.query_value("fields"); fields && !fields->empty()) {
     chosen.only = common::split_list(*fields, ",", common::kWhitespace);
   }

@@ -222,7 +222,7 @@ json::object render(RequestContext& context, const Model& model, int64_t id,
       if (only && !field_in_version(*field, context.options.version)) continue;
       if (!annotated && is_annotation(*field, context.options.version)) {
         // A Constant's default_value is its value, not a serializer default.
-        if (field->kind != FieldKind::Constant && field->default_value &&
+        if (field->kind != FieldKind::Constant && field->default_value && !context.partial &&
             (field->default_from.empty() ||
              compare_versions(context.options.version, field->default_from) >= 0)) {
           out[name] = *field->default_value;

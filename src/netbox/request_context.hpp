@@ -38,6 +38,9 @@ struct RequestContext {
   // (Field::annotated): false for a create response before 4.5.
   bool annotated = true;
   int nesting = 0;  // > 0 while a nested object renders
+  // A PATCH answer rendered by its partial serializer (before 4.5.2 re-read the object): DRF
+  // skips a field's default there, so an unannotated count with a default is left out.
+  bool partial = false;
 
   // Whether the emulated NetBox is `version` or later.
   bool at_least(std::string_view version) const;

@@ -187,8 +187,9 @@ common::Result<void, Response> check_if_match(RequestContext& context, const Mod
              "The object has been modified since it was retrieved (If-Match mismatch).")};
 }
 
-// NetBox renders a created object as saved, without the list's annotations (counts), until
-// 4.5.2 read it back through the annotated queryset (netbox#21263).
+// NetBox renders a created object as saved, without the list's annotations (counts), and an
+// update with the serializer that validated it, until 4.5.2 read both back through the
+// annotated queryset with a fresh serializer (netbox#21263).
 bool created_annotated(const RequestContext& context) {
   return context.at_least("4.5");
 }
@@ -338,6 +339,7 @@ Response update_object(RequestContext& context, const Model& model, const http::
     return Response::json(Status::bad_request, errors);
   }
   transaction.commit();
+  context.partial = partial && !created_annotated(context);
   return with_etag(context, Response::json(render_stored(context, model, *id)), model, *id);
 }
 
@@ -368,6 +370,7 @@ Response update_objects(RequestContext& context, const Model& model, const http:
   transaction.commit();
   json::array updated;
   context.nested.clear();
+  context.partial = partial && !created_annotated(context);
   for (const int64_t id : ids) {
     updated.push_back(render(context, model, id, *context.store.get(model, id), nullptr, nullptr));
   }

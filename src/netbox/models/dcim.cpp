@@ -175,6 +175,7 @@ Model manufacturer_model() {
   m.fields.push_back(constant("moduletype_count", 0).annotation().from("4.5"));
   m.fields.push_back(comments().from("4.5"));
   m.brief.push_back("devicetype_count");
+  m.brief_until = {{"devicetype_count", "4.4"}};  // 4.4.10's brief has none (4.3 not checked)
   return m;
 }
 

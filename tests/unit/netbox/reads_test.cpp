@@ -9,6 +9,43 @@ namespace {
 
 using http::Verb;
 
+// Counts NetBox annotates on its list queryset appear where real NetBox 4.2.9/4.4.10/4.6.8
+// rendered them (netbox_differential_test): in lists, details and updates; in create answers
+// from 4.5; never in nested objects, where 4.3's role counts (default=0) are 0 — except in a
+// PATCH answer before 4.5, whose partial serializer skips defaults.
+TEST(NetboxAnnotations, CountsOnlyWhereNetBoxAnnotatesThem) {
+  for (const auto& [version, full] :
+       {std::pair{"4.2", "4.2.2"}, std::pair{"4.4", "4.4.10"}, std::pair{"4.6", "4.6.5"}}) {
+    SCOPED_TRACE(version);
+    const bool v46 = std::string_view(version) == "4.6";
+    EmulatorClient client({.version = version, .full_version = full});
+    const Topology t = make_topology(client);
+    const auto created = body_of(client.send(Verb::post, "/api/virtualization/clusters/",
+                                             {{"name", "c2"}, {"type", t.cluster_type}}));
+    EXPECT_EQ(created.as_object().contains("virtualmachine_count"), v46);
+    const auto vm = body_of(client.send(Verb::post, kVms, {{"name", "v"}, {"cluster", t.cluster}}));
+    EXPECT_FALSE(vm.at("cluster").as_object().contains("virtualmachine_count"));
+    EXPECT_EQ(client.get("/api/virtualization/clusters/?name=pve")
+                  .at("results")
+                  .at(0)
+                  .at("virtualmachine_count"),
+              1);
+    const auto device = body_of(client.send(
+        Verb::post, "/api/dcim/devices/",
+        {{"name", "d"}, {"device_type", t.device_type}, {"role", t.role}, {"site", t.site}}));
+    const auto& role = device.at("role").as_object();
+    if (std::string_view(version) == "4.2") {
+      EXPECT_FALSE(role.contains("device_count"));
+    } else {
+      EXPECT_EQ(role.at("device_count"), 0) << "default=0 where not annotated";
+    }
+    const auto patched = body_of(client.send(
+        Verb::patch, "/api/dcim/devices/" + std::to_string(device.at("id").as_int64()) + "/",
+        {{"description", "x"}}));
+    EXPECT_EQ(patched.at("role").as_object().contains("device_count"), v46);
+  }
+}
+
 class NetboxLists : public ::testing::Test {
  protected:
   void SetUp() override {
