@@ -436,8 +436,11 @@ Filtered filter_parameter(RequestContext& context, const Model& model, const std
     return filter_parent_object(context, lookup, values, where);
   }
   if (model.field("assigned_object_type")) {
-    if (base == "assigned_object_type" && (lookup.op.empty() || lookup.op == "n") &&
-        !context.at_least("4.4")) {
+    // Journal entries (and the rest) had a ContentTypeFilter in 4.2 already.
+    const bool interface_assignment =
+        model.key == "ipam.ipaddress" || model.key == "dcim.macaddress";
+    if (interface_assignment && base == "assigned_object_type" &&
+        (lookup.op.empty() || lookup.op == "n") && !context.at_least("4.4")) {
       return filter_content_type_id(values);
     }
     if (const Assignment* via = assignment_for(base)) {

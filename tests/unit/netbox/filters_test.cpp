@@ -54,6 +54,13 @@ TEST(NetboxFilters, AssignedObjectTypeByNameFollowsTheVersion) {
                   (json::value{"Select a valid choice. That choice is not one of the available "
                                "choices."}));
       }
+      // A journal entry's assigned_object_type had a ContentTypeFilter in 4.2 already.
+      EXPECT_EQ(client
+                    .call(Verb::get,
+                          "/api/extras/journal-entries/"
+                          "?assigned_object_type=virtualization.virtualmachine")
+                    .code(),
+                200u);
       continue;
     }
     EXPECT_EQ(client.get(by_name + "Virtualization.VMInterface").at("count"), 1);
