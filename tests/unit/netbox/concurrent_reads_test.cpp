@@ -2,15 +2,14 @@
 // read on a reader connection of its own, writes alone on the owner's.
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <atomic>
-#include <filesystem>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "emulator_test_support.hpp"
+#include "program_support.hpp"
 
 namespace pbx::netbox::testing {
 namespace {
@@ -19,23 +18,10 @@ using http::Verb;
 
 constexpr const char* kTenants = "/api/tenancy/tenants/";
 
-// A database file in a scratch directory removed with the object.
-class DatabaseFile {
- public:
-  DatabaseFile() {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "netbox-concurrent-XXXXXX").string();
-    dir_ = ::mkdtemp(pattern.data());
-  }
-  ~DatabaseFile() {
-    std::error_code ignored;
-    std::filesystem::remove_all(dir_, ignored);
-  }
-  std::string path() const { return (dir_ / "netbox.sqlite").string(); }
-
- private:
-  std::filesystem::path dir_;
-};
+// The database file in a scratch directory (removed with the directory).
+std::string database_in(const ScratchDir& dir) {
+  return (dir.path() / "netbox.sqlite").string();
+}
 
 json::array tenants(int first, int count) {
   json::array batch;
@@ -47,8 +33,8 @@ json::array tenants(int first, int count) {
 }
 
 TEST(NetboxConcurrentReads, AReaderSeesEveryWriteCommittedOnTheOwner) {
-  DatabaseFile file;
-  EmulatorClient client({.database = file.path()});
+  ScratchDir dir;
+  EmulatorClient client({.database = database_in(dir)});
   ASSERT_EQ(client.send(Verb::post, kTenants, tenants(0, 120)).code(), 201u);
   EXPECT_EQ(client.get(std::string(kTenants) + "?limit=10").at("count"), 120);
   // The reader keeps counts between requests: a commit on the owner's connection must end them.
@@ -61,8 +47,8 @@ TEST(NetboxConcurrentReads, AReaderSeesEveryWriteCommittedOnTheOwner) {
 }
 
 TEST(NetboxConcurrentReads, ListingsBesideBulkWritesSeeWholeWritesOnly) {
-  DatabaseFile file;
-  EmulatorClient client({.database = file.path()});
+  ScratchDir dir;
+  EmulatorClient client({.database = database_in(dir)});
   constexpr int kBatch = 50;
   constexpr int kBatches = 20;
   std::atomic<bool> writing{true};
