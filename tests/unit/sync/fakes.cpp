@@ -426,14 +426,18 @@ http::Response FakeNetBox::remove(const std::string& request_body, Table& table)
   return http::Response::empty(http::Status::no_content);
 }
 
-http::ClientResponse RecordingTransport::exchange(http::Verb method, std::string_view url,
-                                                  std::string body, const http::Headers& headers,
-                                                  const http::RequestControl& control) {
+http::ClientResponse ForwardingTransport::exchange(http::Verb method, std::string_view url,
+                                                   std::string body, const http::Headers& headers,
+                                                   const http::RequestControl& control) {
   {
     std::lock_guard lock(mutex_);
-    urls_.emplace_back(url);
+    before(method, url);
   }
   return inner_.send(method, url, std::move(body), headers, control);
+}
+
+void RecordingTransport::before(http::Verb, std::string_view url) {
+  urls_.emplace_back(url);
 }
 
 std::vector<std::string> RecordingTransport::urls() {
@@ -460,21 +464,16 @@ size_t WritingTransport::writes() {
   return writes_;
 }
 
-http::ClientResponse WritingTransport::exchange(http::Verb method, std::string_view url,
-                                                std::string body, const http::Headers& headers,
-                                                const http::RequestControl& control) {
-  if (method == http::Verb::get) {
-    std::lock_guard lock(mutex_);
-    if (!doomed_.empty()) {
-      const bool low = writes_ % 2 == 0;
-      const int64_t id = low ? doomed_.front() : doomed_.back();
-      low ? doomed_.pop_front() : doomed_.pop_back();
-      writer_.remove(path_, {id});
-      writer_.create(path_, numbered_tags(1'000'000 + 2 * static_cast<int>(writes_), 2));
-      ++writes_;
-    }
+void WritingTransport::before(http::Verb method, std::string_view) {
+  if (method != http::Verb::get) return;
+  if (!doomed_.empty()) {
+    const bool low = writes_ % 2 == 0;
+    const int64_t id = low ? doomed_.front() : doomed_.back();
+    low ? doomed_.pop_front() : doomed_.pop_back();
+    writer_.remove(path_, {id});
+    writer_.create(path_, numbered_tags(1'000'000 + 2 * static_cast<int>(writes_), 2));
+    ++writes_;
   }
-  return inner_.send(method, url, std::move(body), headers, control);
 }
 
 SilentListener::SilentListener()

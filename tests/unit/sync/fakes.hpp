@@ -118,13 +118,19 @@ class SilentListener {
 };
 
 // A transport in front of another that passes every request on (thread-safe: list pages go out
-// concurrently): what it does on the way is the derived class's, under `mutex_`.
+// concurrently), after the derived class's before() under `mutex_`.
 class ForwardingTransport : public Transport {
  protected:
   explicit ForwardingTransport(Transport& target) : inner_(target) {}
+  virtual void before(http::Verb method, std::string_view url) = 0;
+  http::ClientResponse exchange(http::Verb method, std::string_view url, std::string body,
+                                const http::Headers& headers,
+                                const http::RequestControl& control) final;
 
-  Transport& inner_;
   std::mutex mutex_;
+
+ private:
+  Transport& inner_;
 };
 
 // Passes requests on and records their URLs.
@@ -135,9 +141,7 @@ class RecordingTransport final : public ForwardingTransport {
   void clear();
 
  protected:
-  http::ClientResponse exchange(http::Verb method, std::string_view url, std::string body,
-                                const http::Headers& headers,
-                                const http::RequestControl& control) override;
+  void before(http::Verb method, std::string_view url) override;
 
  private:
   std::vector<std::string> urls_;
@@ -159,9 +163,7 @@ class WritingTransport final : public ForwardingTransport {
   size_t writes();
 
  protected:
-  http::ClientResponse exchange(http::Verb method, std::string_view url, std::string body,
-                                const http::Headers& headers,
-                                const http::RequestControl& control) override;
+  void before(http::Verb method, std::string_view url) override;
 
  private:
   NetBoxClient& writer_;
