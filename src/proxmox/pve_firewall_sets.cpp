@@ -9,6 +9,8 @@
 #include <algorithm>
 #include <boost/json.hpp>
 #include <cctype>
+#include <type_traits>
+#include <utility>
 
 #include "proxmox/firewall_zones.hpp"
 #include "proxmox/handler_support.hpp"
@@ -187,26 +189,35 @@ ApiResult no_cidr() {
   return ApiResult::invalid("cidr", "no such IP/Network");
 }
 
+// The entry {cidr} of the call's IP set, with the set it is in, or the refusal.
+template <typename State>
+auto ipset_entry_of(State& state, const ApiCall& call, const std::string& kind) {
+  auto ipset = ipset_of(state, call, kind);
+  using Set = std::remove_reference_t<decltype(**ipset)>;
+  using Found = std::pair<Set*, decltype((*ipset)->entries.begin())>;
+  using Answer = common::Result<Found, ApiResult>;
+  if (!ipset) return Answer(common::Failure{ipset.error()});
+  const auto found = find_cidr((*ipset)->entries, call.text("cidr"));
+  if (found == (*ipset)->entries.end()) return Answer(common::Failure{no_cidr()});
+  return Answer(Found{*ipset, found});
+}
+
 // GET/PUT/DELETE one entry {cidr} of an IP set.
 void add_ipset_entry_handlers(HandlerTable& table, const std::string& path,
                               const std::string& kind) {
   table.add(Verb::get, path,
             reader([kind](const ClusterState& state, const ApiCall& call) -> ApiResult {
-              const auto lookup = ipset_of(state, call, kind);
+              const auto lookup = ipset_entry_of(state, call, kind);
               if (!lookup) return lookup.error();
-              auto* ipset = *lookup;
-              const auto found = find_cidr(ipset->entries, call.text("cidr"));
-              if (found == ipset->entries.end()) return no_cidr();
+              const auto [ipset, found] = *lookup;
               json::object out = *found;
               out["digest"] = entries_digest(*ipset);
               return ApiResult::ok(std::move(out));
             }));
   table.add(Verb::put, path, writer([kind](ClusterState& state, const ApiCall& call) {
-              const auto lookup = ipset_of(state, call, kind);
+              const auto lookup = ipset_entry_of(state, call, kind);
               if (!lookup) return lookup.error();
-              auto* ipset = *lookup;
-              const auto found = find_cidr(ipset->entries, call.text("cidr"));
-              if (found == ipset->entries.end()) return no_cidr();
+              const auto found = lookup->second;
               take_text(*found, call, "comment");
               if (call.has("nomatch")) {
                 if (call.flag("nomatch"))
@@ -218,11 +229,9 @@ void add_ipset_entry_handlers(HandlerTable& table, const std::string& path,
               return ApiResult::ok();
             }));
   table.add(Verb::delete_, path, writer([kind](ClusterState& state, const ApiCall& call) {
-              const auto lookup = ipset_of(state, call, kind);
+              const auto lookup = ipset_entry_of(state, call, kind);
               if (!lookup) return lookup.error();
-              auto* ipset = *lookup;
-              const auto found = find_cidr(ipset->entries, call.text("cidr"));
-              if (found == ipset->entries.end()) return no_cidr();
+              const auto [ipset, found] = *lookup;
               ipset->entries.erase(found);
               state.touch();
               return ApiResult::ok();
