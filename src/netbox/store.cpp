@@ -57,9 +57,9 @@ std::string field_sql(std::string_view field) {
   return "json_extract(data,'$." + std::string(field) + "')";
 }
 
-Store::Store(const std::string& path, Role role) : db_(path) {
+Store::Store(const std::string& path, Role role) : role_(role), db_(path) {
   db_.exec("PRAGMA synchronous=NORMAL");
-  if (role == Role::owner) create_schema();
+  if (role_ == Role::owner) create_schema();
 }
 
 namespace {
@@ -219,7 +219,7 @@ int64_t Store::count(const Model& model, const Condition& where) {
   // cached, as a rollback does not move the change counter back.
   sqlite3* handle = db_.handle();
   const bool committed = sqlite3_get_autocommit(handle) != 0;
-  const ChangeStamp changes = committed ? change_stamp() : ChangeStamp{};
+  const int64_t changes = committed ? change_stamp() : 0;
   std::string key;
   if (committed) {
     key = sql;
@@ -285,12 +285,13 @@ void Store::clear_references(const Model& model, const std::string& field, int64
   update.step();
 }
 
-Store::ChangeStamp Store::change_stamp() {
+int64_t Store::change_stamp() {
+  if (role_ == Role::owner) return sqlite3_total_changes64(db_.handle());
   auto& version = statement("PRAGMA data_version");
   version.step();
-  const int64_t others = version.column_int(0);
+  const int64_t seen = version.column_int(0);
   version.reset();
-  return {sqlite3_total_changes64(db_.handle()), others};
+  return seen;
 }
 
 void Store::trim_cache() {

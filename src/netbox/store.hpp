@@ -76,18 +76,14 @@ class Store {
   void create_schema();
   void create_unique_index(const Model& model, const UniqueRule& rule);
   void create_tag_index(const Model& model);
+  Role role_;
   common::Database db_;
   std::unordered_map<std::string, common::Statement> statements_;
-  // What has changed in the database as this connection sees it: its own changes and
-  // `PRAGMA data_version` (which moves when another connection commits).
-  struct ChangeStamp {
-    int64_t own = 0;
-    int64_t others = 0;
-    bool operator==(const ChangeStamp&) const = default;
-  };
-  ChangeStamp change_stamp();
+  // What has changed in the database as this connection sees it: the owner's own changes
+  // (nobody else writes), a reader's `PRAGMA data_version` (it moves when the owner commits).
+  int64_t change_stamp();
   struct CachedCount {
-    ChangeStamp changes;  // when counted
+    int64_t changes = 0;  // change_stamp() when counted
     int64_t rows = 0;
   };
   std::unordered_map<std::string, CachedCount> counts_;  // by SQL and parameters
