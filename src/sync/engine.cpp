@@ -166,23 +166,18 @@ struct SyncEngine::Run {
   std::vector<json::object> write_isolating(std::string_view kind, const std::string& path,
                                             http::Verb verb, const std::vector<json::object>& items,
                                             const std::vector<std::string>& labels) {
-    const size_t chunk_size = NetBoxClient::kWriteChunk;
-    const size_t chunks = (items.size() + chunk_size - 1) / chunk_size;
-    std::vector<std::vector<json::object>> written(chunks);  // per chunk: items' order kept
-    size_t done = 0;                                         // items answered, under `mutex`
-    parallel_for(chunks, NetBoxClient::kWritesInFlight, [&](size_t index) {
+    // Per chunk, so that the written objects keep the items' order.
+    std::vector<std::vector<json::object>> written(NetBoxClient::write_chunk_count(items.size()));
+    size_t done = 0;  // items answered, under `mutex`
+    NetBoxClient::for_each_write_chunk(items.size(), [&](size_t index, size_t start, size_t end) {
       if (cancelled()) return;
-      const size_t start = index * chunk_size;
-      const size_t end = std::min(items.size(), start + chunk_size);
       written[index] = write_chunk(kind, path, verb, items, labels, start, end);
       std::lock_guard lock(mutex);
       done += end - start;
-      if (items.size() > chunk_size) {
-        emit("step",
-             json::object{{"step", kind},
-                          {"message", std::string(kind) + ": " + std::to_string(done) + " of " +
-                                          std::to_string(items.size()) +
-                                          (verb == http::Verb::post ? " created" : " updated")}});
+      if (items.size() > NetBoxClient::kWriteChunk) {
+        step(kind, std::string(kind) + ": " + std::to_string(done) + " of " +
+                       std::to_string(items.size()) +
+                       (verb == http::Verb::post ? " created" : " updated"));
       }
       // Per batch, for the API's `item_progress` events: how far this kind's writes are.
       emit("item_progress",

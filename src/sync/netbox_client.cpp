@@ -11,7 +11,6 @@
 #include "common/text.hpp"
 #include "sync/json_util.hpp"
 #include "sync/keyset_paging.hpp"
-#include "sync/parallel.hpp"
 
 namespace pbx::sync {
 namespace json = boost::json;
@@ -187,13 +186,10 @@ std::vector<json::object> NetBoxClient::list(const std::string& path, const http
 
 std::vector<json::object> NetBoxClient::write_chunks(http::Verb method, const std::string& path,
                                                      const std::vector<json::object>& items) {
-  const size_t chunks = (items.size() + kWriteChunk - 1) / kWriteChunk;
   // Each chunk's answer in its own slot, so the written objects keep the items' order.
-  std::vector<std::vector<json::object>> answers(chunks);
-  parallel_for(chunks, kWritesInFlight, [&](size_t index) {
+  std::vector<std::vector<json::object>> answers(write_chunk_count(items.size()));
+  for_each_write_chunk(items.size(), [&](size_t index, size_t start, size_t end) {
     json::array chunk;
-    const size_t start = index * kWriteChunk;
-    const size_t end = std::min(items.size(), start + kWriteChunk);
     chunk.reserve(end - start);
     for (size_t i = start; i < end; ++i)
       chunk.push_back(items[i]);
@@ -228,11 +224,9 @@ std::vector<json::object> NetBoxClient::update(const std::string& path,
 }
 
 void NetBoxClient::remove(const std::string& path, const std::vector<int64_t>& ids) {
-  const size_t chunks = (ids.size() + kWriteChunk - 1) / kWriteChunk;
-  parallel_for(chunks, kWritesInFlight, [&](size_t index) {
+  for_each_write_chunk(ids.size(), [&](size_t, size_t start, size_t end) {
     json::array chunk;
-    const size_t start = index * kWriteChunk;
-    for (size_t i = start; i < std::min(ids.size(), start + kWriteChunk); ++i) {
+    for (size_t i = start; i < end; ++i) {
       chunk.push_back(json::object{{"id", ids[i]}});
     }
     send(http::Verb::delete_, api_root_ + path, json::serialize(chunk), true);

@@ -11,6 +11,7 @@
 
 #include "http/message.hpp"
 #include "sync/keyset_paging.hpp"
+#include "sync/parallel.hpp"
 #include "sync/transport.hpp"
 
 namespace pbx::sync {
@@ -68,6 +69,18 @@ class NetBoxClient {
   // side (one chunk of 500 takes it tens of seconds); the items of one write never refer to
   // each other, so their order of creation does not matter.
   static constexpr size_t kWritesInFlight = 2;
+  static constexpr size_t write_chunk_count(size_t count) {
+    return (count + kWriteChunk - 1) / kWriteChunk;
+  }
+  // write(index, start, end) for each chunk [start, end) of `count` items, kWritesInFlight at a
+  // time; an exception escaping one is rethrown once the chunks in flight have ended.
+  template <typename Write>
+  static void for_each_write_chunk(size_t count, Write&& write) {
+    parallel_for(write_chunk_count(count), kWritesInFlight, [&](size_t index) {
+      const size_t start = index * kWriteChunk;
+      write(index, start, std::min(count, start + kWriteChunk));
+    });
+  }
 
   NetBoxStatus status();
   // Every object of a list endpoint ("/dcim/devices/") matching `filters`, ordered by id. Once
